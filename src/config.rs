@@ -1,0 +1,243 @@
+//! The function's settings, read from the environment and validated once, at init.
+
+use std::collections::BTreeSet;
+
+use crate::domain::{AccountId, Region};
+use crate::error::Error;
+
+/// Macie's documented limit on the invitation message.
+pub const MAX_INVITATION_MESSAGE_CHARS: usize = 80;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// MACIE_REGIONS, or the function's own region.
+    pub regions: Vec<Region>,
+    /// INVITATION_MESSAGE.
+    pub invitation_message: Option<String>,
+    /// DISABLE_EMAIL_NOTIFICATION.
+    pub disable_email_notification: bool,
+    /// EXCLUDED_ACCOUNT_IDS.
+    pub excluded_account_ids: BTreeSet<AccountId>,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, in production).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        Ok(Config {
+            regions: regions(lookup("MACIE_REGIONS"), lookup("AWS_REGION"))?,
+            invitation_message: invitation_message(lookup("INVITATION_MESSAGE"))?,
+            disable_email_notification: flag(
+                "DISABLE_EMAIL_NOTIFICATION",
+                lookup("DISABLE_EMAIL_NOTIFICATION"),
+            )?,
+            excluded_account_ids: excluded_account_ids(lookup("EXCLUDED_ACCOUNT_IDS"))?,
+        })
+    }
+}
+
+fn invalid(name: &'static str, value: &str, problem: impl Into<String>) -> Error {
+    Error::InvalidSetting {
+        name,
+        value: value.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+/// The non-empty items of a comma-separated list, trimmed.
+fn list(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+}
+
+fn regions(
+    macie_regions: Option<String>,
+    own_region: Option<String>,
+) -> Result<Vec<Region>, Error> {
+    let (name, value) = match (macie_regions, own_region) {
+        (Some(value), _) if !value.trim().is_empty() => ("MACIE_REGIONS", value),
+        (_, Some(value)) if !value.trim().is_empty() => ("AWS_REGION", value),
+        _ => {
+            return Err(invalid(
+                "MACIE_REGIONS",
+                "",
+                "no region: set MACIE_REGIONS (comma-separated, such as us-east-1,eu-west-1) or AWS_REGION",
+            ));
+        }
+    };
+    let mut regions: Vec<Region> = Vec::new();
+    for item in list(&value) {
+        let region = Region::parse(item, name).map_err(|_| {
+            invalid(
+                name,
+                &value,
+                format!("{item:?} is not a region name such as us-east-1"),
+            )
+        })?;
+        if !regions.contains(&region) {
+            regions.push(region);
+        }
+    }
+    if regions.is_empty() {
+        return Err(invalid(name, &value, "no region in the list"));
+    }
+    Ok(regions)
+}
+
+fn invitation_message(value: Option<String>) -> Result<Option<String>, Error> {
+    match value {
+        None => Ok(None),
+        Some(message) if message.is_empty() => Ok(None),
+        Some(message) => {
+            let chars = message.chars().count();
+            if chars > MAX_INVITATION_MESSAGE_CHARS {
+                Err(invalid(
+                    "INVITATION_MESSAGE",
+                    &message,
+                    format!(
+                        "{chars} characters; Macie accepts at most {MAX_INVITATION_MESSAGE_CHARS}"
+                    ),
+                ))
+            } else {
+                Ok(Some(message))
+            }
+        }
+    }
+}
+
+fn flag(name: &'static str, value: Option<String>) -> Result<bool, Error> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(invalid(name, v, "expected true or false")),
+    }
+}
+
+fn excluded_account_ids(value: Option<String>) -> Result<BTreeSet<AccountId>, Error> {
+    let value = value.unwrap_or_default();
+    list(&value)
+        .map(|item| {
+            AccountId::parse(item, "EXCLUDED_ACCOUNT_IDS").map_err(|_| {
+                invalid(
+                    "EXCLUDED_ACCOUNT_IDS",
+                    &value,
+                    format!("{item:?} is not an account ID of exactly 12 digits"),
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, Error> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    fn error(vars: &[(&str, &str)]) -> String {
+        config(vars).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_to_the_function_region_and_notifications_on() {
+        let config = config(&[("AWS_REGION", "eu-west-1")]).unwrap();
+        assert_eq!(
+            config.regions,
+            vec![Region::parse("eu-west-1", "t").unwrap()]
+        );
+        assert_eq!(config.invitation_message, None);
+        assert!(!config.disable_email_notification);
+        assert!(config.excluded_account_ids.is_empty());
+    }
+
+    #[test]
+    fn reads_every_setting() {
+        let config = config(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("MACIE_REGIONS", " us-east-1, eu-west-1 ,us-east-1,"),
+            ("INVITATION_MESSAGE", "Welcome to Macie"),
+            ("DISABLE_EMAIL_NOTIFICATION", "true"),
+            ("EXCLUDED_ACCOUNT_IDS", "111122223333, 444455556666"),
+        ])
+        .unwrap();
+        let regions: Vec<&str> = config.regions.iter().map(Region::as_str).collect();
+        assert_eq!(regions, ["us-east-1", "eu-west-1"]);
+        assert_eq!(
+            config.invitation_message.as_deref(),
+            Some("Welcome to Macie")
+        );
+        assert!(config.disable_email_notification);
+        assert_eq!(config.excluded_account_ids.len(), 2);
+    }
+
+    #[test]
+    fn bad_settings_name_the_variable_and_the_problem() {
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: &[Case] = &[
+            (&[], &["MACIE_REGIONS", "AWS_REGION"]),
+            (
+                &[("MACIE_REGIONS", "us-east-1,mars-1")],
+                &["MACIE_REGIONS", "\"mars-1\""],
+            ),
+            (&[("AWS_REGION", "x")], &["AWS_REGION", "\"x\""]),
+            (
+                &[("AWS_REGION", "us-east-1"), ("MACIE_REGIONS", ",")],
+                &["MACIE_REGIONS", "no region"],
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("INVITATION_MESSAGE", &"x".repeat(81)),
+                ],
+                &["INVITATION_MESSAGE", "81 characters", "at most 80"],
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("DISABLE_EMAIL_NOTIFICATION", "yes"),
+                ],
+                &["DISABLE_EMAIL_NOTIFICATION", "true or false"],
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("EXCLUDED_ACCOUNT_IDS", "111122223333,12345"),
+                ],
+                &["EXCLUDED_ACCOUNT_IDS", "\"12345\"", "12 digits"],
+            ),
+        ];
+        for (vars, expected) in cases {
+            let message = error(vars);
+            for part in *expected {
+                assert!(
+                    message.contains(part),
+                    "{message:?} should contain {part:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_message_of_eighty_characters_is_accepted_even_when_they_are_multibyte() {
+        let message = "é".repeat(80);
+        let config = config(&[
+            ("AWS_REGION", "us-east-1"),
+            ("INVITATION_MESSAGE", &message),
+        ])
+        .unwrap();
+        assert_eq!(config.invitation_message, Some(message));
+    }
+}

@@ -1,0 +1,235 @@
+//! The types the function reasons with: account IDs, regions, accounts and their Macie relationship.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// An AWS account ID: exactly 12 ASCII digits (leading zeros are significant).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct AccountId(String);
+
+impl AccountId {
+    /// Checks `value`; `field` says where it came from, for the error.
+    pub fn parse(value: &str, field: &str) -> Result<Self, Error> {
+        if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(AccountId(value.to_owned()))
+        } else {
+            Err(Error::InvalidAccountId {
+                value: value.to_owned(),
+                field: field.to_owned(),
+            })
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An AWS region name such as `us-east-1` or `us-gov-west-1`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Region(String);
+
+impl Region {
+    pub fn parse(value: &str, field: &str) -> Result<Self, Error> {
+        // Shape of every region name: a partition prefix, one or more words, a number.
+        let mut parts = value.split('-');
+        let prefix_ok = parts.next().is_some_and(|p| {
+            (2..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase())
+        });
+        let rest: Vec<&str> = parts.collect();
+        let valid = prefix_ok
+            && rest.len() >= 2
+            && rest.split_last().is_some_and(|(number, words)| {
+                (1..=2).contains(&number.len())
+                    && number.bytes().all(|b| b.is_ascii_digit())
+                    && words
+                        .iter()
+                        .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+            });
+        if valid {
+            Ok(Region(value.to_owned()))
+        } else {
+            Err(Error::InvalidRegion {
+                value: value.to_owned(),
+                field: field.to_owned(),
+            })
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The state of an account in the organization (Organizations `State`, or the older `Status`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccountState {
+    Active,
+    Other(String),
+}
+
+impl AccountState {
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "ACTIVE" => AccountState::Active,
+            other => AccountState::Other(other.to_owned()),
+        }
+    }
+}
+
+/// An account of the organization, as Organizations describes it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub email: String,
+    pub state: AccountState,
+}
+
+// The email address is personal data: it must never reach a log line, not even through `{:?}`.
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .field("email", &"<redacted>")
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+/// An account's relationship with the Macie administrator in one region (`relationshipStatus`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MemberStatus {
+    Enabled,
+    Paused,
+    Invited,
+    Created,
+    Removed,
+    Resigned,
+    EmailVerificationInProgress,
+    EmailVerificationFailed,
+    RegionDisabled,
+    AccountSuspended,
+    Other(String),
+}
+
+impl MemberStatus {
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "Enabled" => MemberStatus::Enabled,
+            "Paused" => MemberStatus::Paused,
+            "Invited" => MemberStatus::Invited,
+            "Created" => MemberStatus::Created,
+            "Removed" => MemberStatus::Removed,
+            "Resigned" => MemberStatus::Resigned,
+            "EmailVerificationInProgress" => MemberStatus::EmailVerificationInProgress,
+            "EmailVerificationFailed" => MemberStatus::EmailVerificationFailed,
+            "RegionDisabled" => MemberStatus::RegionDisabled,
+            "AccountSuspended" => MemberStatus::AccountSuspended,
+            other => MemberStatus::Other(other.to_owned()),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            MemberStatus::Enabled => "Enabled",
+            MemberStatus::Paused => "Paused",
+            MemberStatus::Invited => "Invited",
+            MemberStatus::Created => "Created",
+            MemberStatus::Removed => "Removed",
+            MemberStatus::Resigned => "Resigned",
+            MemberStatus::EmailVerificationInProgress => "EmailVerificationInProgress",
+            MemberStatus::EmailVerificationFailed => "EmailVerificationFailed",
+            MemberStatus::RegionDisabled => "RegionDisabled",
+            MemberStatus::AccountSuspended => "AccountSuspended",
+            MemberStatus::Other(name) => name,
+        }
+    }
+}
+
+/// An account that CreateInvitations reported in `unprocessedAccounts`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unprocessed {
+    pub account_id: AccountId,
+    pub error_code: String,
+    pub error_message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_ids_are_exactly_twelve_digits() {
+        for good in ["111122223333", "012345678901"] {
+            assert_eq!(AccountId::parse(good, "t").unwrap().as_str(), good);
+        }
+        for bad in [
+            "",
+            "11112222333",
+            "1111222233334",
+            "11112222333a",
+            " 111122223333",
+            "１１１１２２２２３３３３",
+        ] {
+            let error = AccountId::parse(bad, "accountIds[0]")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("accountIds[0]") && error.contains("12 digits"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn region_names_are_checked_for_their_shape() {
+        for good in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+            "cn-northwest-1",
+        ] {
+            assert!(Region::parse(good, "t").is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "us-east-1a",
+            "us--1",
+            "useast1",
+            "us-east-100",
+            "-east-1",
+        ] {
+            assert!(Region::parse(bad, "t").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_account_debug_print_hides_the_email() {
+        let account = Account {
+            id: AccountId::parse("111122223333", "t").unwrap(),
+            email: "owner@example.com".into(),
+            state: AccountState::Active,
+        };
+        assert!(!format!("{account:?}").contains("owner@example.com"));
+    }
+}

@@ -1,0 +1,146 @@
+//! The crate's one error type, and how each error is reported to the Lambda runtime.
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use lambda_runtime::Diagnostic;
+
+use crate::outcome::redact_emails;
+
+/// Everything that can fail an invocation or the cold start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("setting {name} is invalid: {problem} (value: {value:?})")]
+    InvalidSetting {
+        name: &'static str,
+        value: String,
+        problem: String,
+    },
+
+    #[error(
+        "unsupported event: received {received}; accepted: an EventBridge event from aws.organizations \
+         with detail-type \"AWS Service Event via CloudTrail\" and eventName CreateAccountResult, \
+         or a manual invocation {{\"accountIds\": [\"111122223333\"]}}"
+    )]
+    UnsupportedEvent { received: String },
+
+    #[error("malformed {event} event: {problem}")]
+    MalformedEvent {
+        event: &'static str,
+        problem: String,
+    },
+
+    #[error(
+        "invalid account ID {value:?} at {field}: an account ID is a string of exactly 12 digits"
+    )]
+    InvalidAccountId { value: String, field: String },
+
+    #[error("invalid region {value:?} at {field}: expected a region name such as us-east-1")]
+    InvalidRegion { value: String, field: String },
+
+    #[error(
+        "the invocation's function ARN {arn:?} names no account, so the function cannot tell its own account"
+    )]
+    UnknownOwnAccount { arn: String },
+
+    #[error("{service} {operation} failed: {message}")]
+    Service {
+        service: &'static str,
+        operation: &'static str,
+        code: Option<String>,
+        message: String,
+        retryable: bool,
+    },
+}
+
+/// Error codes that say the request may succeed later, as the SDK's retry classifier sees them.
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "InternalServerException",
+    "ServiceException",
+    "RequestTimeout",
+];
+
+impl Error {
+    /// Converts an SDK error, after the SDK's own retries, into ours.
+    pub fn from_sdk<E>(
+        service: &'static str,
+        operation: &'static str,
+        error: SdkError<E, HttpResponse>,
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let code = error.code().map(str::to_owned);
+        let status = error
+            .raw_response()
+            .map(|response| response.status().as_u16());
+        let retryable = match &error {
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => true,
+            SdkError::ServiceError(_) => {
+                code.as_deref()
+                    .is_some_and(|code| TRANSIENT_CODES.contains(&code))
+                    || status.is_some_and(|status| status == 429 || status >= 500)
+            }
+            _ => false,
+        };
+        let message = match (&code, error.message()) {
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.clone(),
+            _ => DisplayErrorContext(&error).to_string(),
+        };
+        Error::Service {
+            service,
+            operation,
+            code,
+            message: redact_emails(&message),
+            retryable,
+        }
+    }
+
+    /// Whether the same request may succeed later (throttling, 5xx, timeouts), as opposed to input
+    /// that will fail every time.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::Service {
+                retryable: true,
+                ..
+            }
+        )
+    }
+
+    /// A stable name for the kind of error, for the runtime's errorType and for alarms.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidSetting { .. } => "InvalidSetting",
+            Error::UnsupportedEvent { .. } => "UnsupportedEvent",
+            Error::MalformedEvent { .. } => "MalformedEvent",
+            Error::InvalidAccountId { .. } => "InvalidAccountId",
+            Error::InvalidRegion { .. } => "InvalidRegion",
+            Error::UnknownOwnAccount { .. } => "UnknownOwnAccount",
+            Error::Service {
+                retryable: true, ..
+            } => "ServiceUnavailable",
+            Error::Service { .. } => "ServiceError",
+        }
+    }
+}
+
+impl From<Error> for Diagnostic {
+    fn from(error: Error) -> Diagnostic {
+        let retry = if error.is_retryable() {
+            "Retryable"
+        } else {
+            "Permanent"
+        };
+        Diagnostic {
+            error_type: format!("MacieInvite.{retry}.{}", error.kind()),
+            error_message: error.to_string(),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The Lambda handler: event in, summary out.
+
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::domain::AccountId;
+use crate::error::Error;
+use crate::event::{self, Trigger};
+use crate::invitation;
+use crate::macie::Macie;
+use crate::organizations::Organizations;
+use crate::outcome::Summary;
+use crate::plan;
+
+/// What every invocation shares: the settings and one adapter per service, built once at init.
+pub struct App {
+    pub config: Config,
+    pub organizations: Organizations,
+    pub macie: Macie,
+}
+
+impl App {
+    pub fn new(config: Config, sdk_config: &aws_config::SdkConfig) -> Self {
+        App {
+            organizations: Organizations::new(sdk_config),
+            macie: Macie::new(sdk_config, &config.regions),
+            config,
+        }
+    }
+}
+
+pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Summary, Error> {
+    let own_account = own_account(&event.context.invoked_function_arn)?;
+    let summary = match event::decode(event.payload)? {
+        Trigger::Invite(ids) => {
+            let screening = plan::screen(ids, &app.config.excluded_account_ids, &own_account);
+            let mut reports = screening.skipped;
+            reports.extend(invitation::invite_accounts(app, screening.to_look_up).await);
+            reports.iter().for_each(|report| report.log());
+            Summary::from_reports(reports)
+        }
+        Trigger::CreationFailed(failure) => {
+            tracing::warn!(
+                create_account_request_id =
+                    failure.create_account_request_id.as_deref().unwrap_or(""),
+                failure_reason = failure.failure_reason.as_str(),
+                outcome = "creationFailed",
+                "account creation failed; nothing to invite"
+            );
+            Summary {
+                creations_failed: vec![failure],
+                ..Summary::default()
+            }
+        }
+    };
+    Ok(summary)
+}
+
+/// The account that runs the function (the Macie administrator), from `arn:aws:lambda:REGION:ACCOUNT:function:NAME`.
+fn own_account(function_arn: &str) -> Result<AccountId, Error> {
+    function_arn
+        .split(':')
+        .nth(4)
+        .and_then(|account| AccountId::parse(account, "invoked_function_arn").ok())
+        .ok_or_else(|| Error::UnknownOwnAccount {
+            arn: function_arn.to_owned(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_own_account_comes_from_the_function_arn() {
+        let own =
+            own_account("arn:aws:lambda:us-east-1:123456789012:function:macie-invite").unwrap();
+        assert_eq!(own.as_str(), "123456789012");
+        for arn in ["", "arn:aws:lambda:us-east-1::function:x", "not-an-arn"] {
+            assert!(
+                own_account(arn)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("own account"),
+                "{arn}"
+            );
+        }
+    }
+}

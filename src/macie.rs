@@ -1,0 +1,138 @@
+//! The Macie adapter: one client per region, and the member and invitation calls in our own types.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_macie2::Client;
+use aws_sdk_macie2::types::AccountDetail;
+
+use crate::domain::{Account, AccountId, MemberStatus, Region, Unprocessed};
+use crate::error::Error;
+
+const SERVICE: &str = "Macie";
+
+pub struct Macie {
+    base: aws_sdk_macie2::Config,
+    clients: BTreeMap<Region, Client>,
+}
+
+/// What CreateInvitations sends besides the accounts.
+#[derive(Clone, Copy, Debug)]
+pub struct InvitationOptions<'a> {
+    pub message: Option<&'a str>,
+    pub disable_email_notification: bool,
+}
+
+impl Macie {
+    /// Builds a client for each region from one SDK configuration, which carries the endpoint
+    /// (AWS_ENDPOINT_URL_MACIE2), credentials and retry settings.
+    pub fn new(sdk_config: &aws_config::SdkConfig, regions: &[Region]) -> Self {
+        let base = aws_sdk_macie2::Config::from(sdk_config);
+        let clients = regions
+            .iter()
+            .map(|region| (region.clone(), client_for(&base, region)))
+            .collect();
+        Macie { base, clients }
+    }
+
+    fn client(&self, region: &Region) -> Client {
+        self.clients
+            .get(region)
+            .cloned()
+            .unwrap_or_else(|| client_for(&self.base, region))
+    }
+
+    /// The account's relationship with this administrator in `region`; `None` when it has none.
+    pub async fn member_status(
+        &self,
+        region: &Region,
+        account_id: &AccountId,
+    ) -> Result<Option<MemberStatus>, Error> {
+        match self
+            .client(region)
+            .get_member()
+            .id(account_id.as_str())
+            .send()
+            .await
+        {
+            Ok(output) => Ok(Some(MemberStatus::from_name(
+                output
+                    .relationship_status()
+                    .map_or("", |status| status.as_str()),
+            ))),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(Error::from_sdk(SERVICE, "GetMember", error)),
+        }
+    }
+
+    /// Associates the account with this administrator in `region` (CreateMember).
+    pub async fn associate(&self, region: &Region, account: &Account) -> Result<(), Error> {
+        let detail = AccountDetail::builder()
+            .account_id(account.id.as_str())
+            .email(&account.email)
+            .build();
+        self.client(region)
+            .create_member()
+            .account(detail)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| Error::from_sdk(SERVICE, "CreateMember", error))
+    }
+
+    /// Sends one CreateInvitations call (at most 50 accounts) and returns the unprocessed accounts.
+    pub async fn invite(
+        &self,
+        region: &Region,
+        account_ids: &[AccountId],
+        options: InvitationOptions<'_>,
+    ) -> Result<Vec<Unprocessed>, Error> {
+        let output = self
+            .client(region)
+            .create_invitations()
+            .set_account_ids(Some(
+                account_ids
+                    .iter()
+                    .map(|id| id.as_str().to_owned())
+                    .collect(),
+            ))
+            .disable_email_notification(options.disable_email_notification)
+            .set_message(options.message.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|error| Error::from_sdk(SERVICE, "CreateInvitations", error))?;
+        Ok(output
+            .unprocessed_accounts()
+            .iter()
+            .filter_map(|entry| {
+                // Only the accounts of this call can be unprocessed; anything else is not ours to report.
+                let account_id = account_ids
+                    .iter()
+                    .find(|id| Some(id.as_str()) == entry.account_id())?;
+                Some(Unprocessed {
+                    account_id: account_id.clone(),
+                    error_code: entry
+                        .error_code()
+                        .map_or("Unknown", |code| code.as_str())
+                        .to_owned(),
+                    error_message: entry.error_message().unwrap_or_default().to_owned(),
+                })
+            })
+            .collect())
+    }
+}
+
+fn client_for(base: &aws_sdk_macie2::Config, region: &Region) -> Client {
+    let config = base
+        .to_builder()
+        .region(aws_sdk_macie2::config::Region::new(
+            region.as_str().to_owned(),
+        ))
+        .build();
+    Client::from_conf(config)
+}

@@ -1,0 +1,14 @@
+//! Wires the function: tracing, settings, the SDK configuration and the adapters, then the runtime loop.
+
+use aws_config::BehaviorVersion;
+use lambda_runtime::service_fn;
+use macie_invite::{App, Config, handle};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let app = App::new(config, &sdk_config);
+    lambda_runtime::run(service_fn(|event| handle(event, &app))).await
+}

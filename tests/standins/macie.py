@@ -1,0 +1,302 @@
+"""A local stand-in for Amazon Macie (macie2), speaking the REST-JSON protocol of its service model.
+
+It keeps members per region (taken from the SigV4 credential scope), records every call, and injects
+faults on request. Control endpoints live under /_standin/ and are not part of Macie's API:
+
+  POST /_standin/faults   {"rules": [...], "latencyMs": 20}   replace the fault rules (see FaultRule)
+  POST /_standin/members  {"region", "accountId", "email", "relationshipStatus"}   seed a member
+  GET  /_standin/calls    every call so far: operation, region, method, path, query, body, status
+  POST /_standin/reset    forget members, calls and faults
+"""
+
+import json
+import re
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/[0-9]{8}/([a-z0-9-]+)/macie2/aws4_request")
+# Statuses that ListMembers returns when onlyAssociated is not "false".
+ASSOCIATED = {"Enabled", "Paused", "Invited", "EmailVerificationInProgress"}
+ERROR_STATUS = {
+    "ValidationException": 400,
+    "ServiceQuotaExceededException": 402,
+    "AccessDeniedException": 403,
+    "ResourceNotFoundException": 404,
+    "ConflictException": 409,
+    "ThrottlingException": 429,
+    "InternalServerException": 500,
+}
+
+
+def now():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class MacieError(Exception):
+    def __init__(self, error_type, message, status=None):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.status = status or ERROR_STATUS[error_type]
+
+
+class State:
+    """Members per region, the call log and the fault rules, shared by the server's threads."""
+
+    def __init__(self, administrator_account_id):
+        self.administrator = administrator_account_id
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.members = {}  # region -> accountId -> member
+        self.calls = []
+        self.rules = []
+        self.latency_ms = 0
+
+    def set_faults(self, spec):
+        """Rules, tried in order; each matches an operation ("*" for any), optionally a region and accounts.
+
+        kind "error": the call fails with errorType (ThrottlingException, InternalServerException, ...)
+        kind "http429": the call fails with a bare 429 and no error type
+        kind "unprocessed": CreateInvitations reports the rule's accountIds as unprocessed with errorCode
+        count: how many matching calls (or, for "unprocessed", invitations) it applies to; absent = always
+        """
+        self.rules = [dict(rule) for rule in spec.get("rules", [])]
+        self.latency_ms = int(spec.get("latencyMs", 0))
+
+    def take_rule(self, operation, region, kinds, account_id=None):
+        for rule in self.rules:
+            if rule.get("kind", "error") not in kinds:
+                continue
+            if rule.get("operation", "*") not in ("*", operation):
+                continue
+            if rule.get("region") not in (None, region):
+                continue
+            if account_id is not None and account_id not in rule.get("accountIds", []):
+                continue
+            if "count" in rule:
+                if rule["count"] <= 0:
+                    continue
+                rule["count"] -= 1
+            return rule
+        return None
+
+    def region_members(self, region):
+        return self.members.setdefault(region, {})
+
+    def member_arn(self, region, account_id):
+        return f"arn:aws:macie2:{region}:{self.administrator}:member/{account_id}"
+
+    def describe(self, region, member):
+        described = {
+            "accountId": member["accountId"],
+            "administratorAccountId": self.administrator,
+            "arn": self.member_arn(region, member["accountId"]),
+            "email": member["email"],
+            "invitedAt": member.get("invitedAt"),
+            "relationshipStatus": member["relationshipStatus"],
+            "tags": member.get("tags", {}),
+            "updatedAt": member["updatedAt"],
+        }
+        return {key: value for key, value in described.items() if value is not None}
+
+    # The operations of the Macie2 model that the stand-in serves.
+
+    def create_member(self, region, query, body):
+        account = body.get("account") or {}
+        account_id, email = account.get("accountId"), account.get("email")
+        if not isinstance(account_id, str) or not ACCOUNT_ID.match(account_id):
+            raise MacieError("ValidationException", "account.accountId must be a 12-digit account ID")
+        if not isinstance(email, str) or "@" not in email:
+            raise MacieError("ValidationException", "account.email must be an email address")
+        if account_id == self.administrator:
+            raise MacieError("ValidationException", "The administrator account can't be a member")
+        members = self.region_members(region)
+        member = members.get(account_id)
+        if member is None or member["relationshipStatus"] in ("Removed", "Resigned"):
+            members[account_id] = {
+                "accountId": account_id,
+                "email": email,
+                "relationshipStatus": "Created",
+                "tags": body.get("tags") or {},
+                "updatedAt": now(),
+            }
+        return {"arn": self.member_arn(region, account_id)}
+
+    def get_member(self, region, account_id):
+        member = self.region_members(region).get(account_id)
+        if member is None:
+            raise MacieError("ResourceNotFoundException", f"The request failed because the specified resource wasn't found: member {account_id}")
+        return self.describe(region, member)
+
+    def list_members(self, region, query):
+        max_results = int(query.get("maxResults", ["25"])[0])
+        if not 1 <= max_results <= 25:
+            raise MacieError("ValidationException", "maxResults must be between 1 and 25")
+        only_associated = query.get("onlyAssociated", ["true"])[0] != "false"
+        members = sorted(self.region_members(region).values(), key=lambda m: m["accountId"])
+        if only_associated:
+            members = [m for m in members if m["relationshipStatus"] in ASSOCIATED]
+        start = int(query.get("nextToken", ["0"])[0])
+        page = members[start : start + max_results]
+        response = {"members": [self.describe(region, m) for m in page]}
+        if start + max_results < len(members):
+            response["nextToken"] = str(start + max_results)
+        return response
+
+    def create_invitations(self, region, query, body):
+        account_ids = body.get("accountIds")
+        if not isinstance(account_ids, list) or not account_ids:
+            raise MacieError("ValidationException", "accountIds must be a non-empty list")
+        message = body.get("message")
+        if message is not None and len(message) > 80:
+            raise MacieError("ValidationException", "message must be at most 80 characters")
+        members = self.region_members(region)
+        unprocessed = []
+        for account_id in account_ids:
+            rule = self.take_rule("CreateInvitations", region, {"unprocessed"}, account_id)
+            member = members.get(account_id)
+            if rule is not None:
+                unprocessed.append({
+                    "accountId": account_id,
+                    "errorCode": rule.get("errorCode", "InternalError"),
+                    "errorMessage": rule.get("errorMessage", "An internal error occurred. Try again."),
+                })
+            elif member is None:
+                unprocessed.append({
+                    "accountId": account_id,
+                    "errorCode": "ClientError",
+                    "errorMessage": "The request failed because the account isn't associated with your account. Add the account as a member first.",
+                })
+            else:
+                member["relationshipStatus"] = "Invited"
+                member["invitedAt"] = member["updatedAt"] = now()
+        return {"unprocessedAccounts": unprocessed}
+
+
+ROUTES = [
+    ("POST", re.compile(r"^/members$"), "CreateMember"),
+    ("GET", re.compile(r"^/members/(?P<id>[^/]+)$"), "GetMember"),
+    ("GET", re.compile(r"^/members$"), "ListMembers"),
+    ("POST", re.compile(r"^/invitations$"), "CreateInvitations"),
+]
+
+
+def make_handler(state):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def read_body(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            return json.loads(raw) if raw else {}
+
+        def send_json(self, status, payload, error_type=None):
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+            if error_type:
+                self.send_header("x-amzn-ErrorType", error_type)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            self.dispatch("GET")
+
+        def do_POST(self):
+            self.dispatch("POST")
+
+        def dispatch(self, method):
+            url = urlsplit(self.path)
+            try:
+                body = self.read_body()
+            except ValueError:
+                return self.send_json(400, {"message": "The request body is not JSON"}, "ValidationException")
+            if url.path.startswith("/_standin/"):
+                return self.control(method, url.path, body)
+            query = parse_qs(url.query)
+            match = next(((op, m) for (verb, pattern, op) in ROUTES if verb == method for m in [pattern.match(url.path)] if m), None)
+            scope = CREDENTIAL_REGION.search(self.headers.get("Authorization", ""))
+            region = scope.group(1) if scope else None
+            call = {
+                "operation": match[0] if match else None,
+                "region": region,
+                "method": method,
+                "path": url.path,
+                "query": {k: v[0] for k, v in query.items()},
+                "body": body,
+                "accessKeyId": (self.headers.get("Authorization", "").split("Credential=")[-1].split("/")[0] or None),
+            }
+            status, payload, error_type = self.serve(call, match, query, body)
+            call["status"] = status
+            with state.lock:
+                state.calls.append(call)
+            self.send_json(status, payload, error_type)
+
+        def serve(self, call, match, query, body):
+            if state.latency_ms:
+                time.sleep(state.latency_ms / 1000)
+            if match is None:
+                return 404, {"message": f"No Macie operation at {call['method']} {call['path']}"}, "ResourceNotFoundException"
+            if call["region"] is None:
+                return 403, {"message": "Missing or malformed SigV4 Authorization header"}, "AccessDeniedException"
+            operation, path_match = match
+            with state.lock:
+                rule = state.take_rule(operation, call["region"], {"error", "http429"})
+                if rule is not None and rule.get("kind") == "http429":
+                    return 429, {"message": "Too Many Requests"}, None
+                if rule is not None:
+                    error_type = rule.get("errorType", "ThrottlingException")
+                    return ERROR_STATUS[error_type], {"message": rule.get("message", f"Injected {error_type}")}, error_type
+                try:
+                    if operation == "CreateMember":
+                        return 200, state.create_member(call["region"], query, body), None
+                    if operation == "GetMember":
+                        return 200, state.get_member(call["region"], path_match.group("id")), None
+                    if operation == "ListMembers":
+                        return 200, state.list_members(call["region"], query), None
+                    return 200, state.create_invitations(call["region"], query, body), None
+                except MacieError as error:
+                    return error.status, {"message": error.message}, error.error_type
+
+        def control(self, method, path, body):
+            with state.lock:
+                if method == "GET" and path == "/_standin/calls":
+                    return self.send_json(200, {"calls": state.calls})
+                if method == "POST" and path == "/_standin/faults":
+                    state.set_faults(body)
+                    return self.send_json(200, {})
+                if method == "POST" and path == "/_standin/members":
+                    state.region_members(body["region"])[body["accountId"]] = {
+                        "accountId": body["accountId"],
+                        "email": body.get("email", f"{body['accountId']}@example.com"),
+                        "relationshipStatus": body.get("relationshipStatus", "Enabled"),
+                        "invitedAt": now(),
+                        "updatedAt": now(),
+                    }
+                    return self.send_json(200, {})
+                if method == "POST" and path == "/_standin/reset":
+                    state.reset()
+                    return self.send_json(200, {})
+            return self.send_json(404, {"message": f"No control endpoint {method} {path}"})
+
+    return Handler
+
+
+def serve(host="127.0.0.1", port=0, administrator_account_id="123456789012"):
+    """Starts the stand-in in a background thread and returns the server (server.server_address)."""
+    server = ThreadingHTTPServer((host, port), make_handler(State(administrator_account_id)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

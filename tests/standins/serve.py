@@ -1,0 +1,75 @@
+"""Starts the local AWS stand-ins for macie-invite in one process: moto_server (Organizations, SQS, STS)
+and the Macie stand-in (macie.py), each on a free 127.0.0.1 port.
+
+Prints one JSON line, {"moto": URL, "macie": URL}, then serves until SIGTERM/SIGINT, or until its
+standard input closes when --exit-with-stdin is given (the tests use that, so that no server outlives them).
+
+--account ID=EMAIL[=STATE] creates the organization (the caller, 123456789012, manages it) and adds an account
+with that exact ID: the README's local run seeds the account of events/create-account-result.json this way.
+"""
+
+import argparse
+import logging
+import json
+import signal
+import sys
+import threading
+
+import boto3
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.organizations.models import organizations_backends
+
+import macie
+
+MANAGEMENT_ACCOUNT_ID = "123456789012"
+
+
+def seed_accounts(moto_url, accounts):
+    client = boto3.client(
+        "organizations",
+        endpoint_url=moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    client.create_organization(FeatureSet="ALL")
+    backend = organizations_backends[MANAGEMENT_ACCOUNT_ID]["aws"]
+    for spec in accounts:
+        account_id, email, *state = spec.split("=")
+        client.create_account(Email=email, AccountName=f"account-{account_id}")
+        account = next(a for a in backend.accounts if a.email == email)
+        # moto draws account IDs at random; the sample events name fixed ones.
+        organizations_backends.master_accounts.pop(account.id, None)
+        account.id = account_id
+        organizations_backends.master_accounts[account_id] = (MANAGEMENT_ACCOUNT_ID, "aws")
+        if state:
+            account.status = account.state = state[0]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--exit-with-stdin", action="store_true")
+    parser.add_argument("--account", action="append", default=[], metavar="ID=EMAIL[=STATE]")
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    moto_url = "http://%s:%d" % moto.get_host_and_port()
+    macie_server = macie.serve(administrator_account_id=MANAGEMENT_ACCOUNT_ID)
+    macie_url = "http://%s:%d" % macie_server.server_address[:2]
+    if args.account:
+        seed_accounts(moto_url, args.account)
+
+    print(json.dumps({"moto": moto_url, "macie": macie_url}), flush=True)
+
+    done = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: done.set())
+    if args.exit_with_stdin:
+        threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+    done.wait()
+
+
+if __name__ == "__main__":
+    main()
