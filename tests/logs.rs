@@ -1,0 +1,115 @@
+//! The logs of a run: JSON lines, one per account and region with its outcome, and no email address.
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use support::{Standins, invoke};
+use tracing_subscriber::fmt::MakeWriter;
+
+/// Collects what the subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_account_and_region_gets_one_json_line_with_its_outcome_and_no_email() {
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let invited = organization
+        .create_account("invited.owner@example.com")
+        .await;
+    let member = organization
+        .create_account("member.owner@example.com")
+        .await;
+    let unprocessed = organization
+        .create_account("unprocessed.owner@example.com")
+        .await;
+    standins.seed_member("eu-west-1", &member, "Enabled");
+    standins.set_faults(
+        json!({"rules": [{"kind": "unprocessed", "accountIds": [unprocessed],
+        "errorMessage": "Could not reach unprocessed.owner@example.com"}]}),
+    );
+    let app = standins
+        .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")])
+        .await;
+
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    invoke(
+        &app,
+        json!({"accountIds": [invited, member, unprocessed, "999988887777"]}),
+    )
+    .await
+    .unwrap();
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        !text.contains('@'),
+        "a log line holds an email address:\n{text}"
+    );
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let mut outcomes: Vec<(String, String, String, String)> = lines
+        .iter()
+        .filter_map(|line| {
+            let fields = &line["fields"];
+            Some((
+                fields["account_id"].as_str()?.to_owned(),
+                fields["region"].as_str()?.to_owned(),
+                fields["outcome"].as_str()?.to_owned(),
+                line["level"].as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    outcomes.sort();
+    let mut expected = vec![
+        (invited.clone(), "eu-west-1", "invited", "INFO"),
+        (invited.clone(), "us-east-1", "invited", "INFO"),
+        (member.clone(), "eu-west-1", "alreadyMember", "INFO"),
+        (member.clone(), "us-east-1", "invited", "INFO"),
+        (unprocessed.clone(), "eu-west-1", "unprocessed", "WARN"),
+        (unprocessed.clone(), "us-east-1", "unprocessed", "WARN"),
+        ("999988887777".to_owned(), "", "failed", "ERROR"),
+    ];
+    expected.sort();
+    let expected: Vec<(String, String, String, String)> = expected
+        .into_iter()
+        .map(|(a, r, o, l)| (a, r.to_owned(), o.to_owned(), l.to_owned()))
+        .collect();
+    assert_eq!(outcomes, expected);
+    let warning = lines
+        .iter()
+        .find(|line| line["fields"]["outcome"] == "unprocessed")
+        .unwrap();
+    assert_eq!(warning["fields"]["error_code"], "InternalError");
+    assert_eq!(
+        warning["fields"]["error_message"],
+        "Could not reach <redacted>"
+    );
+}

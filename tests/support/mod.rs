@@ -1,0 +1,221 @@
+//! Test support: the local stand-ins (moto_server and the Macie stand-in) in a child process, an
+//! organization in moto, the real adapters pointed at them, and the real handler driven with an event.
+#![allow(dead_code)] // each test crate uses its own part of this module
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use aws_config::{BehaviorVersion, Region as SdkRegion, SdkConfig};
+use aws_sdk_organizations::config::Credentials;
+use aws_sdk_organizations::types::CreateAccountState;
+use lambda_runtime::{Context, LambdaEvent};
+use macie_invite::domain::Region;
+use macie_invite::macie::Macie;
+use macie_invite::organizations::Organizations;
+use macie_invite::{App, Config};
+use serde_json::{Value, json};
+
+/// moto's default account: it manages the organization and runs the function.
+pub const ADMINISTRATOR: &str = "123456789012";
+pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:macie-invite";
+
+/// The stand-ins, stopped when this is dropped (their process exits when its stdin closes).
+pub struct Standins {
+    child: Child,
+    _stdin: ChildStdin,
+    pub moto: String,
+    pub macie: String,
+}
+
+impl Standins {
+    pub fn start() -> Self {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/standins/serve.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg("--exit-with-stdin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 runs tests/standins/serve.py (pip install -r requirements-dev.txt)");
+        let stdin = child.stdin.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let endpoints: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|_| panic!("the stand-ins did not start: {line:?}"));
+        Standins {
+            child,
+            _stdin: stdin,
+            moto: endpoints["moto"].as_str().unwrap().to_owned(),
+            macie: endpoints["macie"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Every call the Macie stand-in received, in order.
+    pub fn macie_calls(&self) -> Vec<Value> {
+        let calls: Value = ureq::get(format!("{}/_standin/calls", self.macie))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_json()
+            .unwrap();
+        calls["calls"].as_array().unwrap().clone()
+    }
+
+    /// The calls of one operation, optionally in one region.
+    pub fn macie_calls_of(&self, operation: &str, region: Option<&str>) -> Vec<Value> {
+        self.macie_calls()
+            .into_iter()
+            .filter(|call| call["operation"] == operation)
+            .filter(|call| region.is_none_or(|region| call["region"] == region))
+            .collect()
+    }
+
+    pub fn seed_member(&self, region: &str, account_id: &str, status: &str) {
+        self.post(
+            "/_standin/members",
+            json!({"region": region, "accountId": account_id, "relationshipStatus": status}),
+        );
+    }
+
+    pub fn set_faults(&self, faults: Value) {
+        self.post("/_standin/faults", faults);
+    }
+
+    fn post(&self, path: &str, body: Value) {
+        ureq::post(format!("{}{path}", self.macie))
+            .send_json(body)
+            .unwrap();
+    }
+
+    /// The SDK configuration production loads, with the endpoint, region and credentials of a test.
+    pub async fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(SdkRegion::new(region.to_owned()))
+            .endpoint_url(endpoint)
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+            .load()
+            .await
+    }
+
+    /// The production adapters, pointed at the stand-ins, with `settings` as the environment.
+    pub async fn app(&self, settings: &[(&str, &str)]) -> App {
+        let config = settings_config(settings).expect("valid settings");
+        let organizations = Organizations::new(&Self::sdk_config(&self.moto, "us-east-1").await);
+        let macie = Macie::new(
+            &Self::sdk_config(&self.macie, "us-east-1").await,
+            &config.regions,
+        );
+        App {
+            config,
+            organizations,
+            macie,
+        }
+    }
+
+    /// A new organization in moto, managed by ADMINISTRATOR.
+    pub async fn organization(&self) -> Organization {
+        let client =
+            aws_sdk_organizations::Client::new(&Self::sdk_config(&self.moto, "us-east-1").await);
+        client
+            .create_organization()
+            .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+            .send()
+            .await
+            .unwrap();
+        Organization { client }
+    }
+}
+
+impl Drop for Standins {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn settings_config(settings: &[(&str, &str)]) -> Result<Config, macie_invite::Error> {
+    let lookup = |name: &str| {
+        settings
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_string())
+            .or_else(|| (name == "AWS_REGION").then(|| "us-east-1".to_owned()))
+    };
+    Config::from_lookup(lookup)
+}
+
+/// The organization in moto, managed by ADMINISTRATOR.
+pub struct Organization {
+    client: aws_sdk_organizations::Client,
+}
+
+impl Organization {
+    /// Creates an account and returns its ID.
+    pub async fn create_account(&self, email: &str) -> String {
+        let output = self
+            .client
+            .create_account()
+            .email(email)
+            .account_name(email.split('@').next().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let status = output.create_account_status().unwrap();
+        assert_eq!(status.state(), Some(&CreateAccountState::Succeeded));
+        status.account_id().unwrap().to_owned()
+    }
+
+    /// Closes the account: moto then reports it SUSPENDED.
+    pub async fn close_account(&self, account_id: &str) {
+        self.client
+            .close_account()
+            .account_id(account_id)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+pub fn region(name: &str) -> Region {
+    Region::parse(name, "test").unwrap()
+}
+
+/// Drives the real handler as the Lambda runtime would, and returns the summary as JSON.
+pub async fn invoke(app: &App, payload: Value) -> Result<Value, macie_invite::Error> {
+    let mut context = Context::default();
+    context.invoked_function_arn = FUNCTION_ARN.to_owned();
+    context.request_id = "test-request".to_owned();
+    macie_invite::handle(LambdaEvent::new(payload, context), app)
+        .await
+        .map(|summary| serde_json::to_value(summary).unwrap())
+}
+
+pub fn sample_event(name: &str) -> Value {
+    let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// The CreateAccountResult sample, naming `account_id` as the new account.
+pub fn create_account_result(account_id: &str) -> Value {
+    let mut event = sample_event("create-account-result.json");
+    event["detail"]["serviceEventDetails"]["createAccountStatus"]["accountId"] = json!(account_id);
+    event
+}
+
+/// The account IDs of one list of the summary, with their regions.
+pub fn entries(summary: &Value, list: &str) -> Vec<(String, String)> {
+    summary[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("summary has no list {list}: {summary}"))
+        .iter()
+        .map(|entry| {
+            (
+                entry["accountId"].as_str().unwrap().to_owned(),
+                entry["region"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
