@@ -1,6 +1,7 @@
 //! The Lambda handler: event in, summary out.
 
 use lambda_runtime::LambdaEvent;
+use lambda_runtime::tracing;
 use serde_json::Value;
 
 use crate::config::Config;

@@ -2,12 +2,13 @@
 
 use aws_config::BehaviorVersion;
 use lambda_runtime::service_fn;
+use lambda_runtime::tracing;
 use macie_invite::{App, Config, handle};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = Config::from_env()?;
+    let config = Config::from_env().inspect_err(|error| tracing::error!(%error, "cannot start"))?;
     let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let app = App::new(config, &sdk_config);
     lambda_runtime::run(service_fn(|event| handle(event, &app))).await

@@ -1,5 +1,6 @@
 //! What happened to each account in each region: the reports, their log lines and the invocation's summary.
 
+use lambda_runtime::tracing;
 use serde::Serialize;
 
 use crate::domain::{AccountId, Region, Unprocessed};

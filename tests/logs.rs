@@ -5,9 +5,10 @@ mod support;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use lambda_runtime::tracing;
+use lambda_runtime::tracing::subscriber::fmt::MakeWriter;
 use serde_json::{Value, json};
 use support::{Standins, invoke};
-use tracing_subscriber::fmt::MakeWriter;
 
 /// Collects what the subscriber writes.
 #[derive(Clone, Default)]
@@ -53,12 +54,12 @@ async fn each_account_and_region_gets_one_json_line_with_its_outcome_and_no_emai
         .await;
 
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
+    let subscriber = tracing::subscriber::fmt()
         .json()
         .with_max_level(tracing::Level::INFO)
         .with_writer(captured.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = tracing::dispatcher::set_default(&subscriber.into());
     invoke(
         &app,
         json!({"accountIds": [invited, member, unprocessed, "999988887777"]}),
