@@ -39,11 +39,6 @@ pub enum Error {
     #[error("invalid region {value:?} at {field}: expected a region name such as us-east-1")]
     InvalidRegion { value: String, field: String },
 
-    #[error(
-        "the invocation's function ARN {arn:?} names no account, so the function cannot tell its own account"
-    )]
-    UnknownOwnAccount { arn: String },
-
     #[error("{service} {operation} failed: {message}")]
     Service {
         service: &'static str,
@@ -122,7 +117,6 @@ impl Error {
             Error::MalformedEvent { .. } => "MalformedEvent",
             Error::InvalidAccountId { .. } => "InvalidAccountId",
             Error::InvalidRegion { .. } => "InvalidRegion",
-            Error::UnknownOwnAccount { .. } => "UnknownOwnAccount",
             Error::Service {
                 retryable: true, ..
             } => "ServiceUnavailable",

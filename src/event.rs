@@ -175,7 +175,7 @@ fn json_kind(value: &Value) -> &'static str {
 }
 
 /// Input text quoted in an error, cut short: events can be forged and large.
-fn excerpt(text: &str) -> String {
+pub(crate) fn excerpt(text: &str) -> String {
     const LIMIT: usize = 64;
     match text.char_indices().nth(LIMIT) {
         Some((end, _)) => format!("{}…", &text[..end]),

@@ -32,10 +32,11 @@ impl App {
 }
 
 pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Summary, Error> {
-    let own_account = own_account(&event.context.invoked_function_arn)?;
+    let own_account = own_account(&event.context.invoked_function_arn);
     let summary = match event::decode(event.payload)? {
         Trigger::Invite(ids) => {
-            let screening = plan::screen(ids, &app.config.excluded_account_ids, &own_account);
+            let screening =
+                plan::screen(ids, &app.config.excluded_account_ids, own_account.as_ref());
             let mut reports = screening.skipped;
             reports.extend(invitation::invite_accounts(app, screening.to_look_up).await);
             reports.iter().for_each(|report| report.log());
@@ -59,14 +60,22 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Summary, Err
 }
 
 /// The account that runs the function (the Macie administrator), from `arn:aws:lambda:REGION:ACCOUNT:function:NAME`.
-fn own_account(function_arn: &str) -> Result<AccountId, Error> {
-    function_arn
+///
+/// Lambda always sends such an ARN; local emulators (cargo lambda watch sends `function-arn`) may not.
+/// Then the account cannot be screened out here, and Macie itself refuses to make the administrator
+/// its own member.
+fn own_account(function_arn: &str) -> Option<AccountId> {
+    let account = function_arn
         .split(':')
         .nth(4)
-        .and_then(|account| AccountId::parse(account, "invoked_function_arn").ok())
-        .ok_or_else(|| Error::UnknownOwnAccount {
-            arn: function_arn.to_owned(),
-        })
+        .and_then(|account| AccountId::parse(account, "invoked_function_arn").ok());
+    if account.is_none() {
+        tracing::warn!(
+            function_arn = crate::event::excerpt(function_arn),
+            "the function ARN names no account; the administrator account is not screened out"
+        );
+    }
+    account
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub struct Screening {
 pub fn screen(
     ids: Vec<AccountId>,
     excluded: &BTreeSet<AccountId>,
-    own_account: &AccountId,
+    own_account: Option<&AccountId>,
 ) -> Screening {
     let mut seen = BTreeSet::new();
     let mut screening = Screening::default();
@@ -27,7 +27,7 @@ pub fn screen(
         if !seen.insert(id.clone()) {
             continue;
         }
-        let skip = if &id == own_account {
+        let skip = if own_account == Some(&id) {
             Some(
                 "the function's own account is the Macie administrator and cannot be its own member",
             )
@@ -132,7 +132,7 @@ mod tests {
                 id("333333333333"),
             ],
             &excluded,
-            &id("999999999999"),
+            Some(&id("999999999999")),
         );
         assert_eq!(
             screening.to_look_up,

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs macie-invite on this machine as Lambda would: the function behind the Lambda Runtime API
+# (cargo lambda watch), the AWS services played by local stand-ins (moto_server for Organizations,
+# tests/standins/macie.py for Macie), and one sample event sent with cargo lambda invoke. Prints the
+# summary the function returns.
+#
+#   scripts/run-local.sh [EVENT_FILE]        (default: events/create-account-result.json)
+#
+# The stand-ins' organization holds the accounts that the sample events name. Settings come from the
+# environment as in Lambda (MACIE_REGIONS, INVITATION_MESSAGE, ...); defaults below.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+event=${1:-events/create-account-result.json}
+
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
+
+workdir=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+python3 tests/standins/serve.py \
+  --account 555555555555=new-account@example.com \
+  --account 111111111111=team-one@example.com \
+  --account 222222222222=team-two@example.com \
+  --account 333333333333=team-three@example.com=SUSPENDED \
+  >"$workdir/endpoints.json" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$workdir/endpoints.json" ] && break; sleep 0.1; done
+read -r moto macie < <(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e["moto"], e["macie"])' "$workdir/endpoints.json")
+echo "stand-ins: Organizations at $moto, Macie at $macie" >&2
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# What aws-config reads in Lambda: the standard endpoint variables point the real clients at the stand-ins.
+export AWS_ENDPOINT_URL_ORGANIZATIONS=$moto AWS_ENDPOINT_URL_MACIE2=$macie
+export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+export AWS_LAMBDA_LOG_FORMAT=JSON AWS_LAMBDA_LOG_LEVEL=${AWS_LAMBDA_LOG_LEVEL:-INFO}
+export MACIE_REGIONS=${MACIE_REGIONS:-us-east-1,eu-west-1}
+export INVITATION_MESSAGE=${INVITATION_MESSAGE:-Your account joins our Macie organization.}
+
+cargo lambda watch --invoke-port "$port" --ignore-changes >"$workdir/watch.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 300); do
+  (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.2
+done
+
+echo "invoking macie-invite with $event" >&2
+if ! cargo lambda invoke macie-invite --invoke-port "$port" --data-file "$event" --output-format json >"$workdir/summary.json"; then
+  echo "--- function output ---" >&2
+  cat "$workdir/watch.log" >&2
+  exit 1
+fi
+echo "--- function logs ---" >&2
+grep '^{' "$workdir/watch.log" >&2 || true
+echo "--- summary ---" >&2
+python3 -m json.tool "$workdir/summary.json"
