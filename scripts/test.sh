@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, and integration tests of the real handler and SDK clients against the
+# local stand-ins (moto_server and tests/standins/macie.py, which the tests start themselves).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
+cargo test --locked "$@"
