@@ -369,3 +369,33 @@ async fn a_malformed_event_fails_the_invocation_with_an_error_that_names_it() {
     );
     assert_eq!(standins.macie_calls(), Vec::<serde_json::Value>::new());
 }
+
+#[tokio::test]
+async fn throttling_within_the_sdk_retries_still_ends_in_an_invitation() {
+    let standins = Standins::start();
+    let account = standins
+        .organization()
+        .await
+        .create_account("patient@example.com")
+        .await;
+    // The SDK's standard retry mode (3 attempts) absorbs two throttled calls.
+    standins.set_faults(json!({"rules": [
+        {"kind": "error", "operation": "CreateInvitations", "errorType": "ThrottlingException", "count": 2}
+    ]}));
+    let app = standins.app(&[]).await;
+
+    let summary = invoke(&app, json!({ "accountIds": [account] }))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        entries(&summary, "invited"),
+        [(account, "us-east-1".to_owned())]
+    );
+    let statuses: Vec<u64> = standins
+        .macie_calls_of("CreateInvitations", None)
+        .iter()
+        .map(|call| call["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [429, 429, 200]);
+}

@@ -11,6 +11,7 @@ faults on request. Control endpoints live under /_standin/ and are not part of M
 
 import json
 import re
+import sys
 import threading
 import time
 import uuid
@@ -294,9 +295,17 @@ def make_handler(state):
     return Handler
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # Clients that close their pooled connections when a test ends are no error of the stand-in.
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 def serve(host="127.0.0.1", port=0, administrator_account_id="123456789012"):
     """Starts the stand-in in a background thread and returns the server (server.server_address)."""
-    server = ThreadingHTTPServer((host, port), make_handler(State(administrator_account_id)))
-    server.daemon_threads = True
+    server = Server((host, port), make_handler(State(administrator_account_id)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
