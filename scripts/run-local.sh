@@ -23,12 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 tests/standins/serve.py \
-  --account 555555555555=new-account@example.com \
-  --account 111111111111=team-one@example.com \
-  --account 222222222222=team-two@example.com \
-  --account 333333333333=team-three@example.com=SUSPENDED \
-  >"$workdir/endpoints.json" &
+python3 tests/standins/serve.py --sample-organization >"$workdir/endpoints.json" &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$workdir/endpoints.json" ] && break; sleep 0.1; done
 read -r moto macie < <(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e["moto"], e["macie"])' "$workdir/endpoints.json")

@@ -35,6 +35,40 @@ impl fmt::Display for AccountId {
     }
 }
 
+/// The ID of a CreateAccount request: `car-` and 8 to 32 lowercase letters or digits.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CreateAccountRequestId(String);
+
+impl CreateAccountRequestId {
+    pub fn parse(value: &str, field: &str) -> Result<Self, Error> {
+        let valid = value.strip_prefix("car-").is_some_and(|rest| {
+            (8..=32).contains(&rest.len())
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+        if valid {
+            Ok(CreateAccountRequestId(value.to_owned()))
+        } else {
+            Err(Error::InvalidRequestId {
+                value: value.to_owned(),
+                field: field.to_owned(),
+            })
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CreateAccountRequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// An AWS region name such as `us-east-1` or `us-gov-west-1`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
@@ -111,6 +145,14 @@ impl fmt::Debug for Account {
             .field("state", &self.state)
             .finish()
     }
+}
+
+/// Where a CreateAccount request stands (DescribeCreateAccountStatus).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Creation {
+    Succeeded(AccountId),
+    Failed { reason: String },
+    InProgress,
 }
 
 /// An account's relationship with the Macie administrator in one region (`relationshipStatus`).
@@ -193,6 +235,34 @@ mod tests {
                 .to_string();
             assert!(
                 error.contains("accountIds[0]") && error.contains("12 digits"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn create_account_request_ids_are_car_and_8_to_32_lowercase_letters_or_digits() {
+        for good in [
+            "car-examplecreateaccountrequestid111",
+            "car-12345678",
+            "car-abcdefgh0123456789abcdefgh012345",
+        ] {
+            assert!(CreateAccountRequestId::parse(good, "t").is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "car-",
+            "car-1234567",
+            "car-ABCDEFGH",
+            "car-abcdefgh0123456789abcdefgh0123456",
+            "abc-12345678",
+            "car-1234567 ",
+        ] {
+            let error = CreateAccountRequestId::parse(bad, "createAccountRequestIds[0]")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("createAccountRequestIds[0]") && error.contains("car-"),
                 "{error}"
             );
         }

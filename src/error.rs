@@ -19,9 +19,12 @@ pub enum Error {
     },
 
     #[error(
-        "unsupported event: received {received}; accepted: an EventBridge event from aws.organizations \
-         with detail-type \"AWS Service Event via CloudTrail\" and eventName CreateAccountResult, \
-         or a manual invocation {{\"accountIds\": [\"111122223333\"]}}"
+        "unsupported event: received {received}; accepted: EventBridge events of Organizations \
+         (CreateAccountResult, CreateAccount, CreateGovCloudAccount, AcceptHandshake, AccountJoinedOrganization), \
+         of Control Tower (CreateManagedAccount, UpdateManagedAccount), scheduled events (a reconcile), \
+         custom events whose detail has accountId, accountIds or createAccountRequestId, and manual \
+         invocations {{\"accountIds\": [...], \"createAccountRequestIds\": [...], \"regions\": [...]}} \
+         or {{\"action\": \"reconcile\"}}"
     )]
     UnsupportedEvent { received: String },
 
@@ -35,6 +38,11 @@ pub enum Error {
         "invalid account ID {value:?} at {field}: an account ID is a string of exactly 12 digits"
     )]
     InvalidAccountId { value: String, field: String },
+
+    #[error(
+        "invalid account creation request ID {value:?} at {field}: expected car- and 8 to 32 lowercase letters or digits"
+    )]
+    InvalidRequestId { value: String, field: String },
 
     #[error("invalid region {value:?} at {field}: expected a region name such as us-east-1")]
     InvalidRegion { value: String, field: String },
@@ -117,6 +125,7 @@ impl Error {
             Error::MalformedEvent { .. } => "MalformedEvent",
             Error::InvalidAccountId { .. } => "InvalidAccountId",
             Error::InvalidRegion { .. } => "InvalidRegion",
+            Error::InvalidRequestId { .. } => "InvalidRequestId",
             Error::Service {
                 retryable: true, ..
             } => "ServiceUnavailable",

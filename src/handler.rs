@@ -7,12 +7,11 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::domain::AccountId;
 use crate::error::Error;
-use crate::event::{self, Trigger};
+use crate::event::{self, Ignored, Trigger};
 use crate::invitation;
 use crate::macie::Macie;
 use crate::organizations::Organizations;
 use crate::outcome::Summary;
-use crate::plan;
 
 /// What every invocation shares: the settings and one adapter per service, built once at init.
 pub struct App {
@@ -24,7 +23,7 @@ pub struct App {
 impl App {
     pub fn new(config: Config, sdk_config: &aws_config::SdkConfig) -> Self {
         App {
-            organizations: Organizations::new(sdk_config),
+            organizations: Organizations::new(aws_sdk_organizations::Client::new(sdk_config)),
             macie: Macie::new(sdk_config, &config.regions),
             config,
         }
@@ -33,30 +32,33 @@ impl App {
 
 pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Summary, Error> {
     let own_account = own_account(&event.context.invoked_function_arn);
-    let summary = match event::decode(event.payload)? {
-        Trigger::Invite(ids) => {
-            let screening =
-                plan::screen(ids, &app.config.excluded_account_ids, own_account.as_ref());
-            let mut reports = screening.skipped;
-            reports.extend(invitation::invite_accounts(app, screening.to_look_up).await);
-            reports.iter().for_each(|report| report.log());
-            Summary::from_reports(reports)
+    match event::decode(event.payload)? {
+        Trigger::Invite(request) => {
+            Ok(invitation::invite_requested(app, request, own_account.as_ref()).await)
         }
-        Trigger::CreationFailed(failure) => {
-            tracing::warn!(
-                create_account_request_id =
-                    failure.create_account_request_id.as_deref().unwrap_or(""),
-                failure_reason = failure.failure_reason.as_str(),
-                outcome = "creationFailed",
-                "account creation failed; nothing to invite"
-            );
-            Summary {
+        Trigger::Reconcile { regions } => {
+            invitation::reconcile(app, regions, own_account.as_ref()).await
+        }
+        Trigger::Ignore(Ignored::CreationFailed(failure)) => {
+            invitation::log_creation_failure(&failure);
+            Ok(Summary {
                 creations_failed: vec![failure],
                 ..Summary::default()
-            }
+            })
         }
-    };
-    Ok(summary)
+        Trigger::Ignore(Ignored::NotAnAddition(ignored)) => {
+            tracing::info!(
+                event = ignored.event.as_str(),
+                reason = ignored.reason.as_str(),
+                outcome = "ignored",
+                "event adds no account"
+            );
+            Ok(Summary {
+                ignored: vec![ignored],
+                ..Summary::default()
+            })
+        }
+    }
 }
 
 /// The account that runs the function (the Macie administrator), from `arn:aws:lambda:REGION:ACCOUNT:function:NAME`.

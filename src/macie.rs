@@ -10,6 +10,9 @@ use crate::error::Error;
 
 const SERVICE: &str = "Macie";
 
+/// ListMembers returns at most 25 members a page.
+const MEMBERS_PER_PAGE: i32 = 25;
+
 pub struct Macie {
     base: aws_sdk_macie2::Config,
     clients: BTreeMap<Region, Client>,
@@ -68,6 +71,35 @@ impl Macie {
             }
             Err(error) => Err(Error::from_sdk(SERVICE, "GetMember", error)),
         }
+    }
+
+    /// Every account associated with this administrator in `region`, in any relationship status.
+    pub async fn list_members(
+        &self,
+        region: &Region,
+    ) -> Result<BTreeMap<AccountId, MemberStatus>, Error> {
+        let pages: Vec<_> = self
+            .client(region)
+            .list_members()
+            .max_results(MEMBERS_PER_PAGE)
+            .only_associated("false")
+            .into_paginator()
+            .send()
+            .collect()
+            .await;
+        let mut members = BTreeMap::new();
+        for page in pages {
+            let page = page.map_err(|error| Error::from_sdk(SERVICE, "ListMembers", error))?;
+            members.extend(page.members().iter().filter_map(|member| {
+                let account_id =
+                    AccountId::parse(member.account_id()?, "Macie Member.accountId").ok()?;
+                let status = member
+                    .relationship_status()
+                    .map_or("", |status| status.as_str());
+                Some((account_id, MemberStatus::from_name(status)))
+            }));
+        }
+        Ok(members)
     }
 
     /// Associates the account with this administrator in `region` (CreateMember).

@@ -1,29 +1,55 @@
-//! The Organizations adapter: accounts described in our own types.
+//! The Organizations adapter: accounts and account creations in our own types.
 
 use aws_sdk_organizations::Client;
+use aws_sdk_organizations::types::{self, CreateAccountState};
 
-use crate::domain::{Account, AccountId, AccountState};
+use crate::domain::{Account, AccountId, AccountState, CreateAccountRequestId, Creation};
 use crate::error::Error;
 
 const SERVICE: &str = "Organizations";
+
+/// ListAccounts returns at most 20 accounts a page.
+const ACCOUNTS_PER_PAGE: i32 = 20;
 
 pub struct Organizations {
     client: Client,
 }
 
 impl Organizations {
-    pub fn new(sdk_config: &aws_config::SdkConfig) -> Self {
-        Organizations {
-            client: Client::new(sdk_config),
-        }
+    pub fn new(client: Client) -> Self {
+        Organizations { client }
     }
 
     /// The account as the organization knows it; `None` when it is not an account of the organization.
     pub async fn describe_account(&self, account_id: &AccountId) -> Result<Option<Account>, Error> {
-        let output = match self
+        match self
             .client
             .describe_account()
             .account_id(account_id.as_str())
+            .send()
+            .await
+        {
+            Ok(output) => Ok(output.account().and_then(account)),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_account_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(Error::from_sdk(SERVICE, "DescribeAccount", error)),
+        }
+    }
+
+    /// Where a CreateAccount request stands; `None` when Organizations knows no such request.
+    pub async fn creation(
+        &self,
+        request_id: &CreateAccountRequestId,
+    ) -> Result<Option<Creation>, Error> {
+        let output = match self
+            .client
+            .describe_create_account_status()
+            .create_account_request_id(request_id.as_str())
             .send()
             .await
         {
@@ -31,25 +57,70 @@ impl Organizations {
             Err(error)
                 if error
                     .as_service_error()
-                    .is_some_and(|e| e.is_account_not_found_exception()) =>
+                    .is_some_and(|e| e.is_create_account_status_not_found_exception()) =>
             {
                 return Ok(None);
             }
-            Err(error) => return Err(Error::from_sdk(SERVICE, "DescribeAccount", error)),
+            Err(error) => {
+                return Err(Error::from_sdk(
+                    SERVICE,
+                    "DescribeCreateAccountStatus",
+                    error,
+                ));
+            }
         };
-        let Some(account) = output.account() else {
-            return Ok(None);
+        let status = output.create_account_status();
+        let creation = match status.and_then(|status| status.state()) {
+            Some(CreateAccountState::Succeeded) => {
+                let account_id = status
+                    .and_then(|status| status.account_id())
+                    .unwrap_or_default();
+                Creation::Succeeded(AccountId::parse(
+                    account_id,
+                    "DescribeCreateAccountStatus accountId",
+                )?)
+            }
+            Some(CreateAccountState::Failed) => Creation::Failed {
+                reason: status
+                    .and_then(|status| status.failure_reason())
+                    .map_or("(no failureReason given)", |reason| reason.as_str())
+                    .to_owned(),
+            },
+            _ => Creation::InProgress,
         };
-        // `Status` is being retired in favour of `State`: read `State`, fall back to `Status`.
-        let state = account
-            .state()
-            .map(|state| state.as_str())
-            .or_else(|| account.status().map(|status| status.as_str()))
-            .unwrap_or("UNKNOWN");
-        Ok(Some(Account {
-            id: account_id.clone(),
-            email: account.email().unwrap_or_default().to_owned(),
-            state: AccountState::from_name(state),
-        }))
+        Ok(Some(creation))
     }
+
+    /// Every account of the organization, page by page.
+    pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
+        let pages: Vec<_> = self
+            .client
+            .list_accounts()
+            .max_results(ACCOUNTS_PER_PAGE)
+            .into_paginator()
+            .send()
+            .collect()
+            .await;
+        let mut accounts = Vec::new();
+        for page in pages {
+            let page = page.map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error))?;
+            accounts.extend(page.accounts().iter().filter_map(account));
+        }
+        Ok(accounts)
+    }
+}
+
+/// Our account from the SDK's; `None` for an entry without a valid ID, which cannot be invited.
+fn account(account: &types::Account) -> Option<Account> {
+    // `Status` is being retired in favour of `State`: read `State`, fall back to `Status`.
+    let state = account
+        .state()
+        .map(|state| state.as_str())
+        .or_else(|| account.status().map(|status| status.as_str()))
+        .unwrap_or("UNKNOWN");
+    Some(Account {
+        id: AccountId::parse(account.id()?, "Organizations Account.Id").ok()?,
+        email: account.email().unwrap_or_default().to_owned(),
+        state: AccountState::from_name(state),
+    })
 }

@@ -4,7 +4,6 @@ use lambda_runtime::tracing;
 use serde::Serialize;
 
 use crate::domain::{AccountId, Region, Unprocessed};
-use crate::event::CreationFailure;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -149,6 +148,82 @@ pub struct Entry {
     pub error_message: Option<String>,
 }
 
+/// A failed account creation: nothing to invite.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreationFailure {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_account_request_id: Option<String>,
+    pub failure_reason: String,
+}
+
+/// An account creation that has not finished yet, or could not be looked up: to try again later.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pending {
+    pub create_account_request_id: String,
+    pub reason: String,
+}
+
+/// A known event that adds no account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotAnAddition {
+    pub event: String,
+    pub reason: String,
+}
+
+/// What a reconcile found, and what it did in each region. In every region the five counts add up to
+/// `accountsInOrganization`: an account skipped before any regional work counts as skipped in each.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reconciliation {
+    pub accounts_in_organization: usize,
+    pub regions: Vec<RegionTally>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionTally {
+    pub region: Region,
+    /// Members that ListMembers returned, in any relationship; absent when the listing failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members_found: Option<usize>,
+    pub invited: usize,
+    pub already_members: usize,
+    pub skipped: usize,
+    pub unprocessed: usize,
+    pub failed: usize,
+}
+
+impl RegionTally {
+    /// Counts the outcomes in `region`, and those that apply to every region.
+    pub fn count(region: &Region, members_found: Option<usize>, reports: &[Report]) -> Self {
+        let mut tally = RegionTally {
+            region: region.clone(),
+            members_found,
+            invited: 0,
+            already_members: 0,
+            skipped: 0,
+            unprocessed: 0,
+            failed: 0,
+        };
+        for report in reports
+            .iter()
+            .filter(|r| r.region.as_ref().is_none_or(|r| r == region))
+        {
+            *match report.outcome {
+                Outcome::Invited => &mut tally.invited,
+                Outcome::AlreadyMember { .. } => &mut tally.already_members,
+                Outcome::Skipped { .. } => &mut tally.skipped,
+                Outcome::Unprocessed { .. } => &mut tally.unprocessed,
+                Outcome::Failed { .. } => &mut tally.failed,
+            } += 1;
+        }
+        tally
+    }
+}
+
 /// What the invocation returns.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -160,6 +235,12 @@ pub struct Summary {
     pub failed: Vec<Entry>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub creations_failed: Vec<CreationFailure>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<Pending>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<NotAnAddition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconcile: Option<Reconciliation>,
 }
 
 impl Summary {

@@ -4,8 +4,9 @@ and the Macie stand-in (macie.py), each on a free 127.0.0.1 port.
 Prints one JSON line, {"moto": URL, "macie": URL}, then serves until SIGTERM/SIGINT, or until its
 standard input closes when --exit-with-stdin is given (the tests use that, so that no server outlives them).
 
---account ID=EMAIL[=STATE] creates the organization (the caller, 123456789012, manages it) and adds an account
-with that exact ID: the README's local run seeds the account of events/create-account-result.json this way.
+--account ID=EMAIL[=STATE[=REQUEST_ID]] creates the organization (the caller, 123456789012, manages it) and adds
+an account with that exact ID, in that state, created by that CreateAccount request: the README's local run and
+the tests seed the accounts that the sample events name this way (--sample-organization seeds them all).
 """
 
 import argparse
@@ -23,6 +24,20 @@ import macie
 
 MANAGEMENT_ACCOUNT_ID = "123456789012"
 
+# The accounts that the files in events/ name, as --account specs: --sample-organization seeds them all.
+SAMPLE_ACCOUNTS = [
+    "555555555555=new-account@example.com",  # create-account-result.json
+    "666666666666=payments-prod@example.com",  # controltower-create-managed-account.json
+    "777777777777=enrolled-legacy@example.com",  # controltower-update-managed-account.json
+    "444455556666=joined@example.com",  # accept-handshake.json
+    "888888888888=data-science-dev@example.com",  # custom-account-factory.json
+    # create-account-call.json and manual-invoke-requests.json name its creation request.
+    "999999999999=requested@example.com==car-examplecreateaccountrequestid333",
+    "111111111111=team-one@example.com",  # manual-invoke.json
+    "222222222222=team-two@example.com",  # manual-invoke.json
+    "333333333333=team-three@example.com=SUSPENDED",  # manual-invoke.json
+]
+
 
 def seed_accounts(moto_url, accounts):
     client = boto3.client(
@@ -35,22 +50,27 @@ def seed_accounts(moto_url, accounts):
     client.create_organization(FeatureSet="ALL")
     backend = organizations_backends[MANAGEMENT_ACCOUNT_ID]["aws"]
     for spec in accounts:
-        account_id, email, *state = spec.split("=")
+        account_id, email, *rest = spec.split("=")
         client.create_account(Email=email, AccountName=f"account-{account_id}")
         account = next(a for a in backend.accounts if a.email == email)
         # moto draws account IDs at random; the sample events name fixed ones.
         organizations_backends.master_accounts.pop(account.id, None)
         account.id = account_id
         organizations_backends.master_accounts[account_id] = (MANAGEMENT_ACCOUNT_ID, "aws")
-        if state:
-            account.status = account.state = state[0]
+        if rest and rest[0]:
+            account.status = account.state = rest[0]
+        if len(rest) > 1:
+            account.create_account_status_id = rest[1]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--exit-with-stdin", action="store_true")
-    parser.add_argument("--account", action="append", default=[], metavar="ID=EMAIL[=STATE]")
+    parser.add_argument("--account", action="append", default=[], metavar="ID=EMAIL[=STATE[=REQUEST_ID]]")
+    parser.add_argument("--sample-organization", action="store_true", help="seed the accounts the sample events name")
     args = parser.parse_args()
+    if args.sample_organization:
+        args.account = SAMPLE_ACCOUNTS + args.account
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

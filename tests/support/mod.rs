@@ -2,12 +2,20 @@
 //! organization in moto, the real adapters pointed at them, and the real handler driven with an event.
 #![allow(dead_code)] // each test crate uses its own part of this module
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 use aws_config::{BehaviorVersion, Region as SdkRegion, SdkConfig};
 use aws_sdk_organizations::config::Credentials;
 use aws_sdk_organizations::types::CreateAccountState;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 use lambda_runtime::{Context, LambdaEvent};
 use macie_invite::domain::Region;
 use macie_invite::macie::Macie;
@@ -29,10 +37,21 @@ pub struct Standins {
 
 impl Standins {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts the stand-ins with an organization that holds every account the sample events name.
+    pub fn start_with_samples() -> Self {
+        Self::start_with(&["--sample-organization"])
+    }
+
+    /// Starts the stand-ins with these arguments of serve.py.
+    pub fn start_with(arguments: &[&str]) -> Self {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/standins/serve.py");
         let mut child = Command::new("python3")
             .arg(script)
             .arg("--exit-with-stdin")
+            .args(arguments)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -102,8 +121,20 @@ impl Standins {
 
     /// The production adapters, pointed at the stand-ins, with `settings` as the environment.
     pub async fn app(&self, settings: &[(&str, &str)]) -> App {
+        self.counted_app(settings, &CallCounter::default()).await
+    }
+
+    /// The same, with every Organizations call (each attempt) counted by `counter`.
+    pub async fn counted_app(&self, settings: &[(&str, &str)], counter: &CallCounter) -> App {
         let config = settings_config(settings).expect("valid settings");
-        let organizations = Organizations::new(&Self::sdk_config(&self.moto, "us-east-1").await);
+        let organizations_config = aws_sdk_organizations::config::Builder::from(
+            &Self::sdk_config(&self.moto, "us-east-1").await,
+        )
+        .interceptor(counter.clone())
+        .build();
+        let organizations = Organizations::new(aws_sdk_organizations::Client::from_conf(
+            organizations_config,
+        ));
         let macie = Macie::new(
             &Self::sdk_config(&self.macie, "us-east-1").await,
             &config.regions,
@@ -133,6 +164,36 @@ impl Drop for Standins {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Counts the calls that a client sends, by operation, every attempt included.
+#[derive(Clone, Debug, Default)]
+pub struct CallCounter(Arc<Mutex<BTreeMap<String, usize>>>);
+
+impl CallCounter {
+    pub fn count(&self, operation: &str) -> usize {
+        self.0.lock().unwrap().get(operation).copied().unwrap_or(0)
+    }
+}
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = config
+            .load::<Metadata>()
+            .map_or("unknown", Metadata::name)
+            .to_owned();
+        *self.0.lock().unwrap().entry(operation).or_default() += 1;
+        Ok(())
     }
 }
 
