@@ -18,6 +18,15 @@ pub struct Config {
     pub disable_email_notification: bool,
     /// EXCLUDED_ACCOUNT_IDS.
     pub excluded_account_ids: BTreeSet<AccountId>,
+    /// RETRY_QUEUE_URL: where work that may pass later is re-queued. Without it, such work fails
+    /// the invocation, so that Lambda's own retries keep it.
+    pub retry_queue_url: Option<String>,
+    /// DEAD_LETTER_QUEUE_URL: where work that cannot be finished goes, with its reason.
+    pub dead_letter_queue_url: Option<String>,
+    /// MAX_ATTEMPTS: attempts before work is dead-lettered.
+    pub max_attempts: u32,
+    /// RETRY_BASE_DELAY_SECONDS: the first retry's delay, doubled at each attempt.
+    pub retry_base_delay_seconds: u32,
 }
 
 impl Config {
@@ -35,6 +44,18 @@ impl Config {
                 lookup("DISABLE_EMAIL_NOTIFICATION"),
             )?,
             excluded_account_ids: excluded_account_ids(lookup("EXCLUDED_ACCOUNT_IDS"))?,
+            retry_queue_url: queue_url("RETRY_QUEUE_URL", lookup("RETRY_QUEUE_URL"))?,
+            dead_letter_queue_url: queue_url(
+                "DEAD_LETTER_QUEUE_URL",
+                lookup("DEAD_LETTER_QUEUE_URL"),
+            )?,
+            max_attempts: number("MAX_ATTEMPTS", lookup("MAX_ATTEMPTS"), 8, 1..=100)?,
+            retry_base_delay_seconds: number(
+                "RETRY_BASE_DELAY_SECONDS",
+                lookup("RETRY_BASE_DELAY_SECONDS"),
+                60,
+                0..=900,
+            )?,
         })
     }
 }
@@ -119,6 +140,46 @@ fn flag(name: &'static str, value: Option<String>) -> Result<bool, Error> {
     }
 }
 
+fn queue_url(name: &'static str, value: Option<String>) -> Result<Option<String>, Error> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+            Ok(Some(url.to_owned()))
+        }
+        Some(url) => Err(invalid(
+            name,
+            url,
+            "expected a queue URL such as https://sqs.us-east-1.amazonaws.com/111122223333/name",
+        )),
+    }
+}
+
+fn number(
+    name: &'static str,
+    value: Option<String>,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, Error> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|number| range.contains(number))
+            .ok_or_else(|| {
+                invalid(
+                    name,
+                    text,
+                    format!(
+                        "expected a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                )
+            }),
+    }
+}
+
 fn excluded_account_ids(value: Option<String>) -> Result<BTreeSet<AccountId>, Error> {
     let value = value.unwrap_or_default();
     list(&value)
@@ -161,6 +222,38 @@ mod tests {
         assert_eq!(config.invitation_message, None);
         assert!(!config.disable_email_notification);
         assert!(config.excluded_account_ids.is_empty());
+        assert_eq!(config.retry_queue_url, None);
+        assert_eq!(config.dead_letter_queue_url, None);
+        assert_eq!(config.max_attempts, 8);
+        assert_eq!(config.retry_base_delay_seconds, 60);
+    }
+
+    #[test]
+    fn reads_the_retry_settings() {
+        let config = config(&[
+            ("AWS_REGION", "eu-west-1"),
+            (
+                "RETRY_QUEUE_URL",
+                "https://sqs.eu-west-1.amazonaws.com/111122223333/retry",
+            ),
+            (
+                "DEAD_LETTER_QUEUE_URL",
+                "http://127.0.0.1:5000/111122223333/dead",
+            ),
+            ("MAX_ATTEMPTS", "3"),
+            ("RETRY_BASE_DELAY_SECONDS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.retry_queue_url.as_deref(),
+            Some("https://sqs.eu-west-1.amazonaws.com/111122223333/retry")
+        );
+        assert_eq!(
+            config.dead_letter_queue_url.as_deref(),
+            Some("http://127.0.0.1:5000/111122223333/dead")
+        );
+        assert_eq!(config.max_attempts, 3);
+        assert_eq!(config.retry_base_delay_seconds, 0);
     }
 
     #[test]
@@ -217,6 +310,25 @@ mod tests {
                     ("EXCLUDED_ACCOUNT_IDS", "111122223333,12345"),
                 ],
                 &["EXCLUDED_ACCOUNT_IDS", "\"12345\"", "12 digits"],
+            ),
+            (
+                &[("AWS_REGION", "us-east-1"), ("MAX_ATTEMPTS", "0")],
+                &["MAX_ATTEMPTS", "from 1 to 100"],
+            ),
+            (
+                &[("AWS_REGION", "us-east-1"), ("MAX_ATTEMPTS", "eight")],
+                &["MAX_ATTEMPTS", "\"eight\""],
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("RETRY_BASE_DELAY_SECONDS", "901"),
+                ],
+                &["RETRY_BASE_DELAY_SECONDS", "from 0 to 900"],
+            ),
+            (
+                &[("AWS_REGION", "us-east-1"), ("RETRY_QUEUE_URL", "my-queue")],
+                &["RETRY_QUEUE_URL", "queue URL"],
             ),
         ];
         for (vars, expected) in cases {

@@ -147,6 +147,55 @@ impl fmt::Debug for Account {
     }
 }
 
+/// What a piece of work is about: an account, or a creation request that will name one.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subject {
+    Account(AccountId),
+    Request(CreateAccountRequestId),
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Account(id) => write!(f, "account {id}"),
+            Subject::Request(id) => write!(f, "creation request {id}"),
+        }
+    }
+}
+
+/// Where a piece of work comes from, carried to every report about it so that a retry knows its
+/// regions, its attempt and the reasons of the attempts before.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The regions to invite the account in.
+    pub regions: Vec<Region>,
+    /// 1 for work from an event; n for the n-th try.
+    pub attempt: u32,
+    /// The reason each earlier attempt failed, oldest first.
+    pub history: Vec<String>,
+    /// The SQS message the work came in, when it came from the retry queue.
+    pub message_id: Option<String>,
+}
+
+impl Origin {
+    /// Work from an event: a first attempt.
+    pub fn first(regions: &[Region]) -> Self {
+        Origin {
+            regions: regions.to_vec(),
+            attempt: 1,
+            history: Vec::new(),
+            message_id: None,
+        }
+    }
+}
+
+/// One piece of work of an invocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Work {
+    pub subject: Subject,
+    pub origin: Origin,
+}
+
 /// Where a CreateAccount request stands (DescribeCreateAccountStatus).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Creation {

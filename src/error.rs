@@ -9,7 +9,7 @@ use lambda_runtime::Diagnostic;
 use crate::outcome::redact_emails;
 
 /// Everything that can fail an invocation or the cold start.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     #[error("setting {name} is invalid: {problem} (value: {value:?})")]
     InvalidSetting {
@@ -24,7 +24,7 @@ pub enum Error {
          of Control Tower (CreateManagedAccount, UpdateManagedAccount), scheduled events (a reconcile), \
          custom events whose detail has accountId, accountIds or createAccountRequestId, and manual \
          invocations {{\"accountIds\": [...], \"createAccountRequestIds\": [...], \"regions\": [...]}} \
-         or {{\"action\": \"reconcile\"}}"
+         or {{\"action\": \"reconcile\"}}, and messages of the function's own retry queue"
     )]
     UnsupportedEvent { received: String },
 
@@ -46,6 +46,14 @@ pub enum Error {
 
     #[error("invalid region {value:?} at {field}: expected a region name such as us-east-1")]
     InvalidRegion { value: String, field: String },
+
+    #[error(
+        "{} could not be finished and there is no queue to keep them (RETRY_QUEUE_URL, or sending to it failed): {}; \
+         invoke again with them",
+        unfinished.len(),
+        unfinished.join("; ")
+    )]
+    RetryLater { unfinished: Vec<String> },
 
     #[error("{service} {operation} failed: {message}")]
     Service {
@@ -117,6 +125,14 @@ impl Error {
         )
     }
 
+    /// The service's error code, for service errors that carry one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Service { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
     /// A stable name for the kind of error, for the runtime's errorType and for alarms.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -126,6 +142,7 @@ impl Error {
             Error::InvalidAccountId { .. } => "InvalidAccountId",
             Error::InvalidRegion { .. } => "InvalidRegion",
             Error::InvalidRequestId { .. } => "InvalidRequestId",
+            Error::RetryLater { .. } => "RetryLater",
             Error::Service {
                 retryable: true, ..
             } => "ServiceUnavailable",

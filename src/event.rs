@@ -1,11 +1,13 @@
 //! Decoding of every accepted trigger into a [`Trigger`], with an error naming what was received.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_lambda_events::sqs::SqsEvent;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::{AccountId, CreateAccountRequestId, Region};
+use crate::domain::{AccountId, CreateAccountRequestId, Region, Work};
 use crate::error::Error;
+use crate::message::RetryMessage;
 use crate::outcome::{CreationFailure, NotAnAddition};
 
 /// What an invocation asks the function to do.
@@ -17,6 +19,8 @@ pub enum Trigger {
     Reconcile { regions: Option<Vec<Region>> },
     /// A known event that adds no account to invite: report it, call nothing.
     Ignore(Ignored),
+    /// Messages from the retry queue: each SQS message ID with its work, or why it cannot be read.
+    Retry(Vec<(String, Result<Work, Error>)>),
 }
 
 /// The accounts an event names (validated, possibly with duplicates).
@@ -68,6 +72,11 @@ pub fn decode(payload: Value) -> Result<Trigger, Error> {
             received: format!("a JSON {}, not an object", json_kind(&payload)),
         });
     };
+    if fields.contains_key("Records") {
+        let event: SqsEvent =
+            serde_json::from_value(payload).map_err(|error| malformed("SQS", error))?;
+        return retry_messages(event);
+    }
     if fields.contains_key("detail-type") || fields.contains_key("source") {
         let event: EventBridgeEvent<Value> =
             serde_json::from_value(payload).map_err(|error| malformed("EventBridge", error))?;
@@ -85,6 +94,36 @@ pub fn decode(payload: Value) -> Result<Trigger, Error> {
             keys.join(", ")
         ),
     })
+}
+
+/// Messages of the function's own retry queue. A record from any other source is refused whole.
+fn retry_messages(event: SqsEvent) -> Result<Trigger, Error> {
+    if let Some(source) = event.records.iter().find_map(|record| {
+        record
+            .event_source
+            .as_deref()
+            .filter(|source| *source != "aws:sqs")
+    }) {
+        return Err(Error::UnsupportedEvent {
+            received: format!(
+                "records from eventSource {:?}, not aws:sqs",
+                excerpt(source)
+            ),
+        });
+    }
+    let deliveries = event
+        .records
+        .into_iter()
+        .enumerate()
+        .map(|(index, record)| {
+            let message_id = record
+                .message_id
+                .unwrap_or_else(|| format!("(record {index} without messageId)"));
+            let work = RetryMessage::decode(record.body.as_deref().unwrap_or(""), &message_id);
+            (message_id, work)
+        })
+        .collect();
+    Ok(Trigger::Retry(deliveries))
 }
 
 fn decode_eventbridge(event: EventBridgeEvent<Value>) -> Result<Trigger, Error> {

@@ -1,50 +1,122 @@
-//! The Lambda handler: event in, summary out.
+//! The Lambda handler: event in, summary (or, for the retry queue, the batch response) out.
 
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use lambda_runtime::LambdaEvent;
 use lambda_runtime::tracing;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::domain::AccountId;
+use crate::domain::{AccountId, Origin, Subject, Work};
 use crate::error::Error;
-use crate::event::{self, Ignored, Trigger};
-use crate::invitation;
+use crate::event::{self, Ignored, Request, Trigger};
+use crate::invitation::{self, Deadline, Run};
 use crate::macie::Macie;
 use crate::organizations::Organizations;
-use crate::outcome::Summary;
+use crate::outcome::{Report, Summary};
+use crate::queue::Queue;
 
 /// What every invocation shares: the settings and one adapter per service, built once at init.
 pub struct App {
     pub config: Config,
     pub organizations: Organizations,
     pub macie: Macie,
+    pub queue: Queue,
 }
 
 impl App {
     pub fn new(config: Config, sdk_config: &aws_config::SdkConfig) -> Self {
         App {
-            organizations: Organizations::new(aws_sdk_organizations::Client::new(sdk_config)),
+            organizations: Organizations::new(aws_sdk_organizations::Client::from_conf(
+                crate::organizations::client_config(sdk_config),
+            )),
             macie: Macie::new(sdk_config, &config.regions),
+            queue: Queue::new(aws_sdk_sqs::Client::from_conf(crate::queue::client_config(
+                sdk_config,
+            ))),
             config,
         }
     }
 }
 
-pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Summary, Error> {
+/// The summary of an invocation, or for messages of the retry queue the batch response that
+/// names the messages to deliver again.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    Summary(Box<Summary>),
+    Batch(SqsBatchResponse),
+}
+
+pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Error> {
     let own_account = own_account(&event.context.invoked_function_arn);
+    let own_account = own_account.as_ref();
+    let deadline = Deadline::from_epoch_millis(event.context.deadline);
     match event::decode(event.payload)? {
         Trigger::Invite(request) => {
-            Ok(invitation::invite_requested(app, request, own_account.as_ref()).await)
+            let run =
+                invitation::invite(app, works(request, &app.config), own_account, deadline).await;
+            finish(app, run)
+                .await
+                .map(|summary| Response::Summary(Box::new(summary)))
         }
         Trigger::Reconcile { regions } => {
-            invitation::reconcile(app, regions, own_account.as_ref()).await
+            let regions = regions.as_deref().unwrap_or(&app.config.regions);
+            let (run, reconciliation) =
+                invitation::reconcile(app, regions, own_account, deadline).await?;
+            let mut summary = finish(app, run).await?;
+            summary.reconcile = Some(reconciliation);
+            Ok(Response::Summary(Box::new(summary)))
+        }
+        Trigger::Retry(deliveries) => {
+            let mut failed_messages = Vec::new();
+            let mut works = Vec::new();
+            for (message_id, work) in deliveries {
+                match work {
+                    Ok(work) => works.push(work),
+                    Err(error) => {
+                        // Delivered again until the queue's redrive policy moves it to the dead-letter queue.
+                        tracing::error!(message_id, error = %error, outcome = "unreadable", "retry message cannot be read");
+                        failed_messages.push(message_id);
+                    }
+                }
+            }
+            let run = invitation::invite(app, works, own_account, deadline).await;
+            let summary = log_and_summarize(&run);
+            let settlement = invitation::settle(app, &run.reports).await;
+            for (message_id, what) in settlement.unsent {
+                tracing::error!(
+                    what,
+                    outcome = "unsent",
+                    "neither re-queued nor dead-lettered: the message is delivered again"
+                );
+                failed_messages.extend(message_id);
+            }
+            tracing::info!(
+                invited = summary.invited.len(),
+                requeued = settlement.requeued.len(),
+                dead_lettered = settlement.dead_lettered.len(),
+                "retry messages processed"
+            );
+            failed_messages.sort();
+            failed_messages.dedup();
+            let mut response = SqsBatchResponse::default();
+            response.batch_item_failures = failed_messages
+                .into_iter()
+                .map(|message_id| {
+                    let mut failure = BatchItemFailure::default();
+                    failure.item_identifier = message_id;
+                    failure
+                })
+                .collect();
+            Ok(Response::Batch(response))
         }
         Trigger::Ignore(Ignored::CreationFailed(failure)) => {
-            invitation::log_creation_failure(&failure);
-            Ok(Summary {
+            log_creation_failure(&failure);
+            Ok(Response::Summary(Box::new(Summary {
                 creations_failed: vec![failure],
                 ..Summary::default()
-            })
+            })))
         }
         Trigger::Ignore(Ignored::NotAnAddition(ignored)) => {
             tracing::info!(
@@ -53,12 +125,66 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Summary, Err
                 outcome = "ignored",
                 "event adds no account"
             );
-            Ok(Summary {
+            Ok(Response::Summary(Box::new(Summary {
                 ignored: vec![ignored],
                 ..Summary::default()
-            })
+            })))
         }
     }
+}
+
+/// The work an event names: a first attempt, in the regions it names or MACIE_REGIONS.
+fn works(request: Request, config: &Config) -> Vec<Work> {
+    let origin = Origin::first(request.regions.as_deref().unwrap_or(&config.regions));
+    let accounts = request.account_ids.into_iter().map(Subject::Account);
+    let requests = request
+        .create_account_request_ids
+        .into_iter()
+        .map(Subject::Request);
+    accounts
+        .chain(requests)
+        .map(|subject| Work {
+            subject,
+            origin: origin.clone(),
+        })
+        .collect()
+}
+
+/// Logs and summarizes a run, then re-queues or dead-letters what is not done. Work that can be
+/// neither fails the invocation, so that Lambda's own retries keep it.
+async fn finish(app: &App, run: Run) -> Result<Summary, Error> {
+    let mut summary = log_and_summarize(&run);
+    let settlement = invitation::settle(app, &run.reports).await;
+    if !settlement.unsent.is_empty() {
+        return Err(Error::RetryLater {
+            unfinished: settlement
+                .unsent
+                .into_iter()
+                .map(|(_, what)| what)
+                .collect(),
+        });
+    }
+    summary.requeued = settlement.requeued;
+    summary.dead_lettered = settlement.dead_lettered;
+    Ok(summary)
+}
+
+fn log_and_summarize(run: &Run) -> Summary {
+    run.reports.iter().for_each(Report::log);
+    run.creations_failed.iter().for_each(log_creation_failure);
+    Summary {
+        creations_failed: run.creations_failed.clone(),
+        ..Summary::from_reports(&run.reports)
+    }
+}
+
+fn log_creation_failure(failure: &crate::outcome::CreationFailure) {
+    tracing::warn!(
+        create_account_request_id = failure.create_account_request_id.as_deref().unwrap_or(""),
+        failure_reason = failure.failure_reason.as_str(),
+        outcome = "creationFailed",
+        "account creation failed; nothing to invite"
+    );
 }
 
 /// The account that runs the function (the Macie administrator), from `arn:aws:lambda:REGION:ACCOUNT:function:NAME`.

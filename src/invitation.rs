@@ -1,24 +1,52 @@
-//! The invitation workflows: accounts named by an event, and the reconcile of the whole organization.
+//! The invitation workflows: the work an event or the retry queue brings, the reconcile of the whole
+//! organization, and what becomes of each subject afterwards (done, re-queued or dead-lettered).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::future::join_all;
 use futures_util::{StreamExt, stream};
 use lambda_runtime::tracing;
 
-use crate::domain::{Account, AccountId, CreateAccountRequestId, Creation, MemberStatus, Region};
+use crate::domain::{
+    Account, AccountId, CreateAccountRequestId, Creation, MemberStatus, Origin, Region, Subject,
+    Work,
+};
 use crate::error::Error;
-use crate::event::Request;
 use crate::handler::App;
 use crate::macie::InvitationOptions;
+use crate::message::{DeadLetter, RetryMessage};
 use crate::outcome::{
-    CreationFailure, Outcome, Pending, Reconciliation, RegionTally, Report, Summary,
+    CreationFailure, Entry, Outcome, Reconciliation, RegionTally, Report, subject_ids,
 };
-use crate::plan::{self, MemberAction};
+use crate::plan::{self, Disposition, MemberAction};
+use crate::queue::Outgoing;
 
 /// Calls in flight at once against one service in one region: enough to hide latency, few enough
 /// to stay well under the request-rate quotas of Organizations and Macie.
 const CALLS_IN_FLIGHT: usize = 8;
+
+/// No new call starts this close to the invocation's deadline: what remains is re-queued, which
+/// takes a few SendMessageBatch calls.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+
+const DEFERRED: &str = "the invocation's deadline was near; left for the next attempt";
+
+/// When the invocation must end.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline(Option<SystemTime>);
+
+impl Deadline {
+    /// From the runtime's deadline in milliseconds since the epoch; 0 means none is known.
+    pub fn from_epoch_millis(millis: u64) -> Self {
+        Deadline((millis > 0).then(|| UNIX_EPOCH + Duration::from_millis(millis)))
+    }
+
+    fn near(&self) -> bool {
+        self.0
+            .is_some_and(|deadline| SystemTime::now() + DEADLINE_MARGIN >= deadline)
+    }
+}
 
 /// Where the current relationships with Macie come from.
 enum Memberships {
@@ -28,77 +56,117 @@ enum Memberships {
     Listed(BTreeMap<AccountId, MemberStatus>),
 }
 
-/// Invites the accounts an event names, directly or through their creation requests.
-pub async fn invite_requested(
+/// One account to invite in one region, with the work it came from.
+type Task = (Account, Origin);
+
+/// What a run did: one report per subject (and region), and the creations that failed.
+#[derive(Default)]
+pub struct Run {
+    pub reports: Vec<Report>,
+    pub creations_failed: Vec<CreationFailure>,
+}
+
+/// Invites the work's subjects: resolves creation requests, screens and looks up the accounts,
+/// then associates and invites them in their regions.
+pub async fn invite(
     app: &App,
-    request: Request,
+    works: Vec<Work>,
     own_account: Option<&AccountId>,
-) -> Summary {
-    let regions = request.regions.as_deref().unwrap_or(&app.config.regions);
-    let mut account_ids = request.account_ids;
-    let mut creations_failed = Vec::new();
-    let mut pending = Vec::new();
-    for (request_id, result) in resolve(app, request.create_account_request_ids).await {
-        let request_id_text = request_id.to_string();
-        match result {
-            Ok(Some(Creation::Succeeded(account_id))) => account_ids.push(account_id),
-            Ok(Some(Creation::Failed { reason })) => creations_failed.push(CreationFailure {
-                create_account_request_id: Some(request_id_text),
-                failure_reason: reason,
-            }),
-            Ok(Some(Creation::InProgress)) => pending.push(Pending {
-                create_account_request_id: request_id_text,
-                reason:
-                    "the account creation is still IN_PROGRESS; invoke again when it has finished"
-                        .to_owned(),
-            }),
-            Ok(None) => creations_failed.push(CreationFailure {
-                create_account_request_id: Some(request_id_text),
-                failure_reason: "Organizations knows no such account creation request \
-                                 (CreateAccountStatusNotFoundException)"
-                    .to_owned(),
-            }),
-            Err(error) => pending.push(Pending {
-                create_account_request_id: request_id_text,
-                reason: error.to_string(),
-            }),
+    deadline: Deadline,
+) -> Run {
+    let mut run = Run::default();
+    let mut accounts: Vec<(AccountId, Origin)> = Vec::new();
+    let mut requests = Vec::new();
+    for work in works {
+        match work.subject {
+            Subject::Account(id) => accounts.push((id, work.origin)),
+            Subject::Request(id) => requests.push((id, work.origin)),
         }
     }
-    creations_failed.iter().for_each(log_creation_failure);
-    for entry in &pending {
-        tracing::warn!(
-            create_account_request_id = entry.create_account_request_id.as_str(),
-            reason = entry.reason.as_str(),
-            outcome = "pending",
-            "account creation not resolved yet"
-        );
+    for (request_id, origin, result) in resolve(app, requests, deadline).await {
+        match result {
+            Ok(Creation::Succeeded(account_id)) => accounts.push((account_id, origin)),
+            Ok(Creation::Failed { reason }) => run.creations_failed.push(CreationFailure {
+                create_account_request_id: Some(request_id.to_string()),
+                failure_reason: reason,
+            }),
+            Err(outcome) => run.reports.push(Report::new(
+                Subject::Request(request_id),
+                None,
+                outcome,
+                &origin,
+            )),
+            Ok(Creation::InProgress) => run.reports.push(Report::new(
+                Subject::Request(request_id),
+                None,
+                Outcome::pending("the account creation is still IN_PROGRESS"),
+                &origin,
+            )),
+        }
     }
 
-    let screening = plan::screen(account_ids, &app.config.excluded_account_ids, own_account);
-    let mut reports = screening.skipped;
-    let (eligible, ineligible) = look_up(app, screening.to_look_up).await;
-    reports.extend(ineligible);
-    reports.extend(
-        invite_everywhere(app, regions, &eligible, |_| Memberships::Ask)
-            .await
-            .into_iter()
-            .flat_map(|(_, r)| r),
+    let screening = plan::screen(
+        accounts.iter().map(|(id, _)| id.clone()).collect(),
+        &app.config.excluded_account_ids,
+        own_account,
     );
-    reports.iter().for_each(Report::log);
-    Summary {
-        creations_failed,
-        pending,
-        ..Summary::from_reports(reports)
+    let skipped: BTreeMap<&AccountId, &str> = screening
+        .skipped
+        .iter()
+        .map(|(id, reason)| (id, *reason))
+        .collect();
+    let looked_up = look_up(app, screening.to_look_up.clone(), deadline).await;
+    let mut reported = BTreeSet::new();
+    let mut tasks: BTreeMap<Region, Vec<Task>> = BTreeMap::new();
+    let mut planned = BTreeSet::new();
+    for (id, origin) in accounts {
+        if let Some(reason) = skipped.get(&id) {
+            if reported.insert(id.clone()) {
+                run.reports.push(Report::account(
+                    &id,
+                    None,
+                    Outcome::skipped(*reason),
+                    &origin,
+                ));
+            }
+            continue;
+        }
+        match looked_up.get(&id) {
+            Some(Ok(account)) => {
+                for region in &origin.regions {
+                    // The same account and region from two deliveries is invited once.
+                    if planned.insert((id.clone(), region.clone())) {
+                        tasks
+                            .entry(region.clone())
+                            .or_default()
+                            .push((account.clone(), origin.clone()));
+                    }
+                }
+            }
+            Some(Err(outcome)) => {
+                run.reports
+                    .push(Report::account(&id, None, outcome.clone(), &origin))
+            }
+            None => {}
+        }
     }
+    let regional =
+        join_all(tasks.iter().map(|(region, tasks)| {
+            invite_in_region(app, region, tasks, Memberships::Ask, deadline)
+        }))
+        .await;
+    run.reports.extend(regional.into_iter().flatten());
+    run
 }
 
 /// Invites every ACTIVE account of the organization that is not a member yet, in every region.
 pub async fn reconcile(
     app: &App,
-    regions: Option<Vec<Region>>,
+    regions: &[Region],
     own_account: Option<&AccountId>,
-) -> Result<Summary, Error> {
-    let regions = regions.as_deref().unwrap_or(&app.config.regions);
+    deadline: Deadline,
+) -> Result<(Run, Reconciliation), Error> {
+    let origin = Origin::first(regions);
     let accounts = app.organizations.list_accounts().await?;
     let accounts_in_organization = accounts.len();
     let screening = plan::screen(
@@ -106,251 +174,418 @@ pub async fn reconcile(
         &app.config.excluded_account_ids,
         own_account,
     );
-    let mut reports = screening.skipped;
+    let mut run = Run::default();
+    for (id, reason) in &screening.skipped {
+        run.reports.push(Report::account(
+            id,
+            None,
+            Outcome::skipped(*reason),
+            &origin,
+        ));
+    }
     let mut candidates: BTreeSet<&AccountId> = screening.to_look_up.iter().collect();
-    let mut eligible = Vec::new();
+    let mut eligible: Vec<Task> = Vec::new();
     // Removing each candidate as it is met screens an account listed twice only once.
     for account in accounts
         .iter()
         .filter(|account| candidates.remove(&account.id))
     {
         match plan::ineligibility(account) {
-            None => eligible.push(account.clone()),
-            Some(reason) => reports.push(Report::new(
-                account.id.clone(),
+            None => eligible.push((account.clone(), origin.clone())),
+            Some(reason) => run.reports.push(Report::account(
+                &account.id,
                 None,
                 Outcome::skipped(reason),
+                &origin,
             )),
         }
     }
 
-    let listings = join_all(
-        regions
-            .iter()
-            .map(|region| async move { (region, app.macie.list_members(region).await) }),
-    )
-    .await;
-    let mut members_found = BTreeMap::new();
-    let mut listed = BTreeMap::new();
-    for (region, listing) in listings {
-        match listing {
-            Ok(members) => {
-                members_found.insert(region.clone(), members.len());
-                listed.insert(region.clone(), members);
-            }
-            Err(error) => {
-                let reason = error.to_string();
-                reports.extend(eligible.iter().map(|account| {
-                    Report::new(
-                        account.id.clone(),
-                        Some(region.clone()),
-                        Outcome::failed(&reason),
+    let regional = join_all(regions.iter().map(|region| {
+        let eligible = &eligible;
+        async move {
+            match app.macie.list_members(region).await {
+                Ok(members) => {
+                    let found = members.len();
+                    let reports = invite_in_region(
+                        app,
+                        region,
+                        eligible,
+                        Memberships::Listed(members),
+                        deadline,
                     )
-                }));
+                    .await;
+                    (Some(found), reports)
+                }
+                Err(error) => {
+                    let outcome = Outcome::from_error(&error);
+                    let reports = eligible
+                        .iter()
+                        .map(|(account, origin)| {
+                            Report::account(&account.id, Some(region), outcome.clone(), origin)
+                        })
+                        .collect();
+                    (None, reports)
+                }
             }
         }
-    }
-    let listed_regions: Vec<Region> = listed.keys().cloned().collect();
-    let regional = invite_everywhere(app, &listed_regions, &eligible, |region| {
-        Memberships::Listed(listed.remove(region).unwrap_or_default())
-    })
+    }))
     .await;
-    reports.extend(regional.into_iter().flat_map(|(_, reports)| reports));
-    reports.iter().for_each(Report::log);
-
-    let tallies: Vec<RegionTally> = regions
-        .iter()
-        .map(|region| RegionTally::count(region, members_found.get(region).copied(), &reports))
-        .collect();
-    for tally in &tallies {
-        tracing::info!(
-            region = tally.region.as_str(),
-            accounts_in_organization,
-            members_found = tally.members_found,
-            invited = tally.invited,
-            already_members = tally.already_members,
-            skipped = tally.skipped,
-            unprocessed = tally.unprocessed,
-            failed = tally.failed,
-            "reconcile of the region done"
-        );
+    let mut members_found = Vec::new();
+    for (found, reports) in regional {
+        members_found.push(found);
+        run.reports.extend(reports);
     }
-    Ok(Summary {
-        reconcile: Some(Reconciliation {
+    let tallies = regions
+        .iter()
+        .zip(members_found)
+        .map(|(region, found)| RegionTally::count(region, found, &run.reports))
+        .collect();
+    Ok((
+        run,
+        Reconciliation {
             accounts_in_organization,
             regions: tallies,
-        }),
-        ..Summary::from_reports(reports)
-    })
+        },
+    ))
 }
 
-pub fn log_creation_failure(failure: &CreationFailure) {
-    tracing::warn!(
-        create_account_request_id = failure.create_account_request_id.as_deref().unwrap_or(""),
-        failure_reason = failure.failure_reason.as_str(),
-        outcome = "creationFailed",
-        "account creation failed; nothing to invite"
-    );
-}
-
+/// Resolves creation requests: the account each made, or the outcome to report for the request.
 async fn resolve(
     app: &App,
-    request_ids: Vec<CreateAccountRequestId>,
-) -> Vec<(CreateAccountRequestId, Result<Option<Creation>, Error>)> {
-    stream::iter(request_ids)
-        .map(|id| async move {
-            let creation = app.organizations.creation(&id).await;
-            (id, creation)
+    requests: Vec<(CreateAccountRequestId, Origin)>,
+    deadline: Deadline,
+) -> Vec<(CreateAccountRequestId, Origin, Result<Creation, Outcome>)> {
+    stream::iter(requests)
+        .map(|(id, origin)| async move {
+            if deadline.near() {
+                return (id, origin, Err(Outcome::pending(DEFERRED)));
+            }
+            let result = match app.organizations.creation(&id).await {
+                Ok(Some(creation)) => Ok(creation),
+                Ok(None) => Ok(Creation::Failed {
+                    reason: "Organizations knows no such account creation request (CreateAccountStatusNotFoundException)"
+                        .to_owned(),
+                }),
+                Err(error) => Err(Outcome::from_error(&error)),
+            };
+            (id, origin, result)
         })
         .buffered(CALLS_IN_FLIGHT)
         .collect()
         .await
 }
 
-/// Describes each account: the eligible ones, and the reports of those that are not.
-async fn look_up(app: &App, ids: Vec<AccountId>) -> (Vec<Account>, Vec<Report>) {
-    let described: Vec<_> = stream::iter(ids)
+/// Describes each account: the eligible ones, or the outcome to report for the others.
+async fn look_up(
+    app: &App,
+    ids: Vec<AccountId>,
+    deadline: Deadline,
+) -> BTreeMap<AccountId, Result<Account, Outcome>> {
+    stream::iter(ids)
         .map(|id| async move {
-            let result = app.organizations.describe_account(&id).await;
+            if deadline.near() {
+                return (id, Err(Outcome::pending(DEFERRED)));
+            }
+            let result = match app.organizations.describe_account(&id).await {
+                Ok(Some(account)) => match plan::ineligibility(&account) {
+                    None => Ok(account),
+                    Some(reason) => Err(Outcome::skipped(reason)),
+                },
+                Ok(None) => Err(Outcome::not_in_organization()),
+                Err(error) => Err(Outcome::from_error(&error)),
+            };
             (id, result)
         })
         .buffered(CALLS_IN_FLIGHT)
         .collect()
-        .await;
-    let mut eligible = Vec::new();
-    let mut reports = Vec::new();
-    for (id, result) in described {
-        match result {
-            Ok(Some(account)) => match plan::ineligibility(&account) {
-                None => eligible.push(account),
-                Some(reason) => reports.push(Report::new(id, None, Outcome::skipped(reason))),
-            },
-            Ok(None) => reports.push(Report::new(
-                id,
-                None,
-                Outcome::failed(
-                    "not an account of this organization (Organizations DescribeAccount: AccountNotFoundException)",
-                ),
-            )),
-            Err(error) => reports.push(Report::new(id, None, Outcome::failed(error.to_string()))),
-        }
-    }
-    (eligible, reports)
-}
-
-/// Runs the regional work in every region at once.
-async fn invite_everywhere<'a>(
-    app: &App,
-    regions: &'a [Region],
-    accounts: &[Account],
-    mut memberships: impl FnMut(&Region) -> Memberships,
-) -> Vec<(&'a Region, Vec<Report>)> {
-    if accounts.is_empty() {
-        return Vec::new();
-    }
-    join_all(regions.iter().map(|region| {
-        let memberships = memberships(region);
-        async move {
-            (
-                region,
-                invite_in_region(app, region, accounts, memberships).await,
-            )
-        }
-    }))
-    .await
+        .await
 }
 
 async fn invite_in_region(
     app: &App,
     region: &Region,
-    accounts: &[Account],
+    tasks: &[Task],
     memberships: Memberships,
+    deadline: Deadline,
 ) -> Vec<Report> {
     let macie = &app.macie;
-    let report = |id: &AccountId, outcome| Report::new(id.clone(), Some(region.clone()), outcome);
+    let report = |(account, origin): &Task, outcome| {
+        Report::account(&account.id, Some(region), outcome, origin)
+    };
 
-    let statuses: Vec<(&Account, Result<Option<MemberStatus>, Error>)> = match memberships {
-        Memberships::Ask => stream::iter(accounts)
-            .map(|account| async move { (account, macie.member_status(region, &account.id).await) })
-            .buffered(CALLS_IN_FLIGHT)
-            .collect()
-            .await,
-        Memberships::Listed(members) => accounts
+    let statuses: Vec<(&Task, Result<Option<MemberStatus>, Outcome>)> = match memberships {
+        Memberships::Ask => {
+            stream::iter(tasks)
+                .map(|task| async move {
+                    if deadline.near() {
+                        return (task, Err(Outcome::pending(DEFERRED)));
+                    }
+                    let status = macie.member_status(region, &task.0.id).await;
+                    (task, status.map_err(|error| Outcome::from_error(&error)))
+                })
+                .buffered(CALLS_IN_FLIGHT)
+                .collect()
+                .await
+        }
+        Memberships::Listed(members) => tasks
             .iter()
-            .map(|account| (account, Ok(members.get(&account.id).cloned())))
+            .map(|task| (task, Ok(members.get(&task.0.id).cloned())))
             .collect(),
     };
     let mut reports = Vec::new();
     let mut to_associate = Vec::new();
     let mut to_invite = Vec::new();
-    for (account, status) in statuses {
+    for (task, status) in statuses {
         let status = match status {
             Ok(status) => status,
-            Err(error) => {
-                reports.push(report(&account.id, Outcome::failed(error.to_string())));
+            Err(outcome) => {
+                reports.push(report(task, outcome));
                 continue;
             }
         };
         match plan::member_action(status.as_ref()) {
             MemberAction::AlreadyMember => reports.push(report(
-                &account.id,
+                task,
                 Outcome::AlreadyMember {
                     status: status.map_or_else(String::new, |s| s.name().to_owned()),
                 },
             )),
-            MemberAction::AssociateAndInvite => to_associate.push(account),
-            MemberAction::Invite => to_invite.push(account.id.clone()),
-            MemberAction::Skip(reason) => {
-                reports.push(report(&account.id, Outcome::skipped(reason)))
-            }
-            MemberAction::Fail(reason) => {
-                reports.push(report(&account.id, Outcome::failed(reason)))
-            }
+            MemberAction::AssociateAndInvite => to_associate.push(task),
+            MemberAction::Invite => to_invite.push(task),
+            MemberAction::Skip(reason) => reports.push(report(task, Outcome::skipped(reason))),
+            MemberAction::Fail(reason) => reports.push(report(task, Outcome::failed(reason))),
         }
     }
 
     let associated: Vec<_> = stream::iter(to_associate)
-        .map(|account| async move { (account, macie.associate(region, account).await) })
+        .map(|task| async move {
+            if deadline.near() {
+                return (task, Err(Outcome::pending(DEFERRED)));
+            }
+            let result = macie.associate(region, &task.0).await;
+            (task, result.map_err(|error| Outcome::from_error(&error)))
+        })
         .buffered(CALLS_IN_FLIGHT)
         .collect()
         .await;
-    for (account, result) in associated {
+    for (task, result) in associated {
         match result {
-            Ok(()) => to_invite.push(account.id.clone()),
-            Err(error) => reports.push(report(&account.id, Outcome::failed(error.to_string()))),
+            Ok(()) => to_invite.push(task),
+            Err(outcome) => reports.push(report(task, outcome)),
         }
     }
 
+    let by_id: BTreeMap<&AccountId, &Task> =
+        to_invite.iter().map(|task| (&task.0.id, *task)).collect();
     let options = InvitationOptions {
         message: app.config.invitation_message.as_deref(),
         disable_email_notification: app.config.disable_email_notification,
     };
-    let invitations: Vec<_> = stream::iter(plan::invitation_batches(to_invite))
+    let batches = plan::invitation_batches(by_id.keys().map(|id| (*id).clone()).collect());
+    let invitations: Vec<_> = stream::iter(batches)
         .map(|batch| async move {
+            if deadline.near() {
+                return (batch, Err(Outcome::pending(DEFERRED)));
+            }
             let result = macie.invite(region, &batch, options).await;
-            (batch, result)
+            (batch, result.map_err(|error| Outcome::from_error(&error)))
         })
         .buffered(CALLS_IN_FLIGHT)
         .collect()
         .await;
     for (batch, result) in invitations {
-        match result {
-            Ok(unprocessed) => reports.extend(batch.iter().map(|id| {
-                let outcome = unprocessed
+        for id in &batch {
+            let outcome = match &result {
+                Ok(unprocessed) => unprocessed
                     .iter()
                     .find(|entry| &entry.account_id == id)
-                    .map_or(Outcome::Invited, Outcome::unprocessed);
-                report(id, outcome)
-            })),
-            Err(error) => {
-                let reason = error.to_string();
-                reports.extend(
-                    batch
-                        .iter()
-                        .map(|id| report(id, Outcome::failed(reason.clone()))),
-                );
-            }
+                    .map_or(Outcome::Invited, Outcome::unprocessed),
+                Err(outcome) => outcome.clone(),
+            };
+            reports.push(report(by_id[id], outcome));
         }
     }
     reports
+}
+
+/// What became of the subjects that are not done.
+#[derive(Default)]
+pub struct Settlement {
+    pub requeued: Vec<Entry>,
+    pub dead_lettered: Vec<Entry>,
+    /// Work that could be neither re-queued nor dead-lettered: the SQS message it came in (if any),
+    /// and what it was.
+    pub unsent: Vec<(Option<String>, String)>,
+}
+
+/// Sends every subject that is not done to the retry queue (with its backoff) or the dead-letter
+/// queue (with what to do), as the outcome and the attempt decide.
+pub async fn settle(app: &App, reports: &[Report]) -> Settlement {
+    let config = &app.config;
+    let mut retries = Vec::new();
+    let mut dead_letters = Vec::new();
+    for report in reports {
+        let origin = &report.origin;
+        let regions = report
+            .region
+            .as_ref()
+            .map_or_else(|| origin.regions.clone(), |region| vec![region.clone()]);
+        let mut history = origin.history.clone();
+        history.push(format!(
+            "attempt {}: {}",
+            origin.attempt,
+            report.outcome.attempt_reason()
+        ));
+        match plan::disposition(&report.outcome, origin.attempt, config.max_attempts) {
+            Disposition::Done => {}
+            Disposition::Requeue { attempt, reason } => {
+                let delay_seconds = plan::backoff_seconds(
+                    origin.attempt,
+                    config.retry_base_delay_seconds,
+                    fastrand::f64(),
+                );
+                let body = RetryMessage::new(&report.subject, &regions, attempt, &history);
+                let mut entry = Entry::new(&report.subject, report.region.as_ref());
+                entry.reason = Some(reason);
+                entry.attempt = Some(attempt);
+                entry.delay_seconds = Some(delay_seconds);
+                retries.push((
+                    report,
+                    entry,
+                    Outgoing {
+                        body: json(&body),
+                        delay_seconds,
+                    },
+                ));
+            }
+            Disposition::DeadLetter { reason } => {
+                let body =
+                    DeadLetter::new(&report.subject, &regions, origin.attempt, &reason, &history);
+                let mut entry = Entry::new(&report.subject, report.region.as_ref());
+                entry.reason = Some(reason);
+                entry.attempt = Some(origin.attempt);
+                dead_letters.push((
+                    report,
+                    entry,
+                    Outgoing {
+                        body: json(&body),
+                        delay_seconds: 0,
+                    },
+                ));
+            }
+        }
+    }
+
+    let mut settlement = Settlement::default();
+    for (sent, report, entry) in send(app, config.retry_queue_url.as_deref(), retries).await {
+        let (account_id, create_account_request_id) = subject_ids(&report.subject);
+        match sent {
+            Ok(()) => {
+                tracing::warn!(
+                    account_id,
+                    create_account_request_id,
+                    region = entry.region.as_ref().map_or("", Region::as_str),
+                    outcome = "requeued",
+                    attempt = entry.attempt,
+                    delay_seconds = entry.delay_seconds,
+                    reason = entry.reason.as_deref(),
+                    "re-queued for another attempt"
+                );
+                settlement.requeued.push(entry);
+            }
+            Err(why) => settlement.unsent.push((
+                report.origin.message_id.clone(),
+                format!(
+                    "{} in {}: {why}",
+                    report.subject,
+                    region_list(&entry, report)
+                ),
+            )),
+        }
+    }
+    for (sent, report, entry) in
+        send(app, config.dead_letter_queue_url.as_deref(), dead_letters).await
+    {
+        let (account_id, create_account_request_id) = subject_ids(&report.subject);
+        let region = entry.region.as_ref().map_or("", Region::as_str);
+        let reason = entry.reason.as_deref().unwrap_or("");
+        let history = report.origin.history.join(" | ");
+        match sent {
+            Ok(()) => {
+                tracing::error!(
+                    account_id,
+                    create_account_request_id,
+                    region,
+                    outcome = "deadLettered",
+                    attempts = report.origin.attempt,
+                    reason,
+                    history,
+                    "given up: sent to the dead-letter queue"
+                );
+                settlement.dead_lettered.push(entry);
+            }
+            // No dead-letter queue: the failure stays in the summary and in this ERROR line.
+            Err(why) => tracing::error!(
+                account_id,
+                create_account_request_id,
+                region,
+                outcome = "givenUp",
+                attempts = report.origin.attempt,
+                reason,
+                history,
+                why,
+                "given up, and not dead-lettered"
+            ),
+        }
+    }
+    settlement
+}
+
+/// Sends the messages to `queue_url`, and says of each whether it went.
+async fn send<'a>(
+    app: &App,
+    queue_url: Option<&str>,
+    items: Vec<(&'a Report, Entry, Outgoing)>,
+) -> Vec<(Result<(), String>, &'a Report, Entry)> {
+    let Some(queue_url) = queue_url else {
+        return items
+            .into_iter()
+            .map(|(report, entry, _)| (Err("no queue is configured".to_owned()), report, entry))
+            .collect();
+    };
+    let messages: Vec<Outgoing> = items
+        .iter()
+        .map(|(_, _, message)| message.clone())
+        .collect();
+    let mut unsent: BTreeMap<usize, String> = app
+        .queue
+        .send(queue_url, &messages)
+        .await
+        .into_iter()
+        .collect();
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, (report, entry, _))| {
+            (unsent.remove(&index).map_or(Ok(()), Err), report, entry)
+        })
+        .collect()
+}
+
+fn region_list(entry: &Entry, report: &Report) -> String {
+    match &entry.region {
+        Some(region) => region.to_string(),
+        None => report
+            .origin
+            .regions
+            .iter()
+            .map(Region::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
+fn json<T: serde::Serialize>(body: &T) -> String {
+    serde_json::to_string(body).unwrap_or_default()
 }

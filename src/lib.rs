@@ -7,10 +7,13 @@ pub mod event;
 pub mod handler;
 pub mod invitation;
 pub mod macie;
+pub mod message;
 pub mod organizations;
 pub mod outcome;
 pub mod plan;
+pub mod queue;
+pub mod sdk;
 
 pub use config::Config;
 pub use error::Error;
-pub use handler::{App, handle};
+pub use handler::{App, Response, handle};

@@ -3,7 +3,19 @@
 use lambda_runtime::tracing;
 use serde::Serialize;
 
-use crate::domain::{AccountId, Region, Unprocessed};
+use crate::domain::{AccountId, CreateAccountRequestId, Origin, Region, Subject, Unprocessed};
+use crate::error::Error;
+
+/// Why a call failed, as far as retrying is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Throttling, 5xx, a timeout or a connection error that outlasted the SDK's retries: may pass.
+    Transient,
+    /// Organizations does not know the account: right after a creation it may not yet.
+    NotInOrganization,
+    /// Will fail again until someone acts; the reason says what to do.
+    Permanent,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -20,6 +32,11 @@ pub enum Outcome {
     },
     Failed {
         reason: String,
+        kind: FailureKind,
+    },
+    /// Not done in this invocation (a creation still in progress, or the deadline near): to try again.
+    Pending {
+        reason: String,
     },
 }
 
@@ -30,9 +47,42 @@ impl Outcome {
         }
     }
 
+    /// A failure that no retry can mend.
     pub fn failed(reason: impl Into<String>) -> Self {
         Outcome::Failed {
             reason: redact_emails(&reason.into()),
+            kind: FailureKind::Permanent,
+        }
+    }
+
+    /// A failed call, transient or permanent as the error says; permanent ones say what to do.
+    pub fn from_error(error: &Error) -> Self {
+        let (kind, advice) = if error.is_retryable() {
+            (FailureKind::Transient, None)
+        } else {
+            (FailureKind::Permanent, crate::plan::advice(error.code()))
+        };
+        let reason = match advice {
+            Some(advice) => format!("{error}. {advice}"),
+            None => error.to_string(),
+        };
+        Outcome::Failed {
+            reason: redact_emails(&reason),
+            kind,
+        }
+    }
+
+    pub fn not_in_organization() -> Self {
+        Outcome::Failed {
+            reason: "not an account of this organization (Organizations DescribeAccount: AccountNotFoundException)"
+                .to_owned(),
+            kind: FailureKind::NotInOrganization,
+        }
+    }
+
+    pub fn pending(reason: impl Into<String>) -> Self {
+        Outcome::Pending {
+            reason: reason.into(),
         }
     }
 
@@ -51,6 +101,7 @@ impl Outcome {
             Outcome::Skipped { .. } => "skipped",
             Outcome::Unprocessed { .. } => "unprocessed",
             Outcome::Failed { .. } => "failed",
+            Outcome::Pending { .. } => "pending",
         }
     }
 
@@ -59,54 +110,89 @@ impl Outcome {
         match self {
             Outcome::Invited => None,
             Outcome::AlreadyMember { status } => Some(status),
-            Outcome::Skipped { reason } | Outcome::Failed { reason } => Some(reason),
+            Outcome::Skipped { reason }
+            | Outcome::Failed { reason, .. }
+            | Outcome::Pending { reason } => Some(reason),
             Outcome::Unprocessed { error_message, .. } => Some(error_message),
+        }
+    }
+
+    /// The reason an attempt did not finish the work, for the retry history.
+    pub fn attempt_reason(&self) -> String {
+        match self {
+            Outcome::Unprocessed {
+                error_code,
+                error_message,
+            } => format!("unprocessed by CreateInvitations: {error_code}: {error_message}"),
+            other => other.detail().unwrap_or(other.name()).to_owned(),
         }
     }
 }
 
-/// The outcome for one account, in one region where a region applies.
+/// The outcome for one subject, in one region where a region applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
-    pub account_id: AccountId,
+    pub subject: Subject,
     pub region: Option<Region>,
     pub outcome: Outcome,
+    pub origin: Origin,
 }
 
 impl Report {
-    pub fn new(account_id: AccountId, region: Option<Region>, outcome: Outcome) -> Self {
+    pub fn new(
+        subject: Subject,
+        region: Option<Region>,
+        outcome: Outcome,
+        origin: &Origin,
+    ) -> Self {
         Report {
-            account_id,
+            subject,
             region,
             outcome,
+            origin: origin.clone(),
         }
+    }
+
+    pub fn account(
+        account_id: &AccountId,
+        region: Option<&Region>,
+        outcome: Outcome,
+        origin: &Origin,
+    ) -> Self {
+        Report::new(
+            Subject::Account(account_id.clone()),
+            region.cloned(),
+            outcome,
+            origin,
+        )
     }
 
     /// One structured log line; the level says whether someone must act.
     pub fn log(&self) {
-        let account_id = self.account_id.as_str();
+        let (account_id, create_account_request_id) = subject_ids(&self.subject);
         let region = self.region.as_ref().map_or("", Region::as_str);
         let outcome = self.outcome.name();
+        let attempt = self.origin.attempt;
         match &self.outcome {
-            Outcome::Invited => tracing::info!(account_id, region, outcome, "account invited"),
-            Outcome::AlreadyMember { status } => {
-                tracing::info!(
-                    account_id,
-                    region,
-                    outcome,
-                    status = status.as_str(),
-                    "account already a member"
-                )
+            Outcome::Invited => {
+                tracing::info!(account_id, region, outcome, attempt, "account invited")
             }
-            Outcome::Skipped { reason } => {
-                tracing::info!(
-                    account_id,
-                    region,
-                    outcome,
-                    reason = reason.as_str(),
-                    "account skipped"
-                )
-            }
+            Outcome::AlreadyMember { status } => tracing::info!(
+                account_id,
+                region,
+                outcome,
+                attempt,
+                status = status.as_str(),
+                "account already a member"
+            ),
+            Outcome::Skipped { reason } => tracing::info!(
+                account_id,
+                region,
+                outcome,
+                attempt,
+                reason = reason.as_str(),
+                "account skipped"
+            ),
             Outcome::Unprocessed {
                 error_code,
                 error_message,
@@ -114,28 +200,49 @@ impl Report {
                 account_id,
                 region,
                 outcome,
+                attempt,
                 error_code = error_code.as_str(),
                 error_message = error_message.as_str(),
                 "account unprocessed by CreateInvitations"
             ),
-            Outcome::Failed { reason } => {
-                tracing::error!(
-                    account_id,
-                    region,
-                    outcome,
-                    reason = reason.as_str(),
-                    "account failed"
-                )
-            }
+            Outcome::Failed { reason, .. } => tracing::warn!(
+                account_id,
+                create_account_request_id,
+                region,
+                outcome,
+                attempt,
+                reason = reason.as_str(),
+                "call failed"
+            ),
+            Outcome::Pending { reason } => tracing::warn!(
+                account_id,
+                create_account_request_id,
+                region,
+                outcome,
+                attempt,
+                reason = reason.as_str(),
+                "not done in this invocation"
+            ),
         }
     }
 }
 
-/// One entry of the summary: the account, the region, and what applies of status, reason and error.
+/// The account ID and the creation request ID of a subject, as log fields ("" where none).
+pub fn subject_ids(subject: &Subject) -> (&str, &str) {
+    match subject {
+        Subject::Account(id) => (id.as_str(), ""),
+        Subject::Request(id) => ("", id.as_str()),
+    }
+}
+
+/// One entry of the summary: the subject, the region, and what applies of status, reason and error.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
-    pub account_id: AccountId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<AccountId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_account_request_id: Option<CreateAccountRequestId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,6 +253,31 @@ pub struct Entry {
     pub error_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// For re-queued work: the attempt the retry will be, and when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_seconds: Option<u32>,
+}
+
+impl Entry {
+    pub fn new(subject: &Subject, region: Option<&Region>) -> Self {
+        let (account_id, create_account_request_id) = match subject {
+            Subject::Account(id) => (Some(id.clone()), None),
+            Subject::Request(id) => (None, Some(id.clone())),
+        };
+        Entry {
+            account_id,
+            create_account_request_id,
+            region: region.cloned(),
+            status: None,
+            reason: None,
+            error_code: None,
+            error_message: None,
+            attempt: None,
+            delay_seconds: None,
+        }
+    }
 }
 
 /// A failed account creation: nothing to invite.
@@ -155,14 +287,6 @@ pub struct CreationFailure {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_account_request_id: Option<String>,
     pub failure_reason: String,
-}
-
-/// An account creation that has not finished yet, or could not be looked up: to try again later.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Pending {
-    pub create_account_request_id: String,
-    pub reason: String,
 }
 
 /// A known event that adds no account.
@@ -217,7 +341,7 @@ impl RegionTally {
                 Outcome::AlreadyMember { .. } => &mut tally.already_members,
                 Outcome::Skipped { .. } => &mut tally.skipped,
                 Outcome::Unprocessed { .. } => &mut tally.unprocessed,
-                Outcome::Failed { .. } => &mut tally.failed,
+                Outcome::Failed { .. } | Outcome::Pending { .. } => &mut tally.failed,
             } += 1;
         }
         tally
@@ -234,9 +358,15 @@ pub struct Summary {
     pub unprocessed: Vec<Entry>,
     pub failed: Vec<Entry>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub creations_failed: Vec<CreationFailure>,
+    pub pending: Vec<Entry>,
+    /// Work sent to the retry queue: the attempt it will be, and its delay.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pending: Vec<Pending>,
+    pub requeued: Vec<Entry>,
+    /// Work sent to the dead-letter queue, with what the operator must do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dead_lettered: Vec<Entry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub creations_failed: Vec<CreationFailure>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<NotAnAddition>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -244,40 +374,38 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Sorts the reports into the summary, ordered by account and region.
-    pub fn from_reports(mut reports: Vec<Report>) -> Self {
-        reports.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
+    /// Sorts the reports into the summary, ordered by subject and region.
+    pub fn from_reports(reports: &[Report]) -> Self {
+        let mut reports: Vec<&Report> = reports.iter().collect();
+        reports.sort_by(|a, b| (&a.subject, &a.region).cmp(&(&b.subject, &b.region)));
         let mut summary = Summary::default();
         for report in reports {
-            let mut entry = Entry {
-                account_id: report.account_id,
-                region: report.region,
-                status: None,
-                reason: None,
-                error_code: None,
-                error_message: None,
-            };
-            let list = match report.outcome {
+            let mut entry = Entry::new(&report.subject, report.region.as_ref());
+            let list = match &report.outcome {
                 Outcome::Invited => &mut summary.invited,
                 Outcome::AlreadyMember { status } => {
-                    entry.status = Some(status);
+                    entry.status = Some(status.clone());
                     &mut summary.already_members
                 }
                 Outcome::Skipped { reason } => {
-                    entry.reason = Some(reason);
+                    entry.reason = Some(reason.clone());
                     &mut summary.skipped
                 }
                 Outcome::Unprocessed {
                     error_code,
                     error_message,
                 } => {
-                    entry.error_code = Some(error_code);
-                    entry.error_message = Some(error_message);
+                    entry.error_code = Some(error_code.clone());
+                    entry.error_message = Some(error_message.clone());
                     &mut summary.unprocessed
                 }
-                Outcome::Failed { reason } => {
-                    entry.reason = Some(reason);
+                Outcome::Failed { reason, .. } => {
+                    entry.reason = Some(reason.clone());
                     &mut summary.failed
+                }
+                Outcome::Pending { reason } => {
+                    entry.reason = Some(reason.clone());
+                    &mut summary.pending
                 }
             };
             list.push(entry);
@@ -317,33 +445,42 @@ mod tests {
         Some(Region::parse(value, "test").unwrap())
     }
 
+    fn report(account: &str, region: Option<Region>, outcome: Outcome) -> Report {
+        Report::new(
+            Subject::Account(id(account)),
+            region,
+            outcome,
+            &Origin::first(&[]),
+        )
+    }
+
     #[test]
     fn the_summary_lists_each_outcome_with_its_details_in_account_and_region_order() {
-        let summary = Summary::from_reports(vec![
-            Report::new(id("222222222222"), region("us-east-1"), Outcome::Invited),
-            Report::new(id("111111111111"), region("us-east-1"), Outcome::Invited),
-            Report::new(
-                id("333333333333"),
+        let summary = Summary::from_reports(&[
+            report("222222222222", region("us-east-1"), Outcome::Invited),
+            report("111111111111", region("us-east-1"), Outcome::Invited),
+            report(
+                "333333333333",
                 region("eu-west-1"),
                 Outcome::AlreadyMember {
                     status: "Enabled".into(),
                 },
             ),
-            Report::new(
-                id("444444444444"),
+            report(
+                "444444444444",
                 None,
                 Outcome::skipped("listed in EXCLUDED_ACCOUNT_IDS"),
             ),
-            Report::new(
-                id("555555555555"),
+            report(
+                "555555555555",
                 region("us-east-1"),
                 Outcome::Unprocessed {
                     error_code: "InternalError".into(),
                     error_message: "try again".into(),
                 },
             ),
-            Report::new(
-                id("666666666666"),
+            report(
+                "666666666666",
                 None,
                 Outcome::failed("not in the organization"),
             ),

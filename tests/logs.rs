@@ -1,4 +1,5 @@
-//! The logs of a run: JSON lines, one per account and region with its outcome, and no email address.
+//! The logs of a run: JSON lines, one per account and region with its outcome (and one more for what
+//! becomes of it when it is not done), and no email address.
 
 mod support;
 
@@ -95,8 +96,12 @@ async fn each_account_and_region_gets_one_json_line_with_its_outcome_and_no_emai
         (member.clone(), "eu-west-1", "alreadyMember", "INFO"),
         (member.clone(), "us-east-1", "invited", "INFO"),
         (unprocessed.clone(), "eu-west-1", "unprocessed", "WARN"),
+        (unprocessed.clone(), "eu-west-1", "requeued", "WARN"),
         (unprocessed.clone(), "us-east-1", "unprocessed", "WARN"),
-        ("999988887777".to_owned(), "", "failed", "ERROR"),
+        (unprocessed.clone(), "us-east-1", "requeued", "WARN"),
+        // Right after a creation Organizations may not know an account yet: it is tried again.
+        ("999988887777".to_owned(), "", "failed", "WARN"),
+        ("999988887777".to_owned(), "", "requeued", "WARN"),
     ];
     expected.sort();
     let expected: Vec<(String, String, String, String)> = expected

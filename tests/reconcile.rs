@@ -204,7 +204,10 @@ async fn a_region_whose_listing_fails_reports_each_account_there_and_the_others_
 
     let summary = invoke(&app, json!({"action": "reconcile"})).await.unwrap();
 
-    assert_eq!(ids_in(&summary, "invited", "us-east-1"), std::slice::from_ref(&account));
+    assert_eq!(
+        ids_in(&summary, "invited", "us-east-1"),
+        std::slice::from_ref(&account)
+    );
     assert_eq!(ids_in(&summary, "failed", "eu-west-1"), [account]);
     let tally = &summary["reconcile"]["regions"][1];
     assert_eq!(tally["region"], "eu-west-1");

@@ -20,6 +20,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use macie_invite::domain::Region;
 use macie_invite::macie::Macie;
 use macie_invite::organizations::Organizations;
+use macie_invite::queue::Queue;
 use macie_invite::{App, Config};
 use serde_json::{Value, json};
 
@@ -33,6 +34,13 @@ pub struct Standins {
     _stdin: ChildStdin,
     pub moto: String,
     pub macie: String,
+    queues: tokio::sync::OnceCell<Queues>,
+}
+
+/// The URLs of the function's queues in moto.
+pub struct Queues {
+    pub retry: String,
+    pub dead_letter: String,
 }
 
 impl Standins {
@@ -69,6 +77,7 @@ impl Standins {
             _stdin: stdin,
             moto: endpoints["moto"].as_str().unwrap().to_owned(),
             macie: endpoints["macie"].as_str().unwrap().to_owned(),
+            queues: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -124,9 +133,21 @@ impl Standins {
         self.counted_app(settings, &CallCounter::default()).await
     }
 
-    /// The same, with every Organizations call (each attempt) counted by `counter`.
+    /// The same, with every Organizations call (each attempt) counted by `counter`. The retry and
+    /// dead-letter queues are moto's (RETRY_BASE_DELAY_SECONDS 0) unless `settings` names others ("" for none).
     pub async fn counted_app(&self, settings: &[(&str, &str)], counter: &CallCounter) -> App {
-        let config = settings_config(settings).expect("valid settings");
+        let queues = self.queues().await;
+        let mut settings = settings.to_vec();
+        for (name, value) in [
+            ("RETRY_QUEUE_URL", queues.retry.as_str()),
+            ("DEAD_LETTER_QUEUE_URL", queues.dead_letter.as_str()),
+            ("RETRY_BASE_DELAY_SECONDS", "0"),
+        ] {
+            if !settings.iter().any(|(key, _)| *key == name) {
+                settings.push((name, value));
+            }
+        }
+        let config = settings_config(&settings).expect("valid settings");
         let organizations_config = aws_sdk_organizations::config::Builder::from(
             &Self::sdk_config(&self.moto, "us-east-1").await,
         )
@@ -139,10 +160,66 @@ impl Standins {
             &Self::sdk_config(&self.macie, "us-east-1").await,
             &config.regions,
         );
+        let queue = Queue::new(aws_sdk_sqs::Client::from_conf(
+            macie_invite::queue::client_config(&Self::sdk_config(&self.moto, "us-east-1").await),
+        ));
         App {
             config,
             organizations,
             macie,
+            queue,
+        }
+    }
+
+    /// The retry and dead-letter queues in moto's SQS, created on first use.
+    pub async fn queues(&self) -> &Queues {
+        self.queues
+            .get_or_init(|| async {
+                let sqs = self.sqs().await;
+                let mut urls = Vec::new();
+                for name in ["macie-invite-retry", "macie-invite-dead-letter"] {
+                    let output = sqs.create_queue().queue_name(name).send().await.unwrap();
+                    urls.push(output.queue_url().unwrap().to_owned());
+                }
+                Queues {
+                    dead_letter: urls.pop().unwrap(),
+                    retry: urls.pop().unwrap(),
+                }
+            })
+            .await
+    }
+
+    async fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&Self::sdk_config(&self.moto, "us-east-1").await)
+    }
+
+    /// Takes every message now visible on the queue: (message ID, body).
+    pub async fn drain(&self, queue_url: &str) -> Vec<(String, Value)> {
+        let sqs = self.sqs().await;
+        let mut messages = Vec::new();
+        loop {
+            let output = sqs
+                .receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap();
+            if output.messages().is_empty() {
+                return messages;
+            }
+            for message in output.messages() {
+                sqs.delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(message.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+                messages.push((
+                    message.message_id().unwrap().to_owned(),
+                    serde_json::from_str(message.body().unwrap()).unwrap(),
+                ));
+            }
         }
     }
 
@@ -244,14 +321,49 @@ pub fn region(name: &str) -> Region {
     Region::parse(name, "test").unwrap()
 }
 
-/// Drives the real handler as the Lambda runtime would, and returns the summary as JSON.
+/// Drives the real handler as the Lambda runtime would, with 5 minutes to go, and returns its response as JSON.
 pub async fn invoke(app: &App, payload: Value) -> Result<Value, macie_invite::Error> {
+    invoke_with_time_left(app, payload, std::time::Duration::from_secs(300)).await
+}
+
+/// The same, with the invocation's deadline `time_left` from now.
+pub async fn invoke_with_time_left(
+    app: &App,
+    payload: Value,
+    time_left: std::time::Duration,
+) -> Result<Value, macie_invite::Error> {
     let mut context = Context::default();
     context.invoked_function_arn = FUNCTION_ARN.to_owned();
     context.request_id = "test-request".to_owned();
+    let deadline = std::time::SystemTime::now() + time_left;
+    context.deadline = deadline
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
     macie_invite::handle(LambdaEvent::new(payload, context), app)
         .await
-        .map(|summary| serde_json::to_value(summary).unwrap())
+        .map(|response| serde_json::to_value(response).unwrap())
+}
+
+/// An SQS event that delivers these retry messages, as Lambda's event source mapping would.
+pub fn sqs_event(messages: &[(String, Value)]) -> Value {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|(message_id, body)| {
+            json!({
+                "messageId": message_id,
+                "receiptHandle": format!("handle-{message_id}"),
+                "body": body.to_string(),
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1764150000000"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:macie-invite-retry",
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    json!({ "Records": records })
 }
 
 pub fn sample_event(name: &str) -> Value {

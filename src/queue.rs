@@ -1,0 +1,87 @@
+//! The SQS adapter: messages sent in batches, and which of them could not be sent.
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+
+use crate::error::Error;
+
+/// The client configuration: `sdk_config` (endpoint, region, credentials) with the shared retry,
+/// timeout and throttling settings.
+pub fn client_config(sdk_config: &aws_config::SdkConfig) -> aws_sdk_sqs::Config {
+    aws_sdk_sqs::config::Builder::from(sdk_config)
+        .retry_config(crate::sdk::retry_config())
+        .timeout_config(crate::sdk::timeout_config())
+        .retry_classifier(crate::sdk::throttling_by_status())
+        .build()
+}
+
+const SERVICE: &str = "SQS";
+
+/// SendMessageBatch takes at most 10 messages a call.
+const MESSAGES_PER_BATCH: usize = 10;
+
+pub struct Queue {
+    client: Client,
+}
+
+/// One message to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub body: String,
+    pub delay_seconds: u32,
+}
+
+impl Queue {
+    pub fn new(client: Client) -> Self {
+        Queue { client }
+    }
+
+    /// Sends the messages, 10 a call; returns the index of each message that could not be sent, with why.
+    pub async fn send(&self, queue_url: &str, messages: &[Outgoing]) -> Vec<(usize, String)> {
+        let mut unsent = Vec::new();
+        for (batch_number, batch) in messages.chunks(MESSAGES_PER_BATCH).enumerate() {
+            let first = batch_number * MESSAGES_PER_BATCH;
+            let entries: Result<Vec<_>, _> = batch
+                .iter()
+                .enumerate()
+                .map(|(offset, message)| {
+                    SendMessageBatchRequestEntry::builder()
+                        .id((first + offset).to_string())
+                        .message_body(&message.body)
+                        .delay_seconds(message.delay_seconds as i32)
+                        .build()
+                })
+                .collect();
+            let sent = match entries {
+                Ok(entries) => self
+                    .client
+                    .send_message_batch()
+                    .queue_url(queue_url)
+                    .set_entries(Some(entries))
+                    .send()
+                    .await
+                    .map_err(|error| {
+                        Error::from_sdk(SERVICE, "SendMessageBatch", error).to_string()
+                    }),
+                Err(error) => Err(error.to_string()),
+            };
+            match sent {
+                Ok(output) => unsent.extend(output.failed().iter().filter_map(|failure| {
+                    let index = failure.id().parse::<usize>().ok()?;
+                    Some((
+                        index,
+                        format!(
+                            "SQS SendMessageBatch entry failed: {}: {}",
+                            failure.code(),
+                            failure.message().unwrap_or("")
+                        ),
+                    ))
+                })),
+                Err(reason) => {
+                    unsent.extend((first..first + batch.len()).map(|index| (index, reason.clone())))
+                }
+            }
+        }
+        unsent
+    }
+}
