@@ -121,7 +121,7 @@ impl Error {
             Error::Service {
                 retryable: true,
                 ..
-            }
+            } | Error::RetryLater { .. }
         )
     }
 

@@ -5,7 +5,7 @@ faults on request. Control endpoints live under /_standin/ and are not part of M
 
   POST /_standin/faults   {"rules": [...], "latencyMs": 20}   replace the fault rules (see FaultRule)
   POST /_standin/members  {"region", "accountId", "email", "relationshipStatus"}   seed a member
-  GET  /_standin/calls    every call so far: operation, region, method, path, query, body, status
+  GET  /_standin/calls    every call so far: operation, region, method, path, query, body, status, response
   POST /_standin/reset    forget members, calls and faults
 """
 
@@ -241,6 +241,7 @@ def make_handler(state):
             }
             status, payload, error_type = self.serve(call, match, query, body)
             call["status"] = status
+            call["response"] = payload
             with state.lock:
                 state.calls.append(call)
             self.send_json(status, payload, error_type)
