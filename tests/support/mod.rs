@@ -108,6 +108,11 @@ impl Standins {
         );
     }
 
+    /// Forgets the Macie stand-in's members, calls and faults.
+    pub fn reset_macie(&self) {
+        self.post("/_standin/reset", json!({}));
+    }
+
     pub fn set_faults(&self, faults: Value) {
         self.post("/_standin/faults", faults);
     }
