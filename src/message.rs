@@ -13,17 +13,31 @@ const REASON_CHARS: usize = 500;
 const MAX_REGIONS: usize = 40;
 
 /// A retry: one subject, the regions still to do, the attempt it will be, and why each attempt before failed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RetryMessage {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_account_request_id: Option<String>,
     pub regions: Vec<String>,
     pub attempt: u32,
-    #[serde(default)]
     pub history: Vec<String>,
+}
+
+/// What the retry queue may hold: a retry message, or a dead letter that the operator moved back
+/// (a redrive, once the cause is fixed), which starts again at attempt 1.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Incoming {
+    account_id: Option<String>,
+    create_account_request_id: Option<String>,
+    regions: Vec<String>,
+    attempt: Option<u32>,
+    attempts: Option<u32>,
+    reason: Option<String>,
+    #[serde(default)]
+    history: Vec<String>,
 }
 
 impl RetryMessage {
@@ -47,7 +61,7 @@ impl RetryMessage {
             event: "retry message",
             problem: format!("message {message_id}: {problem}"),
         };
-        let message: RetryMessage =
+        let message: Incoming =
             serde_json::from_str(body).map_err(|error| malformed(error.to_string()))?;
         let subject = match (&message.account_id, &message.create_account_request_id) {
             (Some(id), None) => Subject::Account(AccountId::parse(id, "accountId")?),
@@ -71,18 +85,32 @@ impl RetryMessage {
             .enumerate()
             .map(|(index, region)| Region::parse(region, &format!("regions[{index}]")))
             .collect::<Result<Vec<_>, _>>()?;
-        if message.attempt < 2 {
-            return Err(malformed(format!(
-                "attempt is {}; a retry is attempt 2 or later",
-                message.attempt
-            )));
-        }
+        let mut history = message.history;
+        let attempt = match (message.attempt, message.attempts, message.reason) {
+            (Some(attempt), None, None) if attempt >= 2 => attempt,
+            (Some(attempt), None, None) => {
+                return Err(malformed(format!(
+                    "attempt is {attempt}; a retry is attempt 2 or later"
+                )));
+            }
+            (None, Some(attempts), Some(reason)) => {
+                history.push(format!(
+                    "dead-lettered after {attempts} attempts ({reason}); redriven"
+                ));
+                1
+            }
+            _ => {
+                return Err(malformed(
+                    "expected attempt (a retry) or attempts and reason (a dead letter)".to_owned(),
+                ));
+            }
+        };
         Ok(Work {
             subject,
             origin: Origin {
                 regions,
-                attempt: message.attempt,
-                history: bounded_history(&message.history),
+                attempt,
+                history: bounded_history(&history),
                 message_id: Some(message_id.to_owned()),
             },
         })
@@ -198,6 +226,23 @@ mod tests {
             let message = RetryMessage::decode(body, "m-1").unwrap_err().to_string();
             assert!(message.contains(expected), "{body}: {message}");
         }
+    }
+
+    #[test]
+    fn a_dead_letter_moved_back_to_the_retry_queue_starts_again_at_attempt_one() {
+        let subject = Subject::Request(CreateAccountRequestId::parse("car-abcdefgh", "t").unwrap());
+        let letter = DeadLetter::new(
+            &subject,
+            &[region("us-east-1")],
+            8,
+            "quota reached",
+            &["attempt 8: x".to_owned()],
+        );
+        let work = RetryMessage::decode(&serde_json::to_string(&letter).unwrap(), "m-2").unwrap();
+        assert_eq!(work.subject, subject);
+        assert_eq!(work.origin.attempt, 1);
+        assert_eq!(work.origin.history.len(), 2);
+        assert!(work.origin.history[1].contains("redriven"));
     }
 
     #[test]
