@@ -352,3 +352,29 @@ async fn the_batch_response_names_only_unreadable_messages_and_those_that_could_
     assert_eq!(failures, ["m-stuck", "m-unreadable"]);
     assert_eq!(invited_once_per_region(&standins, &fine), ["us-east-1"]);
 }
+
+#[tokio::test]
+async fn a_dead_letter_moved_back_to_the_retry_queue_is_tried_again_from_the_first_attempt() {
+    let standins = Standins::start();
+    let account = standins
+        .organization()
+        .await
+        .create_account("redriven@example.com")
+        .await;
+    standins.set_faults(json!({"rules": [{"kind": "error", "operation": "CreateMember", "errorType": "ServiceQuotaExceededException", "count": 1}]}));
+    let app = standins.app(&[]).await;
+
+    invoke(&app, json!({"accountIds": [account]}))
+        .await
+        .unwrap();
+    let dead = standins.drain(&standins.queues().await.dead_letter).await;
+    assert!(
+        dead[0].1["reason"].as_str().unwrap().contains("quota"),
+        "{dead:?}"
+    );
+    // The operator fixed the cause and moved the message back (start-message-move-task).
+    let response = invoke(&app, sqs_event(&dead)).await.unwrap();
+
+    assert_eq!(response, json!({"batchItemFailures": []}));
+    assert_eq!(invited_once_per_region(&standins, &account), ["us-east-1"]);
+}
