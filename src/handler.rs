@@ -28,11 +28,12 @@ impl App {
     pub fn new(config: Config, sdk_config: &aws_config::SdkConfig) -> Self {
         App {
             organizations: Organizations::new(aws_sdk_organizations::Client::from_conf(
-                crate::organizations::client_config(sdk_config),
+                crate::client_config!(aws_sdk_organizations, sdk_config),
             )),
             macie: Macie::new(sdk_config, &config.regions),
-            queue: Queue::new(aws_sdk_sqs::Client::from_conf(crate::queue::client_config(
-                sdk_config,
+            queue: Queue::new(aws_sdk_sqs::Client::from_conf(crate::client_config!(
+                aws_sdk_sqs,
+                sdk_config
             ))),
             config,
         }

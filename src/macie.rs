@@ -29,11 +29,7 @@ impl Macie {
     /// Builds a client for each region from one SDK configuration, which carries the endpoint
     /// (AWS_ENDPOINT_URL_MACIE2) and credentials, with the shared retry, timeout and throttling settings.
     pub fn new(sdk_config: &aws_config::SdkConfig, regions: &[Region]) -> Self {
-        let base = aws_sdk_macie2::config::Builder::from(sdk_config)
-            .retry_config(crate::sdk::retry_config())
-            .timeout_config(crate::sdk::timeout_config())
-            .retry_classifier(crate::sdk::throttling_by_status())
-            .build();
+        let base = crate::client_config!(aws_sdk_macie2, sdk_config);
         let clients = regions
             .iter()
             .map(|region| (region.clone(), client_for(&base, region)))

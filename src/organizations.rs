@@ -6,16 +6,6 @@ use aws_sdk_organizations::types::{self, CreateAccountState};
 use crate::domain::{Account, AccountId, AccountState, CreateAccountRequestId, Creation};
 use crate::error::Error;
 
-/// The client configuration: `sdk_config` (endpoint, region, credentials) with the shared retry,
-/// timeout and throttling settings.
-pub fn client_config(sdk_config: &aws_config::SdkConfig) -> aws_sdk_organizations::Config {
-    aws_sdk_organizations::config::Builder::from(sdk_config)
-        .retry_config(crate::sdk::retry_config())
-        .timeout_config(crate::sdk::timeout_config())
-        .retry_classifier(crate::sdk::throttling_by_status())
-        .build()
-}
-
 const SERVICE: &str = "Organizations";
 
 /// ListAccounts returns at most 20 accounts a page.

@@ -5,16 +5,6 @@ use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
 use crate::error::Error;
 
-/// The client configuration: `sdk_config` (endpoint, region, credentials) with the shared retry,
-/// timeout and throttling settings.
-pub fn client_config(sdk_config: &aws_config::SdkConfig) -> aws_sdk_sqs::Config {
-    aws_sdk_sqs::config::Builder::from(sdk_config)
-        .retry_config(crate::sdk::retry_config())
-        .timeout_config(crate::sdk::timeout_config())
-        .retry_classifier(crate::sdk::throttling_by_status())
-        .build()
-}
-
 const SERVICE: &str = "SQS";
 
 /// SendMessageBatch takes at most 10 messages a call.

@@ -33,3 +33,16 @@ pub fn throttling_by_status() -> HttpStatusCodeClassifier {
     const THROTTLED: &[u16] = &[429];
     HttpStatusCodeClassifier::new_from_codes(THROTTLED)
 }
+
+/// The configuration of a client of the SDK crate `$service` (such as `aws_sdk_sqs`): `$sdk_config`
+/// (endpoint, region, credentials) with the shared retry, timeout and throttling settings above.
+#[macro_export]
+macro_rules! client_config {
+    ($service:ident, $sdk_config:expr) => {
+        $service::config::Builder::from($sdk_config)
+            .retry_config($crate::sdk::retry_config())
+            .timeout_config($crate::sdk::timeout_config())
+            .retry_classifier($crate::sdk::throttling_by_status())
+            .build()
+    };
+}

@@ -153,9 +153,12 @@ impl Standins {
             }
         }
         let config = settings_config(&settings).expect("valid settings");
-        let organizations_config = aws_sdk_organizations::config::Builder::from(
-            &Self::sdk_config(&self.moto, "us-east-1").await,
+        // The production configuration, with the counter added.
+        let organizations_config = macie_invite::client_config!(
+            aws_sdk_organizations,
+            &Self::sdk_config(&self.moto, "us-east-1").await
         )
+        .to_builder()
         .interceptor(counter.clone())
         .build();
         let organizations = Organizations::new(aws_sdk_organizations::Client::from_conf(
@@ -166,7 +169,10 @@ impl Standins {
             &config.regions,
         );
         let queue = Queue::new(aws_sdk_sqs::Client::from_conf(
-            macie_invite::queue::client_config(&Self::sdk_config(&self.moto, "us-east-1").await),
+            macie_invite::client_config!(
+                aws_sdk_sqs,
+                &Self::sdk_config(&self.moto, "us-east-1").await
+            ),
         ));
         App {
             config,
