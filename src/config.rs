@@ -27,6 +27,8 @@ pub struct Config {
     pub max_attempts: u32,
     /// RETRY_BASE_DELAY_SECONDS: the first retry's delay, doubled at each attempt.
     pub retry_base_delay_seconds: u32,
+    /// MAX_CALLS_IN_FLIGHT: calls at once against one service in one region.
+    pub max_calls_in_flight: usize,
 }
 
 impl Config {
@@ -56,6 +58,12 @@ impl Config {
                 60,
                 0..=900,
             )?,
+            max_calls_in_flight: number(
+                "MAX_CALLS_IN_FLIGHT",
+                lookup("MAX_CALLS_IN_FLIGHT"),
+                10,
+                1..=100,
+            )? as usize,
         })
     }
 }
@@ -226,6 +234,7 @@ mod tests {
         assert_eq!(config.dead_letter_queue_url, None);
         assert_eq!(config.max_attempts, 8);
         assert_eq!(config.retry_base_delay_seconds, 60);
+        assert_eq!(config.max_calls_in_flight, 10);
     }
 
     #[test]

@@ -22,10 +22,6 @@ use crate::outcome::{
 use crate::plan::{self, Disposition, MemberAction};
 use crate::queue::Outgoing;
 
-/// Calls in flight at once against one service in one region: enough to hide latency, few enough
-/// to stay well under the request-rate quotas of Organizations and Macie.
-const CALLS_IN_FLIGHT: usize = 8;
-
 /// No new call starts this close to the invocation's deadline: what remains is re-queued, which
 /// takes a few SendMessageBatch calls.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
@@ -271,7 +267,7 @@ async fn resolve(
             };
             (id, origin, result)
         })
-        .buffered(CALLS_IN_FLIGHT)
+        .buffer_unordered(app.config.max_calls_in_flight)
         .collect()
         .await
 }
@@ -297,7 +293,7 @@ async fn look_up(
             };
             (id, result)
         })
-        .buffered(CALLS_IN_FLIGHT)
+        .buffer_unordered(app.config.max_calls_in_flight)
         .collect()
         .await
 }
@@ -324,7 +320,7 @@ async fn invite_in_region(
                     let status = macie.member_status(region, &task.0.id).await;
                     (task, status.map_err(|error| Outcome::from_error(&error)))
                 })
-                .buffered(CALLS_IN_FLIGHT)
+                .buffer_unordered(app.config.max_calls_in_flight)
                 .collect()
                 .await
         }
@@ -366,7 +362,7 @@ async fn invite_in_region(
             let result = macie.associate(region, &task.0).await;
             (task, result.map_err(|error| Outcome::from_error(&error)))
         })
-        .buffered(CALLS_IN_FLIGHT)
+        .buffer_unordered(app.config.max_calls_in_flight)
         .collect()
         .await;
     for (task, result) in associated {
@@ -391,7 +387,7 @@ async fn invite_in_region(
             let result = macie.invite(region, &batch, options).await;
             (batch, result.map_err(|error| Outcome::from_error(&error)))
         })
-        .buffered(CALLS_IN_FLIGHT)
+        .buffer_unordered(app.config.max_calls_in_flight)
         .collect()
         .await;
     for (batch, result) in invitations {

@@ -15,9 +15,12 @@ import json
 import signal
 import sys
 import threading
+import time
+import urllib.request
 
 import boto3
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
 from moto.organizations.models import organizations_backends
 
 import macie
@@ -37,6 +40,29 @@ SAMPLE_ACCOUNTS = [
     "222222222222=team-two@example.com",  # manual-invoke.json
     "333333333333=team-three@example.com=SUSPENDED",  # manual-invoke.json
 ]
+
+
+class CountingLatency:
+    """Wraps moto's WSGI app: adds a fixed latency to every call, and counts the calls by operation
+    (the X-Amz-Target of the JSON protocols), served at GET /_standin/calls."""
+
+    def __init__(self, app):
+        self.app = app
+        self.latency = 0
+        self.calls = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/_standin/calls":
+            body = json.dumps({"calls": self.calls}).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        target = environ.get("HTTP_X_AMZ_TARGET", "").rsplit(".", 1)[-1] or environ.get("PATH_INFO", "")
+        with self.lock:
+            self.calls[target] = self.calls.get(target, 0) + 1
+        if self.latency:
+            time.sleep(self.latency)
+        return self.app(environ, start_response)
 
 
 def seed_accounts(moto_url, accounts):
@@ -68,18 +94,26 @@ def main():
     parser.add_argument("--exit-with-stdin", action="store_true")
     parser.add_argument("--account", action="append", default=[], metavar="ID=EMAIL[=STATE[=REQUEST_ID]]")
     parser.add_argument("--sample-organization", action="store_true", help="seed the accounts the sample events name")
+    parser.add_argument("--accounts", type=int, default=0, metavar="N", help="create N more accounts (benchmarks)")
+    parser.add_argument("--latency-ms", type=int, default=0, help="added to every call of either stand-in (benchmarks)")
     args = parser.parse_args()
     if args.sample_organization:
         args.account = SAMPLE_ACCOUNTS + args.account
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    moto_url = "http://%s:%d" % moto.get_host_and_port()
+    moto_app = CountingLatency(DomainDispatcherApplication(create_backend_app))
+    moto_server = make_server("127.0.0.1", 0, moto_app, threaded=True)
+    threading.Thread(target=moto_server.serve_forever, daemon=True).start()
+    moto_url = "http://127.0.0.1:%d" % moto_server.server_address[1]
     macie_server = macie.serve(administrator_account_id=MANAGEMENT_ACCOUNT_ID)
     macie_url = "http://%s:%d" % macie_server.server_address[:2]
-    if args.account:
-        seed_accounts(moto_url, args.account)
+    accounts = args.account + [f"{700000000000 + n}=bench{n}@example.com" for n in range(args.accounts)]
+    if accounts:
+        seed_accounts(moto_url, accounts)
+    # Added after the seeding, which it would only slow down.
+    moto_app.latency = args.latency_ms / 1000
+    if args.latency_ms:
+        urllib.request.urlopen(urllib.request.Request(macie_url + "/_standin/faults", data=json.dumps({"latencyMs": args.latency_ms}).encode(), method="POST"))
 
     print(json.dumps({"moto": moto_url, "macie": macie_url}), flush=True)
 

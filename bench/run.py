@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Benchmarks macie-invite against the local stand-ins, through a Lambda Runtime API emulator.
+
+    python3 bench/run.py            # builds the release binaries, measures, prints a Markdown report
+
+Measures, for the release build of macie-invite and of examples/echo.rs (an empty lambda_runtime
+function, the floor):
+  - init: from process start to its first request for the next invocation; and the first
+    invocation's latency; the median of COLD_STARTS cold starts each;
+  - peak RSS (VmHWM) for one invocation of 1, 50 and 1,000 new accounts;
+  - warm invocation latency for 1 and 50 new accounts, the stand-ins adding 20 ms to every call;
+  - the API calls each invocation makes, against the minimum;
+  - the size of the zipped bootstrap.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COLD_STARTS = 21
+REGIONS = "us-east-1,eu-west-1"
+LATENCY_MS = 20
+FIRST_ACCOUNT = 700000000000
+
+
+class RuntimeApi:
+    """The Lambda Runtime API, enough of it for one function process at a time."""
+
+    def __init__(self):
+        self.events = []
+        self.lock = threading.Condition()
+        self.first_next = None
+        self.responses = {}
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status, body=b"{}", headers=()):
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                if not self.path.endswith("/runtime/invocation/next"):
+                    return self.reply(404)
+                with api.lock:
+                    if api.first_next is None:
+                        api.first_next = time.perf_counter()
+                    api.lock.notify_all()
+                    while not api.events:
+                        api.lock.wait()
+                    request_id, payload = api.events.pop(0)
+                    api.responses[request_id] = {"sent": time.perf_counter()}
+                deadline = int((time.time() + 300) * 1000)
+                self.reply(200, payload, [
+                    ("Lambda-Runtime-Aws-Request-Id", request_id),
+                    ("Lambda-Runtime-Deadline-Ms", str(deadline)),
+                    ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:macie-invite"),
+                    ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
+                    ("Content-Type", "application/json"),
+                ])
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                parts = self.path.split("/")
+                if "invocation" in parts and parts[-1] in ("response", "error"):
+                    request_id = parts[-2]
+                    with api.lock:
+                        api.responses[request_id].update(done=time.perf_counter(), kind=parts[-1], body=body)
+                        api.lock.notify_all()
+                    return self.reply(202)
+                sys.exit(f"the function reported an init error: {body!r}")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.address = "127.0.0.1:%d" % self.server.server_address[1]
+
+    def reset(self):
+        with self.lock:
+            self.first_next = None
+
+    def wait_ready(self, timeout=30):
+        with self.lock:
+            if not self.lock.wait_for(lambda: self.first_next is not None, timeout):
+                raise RuntimeError("the function did not ask for an invocation")
+            return self.first_next
+
+    def invoke(self, payload, timeout=600):
+        request_id = str(uuid.uuid4())
+        with self.lock:
+            self.events.append((request_id, json.dumps(payload).encode()))
+            self.lock.notify_all()
+            if not self.lock.wait_for(lambda: "done" in self.responses.get(request_id, {}), timeout):
+                raise RuntimeError("no response")
+            response = self.responses.pop(request_id)
+        if response["kind"] != "response":
+            raise RuntimeError(f"the invocation failed: {response['body']!r}")
+        return response["done"] - response["sent"], json.loads(response["body"])
+
+
+class Standins:
+    def __init__(self, accounts, latency_ms=0):
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests/standins/serve.py"), "--exit-with-stdin",
+             "--accounts", str(accounts), "--latency-ms", str(latency_ms)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        endpoints = json.loads(self.process.stdout.readline())
+        self.moto, self.macie = endpoints["moto"], endpoints["macie"]
+
+    def get(self, url):
+        return json.load(urllib.request.urlopen(url))
+
+    def reset_macie(self):
+        urllib.request.urlopen(urllib.request.Request(self.macie + "/_standin/reset", data=b"{}", method="POST"))
+
+    def calls(self):
+        macie = {}
+        for call in self.get(self.macie + "/_standin/calls")["calls"]:
+            macie[call["operation"]] = macie.get(call["operation"], 0) + 1
+        return {**self.get(self.moto + "/_standin/calls")["calls"], **macie}
+
+    def stop(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def start(binary, api, standins, extra_env=None):
+    env = {
+        "PATH": os.environ["PATH"],
+        "AWS_LAMBDA_RUNTIME_API": api.address,
+        "AWS_LAMBDA_FUNCTION_NAME": "macie-invite",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        "AWS_LAMBDA_LOG_LEVEL": "WARN",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL_ORGANIZATIONS": standins.moto,
+        "AWS_ENDPOINT_URL_MACIE2": standins.macie,
+        "AWS_ENDPOINT_URL_SQS": standins.moto,
+        "MACIE_REGIONS": REGIONS,
+        **(extra_env or {}),
+    }
+    api.reset()
+    started = time.perf_counter()
+    process = subprocess.Popen([str(binary)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, started
+
+
+def peak_rss_kib(process):
+    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def stop(process):
+    process.kill()
+    process.wait()
+
+
+def accounts(n):
+    return [str(FIRST_ACCOUNT + i) for i in range(n)]
+
+
+def cold_starts(binary, api, standins, payload):
+    inits, firsts = [], []
+    for _ in range(COLD_STARTS):
+        standins.reset_macie()
+        process, started = start(binary, api, standins)
+        inits.append(api.wait_ready() - started)
+        latency, _ = api.invoke(payload)
+        firsts.append(latency)
+        stop(process)
+    return statistics.median(inits) * 1000, statistics.median(firsts) * 1000
+
+
+def main():
+    print("building the release binaries…", file=sys.stderr)
+    subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "macie-invite", "--example", "echo"],
+                   cwd=ROOT, check=True)
+    macie_invite = ROOT / "target/release/macie-invite"
+    echo = ROOT / "target/release/examples/echo"
+    with tempfile.TemporaryDirectory() as scratch:
+        zipped = Path(scratch) / "bootstrap.zip"
+        with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(macie_invite, "bootstrap")
+        zip_bytes = zipped.stat().st_size
+    api = RuntimeApi()
+    results = {"zip_bytes": zip_bytes, "binary_bytes": macie_invite.stat().st_size}
+
+    print("cold starts…", file=sys.stderr)
+    standins = Standins(accounts=1000)
+    one = {"accountIds": accounts(1)}
+    results["echo_init_ms"], results["echo_first_ms"] = cold_starts(echo, api, standins, one)
+    results["init_ms"], results["first_ms"] = cold_starts(macie_invite, api, standins, one)
+
+    print("memory and API calls…", file=sys.stderr)
+    results["runs"] = []
+    for n in (1, 50, 1000):
+        standins.reset_macie()
+        before = standins.calls()
+        process, _ = start(macie_invite, api, standins)
+        api.wait_ready()
+        latency, summary = api.invoke({"accountIds": accounts(n)})
+        rss = peak_rss_kib(process)
+        stop(process)
+        after = standins.calls()
+        calls = {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) != before.get(op, 0)}
+        results["runs"].append({"accounts": n, "peak_rss_kib": rss, "latency_ms": latency * 1000,
+                                "invited": len(summary["invited"]), "calls": calls})
+    standins.stop()
+
+    print("warm latency with 20 ms per call…", file=sys.stderr)
+    slow = Standins(accounts=50, latency_ms=LATENCY_MS)
+    results["warm"] = []
+    for n in (1, 50):
+        process, _ = start(macie_invite, api, slow)
+        api.wait_ready()
+        api.invoke({"accountIds": accounts(n)})  # the cold one
+        latencies = []
+        for _ in range(7):
+            slow.reset_macie()
+            latency, summary = api.invoke({"accountIds": accounts(n)})
+            assert len(summary["invited"]) == n * 2, summary
+            latencies.append(latency * 1000)
+        stop(process)
+        results["warm"].append({"accounts": n, "median_ms": statistics.median(latencies)})
+    slow.stop()
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
