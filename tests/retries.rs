@@ -145,12 +145,7 @@ async fn a_bare_http_429_is_retried_by_the_sdk() {
         entries(&summary, "invited"),
         [(account, "us-east-1".to_owned())]
     );
-    let statuses: Vec<u64> = standins
-        .macie_calls_of("GetMember", None)
-        .iter()
-        .map(|call| call["status"].as_u64().unwrap())
-        .collect();
-    assert_eq!(statuses, [429, 429, 404]);
+    assert_eq!(standins.macie_statuses("GetMember"), [429, 429, 404]);
 }
 
 #[tokio::test]

@@ -101,6 +101,14 @@ impl Standins {
             .collect()
     }
 
+    /// The HTTP status of each call of one operation, in order.
+    pub fn macie_statuses(&self, operation: &str) -> Vec<u64> {
+        self.macie_calls_of(operation, None)
+            .iter()
+            .map(|call| call["status"].as_u64().unwrap())
+            .collect()
+    }
+
     pub fn seed_member(&self, region: &str, account_id: &str, status: &str) {
         self.post(
             "/_standin/members",
