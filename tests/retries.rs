@@ -226,7 +226,7 @@ async fn after_max_attempts_the_account_is_dead_lettered_with_the_reason_of_ever
 }
 
 #[tokio::test]
-async fn with_the_deadline_near_no_call_starts_and_everything_is_requeued() {
+async fn at_the_deadline_no_call_starts_and_everything_is_requeued() {
     let standins = Standins::start();
     let organization = standins.organization().await;
     let first = organization.create_account("late1@example.com").await;
@@ -235,13 +235,10 @@ async fn with_the_deadline_near_no_call_starts_and_everything_is_requeued() {
         .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")])
         .await;
 
-    let summary = invoke_with_time_left(
-        &app,
-        json!({"accountIds": [first, second]}),
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
+    let summary =
+        invoke_with_time_left(&app, json!({"accountIds": [first, second]}), Duration::ZERO)
+            .await
+            .unwrap();
 
     assert!(standins.macie_calls().is_empty());
     assert_eq!(
