@@ -205,24 +205,22 @@ impl Report {
                 error_message = error_message.as_str(),
                 "account unprocessed by CreateInvitations"
             ),
-            Outcome::Failed { reason, .. } => tracing::warn!(
-                account_id,
-                create_account_request_id,
-                region,
-                outcome,
-                attempt,
-                reason = reason.as_str(),
-                "call failed"
-            ),
-            Outcome::Pending { reason } => tracing::warn!(
-                account_id,
-                create_account_request_id,
-                region,
-                outcome,
-                attempt,
-                reason = reason.as_str(),
-                "not done in this invocation"
-            ),
+            Outcome::Failed { reason, .. } | Outcome::Pending { reason } => {
+                let what = if matches!(self.outcome, Outcome::Failed { .. }) {
+                    "call failed"
+                } else {
+                    "not done in this invocation"
+                };
+                tracing::warn!(
+                    account_id,
+                    create_account_request_id,
+                    region,
+                    outcome,
+                    attempt,
+                    reason = reason.as_str(),
+                    "{what}"
+                )
+            }
         }
     }
 }
