@@ -262,6 +262,13 @@ pub struct Unprocessed {
     pub error_message: String,
 }
 
+/// One page of a listing: its items, and the token of the next page while the listing goes on.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,8 +9,8 @@ use futures_util::{StreamExt, stream};
 use lambda_runtime::tracing;
 
 use crate::domain::{
-    Account, AccountId, CreateAccountRequestId, Creation, MemberStatus, Origin, Region, Subject,
-    Work,
+    Account, AccountId, CreateAccountRequestId, Creation, MemberStatus, Origin, Page, Region,
+    Subject, Work,
 };
 use crate::error::Error;
 use crate::handler::App;
@@ -19,7 +19,7 @@ use crate::message::{DeadLetter, RetryMessage};
 use crate::outcome::{
     CreationFailure, Entry, Outcome, Reconciliation, RegionTally, Report, subject_ids,
 };
-use crate::plan::{self, Disposition, MemberAction};
+use crate::plan::{self, Disposition, MemberAction, Source};
 use crate::queue::Outgoing;
 
 /// No new call starts this close to the invocation's deadline: what remains is re-queued, which
@@ -57,7 +57,8 @@ impl Deadline {
 
 /// Where the current relationships with Macie come from.
 enum Memberships {
-    /// One GetMember per account: cheapest for the few accounts an event names.
+    /// Asked for the accounts at hand: GetMember for one, the region's listing for more while it
+    /// pays, GetMember for any the listing did not settle.
     Ask,
     /// One ListMembers listing of the region: cheapest for a whole organization.
     Listed(BTreeMap<AccountId, MemberStatus>),
@@ -283,22 +284,55 @@ async fn resolve(
         .await
 }
 
-/// Describes each account: the eligible ones, or the outcome to report for the others.
+/// Looks each account up: the eligible ones, or the outcome to report for the others. Many accounts
+/// are read from the organization's listing while it pays (see [`plan::keep_listing`]); the others
+/// are described one by one.
 async fn look_up(
     app: &App,
     ids: Vec<AccountId>,
     deadline: Deadline,
 ) -> BTreeMap<AccountId, Result<Account, Outcome>> {
-    stream::iter(ids)
+    let eligible = |account: Account| match plan::ineligibility(&account) {
+        None => Ok(account),
+        Some(reason) => Err(Outcome::skipped(reason)),
+    };
+    let wanted: BTreeSet<AccountId> = ids.into_iter().collect();
+    let listing = match plan::source(wanted.len(), plan::ACCOUNTS_LOOKED_UP_ONE_BY_ONE) {
+        Source::EachAccount => Listing::default(),
+        Source::Listing => {
+            read_listing(
+                &wanted,
+                deadline,
+                "ListAccounts",
+                |account: &Account| &account.id,
+                |token| app.organizations.accounts_page(token),
+            )
+            .await
+        }
+    };
+    let mut looked_up: BTreeMap<AccountId, Result<Account, Outcome>> = listing
+        .found
+        .into_iter()
+        .map(|(id, account)| (id, eligible(account)))
+        .collect();
+    let rest: Vec<AccountId> = wanted
+        .into_iter()
+        .filter(|id| !looked_up.contains_key(id))
+        .collect();
+    if listing.complete {
+        looked_up.extend(
+            rest.into_iter()
+                .map(|id| (id, Err(Outcome::not_in_organization()))),
+        );
+        return looked_up;
+    }
+    let described: Vec<_> = stream::iter(rest)
         .map(|id| async move {
             if deadline.near() {
                 return (id, Err(Outcome::pending(DEFERRED)));
             }
             let result = match app.organizations.describe_account(&id).await {
-                Ok(Some(account)) => match plan::ineligibility(&account) {
-                    None => Ok(account),
-                    Some(reason) => Err(Outcome::skipped(reason)),
-                },
+                Ok(Some(account)) => eligible(account),
                 Ok(None) => Err(Outcome::not_in_organization()),
                 Err(error) => Err(Outcome::from_error(&error)),
             };
@@ -306,7 +340,70 @@ async fn look_up(
         })
         .buffer_unordered(app.config.max_calls_in_flight)
         .collect()
-        .await
+        .await;
+    looked_up.extend(described);
+    looked_up
+}
+
+/// The wanted items a listing held, and whether it was read to the end (then an account it did not
+/// hold is not in it).
+struct Listing<T> {
+    found: BTreeMap<AccountId, T>,
+    complete: bool,
+}
+
+impl<T> Default for Listing<T> {
+    fn default() -> Self {
+        Listing {
+            found: BTreeMap::new(),
+            complete: false,
+        }
+    }
+}
+
+/// Reads a listing page by page while [`plan::keep_listing`] says it pays. A failed page or a near
+/// deadline ends it early: the accounts it has not settled are then asked for one by one, with the
+/// retries and re-queueing of every single call.
+async fn read_listing<T, Fetch, Fut>(
+    wanted: &BTreeSet<AccountId>,
+    deadline: Deadline,
+    operation: &str,
+    key: impl Fn(&T) -> &AccountId,
+    mut fetch: Fetch,
+) -> Listing<T>
+where
+    Fetch: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>, Error>>,
+{
+    let mut listing = Listing::default();
+    let (mut pages, mut token) = (0, None);
+    while !deadline.near() {
+        let page = match fetch(token.take()).await {
+            Ok(page) => page,
+            Err(error) => {
+                tracing::warn!(operation, %error, "the listing failed; asking for each account instead");
+                break;
+            }
+        };
+        pages += 1;
+        for item in page.items {
+            let id = key(&item);
+            if wanted.contains(id) {
+                listing.found.insert(id.clone(), item);
+            }
+        }
+        match page.next {
+            None => {
+                listing.complete = true;
+                break;
+            }
+            Some(next) if plan::keep_listing(pages, listing.found.len(), wanted.len()) => {
+                token = Some(next);
+            }
+            Some(_) => break,
+        }
+    }
+    listing
 }
 
 async fn invite_in_region(
@@ -323,7 +420,37 @@ async fn invite_in_region(
 
     let statuses: Vec<(&Task, Result<Option<MemberStatus>, Outcome>)> = match memberships {
         Memberships::Ask => {
-            stream::iter(tasks)
+            let wanted: BTreeSet<AccountId> = tasks
+                .iter()
+                .map(|(account, _)| account.id.clone())
+                .collect();
+            let listing = match plan::source(wanted.len(), plan::MEMBERSHIPS_ASKED_ONE_BY_ONE) {
+                Source::EachAccount => Listing::default(),
+                Source::Listing => {
+                    read_listing(
+                        &wanted,
+                        deadline,
+                        "ListMembers",
+                        |(id, _)| id,
+                        |token| macie.members_page(region, token),
+                    )
+                    .await
+                }
+            };
+            let (listed, unsettled): (Vec<&Task>, Vec<&Task>) = tasks
+                .iter()
+                .partition(|task| listing.complete || listing.found.contains_key(&task.0.id));
+            let mut statuses: Vec<_> = listed
+                .into_iter()
+                .map(|task| {
+                    let status = listing
+                        .found
+                        .get(&task.0.id)
+                        .map(|(_, status)| status.clone());
+                    (task, Ok(status))
+                })
+                .collect();
+            let asked: Vec<_> = stream::iter(unsettled)
                 .map(|task| async move {
                     if deadline.near() {
                         return (task, Err(Outcome::pending(DEFERRED)));
@@ -333,7 +460,9 @@ async fn invite_in_region(
                 })
                 .buffer_unordered(app.config.max_calls_in_flight)
                 .collect()
-                .await
+                .await;
+            statuses.extend(asked);
+            statuses
         }
         Memberships::Listed(members) => tasks
             .iter()

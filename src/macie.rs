@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_macie2::Client;
 use aws_sdk_macie2::types::AccountDetail;
 
-use crate::domain::{Account, AccountId, MemberStatus, Region, Unprocessed};
+use crate::domain::{Account, AccountId, MemberStatus, Page, Region, Unprocessed};
 use crate::error::Error;
 
 const SERVICE: &str = "Macie";
@@ -78,28 +78,52 @@ impl Macie {
         &self,
         region: &Region,
     ) -> Result<BTreeMap<AccountId, MemberStatus>, Error> {
-        let pages: Vec<_> = self
+        let mut members = BTreeMap::new();
+        let mut page = self.members_page(region, None).await?;
+        loop {
+            members.extend(page.items);
+            match page.next {
+                Some(token) => page = self.members_page(region, Some(token)).await?,
+                None => return Ok(members),
+            }
+        }
+    }
+
+    /// One page of ListMembers in `region` (every relationship status): up to 25 members, and the
+    /// token of the next page if any.
+    pub async fn members_page(
+        &self,
+        region: &Region,
+        token: Option<String>,
+    ) -> Result<Page<(AccountId, MemberStatus)>, Error> {
+        let output = self
             .client(region)
             .list_members()
             .max_results(MEMBERS_PER_PAGE)
             .only_associated("false")
-            .into_paginator()
+            .set_next_token(token)
             .send()
-            .collect()
-            .await;
-        let mut members = BTreeMap::new();
-        for page in pages {
-            let page = page.map_err(|error| Error::from_sdk(SERVICE, "ListMembers", error))?;
-            members.extend(page.members().iter().filter_map(|member| {
+            .await
+            .map_err(|error| Error::from_sdk(SERVICE, "ListMembers", error))?;
+        let items = output
+            .members()
+            .iter()
+            .filter_map(|member| {
                 let account_id =
                     AccountId::parse(member.account_id()?, "Macie Member.accountId").ok()?;
                 let status = member
                     .relationship_status()
                     .map_or("", |status| status.as_str());
                 Some((account_id, MemberStatus::from_name(status)))
-            }));
-        }
-        Ok(members)
+            })
+            .collect();
+        Ok(Page {
+            items,
+            next: output
+                .next_token()
+                .filter(|token| !token.is_empty())
+                .map(str::to_owned),
+        })
     }
 
     /// Associates the account with this administrator in `region` (CreateMember).

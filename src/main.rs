@@ -9,7 +9,10 @@ use macie_invite::{App, Config, handle};
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env().inspect_err(|error| tracing::error!(%error, "cannot start"))?;
-    let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(macie_invite::sdk::https_client())
+        .load()
+        .await;
     let app = App::new(config, &sdk_config);
     lambda_runtime::run(service_fn(|event| handle(event, &app))).await
 }

@@ -3,7 +3,7 @@
 use aws_sdk_organizations::Client;
 use aws_sdk_organizations::types::{self, CreateAccountState};
 
-use crate::domain::{Account, AccountId, AccountState, CreateAccountRequestId, Creation};
+use crate::domain::{Account, AccountId, AccountState, CreateAccountRequestId, Creation, Page};
 use crate::error::Error;
 
 const SERVICE: &str = "Organizations";
@@ -93,20 +93,35 @@ impl Organizations {
 
     /// Every account of the organization, page by page.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
-        let pages: Vec<_> = self
+        let mut accounts = Vec::new();
+        let mut page = self.accounts_page(None).await?;
+        loop {
+            accounts.extend(page.items);
+            match page.next {
+                Some(token) => page = self.accounts_page(Some(token)).await?,
+                None => return Ok(accounts),
+            }
+        }
+    }
+
+    /// One page of ListAccounts: up to 20 accounts, and the token of the next page if any.
+    pub async fn accounts_page(&self, token: Option<String>) -> Result<Page<Account>, Error> {
+        let output = self
             .client
             .list_accounts()
             .max_results(ACCOUNTS_PER_PAGE)
-            .into_paginator()
+            .set_next_token(token)
             .send()
-            .collect()
-            .await;
-        let mut accounts = Vec::new();
-        for page in pages {
-            let page = page.map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error))?;
-            accounts.extend(page.accounts().iter().filter_map(account));
-        }
-        Ok(accounts)
+            .await
+            .map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error))?;
+        Ok(Page {
+            items: output.accounts().iter().filter_map(account).collect(),
+            // An empty token ends the listing too, rather than asking for its first page again.
+            next: output
+                .next_token()
+                .filter(|token| !token.is_empty())
+                .map(str::to_owned),
+        })
     }
 }
 

@@ -74,7 +74,7 @@ impl Outcome {
 
     pub fn not_in_organization() -> Self {
         Outcome::Failed {
-            reason: "not an account of this organization (Organizations DescribeAccount: AccountNotFoundException)"
+            reason: "not an account of this organization (DescribeAccount: AccountNotFoundException, or absent from ListAccounts)"
                 .to_owned(),
             kind: FailureKind::NotInOrganization,
         }

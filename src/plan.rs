@@ -8,6 +8,43 @@ use crate::outcome::{FailureKind, Outcome};
 /// CreateInvitations takes at most this many account IDs a call.
 pub const MAX_ACCOUNTS_PER_INVITATION: usize = 50;
 
+/// How the function learns about accounts: one call per account (DescribeAccount, GetMember), or
+/// a listing of pages (ListAccounts, ListMembers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    EachAccount,
+    Listing,
+}
+
+/// A listing of the organization (20 accounts a page) costs fewer calls than one DescribeAccount
+/// per account only in an organization of fewer than 20 × N accounts, and its pages come one after
+/// another where look-ups run side by side: up to this many accounts are looked up one by one.
+pub const ACCOUNTS_LOOKED_UP_ONE_BY_ONE: usize = 50;
+
+/// A region's member listing answers for every account on its first page when the region has at
+/// most 25 members (a new administrator, a new region): one GetMember is asked only for one account.
+pub const MEMBERSHIPS_ASKED_ONE_BY_ONE: usize = 1;
+
+/// Where to learn about `wanted` accounts, when up to `one_by_one` of them are cheapest asked each.
+pub fn source(wanted: usize, one_by_one: usize) -> Source {
+    if wanted <= one_by_one {
+        Source::EachAccount
+    } else {
+        Source::Listing
+    }
+}
+
+/// Whether to fetch another page of a listing that is not finished, after `pages` pages have found
+/// `found` of the `wanted` accounts. A page is one call, as asking for one account is: the listing
+/// goes on while it has found more accounts than it took pages, or while it has taken fewer pages
+/// than a tenth of the accounts still to find (pages without any of them, such as the oldest
+/// accounts of an organization, do not end it at once). So it never costs more than a tenth, and
+/// one call, above asking for each account, and it stops as soon as it has found them all.
+pub fn keep_listing(pages: usize, found: usize, wanted: usize) -> bool {
+    let left = wanted.saturating_sub(found);
+    left > 0 && (found > pages || pages * 10 < left)
+}
+
 /// The accounts left to look up, and those screened out before any call, with why.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Screening {
@@ -245,6 +282,78 @@ mod tests {
 
     fn id(value: &str) -> AccountId {
         AccountId::parse(value, "test").unwrap()
+    }
+
+    /// The calls spent on `wanted` accounts when the listing's pages hold `per_page` of them each:
+    /// pages fetched while `keep_listing` says so, then one call for each account not found.
+    fn calls(per_page: &[usize], wanted: usize) -> usize {
+        let (mut pages, mut found) = (0, 0);
+        for held in per_page {
+            pages += 1;
+            found += held;
+            if !keep_listing(pages, found, wanted) {
+                break;
+            }
+        }
+        let finished = pages == per_page.len();
+        pages + if finished { 0 } else { wanted - found }
+    }
+
+    #[test]
+    fn a_few_accounts_are_asked_for_one_by_one_and_many_are_listed() {
+        assert_eq!(source(1, MEMBERSHIPS_ASKED_ONE_BY_ONE), Source::EachAccount);
+        assert_eq!(source(2, MEMBERSHIPS_ASKED_ONE_BY_ONE), Source::Listing);
+        assert_eq!(
+            source(50, ACCOUNTS_LOOKED_UP_ONE_BY_ONE),
+            Source::EachAccount
+        );
+        assert_eq!(source(51, ACCOUNTS_LOOKED_UP_ONE_BY_ONE), Source::Listing);
+    }
+
+    #[test]
+    fn a_listing_that_finds_many_accounts_a_page_is_read_to_the_end() {
+        // 1,000 new accounts among 1,001: 51 pages at most, not 1,000 look-ups; and the listing
+        // stops as soon as it has found them all.
+        let mut pages = vec![0];
+        pages.extend([20; 50]);
+        assert_eq!(calls(&pages, 1000), 51);
+        assert_eq!(calls(&[20, 20, 10, 0, 0], 50), 3);
+    }
+
+    #[test]
+    fn a_listing_that_stops_finding_gives_way_to_one_call_per_account() {
+        // 60 new accounts among 5,000 (250 pages): 6 pages, then 60 look-ups.
+        assert_eq!(calls(&[0; 250], 60), 66);
+        // 100 wanted, 30 found in the first 10 pages, then none: the listing goes on until it has
+        // taken as many pages as it found accounts, then the other 70 are looked up.
+        let mut pages = vec![3; 10];
+        pages.extend([0; 200]);
+        assert_eq!(calls(&pages, 100), 30 + 70);
+        // A region with no member yet: one empty page answers for every account.
+        assert_eq!(calls(&[0], 50), 1);
+        // Brand-new accounts are no region's members: a long member listing is given up after a
+        // tenth of their number in pages.
+        assert_eq!(calls(&[0; 80], 50), 55);
+    }
+
+    #[test]
+    fn a_listing_never_costs_more_than_a_tenth_above_asking_for_each() {
+        for wanted in 1..40 {
+            for density in 0..=20 {
+                for length in 1..30 {
+                    let pages: Vec<usize> = (0..length)
+                        .scan(wanted, |left, _| {
+                            let held = density.min(*left);
+                            *left -= held;
+                            Some(held)
+                        })
+                        .collect();
+                    let cost = calls(&pages, wanted);
+                    let bound = wanted + wanted.div_ceil(10) + 1;
+                    assert!(cost <= bound, "{wanted} wanted, {pages:?}: {cost}");
+                }
+            }
+        }
     }
 
     #[test]

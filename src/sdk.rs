@@ -4,7 +4,28 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_http_client::{Builder, ConnectorBuilder};
 use aws_smithy_runtime::client::retries::classifiers::HttpStatusCodeClassifier;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+
+/// One HTTPS client (rustls with AWS-LC, the SDK's default) for every SDK client of the process.
+/// Left to themselves, the clients would each build their own, and each would parse the platform's
+/// root certificates again: about 2 ms apiece, the largest part of the function's init. Shared, the
+/// roots are parsed once and the clients share one connection pool.
+pub fn https_client() -> SharedHttpClient {
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
+}
 
 /// Standard mode, 4 attempts, backoff from 0.5 s to at most 5 s with jitter: a throttled or failing
 /// call is tried for about 4 s at most, then its account goes to the retry queue, which waits

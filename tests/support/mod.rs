@@ -134,6 +134,7 @@ impl Standins {
     /// The SDK configuration production loads, with the endpoint, region and credentials of a test.
     pub async fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())
+            .http_client(macie_invite::sdk::https_client())
             .region(SdkRegion::new(region.to_owned()))
             .endpoint_url(endpoint)
             .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
