@@ -3,7 +3,7 @@
 
     python3 bench/run.py            # builds the release binaries, measures, prints a Markdown report
 
-Measures, for the release build of macie-invite and of examples/echo.rs (an empty lambda_runtime
+Measures, for the release build of macie-invite and of bench/echo (an empty lambda_runtime
 function, the floor):
   - init: from process start to its first request for the next invocation; and the first
     invocation's latency; the median of COLD_STARTS cold starts each;
@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 COLD_STARTS = 21
+WARM_RUNS = 11
 REGIONS = "us-east-1,eu-west-1"
 LATENCY_MS = 20
 FIRST_ACCOUNT = 700000000000
@@ -50,6 +51,9 @@ class RuntimeApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as separate writes: without TCP_NODELAY, Nagle's algorithm and the
+            # peer's delayed ACK would hold the body back for up to 40 ms.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
@@ -124,6 +128,7 @@ class Standins:
             [sys.executable, str(ROOT / "tests/standins/serve.py"), "--exit-with-stdin",
              "--accounts", str(accounts), "--latency-ms", str(latency_ms)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.latency_ms = latency_ms
         endpoints = json.loads(self.process.stdout.readline())
         self.moto, self.macie = endpoints["moto"], endpoints["macie"]
 
@@ -131,7 +136,10 @@ class Standins:
         return json.load(urllib.request.urlopen(url))
 
     def reset_macie(self):
+        """Forgets Macie's members and calls; keeps its added latency (a reset clears the faults)."""
         urllib.request.urlopen(urllib.request.Request(self.macie + "/_standin/reset", data=b"{}", method="POST"))
+        faults = json.dumps({"latencyMs": self.latency_ms}).encode()
+        urllib.request.urlopen(urllib.request.Request(self.macie + "/_standin/faults", data=faults, method="POST"))
 
     def calls(self):
         macie = {}
@@ -175,6 +183,12 @@ def peak_rss_kib(process):
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     return 0
+
+
+def cpu_ms(pid):
+    """CPU time (user and system) of a process and all its threads, reaped ones included, in ms."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def stop(process):
@@ -222,10 +236,12 @@ def cold_starts(binary, standins, payload, extra_env=None):
 
 def main():
     print("building the release binaries…", file=sys.stderr)
-    subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "macie-invite", "--example", "echo"],
-                   cwd=ROOT, check=True)
+    # Built as `cargo lambda build --release` builds it: the binary alone, without dev-dependencies.
+    subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "macie-invite"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "--locked", "--target-dir", str(ROOT / "target/echo")],
+                   cwd=ROOT / "bench/echo", check=True)
     macie_invite = ROOT / "target/release/macie-invite"
-    echo = ROOT / "target/release/examples/echo"
+    echo = ROOT / "target/echo/release/echo"
     with tempfile.TemporaryDirectory() as scratch:
         zipped = Path(scratch) / "bootstrap.zip"
         with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -269,14 +285,23 @@ def main():
         api.wait_ready()
         api.invoke({"accountIds": accounts(n, 50)})  # the cold one
         latencies = []
-        for _ in range(7):
+        function_cpu, standins_cpu = 0.0, 0.0
+        for _ in range(WARM_RUNS):
             slow.reset_macie()
+            before = cpu_ms(process.pid), cpu_ms(slow.process.pid)
             latency, summary = api.invoke({"accountIds": accounts(n, 50)})
+            function_cpu += cpu_ms(process.pid) - before[0]
+            standins_cpu += cpu_ms(slow.process.pid) - before[1]
             assert len(summary["invited"]) == n * 2, summary
             latencies.append(latency * 1000)
         stop(process)
+        # DescribeAccount, a membership check, CreateMember, CreateInvitations: one after another.
+        critical_path_ms = 4 * LATENCY_MS
         results["warm"].append({"accounts": n, "max_calls_in_flight": int(in_flight or 10),
-                                "median_ms": statistics.median(latencies)})
+                                "median_ms": statistics.median(latencies),
+                                "critical_path_ms": critical_path_ms,
+                                "function_cpu_ms": function_cpu / WARM_RUNS,
+                                "standins_cpu_ms": standins_cpu / WARM_RUNS})
     slow.stop()
     print(json.dumps(results, indent=2))
 

@@ -1,7 +1,9 @@
 """A local stand-in for Amazon Macie (macie2), speaking the REST-JSON protocol of its service model.
 
 It keeps members per region (taken from the SigV4 credential scope), records every call, and injects
-faults on request. Control endpoints live under /_standin/ and are not part of Macie's API:
+faults on request. A call is the administrator's unless `caller_of` (given to `serve`) names another
+account for its access key: that account acts as a member, enabling Macie, listing its invitations
+and accepting them (EnableMacie, ListInvitations, AcceptInvitation); each call records its caller. Control endpoints live under /_standin/ and are not part of Macie's API:
 
   POST /_standin/faults   {"rules": [...], "latencyMs": 20}   replace the fault rules (see FaultRule)
   POST /_standin/members  {"region", "accountId", "email", "relationshipStatus"}   seed a member
@@ -56,6 +58,7 @@ class State:
 
     def reset(self):
         self.members = {}  # region -> accountId -> member
+        self.enabled = set()  # (accountId, region) of the member accounts that enabled Macie
         self.calls = []
         self.rules = []
         self.latency_ms = 0
@@ -178,7 +181,43 @@ class State:
             else:
                 member["relationshipStatus"] = "Invited"
                 member["invitedAt"] = member["updatedAt"] = now()
+                member["invitationId"] = uuid.uuid4().hex
         return {"unprocessedAccounts": unprocessed}
+
+    # What a member account calls, in its own region.
+
+    def enable_macie(self, caller, region, body):
+        if body.get("status", "ENABLED") not in ("ENABLED", "PAUSED"):
+            raise MacieError("ValidationException", "status must be ENABLED or PAUSED")
+        if (caller, region) in self.enabled:
+            raise MacieError("ConflictException", "Macie is already enabled for this account")
+        self.enabled.add((caller, region))
+        return {}
+
+    def list_invitations(self, caller, region, query):
+        member = self.region_members(region).get(caller)
+        if member is None or member["relationshipStatus"] != "Invited":
+            return {"invitations": []}
+        return {"invitations": [{
+            "accountId": self.administrator,
+            "invitationId": member["invitationId"],
+            "invitedAt": member["invitedAt"],
+            "relationshipStatus": "Invited",
+        }]}
+
+    def accept_invitation(self, caller, region, body):
+        administrator, invitation = body.get("administratorAccountId"), body.get("invitationId")
+        if not isinstance(administrator, str) or not isinstance(invitation, str):
+            raise MacieError("ValidationException", "administratorAccountId and invitationId are required")
+        member = self.region_members(region).get(caller)
+        if administrator != self.administrator or member is None or member.get("invitationId") != invitation \
+                or member["relationshipStatus"] != "Invited":
+            raise MacieError("ResourceNotFoundException", "The request failed because the specified invitation wasn't found")
+        if (caller, region) not in self.enabled:
+            raise MacieError("AccessDeniedException", "Macie isn't enabled for this account in this Region")
+        member["relationshipStatus"] = "Enabled"
+        member["updatedAt"] = now()
+        return {}
 
 
 ROUTES = [
@@ -186,12 +225,20 @@ ROUTES = [
     ("GET", re.compile(r"^/members/(?P<id>[^/]+)$"), "GetMember"),
     ("GET", re.compile(r"^/members$"), "ListMembers"),
     ("POST", re.compile(r"^/invitations$"), "CreateInvitations"),
+    ("POST", re.compile(r"^/macie$"), "EnableMacie"),
+    ("GET", re.compile(r"^/invitations$"), "ListInvitations"),
+    ("POST", re.compile(r"^/invitations/accept$"), "AcceptInvitation"),
 ]
+# The operations a member account calls; the others are the administrator's.
+MEMBER_OPERATIONS = {"EnableMacie", "ListInvitations", "AcceptInvitation"}
 
 
-def make_handler(state):
+def make_handler(state, caller_of):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out as separate writes: without TCP_NODELAY, Nagle's algorithm and the
+        # peer's delayed ACK would hold the body back for up to 40 ms.
+        disable_nagle_algorithm = True
 
         def log_message(self, *args):
             pass
@@ -230,6 +277,7 @@ def make_handler(state):
             match = next(((op, m) for (verb, pattern, op) in ROUTES if verb == method for m in [pattern.match(url.path)] if m), None)
             scope = CREDENTIAL_REGION.search(self.headers.get("Authorization", ""))
             region = scope.group(1) if scope else None
+            access_key = self.headers.get("Authorization", "").split("Credential=")[-1].split("/")[0] or None
             call = {
                 "operation": match[0] if match else None,
                 "region": region,
@@ -237,7 +285,8 @@ def make_handler(state):
                 "path": url.path,
                 "query": {k: v[0] for k, v in query.items()},
                 "body": body,
-                "accessKeyId": (self.headers.get("Authorization", "").split("Credential=")[-1].split("/")[0] or None),
+                "accessKeyId": access_key,
+                "caller": (caller_of(access_key) if access_key else None) or state.administrator,
             }
             status, payload, error_type = self.serve(call, match, query, body)
             call["status"] = status
@@ -261,7 +310,16 @@ def make_handler(state):
                 if rule is not None:
                     error_type = rule.get("errorType", "ThrottlingException")
                     return ERROR_STATUS[error_type], {"message": rule.get("message", f"Injected {error_type}")}, error_type
+                caller = call["caller"]
+                if (operation in MEMBER_OPERATIONS) != (caller != state.administrator):
+                    return 403, {"message": f"{operation} is not for account {caller} in this stand-in"}, "AccessDeniedException"
                 try:
+                    if operation == "EnableMacie":
+                        return 200, state.enable_macie(caller, call["region"], body), None
+                    if operation == "ListInvitations":
+                        return 200, state.list_invitations(caller, call["region"], query), None
+                    if operation == "AcceptInvitation":
+                        return 200, state.accept_invitation(caller, call["region"], body), None
                     if operation == "CreateMember":
                         return 200, state.create_member(call["region"], query, body), None
                     if operation == "GetMember":
@@ -284,6 +342,7 @@ def make_handler(state):
                         "accountId": body["accountId"],
                         "email": body.get("email", f"{body['accountId']}@example.com"),
                         "relationshipStatus": body.get("relationshipStatus", "Enabled"),
+                        "invitationId": uuid.uuid4().hex,
                         "invitedAt": now(),
                         "updatedAt": now(),
                     }
@@ -305,8 +364,9 @@ class Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def serve(host="127.0.0.1", port=0, administrator_account_id="123456789012"):
-    """Starts the stand-in in a background thread and returns the server (server.server_address)."""
-    server = Server((host, port), make_handler(State(administrator_account_id)))
+def serve(host="127.0.0.1", port=0, administrator_account_id="123456789012", caller_of=lambda access_key: None):
+    """Starts the stand-in in a background thread and returns the server (server.server_address).
+    `caller_of(access_key_id)` names the account whose credentials signed a call (None: the administrator's)."""
+    server = Server((host, port), make_handler(State(administrator_account_id), caller_of))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

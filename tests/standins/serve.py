@@ -20,8 +20,9 @@ import urllib.request
 
 import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from moto.organizations.models import organizations_backends
+from moto.sts.models import sts_backends
 
 import macie
 
@@ -65,6 +66,23 @@ class CountingLatency:
         return self.app(environ, start_response)
 
 
+class NoDelayHandler(WSGIRequestHandler):
+    """Sends each response at once: without TCP_NODELAY, Nagle's algorithm and the client's delayed
+    ACK can hold a response's last write back for up to 40 ms."""
+
+    disable_nagle_algorithm = True
+
+
+def assumed_role_account(access_key_id):
+    """The account of the role that moto's STS handed these credentials for (AssumeRole), if any."""
+    for by_partition in list(sts_backends.values()):
+        for backend in list(by_partition.values()):
+            for role in list(backend.assumed_roles):
+                if role.access_key_id == access_key_id:
+                    return role.account_id
+    return None
+
+
 def seed_accounts(moto_url, accounts):
     client = boto3.client(
         "organizations",
@@ -102,10 +120,10 @@ def main():
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     moto_app = CountingLatency(DomainDispatcherApplication(create_backend_app))
-    moto_server = make_server("127.0.0.1", 0, moto_app, threaded=True)
+    moto_server = make_server("127.0.0.1", 0, moto_app, threaded=True, request_handler=NoDelayHandler)
     threading.Thread(target=moto_server.serve_forever, daemon=True).start()
     moto_url = "http://127.0.0.1:%d" % moto_server.server_address[1]
-    macie_server = macie.serve(administrator_account_id=MANAGEMENT_ACCOUNT_ID)
+    macie_server = macie.serve(administrator_account_id=MANAGEMENT_ACCOUNT_ID, caller_of=assumed_role_account)
     macie_url = "http://%s:%d" % macie_server.server_address[:2]
     accounts = args.account + [f"{700000000000 + n}=bench{n}@example.com" for n in range(args.accounts)]
     if accounts:
