@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::{AccountId, Region};
+use crate::domain::{AccountId, OrganizationalUnitId, Region};
 use crate::error::Error;
 
 /// Macie's documented limit on the invitation message.
@@ -29,6 +29,18 @@ pub struct Config {
     pub retry_base_delay_seconds: u32,
     /// MAX_CALLS_IN_FLIGHT: calls at once against one service in one region.
     pub max_calls_in_flight: usize,
+    /// REINVITE_REMOVED: whether members that were removed or resigned are associated and invited
+    /// again (by default they are skipped: someone chose to end that membership).
+    pub reinvite_removed: bool,
+    /// DRY_RUN: decide and report everything, change nothing (no mutating call, nothing queued).
+    pub dry_run: bool,
+    /// EXCLUDED_OU_IDS: accounts anywhere under these organizational units are skipped.
+    pub excluded_ou_ids: BTreeSet<OrganizationalUnitId>,
+    /// ACCEPT_ROLE_NAME: the role that the function assumes in each new account to enable Macie
+    /// there and accept the invitation; without it, invitations wait for someone to accept them.
+    pub accept_role_name: Option<String>,
+    /// METRICS_NAMESPACE: the CloudWatch namespace of the metrics (Embedded Metric Format).
+    pub metrics_namespace: String,
 }
 
 impl Config {
@@ -64,6 +76,11 @@ impl Config {
                 10,
                 1..=100,
             )? as usize,
+            reinvite_removed: flag("REINVITE_REMOVED", lookup("REINVITE_REMOVED"))?,
+            dry_run: flag("DRY_RUN", lookup("DRY_RUN"))?,
+            excluded_ou_ids: excluded_ou_ids(lookup("EXCLUDED_OU_IDS"))?,
+            accept_role_name: role_name(lookup("ACCEPT_ROLE_NAME"))?,
+            metrics_namespace: metrics_namespace(lookup("METRICS_NAMESPACE"))?,
         })
     }
 }
@@ -203,6 +220,64 @@ fn excluded_account_ids(value: Option<String>) -> Result<BTreeSet<AccountId>, Er
         .collect()
 }
 
+fn excluded_ou_ids(value: Option<String>) -> Result<BTreeSet<OrganizationalUnitId>, Error> {
+    let value = value.unwrap_or_default();
+    list(&value)
+        .map(|item| {
+            OrganizationalUnitId::parse(item).ok_or_else(|| {
+                invalid(
+                    "EXCLUDED_OU_IDS",
+                    &value,
+                    format!("{item:?} is not an organizational unit ID such as ou-ab12-cd34ef56"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// An IAM role name: 1 to 64 letters, digits and `+=,.@_-` (no path: the role's ARN is built as
+/// `arn:<partition>:iam::<account>:role/<name>`).
+fn role_name(value: Option<String>) -> Result<Option<String>, Error> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(name)
+            if name.len() <= 64
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b)) =>
+        {
+            Ok(Some(name.to_owned()))
+        }
+        Some(name) => Err(invalid(
+            "ACCEPT_ROLE_NAME",
+            name,
+            "expected an IAM role name (1 to 64 letters, digits and +=,.@_-, no path)",
+        )),
+    }
+}
+
+/// A CloudWatch namespace: 1 to 255 letters, digits and `.-_/#: `, not starting with `AWS/`.
+fn metrics_namespace(value: Option<String>) -> Result<String, Error> {
+    let name = value.as_deref().map(str::trim).unwrap_or("");
+    if name.is_empty() {
+        return Ok("MacieInvite".to_owned());
+    }
+    let valid = name.len() <= 255
+        && !name.starts_with("AWS/")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-_/#: ".contains(&b));
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(invalid(
+            "METRICS_NAMESPACE",
+            name,
+            "expected a CloudWatch namespace: up to 255 letters, digits and .-_/#: and not AWS/…",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,6 +414,34 @@ mod tests {
                 &[("AWS_REGION", "us-east-1"), ("RETRY_QUEUE_URL", "my-queue")],
                 &["RETRY_QUEUE_URL", "queue URL"],
             ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("EXCLUDED_OU_IDS", "ou-ab12-cd34ef56,r-ab12"),
+                ],
+                &[
+                    "EXCLUDED_OU_IDS",
+                    "\"r-ab12\" is not an organizational unit ID",
+                ],
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("ACCEPT_ROLE_NAME", "path/Role"),
+                ],
+                &["ACCEPT_ROLE_NAME", "no path"],
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("METRICS_NAMESPACE", "AWS/Macie"),
+                ],
+                &["METRICS_NAMESPACE", "not AWS/"],
+            ),
+            (
+                &[("AWS_REGION", "us-east-1"), ("DRY_RUN", "yes")],
+                &["DRY_RUN", "true or false"],
+            ),
         ];
         for (vars, expected) in cases {
             let message = error(vars);
@@ -360,5 +463,35 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(config.invitation_message, Some(message));
+    }
+
+    #[test]
+    fn the_settings_of_the_member_side_and_the_dry_run_are_read() {
+        let config = config(&[
+            ("AWS_REGION", "us-east-1"),
+            ("REINVITE_REMOVED", "true"),
+            ("DRY_RUN", "TRUE"),
+            ("EXCLUDED_OU_IDS", " ou-ab12-cd34ef56 , ou-ab12-99999999 "),
+            ("ACCEPT_ROLE_NAME", "MacieInviteAccept"),
+            ("METRICS_NAMESPACE", "Security/MacieInvite"),
+        ])
+        .unwrap();
+        assert!(config.reinvite_removed && config.dry_run);
+        let units: Vec<&str> = config
+            .excluded_ou_ids
+            .iter()
+            .map(|ou| ou.as_str())
+            .collect();
+        assert_eq!(units, ["ou-ab12-99999999", "ou-ab12-cd34ef56"]);
+        assert_eq!(
+            config.accept_role_name.as_deref(),
+            Some("MacieInviteAccept")
+        );
+        assert_eq!(config.metrics_namespace, "Security/MacieInvite");
+
+        let defaults = super::tests::config(&[("AWS_REGION", "us-east-1")]).unwrap();
+        assert!(!defaults.reinvite_removed && !defaults.dry_run);
+        assert!(defaults.excluded_ou_ids.is_empty() && defaults.accept_role_name.is_none());
+        assert_eq!(defaults.metrics_namespace, "MacieInvite");
     }
 }

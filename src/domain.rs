@@ -69,6 +69,36 @@ impl fmt::Display for CreateAccountRequestId {
     }
 }
 
+/// The ID of an organizational unit: `ou-`, 4 to 32 lowercase letters or digits (the root's ID
+/// part), `-`, and 8 to 32 more.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct OrganizationalUnitId(String);
+
+impl OrganizationalUnitId {
+    /// `None` when `value` is not an OU ID (a root's `r-…`, for one).
+    pub fn parse(value: &str) -> Option<Self> {
+        let part = |text: &str, lengths: std::ops::RangeInclusive<usize>| {
+            lengths.contains(&text.len())
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        };
+        let (root, unit) = value.strip_prefix("ou-")?.split_once('-')?;
+        (part(root, 4..=32) && part(unit, 8..=32)).then(|| OrganizationalUnitId(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for OrganizationalUnitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// An AWS region name such as `us-east-1` or `us-gov-west-1`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
@@ -99,6 +129,22 @@ impl Region {
                 field: field.to_owned(),
             })
         }
+    }
+
+    /// The AWS partition of the region, for ARNs: aws, aws-cn, aws-us-gov, or an isolated one.
+    pub fn partition(&self) -> &'static str {
+        const PREFIXES: &[(&str, &str)] = &[
+            ("cn-", "aws-cn"),
+            ("us-gov-", "aws-us-gov"),
+            ("us-isob-", "aws-iso-b"),
+            ("us-isof-", "aws-iso-f"),
+            ("us-iso-", "aws-iso"),
+            ("eu-isoe-", "aws-iso-e"),
+        ];
+        PREFIXES
+            .iter()
+            .find(|(prefix, _)| self.0.starts_with(prefix))
+            .map_or("aws", |(_, partition)| partition)
     }
 
     pub fn as_str(&self) -> &str {

@@ -133,6 +133,14 @@ impl Error {
         }
     }
 
+    /// The operation that failed, for service errors.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::Service { operation, .. } => Some(operation),
+            _ => None,
+        }
+    }
+
     /// A stable name for the kind of error, for the runtime's errorType and for alarms.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -1,5 +1,8 @@
 //! The Lambda handler: event in, summary (or, for the retry queue, the batch response) out.
 
+use std::io::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use lambda_runtime::LambdaEvent;
 use lambda_runtime::tracing;
@@ -12,6 +15,7 @@ use crate::error::Error;
 use crate::event::{self, Ignored, Request, Trigger};
 use crate::invitation::{self, Deadline, Run};
 use crate::macie::Macie;
+use crate::metrics;
 use crate::organizations::Organizations;
 use crate::outcome::{Report, Summary};
 use crate::queue::Queue;
@@ -30,7 +34,7 @@ impl App {
             organizations: Organizations::new(aws_sdk_organizations::Client::from_conf(
                 crate::client_config!(aws_sdk_organizations, sdk_config),
             )),
-            macie: Macie::new(sdk_config, &config.regions),
+            macie: Macie::new(sdk_config, sdk_config, &config.regions),
             queue: Queue::new(aws_sdk_sqs::Client::from_conf(crate::client_config!(
                 aws_sdk_sqs,
                 sdk_config
@@ -50,6 +54,14 @@ pub enum Response {
 }
 
 pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Error> {
+    let function_name = function_name(&event.context.invoked_function_arn);
+    let (response, outcomes) = respond(event, app).await?;
+    write_metrics(app, &outcomes, &function_name);
+    Ok(response)
+}
+
+/// The response, and the summary of the outcomes (which for the retry queue is not the response).
+async fn respond(event: LambdaEvent<Value>, app: &App) -> Result<(Response, Summary), Error> {
     let own_account = own_account(&event.context.invoked_function_arn);
     let own_account = own_account.as_ref();
     let deadline = Deadline::from_epoch_millis(event.context.deadline);
@@ -57,9 +69,8 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Er
         Trigger::Invite(request) => {
             let run =
                 invitation::invite(app, works(request, &app.config), own_account, deadline).await;
-            finish(app, run)
-                .await
-                .map(|summary| Response::Summary(Box::new(summary)))
+            let summary = finish(app, run).await?;
+            Ok((Response::Summary(Box::new(summary.clone())), summary))
         }
         Trigger::Reconcile { regions } => {
             let regions = regions.as_deref().unwrap_or(&app.config.regions);
@@ -67,9 +78,10 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Er
                 invitation::reconcile(app, regions, own_account, deadline).await?;
             let mut summary = finish(app, run).await?;
             summary.reconcile = Some(reconciliation);
-            Ok(Response::Summary(Box::new(summary)))
+            Ok((Response::Summary(Box::new(summary.clone())), summary))
         }
         Trigger::Retry(deliveries) => {
+            let deliveries_ids: Vec<String> = deliveries.iter().map(|(id, _)| id.clone()).collect();
             let mut failed_messages = Vec::new();
             let mut works = Vec::new();
             for (message_id, work) in deliveries {
@@ -83,7 +95,11 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Er
                 }
             }
             let run = invitation::invite(app, works, own_account, deadline).await;
-            let summary = log_and_summarize(&run);
+            let mut summary = log_and_summarize(app, &run);
+            if app.config.dry_run {
+                // Nothing is re-queued in a dry run: every message stays on the queue for a real run.
+                return Ok((Response::Batch(batch_response(deliveries_ids)), summary));
+            }
             let settlement = invitation::settle(app, &run.reports).await;
             for (message_id, what) in settlement.unsent {
                 tracing::error!(
@@ -99,25 +115,17 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Er
                 dead_lettered = settlement.dead_lettered.len(),
                 "retry messages processed"
             );
-            failed_messages.sort();
-            failed_messages.dedup();
-            let mut response = SqsBatchResponse::default();
-            response.batch_item_failures = failed_messages
-                .into_iter()
-                .map(|message_id| {
-                    let mut failure = BatchItemFailure::default();
-                    failure.item_identifier = message_id;
-                    failure
-                })
-                .collect();
-            Ok(Response::Batch(response))
+            summary.requeued = settlement.requeued;
+            summary.dead_lettered = settlement.dead_lettered;
+            Ok((Response::Batch(batch_response(failed_messages)), summary))
         }
         Trigger::Ignore(Ignored::CreationFailed(failure)) => {
             log_creation_failure(&failure);
-            Ok(Response::Summary(Box::new(Summary {
+            let summary = Summary {
                 creations_failed: vec![failure],
                 ..Summary::default()
-            })))
+            };
+            Ok((Response::Summary(Box::new(summary.clone())), summary))
         }
         Trigger::Ignore(Ignored::NotAnAddition(ignored)) => {
             tracing::info!(
@@ -126,10 +134,11 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Er
                 outcome = "ignored",
                 "event adds no account"
             );
-            Ok(Response::Summary(Box::new(Summary {
+            let summary = Summary {
                 ignored: vec![ignored],
                 ..Summary::default()
-            })))
+            };
+            Ok((Response::Summary(Box::new(summary.clone())), summary))
         }
     }
 }
@@ -154,7 +163,10 @@ fn works(request: Request, config: &Config) -> Vec<Work> {
 /// Logs and summarizes a run, then re-queues or dead-letters what is not done. Work that can be
 /// neither fails the invocation, so that Lambda's own retries keep it.
 async fn finish(app: &App, run: Run) -> Result<Summary, Error> {
-    let mut summary = log_and_summarize(&run);
+    let mut summary = log_and_summarize(app, &run);
+    if app.config.dry_run {
+        return Ok(summary);
+    }
     let settlement = invitation::settle(app, &run.reports).await;
     if !settlement.unsent.is_empty() {
         return Err(Error::RetryLater {
@@ -170,13 +182,56 @@ async fn finish(app: &App, run: Run) -> Result<Summary, Error> {
     Ok(summary)
 }
 
-fn log_and_summarize(run: &Run) -> Summary {
+fn log_and_summarize(app: &App, run: &Run) -> Summary {
     run.reports.iter().for_each(Report::log);
     run.creations_failed.iter().for_each(log_creation_failure);
     Summary {
+        dry_run: app.config.dry_run,
         creations_failed: run.creations_failed.clone(),
         ..Summary::from_reports(&run.reports)
     }
+}
+
+/// The batch response that has SQS deliver these messages again.
+fn batch_response(mut message_ids: Vec<String>) -> SqsBatchResponse {
+    message_ids.sort();
+    message_ids.dedup();
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = message_ids
+        .into_iter()
+        .map(|message_id| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = message_id;
+            failure
+        })
+        .collect();
+    response
+}
+
+/// Writes the invocation's metrics to standard output, where CloudWatch Logs reads Embedded Metric
+/// Format lines as they are (they are not log records of the subscriber).
+fn write_metrics(app: &App, summary: &Summary, function_name: &str) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as u64);
+    let lines = metrics::lines(summary, &app.config.metrics_namespace, function_name, now);
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        // A lost metric line must not fail an invocation whose work is done.
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+/// The function's name, from its ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`),
+/// else AWS_LAMBDA_FUNCTION_NAME, else `macie-invite`.
+fn function_name(function_arn: &str) -> String {
+    function_arn
+        .split(':')
+        .nth(6)
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .or_else(|| std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok())
+        .unwrap_or_else(|| "macie-invite".to_owned())
 }
 
 fn log_creation_failure(failure: &crate::outcome::CreationFailure) {

@@ -2,6 +2,7 @@
 //! organization, and what becomes of each subject afterwards (done, re-queued or dead-lettered).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::future::join_all;
@@ -9,17 +10,18 @@ use futures_util::{StreamExt, stream};
 use lambda_runtime::tracing;
 
 use crate::domain::{
-    Account, AccountId, CreateAccountRequestId, Creation, MemberStatus, Origin, Page, Region,
-    Subject, Work,
+    Account, AccountId, CreateAccountRequestId, Creation, MemberStatus, OrganizationalUnitId,
+    Origin, Page, Region, Subject, Work,
 };
 use crate::error::Error;
 use crate::handler::App;
 use crate::macie::InvitationOptions;
 use crate::message::{DeadLetter, RetryMessage};
+use crate::organizations::Parent;
 use crate::outcome::{
     CreationFailure, Entry, Outcome, Reconciliation, RegionTally, Report, subject_ids,
 };
-use crate::plan::{self, Disposition, MemberAction, Source};
+use crate::plan::{self, Disposition, MemberAction, MemberPolicy, Source};
 use crate::queue::Outgoing;
 
 /// No new call starts this close to the invocation's deadline: what remains is re-queued, which
@@ -123,7 +125,17 @@ pub async fn invite(
         .iter()
         .map(|(id, reason)| (id, *reason))
         .collect();
-    let looked_up = look_up(app, screening.to_look_up.clone(), deadline).await;
+    let mut looked_up = look_up(app, screening.to_look_up.clone(), deadline).await;
+    let eligible: Vec<AccountId> = looked_up
+        .iter()
+        .filter(|(_, result)| result.is_ok())
+        .map(|(id, _)| id.clone())
+        .collect();
+    for (id, verdict) in exclusions(app, eligible, deadline).await {
+        if let Err(outcome) = verdict {
+            looked_up.insert(id, Err(outcome));
+        }
+    }
     let mut reported = BTreeSet::new();
     let mut tasks: BTreeMap<Region, Vec<Task>> = BTreeMap::new();
     let mut planned = BTreeSet::new();
@@ -158,11 +170,10 @@ pub async fn invite(
             None => {}
         }
     }
-    let regional =
-        join_all(tasks.iter().map(|(region, tasks)| {
-            invite_in_region(app, region, tasks, Memberships::Ask, deadline)
-        }))
-        .await;
+    let regional = join_all(tasks.iter().map(|(region, tasks)| {
+        invite_in_region(app, region, tasks, Memberships::Ask, own_account, deadline)
+    }))
+    .await;
     run.reports.extend(regional.into_iter().flatten());
     run
 }
@@ -209,6 +220,24 @@ pub async fn reconcile(
         }
     }
 
+    let verdicts = exclusions(
+        app,
+        eligible
+            .iter()
+            .map(|(account, _)| account.id.clone())
+            .collect(),
+        deadline,
+    )
+    .await;
+    eligible.retain(|(account, origin)| match &verdicts[&account.id] {
+        Ok(()) => true,
+        Err(outcome) => {
+            run.reports
+                .push(Report::account(&account.id, None, outcome.clone(), origin));
+            false
+        }
+    });
+
     let regional = join_all(regions.iter().map(|region| {
         let eligible = &eligible;
         async move {
@@ -220,6 +249,7 @@ pub async fn reconcile(
                         region,
                         eligible,
                         Memberships::Listed(members),
+                        own_account,
                         deadline,
                     )
                     .await;
@@ -345,6 +375,57 @@ async fn look_up(
     looked_up
 }
 
+/// Whether each account may be invited as far as EXCLUDED_OU_IDS goes: `Err` with the outcome to
+/// report when it sits under an excluded unit (at any depth), or its place could not be read.
+/// Each account's parents are read with ListParents up to the root; a unit's parent is read once.
+async fn exclusions(
+    app: &App,
+    ids: Vec<AccountId>,
+    deadline: Deadline,
+) -> BTreeMap<AccountId, Result<(), Outcome>> {
+    let excluded = &app.config.excluded_ou_ids;
+    if excluded.is_empty() {
+        return ids.into_iter().map(|id| (id, Ok(()))).collect();
+    }
+    let parents: Mutex<BTreeMap<OrganizationalUnitId, Parent>> = Mutex::default();
+    let parents = &parents;
+    stream::iter(ids)
+        .map(|id| async move {
+            if deadline.near() {
+                return (id, Err(Outcome::pending(DEFERRED)));
+            }
+            let mut ancestry = Vec::new();
+            let mut parent = app.organizations.parent(id.as_str()).await;
+            while let Ok(Parent::Unit(unit)) = &parent {
+                ancestry.push(unit.clone());
+                let known = parents.lock().unwrap().get(unit).cloned();
+                parent = match known {
+                    Some(known) => Ok(known),
+                    None => {
+                        let read = app.organizations.parent(unit.as_str()).await;
+                        if let Ok(read) = &read {
+                            parents.lock().unwrap().insert(unit.clone(), read.clone());
+                        }
+                        read
+                    }
+                };
+            }
+            let verdict = match parent {
+                Err(error) => Err(Outcome::from_error(&error)),
+                Ok(_) => match plan::excluded_unit(&ancestry, excluded) {
+                    Some(unit) => Err(Outcome::skipped(format!(
+                        "under organizational unit {unit}, listed in EXCLUDED_OU_IDS"
+                    ))),
+                    None => Ok(()),
+                },
+            };
+            (id, verdict)
+        })
+        .buffer_unordered(app.config.max_calls_in_flight)
+        .collect()
+        .await
+}
+
 /// The wanted items a listing held, and whether it was read to the end (then an account it did not
 /// hold is not in it).
 struct Listing<T> {
@@ -406,11 +487,14 @@ where
     listing
 }
 
+/// Associates, invites and (with ACCEPT_ROLE_NAME) accepts the accounts in one region, after what
+/// each one's relationship calls for; under DRY_RUN, reports what it would do instead.
 async fn invite_in_region(
     app: &App,
     region: &Region,
     tasks: &[Task],
     memberships: Memberships,
+    administrator: Option<&AccountId>,
     deadline: Deadline,
 ) -> Vec<Report> {
     let macie = &app.macie;
@@ -469,9 +553,14 @@ async fn invite_in_region(
             .map(|task| (task, Ok(members.get(&task.0.id).cloned())))
             .collect(),
     };
+    let policy = MemberPolicy {
+        reinvite_removed: app.config.reinvite_removed,
+        accept: app.config.accept_role_name.is_some(),
+    };
     let mut reports = Vec::new();
     let mut to_associate = Vec::new();
     let mut to_invite = Vec::new();
+    let mut to_accept = Vec::new();
     for (task, status) in statuses {
         let status = match status {
             Ok(status) => status,
@@ -480,7 +569,7 @@ async fn invite_in_region(
                 continue;
             }
         };
-        match plan::member_action(status.as_ref()) {
+        match plan::member_action(status.as_ref(), policy) {
             MemberAction::AlreadyMember => reports.push(report(
                 task,
                 Outcome::AlreadyMember {
@@ -489,9 +578,32 @@ async fn invite_in_region(
             )),
             MemberAction::AssociateAndInvite => to_associate.push(task),
             MemberAction::Invite => to_invite.push(task),
+            MemberAction::Accept => to_accept.push(task),
             MemberAction::Skip(reason) => reports.push(report(task, Outcome::skipped(reason))),
             MemberAction::Fail(reason) => reports.push(report(task, Outcome::failed(reason))),
         }
+    }
+
+    if app.config.dry_run {
+        let planned = |steps: &[&'static str], then_accept: bool| Outcome::Planned {
+            actions: steps
+                .iter()
+                .copied()
+                .chain(then_accept.then_some("accept"))
+                .collect(),
+        };
+        let actions = [
+            (
+                to_associate,
+                planned(&["associate", "invite"], policy.accept),
+            ),
+            (to_invite, planned(&["invite"], policy.accept)),
+            (to_accept, planned(&[], true)),
+        ];
+        for (tasks, outcome) in actions {
+            reports.extend(tasks.into_iter().map(|task| report(task, outcome.clone())));
+        }
+        return reports;
     }
 
     let associated: Vec<_> = stream::iter(to_associate)
@@ -539,10 +651,62 @@ async fn invite_in_region(
                     .map_or(Outcome::Invited, Outcome::unprocessed),
                 Err(outcome) => outcome.clone(),
             };
-            reports.push(report(by_id[id], outcome));
+            match (&outcome, &app.config.accept_role_name) {
+                (Outcome::Invited, Some(_)) => to_accept.push(by_id[id]),
+                _ => reports.push(report(by_id[id], outcome)),
+            }
         }
     }
+
+    if let Some(role_name) = &app.config.accept_role_name {
+        let accepted: Vec<_> = stream::iter(to_accept)
+            .map(|task| async move {
+                if deadline.near() {
+                    return (task, Outcome::pending(DEFERRED));
+                }
+                let outcome = accept(app, region, &task.0.id, role_name, administrator).await;
+                (task, outcome)
+            })
+            .buffer_unordered(app.config.max_calls_in_flight)
+            .collect()
+            .await;
+        reports.extend(
+            accepted
+                .into_iter()
+                .map(|(task, outcome)| report(task, outcome)),
+        );
+    }
     reports
+}
+
+/// In the member account, through `role_name`: enables Macie, finds the administrator's invitation
+/// and accepts it. What fails goes the way of every failure: re-queued, or dead-lettered.
+async fn accept(
+    app: &App,
+    region: &Region,
+    account_id: &AccountId,
+    role_name: &str,
+    administrator: Option<&AccountId>,
+) -> Outcome {
+    let steps = async {
+        let session = app
+            .macie
+            .member_session(region, account_id, role_name)
+            .await?;
+        session.enable_macie().await?;
+        match session.invitation_from(administrator).await? {
+            Some((administrator, invitation_id)) => {
+                session.accept(&administrator, &invitation_id).await?;
+                Ok(Outcome::Accepted)
+            }
+            None => Ok(Outcome::pending(
+                "the member account sees no pending invitation from this administrator yet",
+            )),
+        }
+    };
+    steps
+        .await
+        .unwrap_or_else(|error: Error| Outcome::from_error(&error))
 }
 
 /// What became of the subjects that are not done.

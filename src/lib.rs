@@ -8,6 +8,7 @@ pub mod handler;
 pub mod invitation;
 pub mod macie;
 pub mod message;
+pub mod metrics;
 pub mod organizations;
 pub mod outcome;
 pub mod plan;

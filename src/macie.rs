@@ -2,11 +2,15 @@
 
 use std::collections::BTreeMap;
 
+use aws_config::sts::AssumeRoleProvider;
+use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_macie2::Client;
 use aws_sdk_macie2::types::AccountDetail;
+use aws_smithy_types::error::display::DisplayErrorContext;
 
 use crate::domain::{Account, AccountId, MemberStatus, Page, Region, Unprocessed};
 use crate::error::Error;
+use crate::outcome::redact_emails;
 
 const SERVICE: &str = "Macie";
 
@@ -16,7 +20,17 @@ const MEMBERS_PER_PAGE: i32 = 25;
 pub struct Macie {
     base: aws_sdk_macie2::Config,
     clients: BTreeMap<Region, Client>,
+    /// Where roles in member accounts are assumed (STS: endpoint and the function's credentials).
+    sts: aws_config::SdkConfig,
 }
+
+/// Macie as a member account sees it, through a role that the function assumed in that account.
+pub struct MemberSession {
+    client: Client,
+}
+
+/// The session name of every role the function assumes, as CloudTrail shows it in the member account.
+pub const SESSION_NAME: &str = "macie-invite";
 
 /// What CreateInvitations sends besides the accounts.
 #[derive(Clone, Copy, Debug)]
@@ -28,13 +42,63 @@ pub struct InvitationOptions<'a> {
 impl Macie {
     /// Builds a client for each region from one SDK configuration, which carries the endpoint
     /// (AWS_ENDPOINT_URL_MACIE2) and credentials, with the shared retry, timeout and throttling settings.
-    pub fn new(sdk_config: &aws_config::SdkConfig, regions: &[Region]) -> Self {
+    /// `sts` assumes the roles of member accounts (the same configuration, in production).
+    pub fn new(
+        sdk_config: &aws_config::SdkConfig,
+        sts: &aws_config::SdkConfig,
+        regions: &[Region],
+    ) -> Self {
         let base = crate::client_config!(aws_sdk_macie2, sdk_config);
         let clients = regions
             .iter()
             .map(|region| (region.clone(), client_for(&base, region)))
             .collect();
-        Macie { base, clients }
+        Macie {
+            base,
+            clients,
+            sts: sts.clone(),
+        }
+    }
+
+    /// Assumes `role_name` in the member account (`arn:<partition>:iam::<account>:role/<name>`) and
+    /// returns Macie in `region` as that account. A role that cannot be assumed (not created yet in
+    /// a new account, or not trusting the function) is a failure a later attempt may get past.
+    pub async fn member_session(
+        &self,
+        region: &Region,
+        account_id: &AccountId,
+        role_name: &str,
+    ) -> Result<MemberSession, Error> {
+        let role_arn = format!(
+            "arn:{}:iam::{account_id}:role/{role_name}",
+            region.partition()
+        );
+        let provider = AssumeRoleProvider::builder(role_arn)
+            .session_name(SESSION_NAME)
+            .configure(&self.sts)
+            .build()
+            .await;
+        let credentials = provider
+            .provide_credentials()
+            .await
+            .map_err(|error| Error::Service {
+                service: "STS",
+                operation: "AssumeRole",
+                code: None,
+                message: redact_emails(&DisplayErrorContext(&error).to_string()),
+                retryable: true,
+            })?;
+        let config = self
+            .base
+            .to_builder()
+            .credentials_provider(credentials)
+            .region(aws_sdk_macie2::config::Region::new(
+                region.as_str().to_owned(),
+            ))
+            .build();
+        Ok(MemberSession {
+            client: Client::from_conf(config),
+        })
     }
 
     fn client(&self, region: &Region) -> Client {
@@ -180,6 +244,82 @@ impl Macie {
                 })
             })
             .collect())
+    }
+}
+
+impl MemberSession {
+    /// Enables Macie in the member account; ConflictException means it already is.
+    pub async fn enable_macie(&self) -> Result<(), Error> {
+        match self.client.enable_macie().send().await {
+            Ok(_) => Ok(()),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conflict_exception()) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(Error::from_sdk(SERVICE, "EnableMacie", error)),
+        }
+    }
+
+    /// The ID of the pending invitation that `administrator` sent, or when the administrator is not
+    /// known, of the only pending invitation; `None` when there is none (yet).
+    pub async fn invitation_from(
+        &self,
+        administrator: Option<&AccountId>,
+    ) -> Result<Option<(AccountId, String)>, Error> {
+        let mut pending = Vec::new();
+        let mut token = None;
+        loop {
+            let output = self
+                .client
+                .list_invitations()
+                .max_results(MEMBERS_PER_PAGE)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|error| Error::from_sdk(SERVICE, "ListInvitations", error))?;
+            for invitation in output.invitations() {
+                let from = invitation
+                    .account_id()
+                    .and_then(|id| AccountId::parse(id, "Macie Invitation.accountId").ok());
+                let invited = invitation
+                    .relationship_status()
+                    .is_some_and(|status| status.as_str() == "Invited");
+                if let (Some(from), Some(id), true) = (from, invitation.invitation_id(), invited) {
+                    pending.push((from, id.to_owned()));
+                }
+            }
+            token = output
+                .next_token()
+                .filter(|token| !token.is_empty())
+                .map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(match administrator {
+            Some(administrator) => pending.into_iter().find(|(from, _)| from == administrator),
+            None if pending.len() == 1 => pending.pop(),
+            None => None,
+        })
+    }
+
+    /// Accepts the invitation: the account becomes an Enabled member of `administrator`.
+    pub async fn accept(
+        &self,
+        administrator: &AccountId,
+        invitation_id: &str,
+    ) -> Result<(), Error> {
+        self.client
+            .accept_invitation()
+            .administrator_account_id(administrator.as_str())
+            .invitation_id(invitation_id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| Error::from_sdk(SERVICE, "AcceptInvitation", error))
     }
 }
 

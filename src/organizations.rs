@@ -3,7 +3,9 @@
 use aws_sdk_organizations::Client;
 use aws_sdk_organizations::types::{self, CreateAccountState};
 
-use crate::domain::{Account, AccountId, AccountState, CreateAccountRequestId, Creation, Page};
+use crate::domain::{
+    Account, AccountId, AccountState, CreateAccountRequestId, Creation, OrganizationalUnitId, Page,
+};
 use crate::error::Error;
 
 const SERVICE: &str = "Organizations";
@@ -91,6 +93,23 @@ impl Organizations {
         Ok(Some(creation))
     }
 
+    /// The parent of an account or organizational unit (ListParents): the root, or a unit.
+    pub async fn parent(&self, child_id: &str) -> Result<Parent, Error> {
+        let output = self
+            .client
+            .list_parents()
+            .child_id(child_id)
+            .send()
+            .await
+            .map_err(|error| Error::from_sdk(SERVICE, "ListParents", error))?;
+        let parent = output.parents().first().and_then(|parent| parent.id());
+        Ok(match parent.and_then(OrganizationalUnitId::parse) {
+            Some(unit) => Parent::Unit(unit),
+            // The root (`r-…`), or no parent: the top of the organization.
+            None => Parent::Root,
+        })
+    }
+
     /// Every account of the organization, page by page.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
         let mut accounts = Vec::new();
@@ -123,6 +142,13 @@ impl Organizations {
                 .map(str::to_owned),
         })
     }
+}
+
+/// Where an account or unit hangs in the organization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Parent {
+    Root,
+    Unit(OrganizationalUnitId),
 }
 
 /// Our account from the SDK's; `None` for an entry without a valid ID, which cannot be invited.

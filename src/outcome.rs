@@ -20,6 +20,12 @@ pub enum FailureKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Invited,
+    /// Invited and accepted in the member account (ACCEPT_ROLE_NAME): an Enabled member.
+    Accepted,
+    /// DRY_RUN: what would be done, in order (associate, invite, accept).
+    Planned {
+        actions: Vec<&'static str>,
+    },
     AlreadyMember {
         status: String,
     },
@@ -60,7 +66,10 @@ impl Outcome {
         let (kind, advice) = if error.is_retryable() {
             (FailureKind::Transient, None)
         } else {
-            (FailureKind::Permanent, crate::plan::advice(error.code()))
+            (
+                FailureKind::Permanent,
+                crate::plan::advice(error.code(), error.operation()),
+            )
         };
         let reason = match advice {
             Some(advice) => format!("{error}. {advice}"),
@@ -97,6 +106,8 @@ impl Outcome {
     pub fn name(&self) -> &'static str {
         match self {
             Outcome::Invited => "invited",
+            Outcome::Accepted => "accepted",
+            Outcome::Planned { .. } => "planned",
             Outcome::AlreadyMember { .. } => "alreadyMember",
             Outcome::Skipped { .. } => "skipped",
             Outcome::Unprocessed { .. } => "unprocessed",
@@ -108,7 +119,7 @@ impl Outcome {
     /// The status, reason or error message, where the outcome has one.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            Outcome::Invited => None,
+            Outcome::Invited | Outcome::Accepted | Outcome::Planned { .. } => None,
             Outcome::AlreadyMember { status } => Some(status),
             Outcome::Skipped { reason }
             | Outcome::Failed { reason, .. }
@@ -177,6 +188,21 @@ impl Report {
             Outcome::Invited => {
                 tracing::info!(account_id, region, outcome, attempt, "account invited")
             }
+            Outcome::Accepted => tracing::info!(
+                account_id,
+                region,
+                outcome,
+                attempt,
+                "account invited and accepted: an enabled member"
+            ),
+            Outcome::Planned { actions } => tracing::info!(
+                account_id,
+                region,
+                outcome,
+                attempt,
+                actions = actions.join(", "),
+                "dry run: would act"
+            ),
             Outcome::AlreadyMember { status } => tracing::info!(
                 account_id,
                 region,
@@ -256,6 +282,9 @@ pub struct Entry {
     pub attempt: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delay_seconds: Option<u32>,
+    /// DRY_RUN: the actions that would be taken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<&'static str>>,
 }
 
 impl Entry {
@@ -274,6 +303,7 @@ impl Entry {
             error_message: None,
             attempt: None,
             delay_seconds: None,
+            actions: None,
         }
     }
 }
@@ -335,7 +365,9 @@ impl RegionTally {
             .filter(|r| r.region.as_ref().is_none_or(|r| r == region))
         {
             *match report.outcome {
-                Outcome::Invited => &mut tally.invited,
+                Outcome::Invited | Outcome::Accepted | Outcome::Planned { .. } => {
+                    &mut tally.invited
+                }
                 Outcome::AlreadyMember { .. } => &mut tally.already_members,
                 Outcome::Skipped { .. } => &mut tally.skipped,
                 Outcome::Unprocessed { .. } => &mut tally.unprocessed,
@@ -350,7 +382,16 @@ impl RegionTally {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
+    /// DRY_RUN: the decisions are reported, and nothing was done.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
     pub invited: Vec<Entry>,
+    /// Invited and accepted in the member account: Enabled members (ACCEPT_ROLE_NAME).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<Entry>,
+    /// DRY_RUN: what would be done for each account and region.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub planned: Vec<Entry>,
     pub already_members: Vec<Entry>,
     pub skipped: Vec<Entry>,
     pub unprocessed: Vec<Entry>,
@@ -381,6 +422,11 @@ impl Summary {
             let mut entry = Entry::new(&report.subject, report.region.as_ref());
             let list = match &report.outcome {
                 Outcome::Invited => &mut summary.invited,
+                Outcome::Accepted => &mut summary.accepted,
+                Outcome::Planned { actions } => {
+                    entry.actions = Some(actions.clone());
+                    &mut summary.planned
+                }
                 Outcome::AlreadyMember { status } => {
                     entry.status = Some(status.clone());
                     &mut summary.already_members

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::{Account, AccountId, AccountState, MemberStatus};
+use crate::domain::{Account, AccountId, AccountState, MemberStatus, OrganizationalUnitId};
 use crate::outcome::{FailureKind, Outcome};
 
 /// CreateInvitations takes at most this many account IDs a call.
@@ -81,6 +81,14 @@ pub fn screen(
     screening
 }
 
+/// The excluded unit that an account sits under, given its units from the nearest up to the root.
+pub fn excluded_unit<'a>(
+    ancestry: &'a [OrganizationalUnitId],
+    excluded: &BTreeSet<OrganizationalUnitId>,
+) -> Option<&'a OrganizationalUnitId> {
+    ancestry.iter().find(|unit| excluded.contains(*unit))
+}
+
 /// Why an account that Organizations describes is not to be invited, if it is not.
 pub fn ineligibility(account: &Account) -> Option<String> {
     match &account.state {
@@ -104,18 +112,37 @@ pub enum MemberAction {
     AssociateAndInvite,
     /// Associated but never invited: CreateInvitations only.
     Invite,
+    /// Invited, and the function accepts invitations: accept it in the member account.
+    Accept,
     /// Inviting cannot help now.
     Skip(&'static str),
     /// Inviting cannot work until someone fixes the account.
     Fail(&'static str),
 }
 
-pub fn member_action(status: Option<&MemberStatus>) -> MemberAction {
+/// The settings that change what a relationship calls for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemberPolicy {
+    /// REINVITE_REMOVED: associate and invite again the members that were removed or resigned.
+    pub reinvite_removed: bool,
+    /// ACCEPT_ROLE_NAME is set: the function accepts invitations in the member accounts.
+    pub accept: bool,
+}
+
+pub fn member_action(status: Option<&MemberStatus>, policy: MemberPolicy) -> MemberAction {
     match status {
-        None | Some(MemberStatus::Removed | MemberStatus::Resigned) => {
+        None => MemberAction::AssociateAndInvite,
+        Some(MemberStatus::Removed | MemberStatus::Resigned) if policy.reinvite_removed => {
             MemberAction::AssociateAndInvite
         }
+        Some(MemberStatus::Removed) => MemberAction::Skip(
+            "the administrator removed this member (Removed); set REINVITE_REMOVED=true to invite it again",
+        ),
+        Some(MemberStatus::Resigned) => MemberAction::Skip(
+            "the account left this administrator (Resigned); set REINVITE_REMOVED=true to invite it again",
+        ),
         Some(MemberStatus::Created) => MemberAction::Invite,
+        Some(MemberStatus::Invited) if policy.accept => MemberAction::Accept,
         Some(
             MemberStatus::Enabled
             | MemberStatus::Paused
@@ -181,9 +208,11 @@ pub fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) -> Dispos
         }
     };
     match outcome {
-        Outcome::Invited | Outcome::AlreadyMember { .. } | Outcome::Skipped { .. } => {
-            Disposition::Done
-        }
+        Outcome::Invited
+        | Outcome::Accepted
+        | Outcome::Planned { .. }
+        | Outcome::AlreadyMember { .. }
+        | Outcome::Skipped { .. } => Disposition::Done,
         Outcome::Unprocessed {
             error_code,
             error_message,
@@ -244,9 +273,18 @@ const QUOTA_ADVICE: &str = "Macie's quota of members is reached (1,000 by invita
                             left, or manage accounts through Organizations with a delegated Macie administrator";
 
 /// What the operator must do about a call that failed for good, by its error code.
-pub fn advice(code: Option<&str>) -> Option<&'static str> {
+pub fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'static str> {
+    let in_member_account = matches!(
+        operation,
+        Some("AssumeRole" | "EnableMacie" | "ListInvitations" | "AcceptInvitation")
+    );
     match code? {
         "ServiceQuotaExceededException" => Some(QUOTA_ADVICE),
+        "AccessDeniedException" | "AccessDenied" if in_member_account => Some(
+            "The role ACCEPT_ROLE_NAME in the member account must trust the function's role and allow \
+             macie2:EnableMacie, macie2:ListInvitations and macie2:AcceptInvitation (with \
+             iam:CreateServiceLinkedRole for Macie's service-linked role)",
+        ),
         "AccessDeniedException" | "AccessDenied" => Some(
             "Check that the function's role allows this call, that Macie is enabled for the administrator in \
              this region, and that the function runs in the Macie administrator account",
@@ -403,28 +441,46 @@ mod tests {
     #[test]
     fn each_relationship_status_has_its_action() {
         use MemberAction::*;
+        let by_default = MemberPolicy::default();
+        let reinvite = MemberPolicy {
+            reinvite_removed: true,
+            accept: false,
+        };
+        let accept = MemberPolicy {
+            reinvite_removed: false,
+            accept: true,
+        };
         let cases = [
-            (None, AssociateAndInvite),
-            (Some("Removed"), AssociateAndInvite),
-            (Some("Resigned"), AssociateAndInvite),
-            (Some("Created"), Invite),
-            (Some("Enabled"), AlreadyMember),
-            (Some("Paused"), AlreadyMember),
-            (Some("Invited"), AlreadyMember),
-            (Some("EmailVerificationInProgress"), AlreadyMember),
+            (None, by_default, AssociateAndInvite),
+            (Some("Removed"), reinvite, AssociateAndInvite),
+            (Some("Resigned"), reinvite, AssociateAndInvite),
+            (Some("Created"), by_default, Invite),
+            (Some("Enabled"), by_default, AlreadyMember),
+            (Some("Paused"), by_default, AlreadyMember),
+            (Some("Invited"), by_default, AlreadyMember),
+            (Some("Invited"), accept, Accept),
+            (Some("Enabled"), accept, AlreadyMember),
+            (
+                Some("EmailVerificationInProgress"),
+                by_default,
+                AlreadyMember,
+            ),
         ];
-        for (status, expected) in cases {
+        for (status, policy, expected) in cases {
             let status = status.map(MemberStatus::from_name);
-            assert_eq!(member_action(status.as_ref()), expected, "{status:?}");
+            let action = member_action(status.as_ref(), policy);
+            assert_eq!(action, expected, "{status:?} {policy:?}");
         }
-        for status in ["RegionDisabled", "AccountSuspended"] {
+        for status in ["Removed", "Resigned", "RegionDisabled", "AccountSuspended"] {
+            let action = member_action(Some(&MemberStatus::from_name(status)), by_default);
             assert!(
-                matches!(member_action(Some(&MemberStatus::from_name(status))), Skip(reason) if reason.contains(status))
+                matches!(action, Skip(reason) if reason.contains(status)),
+                "{status}"
             );
         }
         for status in ["EmailVerificationFailed", "SomethingNew"] {
             assert!(matches!(
-                member_action(Some(&MemberStatus::from_name(status))),
+                member_action(Some(&MemberStatus::from_name(status)), by_default),
                 Fail(_)
             ));
         }
@@ -569,16 +625,21 @@ mod tests {
     #[test]
     fn permanent_service_errors_come_with_advice() {
         assert!(
-            advice(Some("ServiceQuotaExceededException"))
+            advice(Some("ServiceQuotaExceededException"), Some("CreateMember"))
                 .unwrap()
                 .contains("1,000")
         );
         assert!(
-            advice(Some("AccessDeniedException"))
+            advice(Some("AccessDeniedException"), Some("CreateMember"))
                 .unwrap()
                 .contains("role")
         );
-        assert_eq!(advice(Some("SomethingElse")), None);
-        assert_eq!(advice(None), None);
+        assert!(
+            advice(Some("AccessDeniedException"), Some("AcceptInvitation"))
+                .unwrap()
+                .contains("ACCEPT_ROLE_NAME")
+        );
+        assert_eq!(advice(Some("SomethingElse"), None), None);
+        assert_eq!(advice(None, None), None);
     }
 }

@@ -7,7 +7,8 @@ and accepting them (EnableMacie, ListInvitations, AcceptInvitation); each call r
 
   POST /_standin/faults   {"rules": [...], "latencyMs": 20}   replace the fault rules (see FaultRule)
   POST /_standin/members  {"region", "accountId", "email", "relationshipStatus"}   seed a member
-  GET  /_standin/calls    every call so far: operation, region, method, path, query, body, status, response
+  GET  /_standin/calls    every call so far: operation, region, caller, method, path, query, body, status, response
+  GET  /_standin/members  the members by region and account
   POST /_standin/reset    forget members, calls and faults
 """
 
@@ -334,6 +335,8 @@ def make_handler(state, caller_of):
             with state.lock:
                 if method == "GET" and path == "/_standin/calls":
                     return self.send_json(200, {"calls": state.calls})
+                if method == "GET" and path == "/_standin/members":
+                    return self.send_json(200, state.members)
                 if method == "POST" and path == "/_standin/faults":
                     state.set_faults(body)
                     return self.send_json(200, {})

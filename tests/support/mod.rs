@@ -109,6 +109,30 @@ impl Standins {
             .collect()
     }
 
+    /// The calls moto served, by operation (X-Amz-Target, or the path for the query protocols).
+    pub fn moto_calls(&self) -> BTreeMap<String, u64> {
+        let calls: Value = ureq::get(format!("{}/_standin/calls", self.moto))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_json()
+            .unwrap();
+        serde_json::from_value(calls["calls"].clone()).unwrap()
+    }
+
+    /// The account's relationship status with the administrator in `region`, as the stand-in keeps it.
+    pub fn member_status(&self, region: &str, account_id: &str) -> Option<String> {
+        let members: Value = ureq::get(format!("{}/_standin/members", self.macie))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_json()
+            .unwrap();
+        members[region][account_id]["relationshipStatus"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
     pub fn seed_member(&self, region: &str, account_id: &str, status: &str) {
         self.post(
             "/_standin/members",
@@ -175,6 +199,7 @@ impl Standins {
         ));
         let macie = Macie::new(
             &Self::sdk_config(&self.macie, "us-east-1").await,
+            &Self::sdk_config(&self.moto, "us-east-1").await,
             &config.regions,
         );
         let queue = Queue::new(aws_sdk_sqs::Client::from_conf(
@@ -324,6 +349,43 @@ impl Organization {
         let status = output.create_account_status().unwrap();
         assert_eq!(status.state(), Some(&CreateAccountState::Succeeded));
         status.account_id().unwrap().to_owned()
+    }
+
+    /// The ID of the organization's root.
+    pub async fn root(&self) -> String {
+        let output = self.client.list_roots().send().await.unwrap();
+        output.roots()[0].id().unwrap().to_owned()
+    }
+
+    /// Creates an organizational unit under `parent` (a root or OU ID) and returns its ID.
+    pub async fn create_unit(&self, parent: &str, name: &str) -> String {
+        let output = self
+            .client
+            .create_organizational_unit()
+            .parent_id(parent)
+            .name(name)
+            .send()
+            .await
+            .unwrap();
+        output
+            .organizational_unit()
+            .unwrap()
+            .id()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Moves the account from the root into the organizational unit `unit`.
+    pub async fn move_account(&self, account_id: &str, unit: &str) {
+        let root = self.root().await;
+        self.client
+            .move_account()
+            .account_id(account_id)
+            .source_parent_id(root)
+            .destination_parent_id(unit)
+            .send()
+            .await
+            .unwrap();
     }
 
     /// Closes the account: moto then reports it SUSPENDED.

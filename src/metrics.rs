@@ -1,0 +1,193 @@
+//! The invocation's metrics, as CloudWatch Embedded Metric Format (EMF) log lines: CloudWatch Logs
+//! turns them into metrics without a single PutMetricData call.
+//!
+//! An EMF document carries one value per dimension, so an invocation writes one line with its
+//! totals (dimension FunctionName, which the template's alarm watches), then one line for each
+//! region it has outcomes in (dimensions FunctionName and Region).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::outcome::{Entry, Summary};
+
+/// The metrics, in the order they are written.
+pub const METRICS: [&str; 6] = [
+    "AccountsInvited",
+    "AccountsAccepted",
+    "AccountsAlreadyMembers",
+    "AccountsSkipped",
+    "AccountsRequeued",
+    "AccountsDeadLettered",
+];
+
+/// How many accounts (each in one region, or in none when it was settled before any region) ended
+/// each way, for each metric.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts([u64; METRICS.len()]);
+
+/// The EMF lines for an invocation's summary: the totals, then one line per region.
+pub fn lines(
+    summary: &Summary,
+    namespace: &str,
+    function_name: &str,
+    timestamp_ms: u64,
+) -> Vec<String> {
+    let (totals, by_region) = count(summary);
+    let mut lines = vec![line(namespace, function_name, None, &totals, timestamp_ms)];
+    lines.extend(by_region.iter().map(|(region, counts)| {
+        line(namespace, function_name, Some(region), counts, timestamp_ms)
+    }));
+    lines
+}
+
+/// The counts over all regions, and for each region that has outcomes.
+pub fn count(summary: &Summary) -> (Counts, BTreeMap<String, Counts>) {
+    let lists: [&[Entry]; METRICS.len()] = [
+        &summary.invited,
+        &summary.accepted,
+        &summary.already_members,
+        &summary.skipped,
+        &summary.requeued,
+        &summary.dead_lettered,
+    ];
+    let mut totals = Counts::default();
+    let mut by_region: BTreeMap<String, Counts> = BTreeMap::new();
+    for (metric, entries) in lists.iter().enumerate() {
+        for entry in entries.iter() {
+            totals.0[metric] += 1;
+            if let Some(region) = &entry.region {
+                by_region.entry(region.to_string()).or_default().0[metric] += 1;
+            }
+        }
+    }
+    (totals, by_region)
+}
+
+fn line(
+    namespace: &str,
+    function_name: &str,
+    region: Option<&String>,
+    counts: &Counts,
+    timestamp_ms: u64,
+) -> String {
+    let dimensions = match region {
+        Some(_) => json!([["FunctionName", "Region"]]),
+        None => json!([["FunctionName"]]),
+    };
+    let metrics: Vec<Value> = METRICS
+        .iter()
+        .map(|name| json!({"Name": name, "Unit": "Count"}))
+        .collect();
+    let mut document = Map::new();
+    document.insert(
+        "_aws".to_owned(),
+        json!({
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": namespace,
+                "Dimensions": dimensions,
+                "Metrics": metrics,
+            }],
+        }),
+    );
+    document.insert("FunctionName".to_owned(), json!(function_name));
+    if let Some(region) = region {
+        document.insert("Region".to_owned(), json!(region));
+    }
+    for (name, value) in METRICS.iter().zip(counts.0) {
+        document.insert((*name).to_owned(), json!(value));
+    }
+    Value::Object(document).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AccountId, Region, Subject};
+
+    fn entry(account: &str, region: Option<&str>) -> Entry {
+        let region = region.map(|name| Region::parse(name, "test").unwrap());
+        Entry::new(
+            &Subject::Account(AccountId::parse(account, "test").unwrap()),
+            region.as_ref(),
+        )
+    }
+
+    #[test]
+    fn one_line_of_totals_then_one_per_region_each_a_valid_emf_document() {
+        let summary = Summary {
+            invited: vec![
+                entry("111111111111", Some("us-east-1")),
+                entry("111111111111", Some("eu-west-1")),
+                entry("222222222222", Some("us-east-1")),
+            ],
+            skipped: vec![entry("333333333333", None)],
+            dead_lettered: vec![entry("444444444444", Some("eu-west-1"))],
+            ..Summary::default()
+        };
+
+        let lines: Vec<Value> = lines(&summary, "MacieInvite", "macie-invite", 1_764_000_000_000)
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+
+        assert_eq!(lines.len(), 3);
+        let totals = &lines[0];
+        assert_eq!(totals["_aws"]["Timestamp"], 1_764_000_000_000u64);
+        let directive = &totals["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "MacieInvite");
+        assert_eq!(directive["Dimensions"], json!([["FunctionName"]]));
+        let names: Vec<&str> = directive["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|metric| metric["Name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, METRICS);
+        assert_eq!(totals["FunctionName"], "macie-invite");
+        assert_eq!(
+            (
+                totals["AccountsInvited"].as_u64(),
+                totals["AccountsSkipped"].as_u64()
+            ),
+            (Some(3), Some(1))
+        );
+        assert_eq!(totals["AccountsDeadLettered"], 1);
+        assert!(totals.get("Region").is_none());
+
+        let (eu, us) = (&lines[1], &lines[2]);
+        assert_eq!(
+            (eu["Region"].as_str(), us["Region"].as_str()),
+            (Some("eu-west-1"), Some("us-east-1"))
+        );
+        assert_eq!(
+            eu["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["FunctionName", "Region"]])
+        );
+        assert_eq!(
+            (
+                eu["AccountsInvited"].as_u64(),
+                eu["AccountsDeadLettered"].as_u64()
+            ),
+            (Some(1), Some(1))
+        );
+        assert_eq!(
+            (
+                us["AccountsInvited"].as_u64(),
+                us["AccountsSkipped"].as_u64()
+            ),
+            (Some(2), Some(0))
+        );
+    }
+
+    #[test]
+    fn an_invocation_without_outcomes_still_writes_its_totals() {
+        let lines = lines(&Summary::default(), "Security/MacieInvite", "f", 0);
+        assert_eq!(lines.len(), 1);
+        let totals: Value = serde_json::from_str(&lines[0]).unwrap();
+        for metric in METRICS {
+            assert_eq!(totals[metric], 0, "{metric}");
+        }
+    }
+}
