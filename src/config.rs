@@ -41,6 +41,9 @@ pub struct Config {
     pub accept_role_name: Option<String>,
     /// METRICS_NAMESPACE: the CloudWatch namespace of the metrics (Embedded Metric Format).
     pub metrics_namespace: String,
+    /// MAX_ACCOUNTS_PER_EVENT: an event or invocation that names more accounts and creation
+    /// requests than this is refused whole.
+    pub max_accounts_per_event: usize,
 }
 
 impl Config {
@@ -81,6 +84,12 @@ impl Config {
             excluded_ou_ids: excluded_ou_ids(lookup("EXCLUDED_OU_IDS"))?,
             accept_role_name: role_name(lookup("ACCEPT_ROLE_NAME"))?,
             metrics_namespace: metrics_namespace(lookup("METRICS_NAMESPACE"))?,
+            max_accounts_per_event: number(
+                "MAX_ACCOUNTS_PER_EVENT",
+                lookup("MAX_ACCOUNTS_PER_EVENT"),
+                1_000,
+                1..=10_000,
+            )? as usize,
         })
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Error, clip, excerpt};
 
 /// An AWS account ID: exactly 12 ASCII digits (leading zeros are significant).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -18,8 +18,8 @@ impl AccountId {
             Ok(AccountId(value.to_owned()))
         } else {
             Err(Error::InvalidAccountId {
-                value: value.to_owned(),
-                field: field.to_owned(),
+                value: excerpt(value),
+                field: clip(field),
             })
         }
     }
@@ -52,8 +52,8 @@ impl CreateAccountRequestId {
             Ok(CreateAccountRequestId(value.to_owned()))
         } else {
             Err(Error::InvalidRequestId {
-                value: value.to_owned(),
-                field: field.to_owned(),
+                value: excerpt(value),
+                field: clip(field),
             })
         }
     }
@@ -125,8 +125,8 @@ impl Region {
             Ok(Region(value.to_owned()))
         } else {
             Err(Error::InvalidRegion {
-                value: value.to_owned(),
-                field: field.to_owned(),
+                value: excerpt(value),
+                field: clip(field),
             })
         }
     }

@@ -48,6 +48,12 @@ pub enum Error {
     InvalidRegion { value: String, field: String },
 
     #[error(
+        "the event names {count} accounts and creation requests, more than MAX_ACCOUNTS_PER_EVENT \
+         ({limit}); nothing was done: split it, or run a reconcile ({{\"action\": \"reconcile\"}})"
+    )]
+    TooManyAccounts { count: usize, limit: usize },
+
+    #[error(
         "{} could not be finished and there is no queue to keep them (RETRY_QUEUE_URL, or sending to it failed): {}; \
          invoke again with them",
         unfinished.len(),
@@ -63,6 +69,23 @@ pub enum Error {
         message: String,
         retryable: bool,
     },
+}
+
+/// Input text quoted in an error, cut short: events can be forged and large.
+pub fn excerpt(text: &str) -> String {
+    cut(text, 64)
+}
+
+/// A longer explanation that may quote input (a decoder's message), cut short likewise.
+pub fn clip(text: &str) -> String {
+    cut(text, 300)
+}
+
+fn cut(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
 }
 
 /// Error codes that say the request may succeed later, as the SDK's retry classifier sees them.
@@ -150,6 +173,7 @@ impl Error {
             Error::InvalidAccountId { .. } => "InvalidAccountId",
             Error::InvalidRegion { .. } => "InvalidRegion",
             Error::InvalidRequestId { .. } => "InvalidRequestId",
+            Error::TooManyAccounts { .. } => "TooManyAccounts",
             Error::RetryLater { .. } => "RetryLater",
             Error::Service {
                 retryable: true, ..

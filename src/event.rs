@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::domain::{AccountId, CreateAccountRequestId, Region, Work};
-use crate::error::Error;
+use crate::error::{Error, clip, excerpt};
 use crate::message::RetryMessage;
 use crate::outcome::{CreationFailure, NotAnAddition};
 
@@ -447,7 +447,7 @@ fn field<T: serde::de::DeserializeOwned>(
         })?;
     T::deserialize(value).map_err(|error| Error::MalformedEvent {
         event,
-        problem: format!("{path}: {error}"),
+        problem: clip(&format!("{path}: {error}")),
     })
 }
 
@@ -495,9 +495,10 @@ fn manual_error(problem: &str) -> Error {
 }
 
 fn malformed(event: &'static str, error: serde_json::Error) -> Error {
+    // serde quotes the offending value whole: clip it.
     Error::MalformedEvent {
         event,
-        problem: error.to_string(),
+        problem: clip(&error.to_string()),
     }
 }
 
@@ -509,15 +510,6 @@ fn json_kind(value: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
-    }
-}
-
-/// Input text quoted in an error, cut short: events can be forged and large.
-pub(crate) fn excerpt(text: &str) -> String {
-    const LIMIT: usize = 64;
-    match text.char_indices().nth(LIMIT) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
     }
 }
 

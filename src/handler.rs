@@ -67,6 +67,13 @@ async fn respond(event: LambdaEvent<Value>, app: &App) -> Result<(Response, Summ
     let deadline = Deadline::from_epoch_millis(event.context.deadline);
     match event::decode(event.payload)? {
         Trigger::Invite(request) => {
+            let count = request.account_ids.len() + request.create_account_request_ids.len();
+            if count > app.config.max_accounts_per_event {
+                return Err(Error::TooManyAccounts {
+                    count,
+                    limit: app.config.max_accounts_per_event,
+                });
+            }
             let run =
                 invitation::invite(app, works(request, &app.config), own_account, deadline).await;
             let summary = finish(app, run).await?;
@@ -255,7 +262,7 @@ fn own_account(function_arn: &str) -> Option<AccountId> {
         .and_then(|account| AccountId::parse(account, "invoked_function_arn").ok());
     if account.is_none() {
         tracing::warn!(
-            function_arn = crate::event::excerpt(function_arn),
+            function_arn = crate::error::excerpt(function_arn),
             "the function ARN names no account; the administrator account is not screened out"
         );
     }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod event;
 pub mod handler;
 pub mod invitation;
+pub mod logging;
 pub mod macie;
 pub mod message;
 pub mod metrics;

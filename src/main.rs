@@ -7,7 +7,7 @@ use macie_invite::{App, Config, handle};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    macie_invite::logging::init();
     let config = Config::from_env().inspect_err(|error| tracing::error!(%error, "cannot start"))?;
     let sdk_config = aws_config::defaults(BehaviorVersion::latest())
         .http_client(macie_invite::sdk::https_client())

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{AccountId, CreateAccountRequestId, Origin, Region, Subject, Work};
-use crate::error::Error;
+use crate::error::{Error, clip, excerpt};
 
 /// How much of the history a message keeps, and how long each reason may be: bounded whatever
 /// happens, far under SQS's 256 KiB.
@@ -59,7 +59,7 @@ impl RetryMessage {
     pub fn decode(body: &str, message_id: &str) -> Result<Work, Error> {
         let malformed = |problem: String| Error::MalformedEvent {
             event: "retry message",
-            problem: format!("message {message_id}: {problem}"),
+            problem: format!("message {}: {}", excerpt(message_id), clip(&problem)),
         };
         let message: Incoming =
             serde_json::from_str(body).map_err(|error| malformed(error.to_string()))?;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use lambda_runtime::tracing;
 use lambda_runtime::tracing::subscriber::fmt::MakeWriter;
 use serde_json::{Value, json};
-use support::{Standins, invoke};
+use support::{SECRET_ACCESS_KEY, Standins, invoke};
 
 /// Collects what the subscriber writes.
 #[derive(Clone, Default)]
@@ -117,5 +117,86 @@ async fn each_account_and_region_gets_one_json_line_with_its_outcome_and_no_emai
     assert_eq!(
         warning["fields"]["error_message"],
         "Could not reach <redacted>"
+    );
+}
+
+/// A full run at TRACE, with everything sensitive in play: the accounts' emails (one account is a
+/// member already, whose email Macie's responses quote), an invitation message, the tests' secret
+/// key, and the member account's credentials from AssumeRole.
+async fn trace_of_a_full_run(
+    subscriber: Box<dyn tracing::Subscriber + Send + Sync>,
+    captured: &Captured,
+) -> String {
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let account = organization.create_account("trace.owner@example.com").await;
+    let invited = organization
+        .create_account("invited.owner@example.com")
+        .await;
+    standins.seed_member("us-east-1", &invited, "Invited");
+    let app = standins
+        .app(&[
+            ("INVITATION_MESSAGE", "Confidential-welcome-text-9f3a"),
+            ("ACCEPT_ROLE_NAME", "MacieInviteAccept"),
+            ("MACIE_REGIONS", "us-east-1,eu-west-1"),
+        ])
+        .await;
+    let _guard = tracing::dispatcher::set_default(&subscriber.into());
+    let summary = invoke(&app, json!({ "accountIds": [account, invited] }))
+        .await
+        .unwrap();
+    assert_eq!(
+        summary["accepted"].as_array().map(Vec::len),
+        Some(4),
+        "{summary}"
+    );
+    String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+}
+
+fn leaks(text: &str) -> Vec<&'static str> {
+    [
+        ("an email address", text.contains('@')),
+        (
+            "the invitation message",
+            text.contains("Confidential-welcome-text-9f3a"),
+        ),
+        ("the secret access key", text.contains(SECRET_ACCESS_KEY)),
+        (
+            "assumed-role credentials",
+            text.contains("SecretAccessKey") || text.contains("SessionToken"),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(what, found)| found.then_some(what))
+    .collect()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn at_trace_level_no_log_line_holds_an_email_the_message_or_a_credential() {
+    use lambda_runtime::tracing::subscriber::filter::LevelFilter;
+
+    let captured = Captured::default();
+    let production = macie_invite::logging::subscriber(LevelFilter::TRACE, true, captured.clone());
+    let text = trace_of_a_full_run(production, &captured).await;
+    // The capture works: the outcome lines are there.
+    assert_eq!(
+        text.matches("\"outcome\":\"accepted\"").count(),
+        4,
+        "{text}"
+    );
+    assert_eq!(leaks(&text), Vec::<&str>::new(), "in:\n{text}");
+
+    // The same run, logged at TRACE without the production filter: the SDK quotes response bodies
+    // (Macie's members, with their emails), so the check above is not vacuous.
+    let unfiltered = Captured::default();
+    let naive = tracing::subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(unfiltered.clone())
+        .finish();
+    let text = trace_of_a_full_run(Box::new(naive), &unfiltered).await;
+    assert!(
+        !leaks(&text).is_empty(),
+        "the SDK logged nothing sensitive at TRACE"
     );
 }

@@ -26,6 +26,11 @@ use serde_json::{Value, json};
 
 /// moto's default account: it manages the organization and runs the function.
 pub const ADMINISTRATOR: &str = "123456789012";
+
+/// The tests' credentials (the stand-ins accept any): distinctive, so that a test can tell whether
+/// a log line quotes them.
+pub const ACCESS_KEY_ID: &str = "AKIDMACIEINVITETESTS";
+pub const SECRET_ACCESS_KEY: &str = "secret-of-the-tests-never-logged";
 pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:macie-invite";
 
 /// The stand-ins, stopped when this is dropped (their process exits when its stdin closes).
@@ -161,7 +166,13 @@ impl Standins {
             .http_client(macie_invite::sdk::https_client())
             .region(SdkRegion::new(region.to_owned()))
             .endpoint_url(endpoint)
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+            .credentials_provider(Credentials::new(
+                ACCESS_KEY_ID,
+                SECRET_ACCESS_KEY,
+                None,
+                None,
+                "tests",
+            ))
             .load()
             .await
     }
