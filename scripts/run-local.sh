@@ -34,7 +34,7 @@ echo "stand-ins: Organizations at $moto, Macie at $macie" >&2
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # What aws-config reads in Lambda: the standard endpoint variables point the real clients at the stand-ins.
-export AWS_ENDPOINT_URL_ORGANIZATIONS=$moto AWS_ENDPOINT_URL_MACIE2=$macie
+export AWS_ENDPOINT_URL_ORGANIZATIONS=$moto AWS_ENDPOINT_URL_MACIE2=$macie AWS_ENDPOINT_URL_STS=$moto
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export AWS_LAMBDA_LOG_FORMAT=JSON AWS_LAMBDA_LOG_LEVEL=${AWS_LAMBDA_LOG_LEVEL:-INFO}
 export MACIE_REGIONS=${MACIE_REGIONS:-us-east-1,eu-west-1}
