@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmarks macie-invite against the local stand-ins, through a Lambda Runtime API emulator.
 
-    python3 bench/run.py            # builds the release binaries, measures, prints a Markdown report
+    python3 bench/run.py > bench/results.json                         # builds, measures, prints JSON
+    python3 bench/run.py --opt-level s > bench/results-opt-s.json     # the same at another opt-level
 
 Measures, for the release build of macie-invite and of bench/echo (an empty lambda_runtime
 function, the floor):
@@ -235,19 +236,29 @@ def cold_starts(binary, standins, payload, extra_env=None):
 
 
 def main():
+    # --opt-level L: both binaries built with the release profile at opt-level L instead (kept in
+    # target directories of their own), to compare it with the profile's.
+    opt_level = sys.argv[sys.argv.index("--opt-level") + 1] if "--opt-level" in sys.argv else None
+    env = dict(os.environ)
+    target, echo_target = ROOT / "target", ROOT / "target/echo"
+    if opt_level:
+        env["CARGO_PROFILE_RELEASE_OPT_LEVEL"] = opt_level
+        target, echo_target = ROOT / f"target/opt-{opt_level}", ROOT / f"target/echo-opt-{opt_level}"
     print("building the release binaries…", file=sys.stderr)
     # Built as `cargo lambda build --release` builds it: the binary alone, without dev-dependencies.
-    subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "macie-invite"], cwd=ROOT, check=True)
-    subprocess.run(["cargo", "build", "--release", "--locked", "--target-dir", str(ROOT / "target/echo")],
-                   cwd=ROOT / "bench/echo", check=True)
-    macie_invite = ROOT / "target/release/macie-invite"
-    echo = ROOT / "target/echo/release/echo"
+    subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "macie-invite", "--target-dir", str(target)],
+                   cwd=ROOT, check=True, env=env)
+    subprocess.run(["cargo", "build", "--release", "--locked", "--target-dir", str(echo_target)],
+                   cwd=ROOT / "bench/echo", check=True, env=env)
+    macie_invite = target / "release/macie-invite"
+    echo = echo_target / "release/echo"
     with tempfile.TemporaryDirectory() as scratch:
         zipped = Path(scratch) / "bootstrap.zip"
         with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.write(macie_invite, "bootstrap")
         zip_bytes = zipped.stat().st_size
-    results = {"zip_bytes": zip_bytes, "binary_bytes": macie_invite.stat().st_size}
+    results = {"opt_level": opt_level or "profile (3)", "zip_bytes": zip_bytes,
+               "binary_bytes": macie_invite.stat().st_size}
 
     print("cold starts…", file=sys.stderr)
     standins = Standins(accounts=1000)
