@@ -269,3 +269,46 @@ async fn accounts_under_an_excluded_unit_at_any_depth_are_skipped_with_the_unit_
         "{reason}"
     );
 }
+
+#[tokio::test]
+async fn a_role_that_cannot_be_assumed_yet_is_requeued_after_the_invitation() {
+    use macie_invite::App;
+    use macie_invite::macie::Macie;
+
+    // GIVEN an STS that cannot be reached (as a role not created yet cannot be assumed)
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let account = organization.create_account("no.role.yet@example.com").await;
+    let template = standins.app(&[("ACCEPT_ROLE_NAME", ROLE)]).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let unreachable = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = App {
+        macie: Macie::new(
+            &Standins::sdk_config(&standins.macie, "us-east-1").await,
+            &Standins::sdk_config(&unreachable, "us-east-1").await,
+            &template.config.regions,
+        ),
+        ..template
+    };
+
+    // WHEN its creation event arrives
+    let summary = invoke(&app, create_account_result(&account)).await.unwrap();
+
+    // THEN it is invited, and its acceptance waits in the retry queue rather than being given up
+    assert_eq!(
+        standins.member_status("us-east-1", &account).as_deref(),
+        Some("Invited")
+    );
+    let failed = &summary["failed"][0];
+    assert!(
+        failed["reason"].as_str().unwrap().contains("AssumeRole"),
+        "{summary:#}"
+    );
+    assert_eq!(
+        entries(&summary, "requeued"),
+        [(account.clone(), "us-east-1".to_owned())]
+    );
+    assert!(summary.get("deadLettered").is_none(), "{summary:#}");
+    assert!(standins.macie_calls_of("AcceptInvitation", None).is_empty());
+}
