@@ -487,22 +487,17 @@ where
     listing
 }
 
-/// Associates, invites and (with ACCEPT_ROLE_NAME) accepts the accounts in one region, after what
-/// each one's relationship calls for; under DRY_RUN, reports what it would do instead.
-async fn invite_in_region(
+/// Each account's relationship with the administrator in `region`: from the listing the caller
+/// has, or from this region's listing while it pays, then GetMember for the rest.
+async fn member_statuses<'t>(
     app: &App,
     region: &Region,
-    tasks: &[Task],
+    tasks: &'t [Task],
     memberships: Memberships,
-    administrator: Option<&AccountId>,
     deadline: Deadline,
-) -> Vec<Report> {
+) -> Vec<(&'t Task, Result<Option<MemberStatus>, Outcome>)> {
     let macie = &app.macie;
-    let report = |(account, origin): &Task, outcome| {
-        Report::account(&account.id, Some(region), outcome, origin)
-    };
-
-    let statuses: Vec<(&Task, Result<Option<MemberStatus>, Outcome>)> = match memberships {
+    match memberships {
         Memberships::Ask => {
             let wanted: BTreeSet<AccountId> = tasks
                 .iter()
@@ -552,7 +547,25 @@ async fn invite_in_region(
             .iter()
             .map(|task| (task, Ok(members.get(&task.0.id).cloned())))
             .collect(),
+    }
+}
+
+/// Associates, invites and (with ACCEPT_ROLE_NAME) accepts the accounts in one region, after what
+/// each one's relationship calls for; under DRY_RUN, reports what it would do instead.
+async fn invite_in_region(
+    app: &App,
+    region: &Region,
+    tasks: &[Task],
+    memberships: Memberships,
+    administrator: Option<&AccountId>,
+    deadline: Deadline,
+) -> Vec<Report> {
+    let macie = &app.macie;
+    let report = |(account, origin): &Task, outcome| {
+        Report::account(&account.id, Some(region), outcome, origin)
     };
+
+    let statuses = member_statuses(app, region, tasks, memberships, deadline).await;
     let policy = MemberPolicy {
         reinvite_removed: app.config.reinvite_removed,
         accept: app.config.accept_role_name.is_some(),
@@ -659,22 +672,20 @@ async fn invite_in_region(
     }
 
     if let Some(role_name) = &app.config.accept_role_name {
-        let accepted: Vec<_> = stream::iter(to_accept)
+        let accepted = stream::iter(to_accept)
             .map(|task| async move {
                 if deadline.near() {
-                    return (task, Outcome::pending(DEFERRED));
+                    return report(task, Outcome::pending(DEFERRED));
                 }
-                let outcome = accept(app, region, &task.0.id, role_name, administrator).await;
-                (task, outcome)
+                report(
+                    task,
+                    accept(app, region, &task.0.id, role_name, administrator).await,
+                )
             })
             .buffer_unordered(app.config.max_calls_in_flight)
-            .collect()
+            .collect::<Vec<_>>()
             .await;
-        reports.extend(
-            accepted
-                .into_iter()
-                .map(|(task, outcome)| report(task, outcome)),
-        );
+        reports.extend(accepted);
     }
     reports
 }
