@@ -315,6 +315,38 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page as a service returns it: an empty token ends the listing too, rather than asking for
+    /// its first page again.
+    pub fn new(items: Vec<T>, next_token: Option<&str>) -> Self {
+        Page {
+            items,
+            next: next_token
+                .filter(|token| !token.is_empty())
+                .map(str::to_owned),
+        }
+    }
+
+    /// Every item of a listing, reading `fetch(token)` page after page until no token is left.
+    pub async fn read_all<C, Fetch, Fut>(mut fetch: Fetch) -> Result<C, Error>
+    where
+        C: Default + Extend<T>,
+        Fetch: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<Page<T>, Error>>,
+    {
+        let mut items = C::default();
+        let mut token = None;
+        loop {
+            let page = fetch(token).await?;
+            items.extend(page.items);
+            match page.next {
+                Some(next) => token = Some(next),
+                None => return Ok(items),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,15 +142,7 @@ impl Macie {
         &self,
         region: &Region,
     ) -> Result<BTreeMap<AccountId, MemberStatus>, Error> {
-        let mut members = BTreeMap::new();
-        let mut page = self.members_page(region, None).await?;
-        loop {
-            members.extend(page.items);
-            match page.next {
-                Some(token) => page = self.members_page(region, Some(token)).await?,
-                None => return Ok(members),
-            }
-        }
+        Page::read_all(|token| self.members_page(region, token)).await
     }
 
     /// One page of ListMembers in `region` (every relationship status): up to 25 members, and the
@@ -181,13 +173,7 @@ impl Macie {
                 Some((account_id, MemberStatus::from_name(status)))
             })
             .collect();
-        Ok(Page {
-            items,
-            next: output
-                .next_token()
-                .filter(|token| !token.is_empty())
-                .map(str::to_owned),
-        })
+        Ok(Page::new(items, output.next_token()))
     }
 
     /// Associates the account with this administrator in `region` (CreateMember).
@@ -269,41 +255,43 @@ impl MemberSession {
         &self,
         administrator: Option<&AccountId>,
     ) -> Result<Option<(AccountId, String)>, Error> {
-        let mut pending = Vec::new();
-        let mut token = None;
-        loop {
-            let output = self
-                .client
-                .list_invitations()
-                .max_results(MEMBERS_PER_PAGE)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|error| Error::from_sdk(SERVICE, "ListInvitations", error))?;
-            for invitation in output.invitations() {
-                let from = invitation
-                    .account_id()
-                    .and_then(|id| AccountId::parse(id, "Macie Invitation.accountId").ok());
-                let invited = invitation
-                    .relationship_status()
-                    .is_some_and(|status| status.as_str() == "Invited");
-                if let (Some(from), Some(id), true) = (from, invitation.invitation_id(), invited) {
-                    pending.push((from, id.to_owned()));
-                }
-            }
-            token = output
-                .next_token()
-                .filter(|token| !token.is_empty())
-                .map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
+        let mut pending: Vec<(AccountId, String)> =
+            Page::read_all(|token| self.pending_invitations_page(token)).await?;
         Ok(match administrator {
             Some(administrator) => pending.into_iter().find(|(from, _)| from == administrator),
             None if pending.len() == 1 => pending.pop(),
             None => None,
         })
+    }
+
+    /// One page of ListInvitations: the pending invitations (administrator, invitation ID) on it.
+    async fn pending_invitations_page(
+        &self,
+        token: Option<String>,
+    ) -> Result<Page<(AccountId, String)>, Error> {
+        let output = self
+            .client
+            .list_invitations()
+            .max_results(MEMBERS_PER_PAGE)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|error| Error::from_sdk(SERVICE, "ListInvitations", error))?;
+        let pending = output
+            .invitations()
+            .iter()
+            .filter(|invitation| {
+                invitation
+                    .relationship_status()
+                    .is_some_and(|status| status.as_str() == "Invited")
+            })
+            .filter_map(|invitation| {
+                let from = AccountId::parse(invitation.account_id()?, "Macie Invitation.accountId")
+                    .ok()?;
+                Some((from, invitation.invitation_id()?.to_owned()))
+            })
+            .collect();
+        Ok(Page::new(pending, output.next_token()))
     }
 
     /// Accepts the invitation: the account becomes an Enabled member of `administrator`.

@@ -112,15 +112,7 @@ impl Organizations {
 
     /// Every account of the organization, page by page.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
-        let mut accounts = Vec::new();
-        let mut page = self.accounts_page(None).await?;
-        loop {
-            accounts.extend(page.items);
-            match page.next {
-                Some(token) => page = self.accounts_page(Some(token)).await?,
-                None => return Ok(accounts),
-            }
-        }
+        Page::read_all(|token| self.accounts_page(token)).await
     }
 
     /// One page of ListAccounts: up to 20 accounts, and the token of the next page if any.
@@ -133,14 +125,10 @@ impl Organizations {
             .send()
             .await
             .map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error))?;
-        Ok(Page {
-            items: output.accounts().iter().filter_map(account).collect(),
-            // An empty token ends the listing too, rather than asking for its first page again.
-            next: output
-                .next_token()
-                .filter(|token| !token.is_empty())
-                .map(str::to_owned),
-        })
+        Ok(Page::new(
+            output.accounts().iter().filter_map(account).collect(),
+            output.next_token(),
+        ))
     }
 }
 
