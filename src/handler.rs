@@ -55,13 +55,20 @@ pub enum Response {
 
 pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Error> {
     let function_name = function_name(&event.context.invoked_function_arn);
-    let (response, outcomes) = respond(event, app).await?;
-    write_metrics(app, &outcomes, &function_name);
-    Ok(response)
+    let (summary, batch) = respond(event, app).await?;
+    write_metrics(app, &summary, &function_name);
+    Ok(match batch {
+        Some(batch) => Response::Batch(batch),
+        None => Response::Summary(Box::new(summary)),
+    })
 }
 
-/// The response, and the summary of the outcomes (which for the retry queue is not the response).
-async fn respond(event: LambdaEvent<Value>, app: &App) -> Result<(Response, Summary), Error> {
+/// The summary of the outcomes, and for messages of the retry queue the batch response, which is
+/// then what the function answers.
+async fn respond(
+    event: LambdaEvent<Value>,
+    app: &App,
+) -> Result<(Summary, Option<SqsBatchResponse>), Error> {
     let own_account = own_account(&event.context.invoked_function_arn);
     let own_account = own_account.as_ref();
     let deadline = Deadline::from_epoch_millis(event.context.deadline);
@@ -77,7 +84,7 @@ async fn respond(event: LambdaEvent<Value>, app: &App) -> Result<(Response, Summ
             let run =
                 invitation::invite(app, works(request, &app.config), own_account, deadline).await;
             let summary = finish(app, run).await?;
-            Ok((Response::Summary(Box::new(summary.clone())), summary))
+            Ok((summary, None))
         }
         Trigger::Reconcile { regions } => {
             let regions = regions.as_deref().unwrap_or(&app.config.regions);
@@ -85,7 +92,7 @@ async fn respond(event: LambdaEvent<Value>, app: &App) -> Result<(Response, Summ
                 invitation::reconcile(app, regions, own_account, deadline).await?;
             let mut summary = finish(app, run).await?;
             summary.reconcile = Some(reconciliation);
-            Ok((Response::Summary(Box::new(summary.clone())), summary))
+            Ok((summary, None))
         }
         Trigger::Retry(deliveries) => {
             let deliveries_ids: Vec<String> = deliveries.iter().map(|(id, _)| id.clone()).collect();
@@ -105,7 +112,7 @@ async fn respond(event: LambdaEvent<Value>, app: &App) -> Result<(Response, Summ
             let mut summary = log_and_summarize(app, &run);
             if app.config.dry_run {
                 // Nothing is re-queued in a dry run: every message stays on the queue for a real run.
-                return Ok((Response::Batch(batch_response(deliveries_ids)), summary));
+                return Ok((summary, Some(batch_response(deliveries_ids))));
             }
             let settlement = invitation::settle(app, &run.reports).await;
             for (message_id, what) in settlement.unsent {
@@ -124,7 +131,7 @@ async fn respond(event: LambdaEvent<Value>, app: &App) -> Result<(Response, Summ
             );
             summary.requeued = settlement.requeued;
             summary.dead_lettered = settlement.dead_lettered;
-            Ok((Response::Batch(batch_response(failed_messages)), summary))
+            Ok((summary, Some(batch_response(failed_messages))))
         }
         Trigger::Ignore(Ignored::CreationFailed(failure)) => {
             log_creation_failure(&failure);
@@ -132,7 +139,7 @@ async fn respond(event: LambdaEvent<Value>, app: &App) -> Result<(Response, Summ
                 creations_failed: vec![failure],
                 ..Summary::default()
             };
-            Ok((Response::Summary(Box::new(summary.clone())), summary))
+            Ok((summary, None))
         }
         Trigger::Ignore(Ignored::NotAnAddition(ignored)) => {
             tracing::info!(
@@ -145,7 +152,7 @@ async fn respond(event: LambdaEvent<Value>, app: &App) -> Result<(Response, Summ
                 ignored: vec![ignored],
                 ..Summary::default()
             };
-            Ok((Response::Summary(Box::new(summary.clone())), summary))
+            Ok((summary, None))
         }
     }
 }
