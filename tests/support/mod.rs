@@ -88,12 +88,7 @@ impl Standins {
 
     /// Every call the Macie stand-in received, in order.
     pub fn macie_calls(&self) -> Vec<Value> {
-        let calls: Value = ureq::get(format!("{}/_standin/calls", self.macie))
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_json()
-            .unwrap();
+        let calls = get_json(&format!("{}/_standin/calls", self.macie));
         calls["calls"].as_array().unwrap().clone()
     }
 
@@ -116,23 +111,13 @@ impl Standins {
 
     /// The calls moto served, by operation (X-Amz-Target, or the path for the query protocols).
     pub fn moto_calls(&self) -> BTreeMap<String, u64> {
-        let calls: Value = ureq::get(format!("{}/_standin/calls", self.moto))
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_json()
-            .unwrap();
+        let calls = get_json(&format!("{}/_standin/calls", self.moto));
         serde_json::from_value(calls["calls"].clone()).unwrap()
     }
 
     /// The account's relationship status with the administrator in `region`, as the stand-in keeps it.
     pub fn member_status(&self, region: &str, account_id: &str) -> Option<String> {
-        let members: Value = ureq::get(format!("{}/_standin/members", self.macie))
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_json()
-            .unwrap();
+        let members = get_json(&format!("{}/_standin/members", self.macie));
         members[region][account_id]["relationshipStatus"]
             .as_str()
             .map(str::to_owned)
@@ -328,6 +313,16 @@ impl Intercept for CallCounter {
         *self.0.lock().unwrap().entry(operation).or_default() += 1;
         Ok(())
     }
+}
+
+/// A stand-in's control endpoint's JSON answer.
+fn get_json(url: &str) -> Value {
+    ureq::get(url)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap()
 }
 
 pub fn settings_config(settings: &[(&str, &str)]) -> Result<Config, macie_invite::Error> {
