@@ -20,11 +20,12 @@ pub enum Error {
 
     #[error(
         "unsupported event: received {received}; accepted: EventBridge events of Organizations \
-         (CreateAccountResult, CreateAccount, CreateGovCloudAccount, AcceptHandshake, AccountJoinedOrganization), \
+         (CreateAccountResult, CreateAccount, CreateGovCloudAccount, AccountJoinedOrganization), \
          of Control Tower (CreateManagedAccount, UpdateManagedAccount), scheduled events (a reconcile), \
          custom events whose detail has accountId, accountIds or createAccountRequestId, and manual \
          invocations {{\"accountIds\": [...], \"createAccountRequestIds\": [...], \"regions\": [...]}} \
-         or {{\"action\": \"reconcile\"}}, and messages of the function's own retry queue"
+         or {{\"action\": \"reconcile\"}}, and messages of the function's own retry queue (retries, and redriven dead letters, \
+         Lambda destination records and EventBridge events)"
     )]
     UnsupportedEvent { received: String },
 

@@ -19,8 +19,47 @@ pub enum Trigger {
     Reconcile { regions: Option<Vec<Region>> },
     /// A known event that adds no account to invite: report it, call nothing.
     Ignore(Ignored),
-    /// Messages from the retry queue: each SQS message ID with its work, or why it cannot be read.
-    Retry(Vec<(String, Result<Work, Error>)>),
+    /// Invite the accounts that joined the organization around an `AccountJoinedOrganization` event
+    /// that named none: they are found in the organization's listing by their join time.
+    InviteRecentJoins(RecentJoins),
+    /// Messages from the retry queue: each with what it asks for, or why it cannot be read.
+    Retry(Vec<Delivery>),
+}
+
+/// One message of the retry queue: its SQS message ID, and what it holds or why it cannot be read.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub message_id: String,
+    pub content: Result<Delivered, Error>,
+}
+
+/// What a message of the retry queue holds.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivered {
+    /// A retry (or a redriven dead letter) of one account or creation request.
+    Work(Work),
+    /// An event that reached no invocation, redriven by the operator from the dead-letter queue: an
+    /// on-failure destination record of Lambda (its `requestPayload`), or an event that a rule could
+    /// not deliver (EventBridge writes the event itself to the target's dead-letter queue).
+    Event(Box<Trigger>),
+}
+
+/// The accounts to look for after a join that names no account: those that joined within an hour
+/// before the event's time (or a quarter of an hour after it, for clocks apart), other than the
+/// accounts the event itself speaks for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RecentJoins {
+    /// The event's time, in seconds since the epoch; `None` when it has none (then: now).
+    pub around: Option<i64>,
+    /// The management account (the event's `account`) and the caller: never the joined account.
+    pub not: Vec<AccountId>,
+}
+
+impl RecentJoins {
+    /// How long before the event's time an account may have joined to count as this join.
+    pub const BEFORE_SECONDS: i64 = 3_600;
+    /// How long after it, for clocks and records that disagree.
+    pub const AFTER_SECONDS: i64 = 900;
 }
 
 /// The accounts an event names (validated, possibly with duplicates).
@@ -119,11 +158,41 @@ fn retry_messages(event: SqsEvent) -> Result<Trigger, Error> {
             let message_id = record
                 .message_id
                 .unwrap_or_else(|| format!("(record {index} without messageId)"));
-            let work = RetryMessage::decode(record.body.as_deref().unwrap_or(""), &message_id);
-            (message_id, work)
+            let content = retry_body(record.body.as_deref().unwrap_or(""), &message_id);
+            Delivery {
+                message_id,
+                content,
+            }
         })
         .collect();
     Ok(Trigger::Retry(deliveries))
+}
+
+/// A message body of the retry queue: the function's own retry message or dead letter, a Lambda
+/// on-failure destination record, or an EventBridge event from a rule target's dead-letter queue.
+fn retry_body(body: &str, message_id: &str) -> Result<Delivered, Error> {
+    let redriven = |payload: Value| {
+        if payload.get("Records").is_some() {
+            return Err(Error::MalformedEvent {
+                event: "redriven",
+                problem: format!(
+                    "message {}: a redriven event holds SQS records; only EventBridge events and manual invocations are redriven",
+                    excerpt(message_id)
+                ),
+            });
+        }
+        decode(payload).map(|trigger| Delivered::Event(Box::new(trigger)))
+    };
+    match serde_json::from_str::<Value>(body) {
+        // Lambda's on-failure destination record: the original event is its requestPayload.
+        Ok(Value::Object(mut record))
+            if record.contains_key("requestContext") && record.contains_key("requestPayload") =>
+        {
+            redriven(record.remove("requestPayload").unwrap_or_default())
+        }
+        Ok(event @ Value::Object(_)) if event.get("detail-type").is_some() => redriven(event),
+        _ => RetryMessage::decode(body, message_id).map(Delivered::Work),
+    }
 }
 
 fn decode_eventbridge(event: EventBridgeEvent<Value>) -> Result<Trigger, Error> {
@@ -143,11 +212,8 @@ fn decode_eventbridge(event: EventBridgeEvent<Value>) -> Result<Trigger, Error> 
         ("aws.organizations", API_CALL, Some("CreateGovCloudAccount")) => {
             create_account_call("CreateGovCloudAccount", detail)
         }
-        ("aws.organizations", API_CALL, Some("AcceptHandshake")) => {
-            account_joined("AcceptHandshake", detail)
-        }
-        ("aws.organizations", API_CALL | SERVICE_EVENT, Some("AccountJoinedOrganization")) => {
-            account_joined("AccountJoinedOrganization", detail)
+        ("aws.organizations", SERVICE_EVENT, Some("AccountJoinedOrganization")) => {
+            account_joined(&event)
         }
         ("aws.controltower", SERVICE_EVENT, Some("CreateManagedAccount")) => {
             managed_account("CreateManagedAccount", detail)
@@ -231,40 +297,99 @@ fn create_account_call(name: &'static str, detail: &Value) -> Result<Trigger, Er
     }))
 }
 
-/// An account that joined the organization: the caller of `AcceptHandshake`, or the account of
-/// `AccountJoinedOrganization`. Organizations confirms it before anything is invited.
-fn account_joined(name: &'static str, detail: &Value) -> Result<Trigger, Error> {
-    if let Some(error) = call_error(detail) {
+/// Organizations' `AccountJoinedOrganization`, recorded in the management account (aws-facts.md,
+/// "Joins"). No public sample of its detail exists, so the joined account is taken from any
+/// `accountId` field of `serviceEventDetails` and from the event's account resources, but never the
+/// management account (the event's `account`) or the caller; when none is left, the accounts that
+/// joined recently are looked for in the organization. A join recorded as CREATED is left to
+/// `CreateAccountResult`, which names the account.
+fn account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
+    const NAME: &str = "AccountJoinedOrganization";
+    let detail = &event.detail;
+    if let Some(method) = find_string(detail, "joinedMethod").filter(|method| *method == "CREATED")
+    {
         return Ok(not_an_addition(
-            name,
-            &format!("the call failed ({error}); no account joined"),
-        ));
-    }
-    let action = detail
-        .pointer("/responseElements/handshake/action")
-        .and_then(Value::as_str);
-    if let Some(action) = action.filter(|action| *action != "INVITE") {
-        return Ok(not_an_addition(
-            name,
+            NAME,
             &format!(
-                "a handshake of action {:?}, not an invitation to join",
-                excerpt(action)
+                "joinedMethod {method}: an account created in the organization, which CreateAccountResult names"
             ),
         ));
     }
-    let (path, account_id) = [
-        ("detail.userIdentity.accountId", "/userIdentity/accountId"),
-        ("detail.recipientAccountId", "/recipientAccountId"),
-    ]
-    .into_iter()
-    .find_map(|(path, pointer)| Some((path, detail.pointer(pointer)?)))
-    .ok_or_else(|| Error::MalformedEvent {
-        event: name,
-        problem:
-            "neither detail.userIdentity.accountId nor detail.recipientAccountId names the account"
-                .to_owned(),
-    })?;
-    Ok(invite_accounts(vec![account_id_value(account_id, path)?]))
+    let mut not = Vec::new();
+    for (value, field) in [
+        (event.account.as_deref(), "account"),
+        (
+            detail
+                .pointer("/userIdentity/accountId")
+                .and_then(Value::as_str),
+            "detail.userIdentity.accountId",
+        ),
+    ] {
+        if let Some(value) = value {
+            not.push(AccountId::parse(value, field)?);
+        }
+    }
+    let mut named = Vec::new();
+    if let Some(details) = detail.get("serviceEventDetails") {
+        account_id_fields(details, "detail.serviceEventDetails", &mut named)?;
+    }
+    for (index, resource) in event.resources.iter().flatten().enumerate() {
+        if let Some(id) = account_arn_id(resource) {
+            named.push(AccountId::parse(id, &format!("resources[{index}]"))?);
+        }
+    }
+    not.dedup();
+    named.retain(|id| !not.contains(id));
+    named.sort();
+    named.dedup();
+    if named.is_empty() {
+        return Ok(Trigger::InviteRecentJoins(RecentJoins {
+            around: event.time.map(|time| time.timestamp()),
+            not,
+        }));
+    }
+    Ok(invite_accounts(named))
+}
+
+/// Every string under a key named `accountId` (in any case) in `value`, at any depth.
+fn account_id_fields(value: &Value, path: &str, into: &mut Vec<AccountId>) -> Result<(), Error> {
+    match value {
+        Value::Object(fields) => fields.iter().try_for_each(|(key, value)| {
+            let path = format!("{path}.{}", excerpt(key));
+            if key.eq_ignore_ascii_case("accountId") {
+                into.push(account_id_value(value, &path)?);
+                Ok(())
+            } else {
+                account_id_fields(value, &path, into)
+            }
+        }),
+        Value::Array(items) => items.iter().enumerate().try_for_each(|(index, item)| {
+            account_id_fields(item, &format!("{path}[{index}]"), into)
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The first string under a key named `key`, at any depth.
+fn find_string<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+    match value {
+        Value::Object(fields) => fields
+            .get(key)
+            .and_then(Value::as_str)
+            .or_else(|| fields.values().find_map(|value| find_string(value, key))),
+        Value::Array(items) => items.iter().find_map(|item| find_string(item, key)),
+        _ => None,
+    }
+}
+
+/// The account ID of an Organizations account ARN
+/// (`arn:PARTITION:organizations::MANAGEMENT:account/o-ID/ACCOUNT`).
+fn account_arn_id(arn: &str) -> Option<&str> {
+    let resource = arn.strip_prefix("arn:")?.splitn(5, ':').nth(4)?;
+    let mut parts = resource.split('/');
+    (arn.contains(":organizations:") && parts.next() == Some("account"))
+        .then(|| parts.nth(1))
+        .flatten()
 }
 
 /// Control Tower's `CreateManagedAccount` and `UpdateManagedAccount`. Their `message` and timestamps
@@ -564,7 +689,24 @@ mod tests {
                 "controltower-update-managed-account.json",
                 accounts(&["777777777777"]),
             ),
-            ("accept-handshake.json", accounts(&["444455556666"])),
+            (
+                "account-joined-organization.json",
+                accounts(&["444455556666"]),
+            ),
+            (
+                "account-joined-organization-unnamed.json",
+                Trigger::InviteRecentJoins(RecentJoins {
+                    around: Some(1_795_691_024),
+                    not: vec![AccountId::parse("111122223333", "t").unwrap()],
+                }),
+            ),
+            (
+                "redriven-destination-record.json",
+                Trigger::Retry(vec![Delivery {
+                    message_id: "5b4f1d2e-8c3a-4e6f-9a7b-0c1d2e3f4a5b".to_owned(),
+                    content: Ok(Delivered::Event(Box::new(accounts(&["555555555555"])))),
+                }]),
+            ),
             ("custom-account-factory.json", accounts(&["888888888888"])),
             (
                 "create-account-call.json",
@@ -599,7 +741,10 @@ mod tests {
             ),
         ];
         let dir = format!("{}/events", env!("CARGO_MANIFEST_DIR"));
-        let files = std::fs::read_dir(dir).unwrap().count();
+        let files = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|entry| entry.as_ref().unwrap().path().extension() == Some("json".as_ref()))
+            .count();
         assert_eq!(files, cases.len(), "every file in events/ has a case here");
         for (name, expected) in cases {
             assert_eq!(decode(sample(name)).unwrap(), expected, "{name}");
@@ -631,28 +776,86 @@ mod tests {
     }
 
     #[test]
-    fn handshakes_that_failed_or_are_not_invitations_call_for_nothing() {
-        let mut failed = sample("accept-handshake.json");
-        failed["detail"]["errorCode"] = json!("HandshakeConstraintViolationException");
-        let mut other_action = sample("accept-handshake.json");
-        other_action["detail"]["responseElements"]["handshake"]["action"] =
-            json!("ENABLE_ALL_FEATURES");
-        for event in [failed, other_action] {
-            assert!(matches!(
-                decode(event).unwrap(),
-                Trigger::Ignore(Ignored::NotAnAddition(_))
-            ));
-        }
+    fn a_join_never_names_the_management_account_or_the_caller() {
+        let mut event = sample("account-joined-organization.json");
+        event["detail"]["serviceEventDetails"]["accountId"] = json!("111122223333");
+        assert_eq!(
+            decode(event.clone()).unwrap(),
+            Trigger::InviteRecentJoins(RecentJoins {
+                around: Some(1_795_691_024),
+                not: vec![AccountId::parse("111122223333", "t").unwrap()],
+            }),
+            "the management account is never the joined account"
+        );
+        event["detail"]["userIdentity"]["accountId"] = json!("210987654321");
+        event["detail"]["serviceEventDetails"]["accountId"] = json!("210987654321");
+        let Trigger::InviteRecentJoins(joins) = decode(event).unwrap() else {
+            panic!("the caller is never the joined account");
+        };
+        assert_eq!(joins.not.len(), 2);
     }
 
     #[test]
-    fn a_handshake_without_a_caller_account_falls_back_to_the_recipient_account() {
-        let mut event = sample("accept-handshake.json");
-        event["detail"]["userIdentity"]
-            .as_object_mut()
-            .unwrap()
-            .remove("accountId");
-        assert_eq!(decode(event).unwrap(), accounts(&["444455556666"]));
+    fn a_join_may_name_its_account_at_any_depth_or_as_a_resource() {
+        let mut nested = sample("account-joined-organization-unnamed.json");
+        nested["detail"]["serviceEventDetails"]["account"] = json!({"AccountId": "444455556666"});
+        let mut resource = sample("account-joined-organization-unnamed.json");
+        resource["resources"] =
+            json!(["arn:aws:organizations::111122223333:account/o-exampleorgid/444455556666"]);
+        for event in [nested, resource] {
+            assert_eq!(decode(event).unwrap(), accounts(&["444455556666"]));
+        }
+        let mut bad = sample("account-joined-organization.json");
+        bad["detail"]["serviceEventDetails"]["accountId"] = json!("4444-5555-6666");
+        let message = decode(bad).unwrap_err().to_string();
+        assert!(
+            message.contains("detail.serviceEventDetails.accountId"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_join_of_a_created_account_is_left_to_create_account_result() {
+        let mut event = sample("account-joined-organization.json");
+        event["detail"]["serviceEventDetails"]["joinedMethod"] = json!("CREATED");
+        assert!(matches!(
+            decode(event).unwrap(),
+            Trigger::Ignore(Ignored::NotAnAddition(_))
+        ));
+    }
+
+    #[test]
+    fn a_redriven_event_is_decoded_like_the_event_itself() {
+        let record = |body: Value| json!({"Records": [{"messageId": "m1", "body": body.to_string(), "eventSource": "aws:sqs"}]});
+        let event = |trigger| {
+            Trigger::Retry(vec![Delivery {
+                message_id: "m1".to_owned(),
+                content: trigger,
+            }])
+        };
+        // An EventBridge rule target's dead-letter queue holds the event itself.
+        let from_rule = record(sample("controltower-create-managed-account.json"));
+        assert_eq!(
+            decode(from_rule).unwrap(),
+            event(Ok(Delivered::Event(Box::new(accounts(&["666666666666"])))))
+        );
+        let destination = |payload: Value| {
+            record(
+                json!({"version": "1.0", "requestContext": {"condition": "EventAgeExceeded"},
+                "requestPayload": payload, "responseContext": {}, "responsePayload": null}),
+            )
+        };
+        assert_eq!(
+            decode(destination(json!({"action": "reconcile"}))).unwrap(),
+            event(Ok(Delivered::Event(Box::new(Trigger::Reconcile {
+                regions: None
+            }))))
+        );
+        let Trigger::Retry(nested) = decode(destination(record(json!({})))).unwrap() else {
+            panic!("a destination record is a retry-queue delivery");
+        };
+        let message = nested[0].content.as_ref().unwrap_err().to_string();
+        assert!(message.contains("holds SQS records"), "{message}");
     }
 
     #[test]
@@ -787,7 +990,7 @@ mod tests {
         for accepted in [
             "CreateAccountResult",
             "CreateManagedAccount",
-            "AcceptHandshake",
+            "AccountJoinedOrganization",
             "accountIds",
             "reconcile",
         ] {

@@ -10,14 +10,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::domain::{AccountId, Origin, Subject, Work};
+use crate::domain::{AccountId, Origin, Region, Subject, Work};
 use crate::error::Error;
-use crate::event::{self, Ignored, Request, Trigger};
+use crate::event::{self, Delivered, Delivery, Ignored, RecentJoins, Request, Trigger};
 use crate::invitation::{self, Deadline, Run};
 use crate::macie::Macie;
 use crate::metrics;
 use crate::organizations::Organizations;
-use crate::outcome::{Report, Summary};
+use crate::outcome::{NotAnAddition, Report, Summary};
 use crate::queue::Queue;
 
 /// What every invocation shares: the settings and one adapter per service, built once at init.
@@ -74,17 +74,17 @@ async fn respond(
     let deadline = Deadline::from_epoch_millis(event.context.deadline);
     match event::decode(event.payload)? {
         Trigger::Invite(request) => {
-            let count = request.account_ids.len() + request.create_account_request_ids.len();
-            if count > app.config.max_accounts_per_event {
-                return Err(Error::TooManyAccounts {
-                    count,
-                    limit: app.config.max_accounts_per_event,
-                });
-            }
-            let run =
-                invitation::invite(app, works(request, &app.config), own_account, deadline).await;
-            let summary = finish(app, run).await?;
-            Ok((summary, None))
+            let works = works(request, &app.config, None)?;
+            let run = invitation::invite(app, works, own_account, deadline).await;
+            Ok((finish(app, run).await?, None))
+        }
+        Trigger::InviteRecentJoins(joins) => {
+            let Some(request) = recent_joins(app, &joins).await? else {
+                return Ok((ignored(no_recent_join(&joins)), None));
+            };
+            let works = works(request, &app.config, None)?;
+            let run = invitation::invite(app, works, own_account, deadline).await;
+            Ok((finish(app, run).await?, None))
         }
         Trigger::Reconcile { regions } => {
             let regions = regions.as_deref().unwrap_or(&app.config.regions);
@@ -94,45 +94,7 @@ async fn respond(
             summary.reconcile = Some(reconciliation);
             Ok((summary, None))
         }
-        Trigger::Retry(deliveries) => {
-            let deliveries_ids: Vec<String> = deliveries.iter().map(|(id, _)| id.clone()).collect();
-            let mut failed_messages = Vec::new();
-            let mut works = Vec::new();
-            for (message_id, work) in deliveries {
-                match work {
-                    Ok(work) => works.push(work),
-                    Err(error) => {
-                        // Delivered again until the queue's redrive policy moves it to the dead-letter queue.
-                        tracing::error!(message_id, error = %error, outcome = "unreadable", "retry message cannot be read");
-                        failed_messages.push(message_id);
-                    }
-                }
-            }
-            let run = invitation::invite(app, works, own_account, deadline).await;
-            let mut summary = log_and_summarize(app, &run);
-            if app.config.dry_run {
-                // Nothing is re-queued in a dry run: every message stays on the queue for a real run.
-                return Ok((summary, Some(batch_response(deliveries_ids))));
-            }
-            let settlement = invitation::settle(app, &run.reports).await;
-            for (message_id, what) in settlement.unsent {
-                tracing::error!(
-                    what,
-                    outcome = "unsent",
-                    "neither re-queued nor dead-lettered: the message is delivered again"
-                );
-                failed_messages.extend(message_id);
-            }
-            tracing::info!(
-                invited = summary.invited.len(),
-                requeued = settlement.requeued.len(),
-                dead_lettered = settlement.dead_lettered.len(),
-                "retry messages processed"
-            );
-            summary.requeued = settlement.requeued;
-            summary.dead_lettered = settlement.dead_lettered;
-            Ok((summary, Some(batch_response(failed_messages))))
-        }
+        Trigger::Retry(deliveries) => retry(app, deliveries, own_account, deadline).await,
         Trigger::Ignore(Ignored::CreationFailed(failure)) => {
             log_creation_failure(&failure);
             let summary = Summary {
@@ -141,37 +103,220 @@ async fn respond(
             };
             Ok((summary, None))
         }
-        Trigger::Ignore(Ignored::NotAnAddition(ignored)) => {
-            tracing::info!(
-                event = ignored.event.as_str(),
-                reason = ignored.reason.as_str(),
-                outcome = "ignored",
-                "event adds no account"
-            );
-            let summary = Summary {
-                ignored: vec![ignored],
-                ..Summary::default()
-            };
-            Ok((summary, None))
+        Trigger::Ignore(Ignored::NotAnAddition(ignored_event)) => {
+            Ok((ignored(ignored_event), None))
         }
     }
 }
 
-/// The work an event names: a first attempt, in the regions it names or MACIE_REGIONS.
-fn works(request: Request, config: &Config) -> Vec<Work> {
-    let origin = Origin::first(request.regions.as_deref().unwrap_or(&config.regions));
+/// Messages of the retry queue: retries, and events redriven from the dead-letter queue, done
+/// together; the batch response names the messages to deliver again.
+async fn retry(
+    app: &App,
+    deliveries: Vec<Delivery>,
+    own_account: Option<&AccountId>,
+    deadline: Deadline,
+) -> Result<(Summary, Option<SqsBatchResponse>), Error> {
+    let delivered_ids: Vec<String> = deliveries
+        .iter()
+        .map(|delivery| delivery.message_id.clone())
+        .collect();
+    let mut failed_messages = Vec::new();
+    let mut works = Vec::new();
+    let mut reconciles = Vec::new();
+    for Delivery {
+        message_id,
+        content,
+    } in deliveries
+    {
+        let redriven = match content {
+            Ok(Delivered::Work(work)) => {
+                works.push(work);
+                continue;
+            }
+            Ok(Delivered::Event(trigger)) => redriven(app, *trigger, &message_id).await,
+            Err(error) => Err(error),
+        };
+        match redriven {
+            Ok(Redriven::Works(redriven)) => works.extend(redriven),
+            Ok(Redriven::Reconcile(regions)) => reconciles.push((message_id, regions)),
+            Ok(Redriven::Nothing) => {}
+            Err(error) => {
+                // Delivered again until the queue's redrive policy moves it to the dead-letter queue.
+                tracing::error!(message_id, error = %error, outcome = "unreadable", "retry message cannot be read or resolved");
+                failed_messages.push(message_id);
+            }
+        }
+    }
+    let mut run = invitation::invite(app, works, own_account, deadline).await;
+    let mut reconciliation = None;
+    if let Some((_, regions)) = reconciles.first() {
+        let regions = regions.as_deref().unwrap_or(&app.config.regions);
+        match invitation::reconcile(app, regions, own_account, deadline).await {
+            Ok((reconciled, found)) => {
+                run.reports.extend(reconciled.reports);
+                reconciliation = Some(found);
+            }
+            Err(error) => {
+                tracing::error!(error = %error, outcome = "failed", "a redriven reconcile failed: delivered again");
+                failed_messages.extend(reconciles.into_iter().map(|(message_id, _)| message_id));
+            }
+        }
+    }
+    let mut summary = log_and_summarize(app, &run);
+    summary.reconcile = reconciliation;
+    if app.config.dry_run {
+        // Nothing is re-queued in a dry run: every message stays on the queue for a real run.
+        return Ok((summary, Some(batch_response(delivered_ids))));
+    }
+    let settlement = invitation::settle(app, &run.reports).await;
+    for (message_id, what) in settlement.unsent {
+        tracing::error!(
+            what,
+            outcome = "unsent",
+            "neither re-queued nor dead-lettered: the message is delivered again"
+        );
+        failed_messages.extend(message_id);
+    }
+    tracing::info!(
+        invited = summary.invited.len(),
+        requeued = settlement.requeued.len(),
+        dead_lettered = settlement.dead_lettered.len(),
+        "retry messages processed"
+    );
+    summary.requeued = settlement.requeued;
+    summary.dead_lettered = settlement.dead_lettered;
+    Ok((summary, Some(batch_response(failed_messages))))
+}
+
+/// What a redriven event asks of a batch of the retry queue.
+enum Redriven {
+    /// First attempts at the accounts it names, tied to its message.
+    Works(Vec<Work>),
+    /// A reconcile, in these regions or MACIE_REGIONS.
+    Reconcile(Option<Vec<Region>>),
+    /// Nothing to do (reported and logged).
+    Nothing,
+}
+
+/// The work of an event that reached no invocation and was redriven: the same as if it had arrived
+/// itself, except that what cannot be settled has its message delivered again.
+async fn redriven(app: &App, trigger: Trigger, message_id: &str) -> Result<Redriven, Error> {
+    let message_id = Some(message_id.to_owned());
+    let request = match trigger {
+        Trigger::Invite(request) => request,
+        Trigger::InviteRecentJoins(joins) => match recent_joins(app, &joins).await? {
+            Some(request) => request,
+            None => {
+                ignored(no_recent_join(&joins));
+                return Ok(Redriven::Nothing);
+            }
+        },
+        Trigger::Reconcile { regions } => return Ok(Redriven::Reconcile(regions)),
+        Trigger::Ignore(Ignored::CreationFailed(failure)) => {
+            log_creation_failure(&failure);
+            return Ok(Redriven::Nothing);
+        }
+        Trigger::Ignore(Ignored::NotAnAddition(event)) => {
+            ignored(event);
+            return Ok(Redriven::Nothing);
+        }
+        // The decoder refuses SQS records inside a redriven event.
+        Trigger::Retry(_) => return Ok(Redriven::Nothing),
+    };
+    works(request, &app.config, message_id).map(Redriven::Works)
+}
+
+/// The accounts that joined around a join event that named none, as a request; `None` when no
+/// account joined then.
+async fn recent_joins(app: &App, joins: &RecentJoins) -> Result<Option<Request>, Error> {
+    let (after, until) = join_window(joins);
+    let mut account_ids = app
+        .organizations
+        .accounts_joined_between(after, until)
+        .await?;
+    account_ids.retain(|id| !joins.not.contains(id));
+    tracing::info!(
+        accounts = account_ids.len(),
+        after,
+        until,
+        "accounts that joined around an AccountJoinedOrganization event that named none"
+    );
+    Ok((!account_ids.is_empty()).then(|| Request {
+        account_ids,
+        ..Request::default()
+    }))
+}
+
+/// The seconds since the epoch between which an account counts as the join of `joins`.
+fn join_window(joins: &RecentJoins) -> (i64, i64) {
+    let around = joins.around.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs() as i64)
+    });
+    (
+        around - RecentJoins::BEFORE_SECONDS,
+        around + RecentJoins::AFTER_SECONDS,
+    )
+}
+
+fn no_recent_join(joins: &RecentJoins) -> NotAnAddition {
+    let (after, until) = join_window(joins);
+    NotAnAddition {
+        event: "AccountJoinedOrganization".to_owned(),
+        reason: format!(
+            "no account of the organization joined between {after} and {until} (seconds since the epoch); \
+             the next reconcile invites any account that was missed"
+        ),
+    }
+}
+
+/// Logs and reports an event that adds no account.
+fn ignored(ignored: NotAnAddition) -> Summary {
+    tracing::warn!(
+        event = ignored.event.as_str(),
+        reason = ignored.reason.as_str(),
+        outcome = "ignored",
+        "event adds no account"
+    );
+    Summary {
+        ignored: vec![ignored],
+        ..Summary::default()
+    }
+}
+
+/// The work an event names: a first attempt, in the regions it names or MACIE_REGIONS, refused
+/// whole when it names more than MAX_ACCOUNTS_PER_EVENT. `message_id` ties the work to the retry
+/// queue's message that brought it, if any.
+fn works(
+    request: Request,
+    config: &Config,
+    message_id: Option<String>,
+) -> Result<Vec<Work>, Error> {
+    let count = request.account_ids.len() + request.create_account_request_ids.len();
+    if count > config.max_accounts_per_event {
+        return Err(Error::TooManyAccounts {
+            count,
+            limit: config.max_accounts_per_event,
+        });
+    }
+    let origin = Origin {
+        message_id,
+        ..Origin::first(request.regions.as_deref().unwrap_or(&config.regions))
+    };
     let accounts = request.account_ids.into_iter().map(Subject::Account);
     let requests = request
         .create_account_request_ids
         .into_iter()
         .map(Subject::Request);
-    accounts
+    Ok(accounts
         .chain(requests)
         .map(|subject| Work {
             subject,
             origin: origin.clone(),
         })
-        .collect()
+        .collect())
 }
 
 /// Logs and summarizes a run, then re-queues or dead-letters what is not done. Work that can be

@@ -110,6 +110,34 @@ impl Organizations {
         })
     }
 
+    /// The accounts that joined the organization between `after` and `until` (seconds since the
+    /// epoch, both included), read from the whole listing (ListAccounts' `JoinedTimestamp`).
+    pub async fn accounts_joined_between(
+        &self,
+        after: i64,
+        until: i64,
+    ) -> Result<Vec<AccountId>, Error> {
+        let mut pages = self
+            .client
+            .list_accounts()
+            .into_paginator()
+            .page_size(ACCOUNTS_PER_PAGE)
+            .send();
+        let mut joined = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error))?;
+            let recent = page.accounts().iter().filter(|account| {
+                account
+                    .joined_timestamp()
+                    .is_some_and(|when| (after..=until).contains(&when.secs()))
+            });
+            joined.extend(recent.filter_map(|account| {
+                AccountId::parse(account.id()?, "Organizations Account.Id").ok()
+            }));
+        }
+        Ok(joined)
+    }
+
     /// Every account of the organization, page by page.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
         Page::read_all(|token| self.accounts_page(token)).await

@@ -9,7 +9,7 @@ mod support;
 
 use std::path::Path;
 
-use macie_invite::event::{Trigger, decode};
+use macie_invite::event::{Delivery, Trigger, decode};
 use macie_invite::message::RetryMessage;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -143,8 +143,12 @@ fn check(event: Value) -> Result<(), TestCaseError> {
     let size = event.to_string().len();
     match decode(event) {
         Ok(Trigger::Retry(deliveries)) => {
-            for (message_id, work) in deliveries {
-                if let Err(error) = work {
+            for Delivery {
+                message_id,
+                content,
+            } in deliveries
+            {
+                if let Err(error) = content {
                     check_refusal(&error.to_string(), size)?;
                     prop_assert!(!message_id.is_empty());
                 }

@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Standins, entries, invoke, sample_event};
+use support::{ADMINISTRATOR, Standins, entries, invoke, invoke_as, sample_event};
 
 /// Each sample, and what the function must do with it (the region is us-east-1 unless the sample names others).
 const SAMPLES: &[(&str, Expected)] = &[
@@ -29,8 +29,17 @@ const SAMPLES: &[(&str, Expected)] = &[
         Expected::Invited(&["777777777777"]),
     ),
     (
-        "accept-handshake.json",
+        "account-joined-organization.json",
         Expected::Invited(&["444455556666"]),
+    ),
+    (
+        // Names no account: the one that joined by invitation just before the event's time is found.
+        "account-joined-organization-unnamed.json",
+        Expected::Invited(&["444455556666"]),
+    ),
+    (
+        "redriven-destination-record.json",
+        Expected::RedrivenInvited(&["555555555555"]),
     ),
     (
         "custom-account-factory.json",
@@ -50,6 +59,8 @@ const SAMPLES: &[(&str, Expected)] = &[
 
 enum Expected {
     Invited(&'static [&'static str]),
+    /// From the retry queue: the batch response names no message, and these accounts were invited.
+    RedrivenInvited(&'static [&'static str]),
     CreationFailed,
     Reconciled,
 }
@@ -77,6 +88,7 @@ fn every_file_in_events_has_an_expectation_here() {
     let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/events"))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".json"))
         .collect();
     files.sort();
     let mut listed: Vec<String> = SAMPLES.iter().map(|(name, _)| name.to_string()).collect();
@@ -93,6 +105,15 @@ async fn every_sample_event_does_what_it_asks_for() {
                 assert_eq!(invited_accounts(&summary), *accounts, "{name}: {summary}");
                 let invitations = standins.macie_calls_of("CreateInvitations", None);
                 assert!(!invitations.is_empty(), "{name}");
+            }
+            Expected::RedrivenInvited(accounts) => {
+                assert_eq!(summary, json!({"batchItemFailures": []}), "{name}");
+                let invited: Vec<Value> = standins
+                    .macie_calls_of("CreateInvitations", None)
+                    .iter()
+                    .flat_map(|call| call["body"]["accountIds"].as_array().unwrap().clone())
+                    .collect();
+                assert_eq!(invited, *accounts, "{name}");
             }
             Expected::CreationFailed => {
                 assert_eq!(
@@ -138,11 +159,11 @@ async fn manual_regions_replace_macie_regions_for_that_call() {
 }
 
 #[tokio::test]
-async fn a_handshake_by_an_account_outside_the_organization_invites_no_one() {
+async fn a_join_naming_an_account_outside_the_organization_invites_no_one() {
     let standins = Standins::start_with_samples();
     let app = standins.app(&[]).await;
-    let mut event = sample_event("accept-handshake.json");
-    event["detail"]["userIdentity"]["accountId"] = json!("121212121212");
+    let mut event = sample_event("account-joined-organization.json");
+    event["detail"]["serviceEventDetails"]["accountId"] = json!("121212121212");
 
     let summary = invoke(&app, event).await.unwrap();
 
@@ -151,6 +172,91 @@ async fn a_handshake_by_an_account_outside_the_organization_invites_no_one() {
         [("121212121212".to_owned(), String::new())]
     );
     assert!(standins.macie_calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_join_long_after_any_account_joined_invites_no_one_and_says_so() {
+    let standins = Standins::start_with_samples();
+    let app = standins.app(&[]).await;
+    let mut event = sample_event("account-joined-organization-unnamed.json");
+    event["time"] = json!("2026-11-28T11:03:44Z");
+
+    let summary = invoke(&app, event).await.unwrap();
+
+    assert_eq!(summary["ignored"][0]["event"], "AccountJoinedOrganization");
+    assert!(
+        summary["ignored"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("reconcile"),
+        "{summary}"
+    );
+    assert!(standins.macie_calls().is_empty());
+}
+
+/// Layout (b): the function runs in a security account (the Macie administrator), fed by the
+/// management account (moto's 123456789012), whose events keep their `account`.
+const SECURITY_ACCOUNT_FUNCTION: &str =
+    "arn:aws:lambda:eu-west-1:210987654321:function:macie-invite";
+
+#[tokio::test]
+async fn in_a_security_account_forwarded_events_invite_the_accounts_they_name() {
+    let standins = Standins::start_with(&[
+        "--sample-organization",
+        "--account",
+        "210987654321=security@example.com",
+        "--macie-administrator",
+        "210987654321",
+    ]);
+    let app = standins.app(&[]).await;
+    let mut created = sample_event("create-account-result.json");
+    let mut joined = sample_event("account-joined-organization-unnamed.json");
+    for event in [&mut created, &mut joined] {
+        event["account"] = json!(ADMINISTRATOR);
+        event["detail"]["userIdentity"]["accountId"] = json!(ADMINISTRATOR);
+    }
+
+    let created = invoke_as(&app, created, SECURITY_ACCOUNT_FUNCTION)
+        .await
+        .unwrap();
+    let joined = invoke_as(&app, joined, SECURITY_ACCOUNT_FUNCTION)
+        .await
+        .unwrap();
+
+    assert_eq!(invited_accounts(&created), ["555555555555"], "{created}");
+    assert_eq!(invited_accounts(&joined), ["444455556666"], "{joined}");
+}
+
+#[tokio::test]
+async fn in_a_security_account_the_reconcile_invites_the_management_account_but_not_itself() {
+    let standins = Standins::start_with(&[
+        "--sample-organization",
+        "--account",
+        "210987654321=security@example.com",
+        "--macie-administrator",
+        "210987654321",
+    ]);
+    let app = standins.app(&[]).await;
+
+    let summary = invoke_as(
+        &app,
+        sample_event("scheduled-reconcile.json"),
+        SECURITY_ACCOUNT_FUNCTION,
+    )
+    .await
+    .unwrap();
+
+    let invited = invited_accounts(&summary);
+    assert!(invited.contains(&ADMINISTRATOR.to_owned()), "{summary}");
+    assert!(!invited.contains(&"210987654321".to_owned()), "{summary}");
+    assert_eq!(invited.len(), 9, "{summary}");
+    assert_eq!(
+        entries(&summary, "skipped")
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect::<Vec<_>>(),
+        ["210987654321", "333333333333"]
+    );
 }
 
 #[tokio::test]

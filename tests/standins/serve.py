@@ -4,12 +4,15 @@ and the Macie stand-in (macie.py), each on a free 127.0.0.1 port.
 Prints one JSON line, {"moto": URL, "macie": URL}, then serves until SIGTERM/SIGINT, or until its
 standard input closes when --exit-with-stdin is given (the tests use that, so that no server outlives them).
 
+--joined ID=METHOD@TIME sets how (CREATED, INVITED) and when a seeded account joined.
+
 --account ID=EMAIL[=STATE[=REQUEST_ID]] creates the organization (the caller, 123456789012, manages it) and adds
 an account with that exact ID, in that state, created by that CreateAccount request: the README's local run and
 the tests seed the accounts that the sample events name this way (--sample-organization seeds them all).
 """
 
 import argparse
+import datetime
 import logging
 import json
 import signal
@@ -33,13 +36,19 @@ SAMPLE_ACCOUNTS = [
     "555555555555=new-account@example.com",  # create-account-result.json
     "666666666666=payments-prod@example.com",  # controltower-create-managed-account.json
     "777777777777=enrolled-legacy@example.com",  # controltower-update-managed-account.json
-    "444455556666=joined@example.com",  # accept-handshake.json
+    "444455556666=joined@example.com",  # account-joined-organization*.json
     "888888888888=data-science-dev@example.com",  # custom-account-factory.json
     # create-account-call.json and manual-invoke-requests.json name its creation request.
     "999999999999=requested@example.com==car-examplecreateaccountrequestid333",
     "111111111111=team-one@example.com",  # manual-invoke.json
     "222222222222=team-two@example.com",  # manual-invoke.json
     "333333333333=team-three@example.com=SUSPENDED",  # manual-invoke.json
+]
+
+# When the sample accounts joined (--joined specs): 444455556666 by invitation minutes before the time of
+# account-joined-organization-unnamed.json, which finds it by that; the others long before.
+SAMPLE_JOINS = ["444455556666=INVITED@2026-11-26T11:02:10Z"] + [
+    spec.split("=")[0] + "=CREATED@2025-06-01T09:00:00Z" for spec in SAMPLE_ACCOUNTS if not spec.startswith("444455556666=")
 ]
 
 
@@ -83,6 +92,18 @@ def assumed_role_account(access_key_id):
     return None
 
 
+def set_joins(joins):
+    """Sets how and when accounts joined (ID=METHOD@ISO-TIME), as ListAccounts reports it."""
+    backend = organizations_backends[MANAGEMENT_ACCOUNT_ID]["aws"]
+    for spec in joins:
+        account_id, joined = spec.split("=", 1)
+        method, when = joined.split("@", 1)
+        account = next(a for a in backend.accounts if a.id == account_id)
+        account.joined_method = method
+        # moto keeps naive UTC times.
+        account.create_time = datetime.datetime.fromisoformat(when.replace("Z", "+00:00")).replace(tzinfo=None)
+
+
 def seed_accounts(moto_url, accounts):
     client = boto3.client(
         "organizations",
@@ -111,23 +132,28 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--exit-with-stdin", action="store_true")
     parser.add_argument("--account", action="append", default=[], metavar="ID=EMAIL[=STATE[=REQUEST_ID]]")
+    parser.add_argument("--macie-administrator", default=MANAGEMENT_ACCOUNT_ID, metavar="ID",
+                        help="the account whose credentials the function signs Macie calls with (default: the management account)")
+    parser.add_argument("--joined", action="append", default=[], metavar="ID=METHOD@TIME", help="how and when a seeded account joined")
     parser.add_argument("--sample-organization", action="store_true", help="seed the accounts the sample events name")
     parser.add_argument("--accounts", type=int, default=0, metavar="N", help="create N more accounts (benchmarks)")
     parser.add_argument("--latency-ms", type=int, default=0, help="added to every call of either stand-in (benchmarks)")
     args = parser.parse_args()
     if args.sample_organization:
         args.account = SAMPLE_ACCOUNTS + args.account
+        args.joined = SAMPLE_JOINS + args.joined
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     moto_app = CountingLatency(DomainDispatcherApplication(create_backend_app))
     moto_server = make_server("127.0.0.1", 0, moto_app, threaded=True, request_handler=NoDelayHandler)
     threading.Thread(target=moto_server.serve_forever, daemon=True).start()
     moto_url = "http://127.0.0.1:%d" % moto_server.server_address[1]
-    macie_server = macie.serve(administrator_account_id=MANAGEMENT_ACCOUNT_ID, caller_of=assumed_role_account)
+    macie_server = macie.serve(administrator_account_id=args.macie_administrator, caller_of=assumed_role_account)
     macie_url = "http://%s:%d" % macie_server.server_address[:2]
     accounts = args.account + [f"{700000000000 + n}=bench{n}@example.com" for n in range(args.accounts)]
     if accounts:
         seed_accounts(moto_url, accounts)
+    set_joins(args.joined)
     # Added after the seeding, which it would only slow down.
     moto_app.latency = args.latency_ms / 1000
     if args.latency_ms:

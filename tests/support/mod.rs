@@ -420,8 +420,32 @@ pub async fn invoke_with_time_left(
     payload: Value,
     time_left: std::time::Duration,
 ) -> Result<Value, macie_invite::Error> {
+    invoke_with(app, payload, time_left, FUNCTION_ARN).await
+}
+
+/// The same, as the function of `function_arn` (another account or region than FUNCTION_ARN's).
+pub async fn invoke_as(
+    app: &App,
+    payload: Value,
+    function_arn: &str,
+) -> Result<Value, macie_invite::Error> {
+    invoke_with(
+        app,
+        payload,
+        std::time::Duration::from_secs(300),
+        function_arn,
+    )
+    .await
+}
+
+async fn invoke_with(
+    app: &App,
+    payload: Value,
+    time_left: std::time::Duration,
+    function_arn: &str,
+) -> Result<Value, macie_invite::Error> {
     let mut context = Context::default();
-    context.invoked_function_arn = FUNCTION_ARN.to_owned();
+    context.invoked_function_arn = function_arn.to_owned();
     context.request_id = "test-request".to_owned();
     let deadline = std::time::SystemTime::now() + time_left;
     context.deadline = deadline
