@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 event=${1:-events/create-account-result.json}
 
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
+. scripts/venv.sh
 # Built before the first invocation: cargo lambda watch counts the invocation's deadline from the
 # request, and a first compile inside it would leave the function no time (it would re-queue everything).
 cargo build --locked --bin macie-invite

@@ -3,5 +3,5 @@
 # local stand-ins (moto_server and tests/standins/macie.py, which the tests start themselves).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
+. scripts/venv.sh
 cargo test --locked "$@"
