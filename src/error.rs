@@ -49,6 +49,12 @@ pub enum Error {
     InvalidRegion { value: String, field: String },
 
     #[error(
+        "region {region} is not one of MACIE_REGIONS ({allowed}): the function acts only in the \
+         regions it is configured for; name only those, or add the region to MacieRegions"
+    )]
+    RegionNotAllowed { region: String, allowed: String },
+
+    #[error(
         "the event names {count} accounts and creation requests, more than MAX_ACCOUNTS_PER_EVENT \
          ({limit}); nothing was done: split it, or run a reconcile ({{\"action\": \"reconcile\"}})"
     )]
@@ -173,6 +179,7 @@ impl Error {
             Error::MalformedEvent { .. } => "MalformedEvent",
             Error::InvalidAccountId { .. } => "InvalidAccountId",
             Error::InvalidRegion { .. } => "InvalidRegion",
+            Error::RegionNotAllowed { .. } => "RegionNotAllowed",
             Error::InvalidRequestId { .. } => "InvalidRequestId",
             Error::TooManyAccounts { .. } => "TooManyAccounts",
             Error::RetryLater { .. } => "RetryLater",

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::domain::{AccountId, CreateAccountRequestId, Region, Work};
 use crate::error::{Error, clip, excerpt};
 use crate::message::RetryMessage;
-use crate::outcome::{CreationFailure, NotAnAddition};
+use crate::outcome::{CreationFailure, NotAnAddition, redact_emails};
 
 /// What an invocation asks the function to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -259,7 +259,9 @@ fn create_account_result(detail: &Value) -> Result<Trigger, Error> {
             create_account_request_id: status.id,
             failure_reason: status
                 .failure_reason
-                .unwrap_or_else(|| "(no failureReason given)".to_owned()),
+                .map_or("(no failureReason given)".to_owned(), |reason| {
+                    redact_emails(&excerpt(&reason))
+                }),
         }))),
         state => Err(Error::MalformedEvent {
             event: "CreateAccountResult",
@@ -427,7 +429,10 @@ fn managed_account(name: &'static str, detail: &Value) -> Result<Trigger, Error>
             create_account_request_id: None,
             failure_reason: format!(
                 "Control Tower {name} FAILED: {}",
-                message.map_or("(no message given)".to_owned(), excerpt)
+                // Free text from the event: cut short, and never an email address in a log line.
+                message.map_or("(no message given)".to_owned(), |message| redact_emails(
+                    &excerpt(message)
+                ))
             ),
         }))),
         state => Err(Error::MalformedEvent {

@@ -87,7 +87,7 @@ async fn respond(
             Ok((finish(app, run).await?, None))
         }
         Trigger::Reconcile { regions } => {
-            let regions = regions.as_deref().unwrap_or(&app.config.regions);
+            let regions = reconcile_regions(regions.as_deref(), &app.config.regions)?;
             let (run, reconciliation) =
                 invitation::reconcile(app, regions, own_account, deadline).await?;
             let mut summary = finish(app, run).await?;
@@ -106,6 +106,28 @@ async fn respond(
         Trigger::Ignore(Ignored::NotAnAddition(ignored_event)) => {
             Ok((ignored(ignored_event), None))
         }
+    }
+}
+
+/// The regions of a reconcile: those it names, all of MACIE_REGIONS, or none at all when it names
+/// one outside them.
+fn reconcile_regions<'a>(
+    named: Option<&'a [Region]>,
+    allowed: &'a [Region],
+) -> Result<&'a [Region], Error> {
+    let Some(named) = named else {
+        return Ok(allowed);
+    };
+    match named.iter().find(|region| !allowed.contains(region)) {
+        Some(region) => Err(Error::RegionNotAllowed {
+            region: region.to_string(),
+            allowed: allowed
+                .iter()
+                .map(Region::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+        }),
+        None => Ok(named),
     }
 }
 
@@ -130,6 +152,19 @@ async fn retry(
     } in deliveries
     {
         let redriven = match content {
+            // A retry past MAX_ATTEMPTS was not sent by this function (the queue policy lets only
+            // its role send); it is not acted on.
+            Ok(Delivered::Work(work)) if work.origin.attempt > app.config.max_attempts => {
+                Err(Error::MalformedEvent {
+                    event: "retry message",
+                    problem: format!(
+                        "message {}: attempt {} is past MAX_ATTEMPTS ({})",
+                        crate::error::excerpt(&message_id),
+                        work.origin.attempt,
+                        app.config.max_attempts
+                    ),
+                })
+            }
             Ok(Delivered::Work(work)) => {
                 works.push(work);
                 continue;
@@ -151,8 +186,11 @@ async fn retry(
     let mut run = invitation::invite(app, works, own_account, deadline).await;
     let mut reconciliation = None;
     if let Some((_, regions)) = reconciles.first() {
-        let regions = regions.as_deref().unwrap_or(&app.config.regions);
-        match invitation::reconcile(app, regions, own_account, deadline).await {
+        let reconciled = match reconcile_regions(regions.as_deref(), &app.config.regions) {
+            Ok(regions) => invitation::reconcile(app, regions, own_account, deadline).await,
+            Err(error) => Err(error),
+        };
+        match reconciled {
             Ok((reconciled, found)) => {
                 run.reports.extend(reconciled.reports);
                 reconciliation = Some(found);

@@ -85,9 +85,19 @@ pub async fn invite(
     deadline: Deadline,
 ) -> Run {
     let mut run = Run::default();
+    let confined = plan::confine(works, &app.config.regions);
+    for (work, region) in confined.refused {
+        let outcome = Outcome::skipped(plan::region_refusal(&region));
+        run.reports.push(Report::new(
+            work.subject,
+            Some(region),
+            outcome,
+            &work.origin,
+        ));
+    }
     let mut accounts: Vec<(AccountId, Origin)> = Vec::new();
     let mut requests = Vec::new();
-    for work in works {
+    for work in confined.works {
         match work.subject {
             Subject::Account(id) => accounts.push((id, work.origin)),
             Subject::Request(id) => requests.push((id, work.origin)),
@@ -699,6 +709,14 @@ async fn accept(
     role_name: &str,
     administrator: Option<&AccountId>,
 ) -> Outcome {
+    // An invitation is accepted only from this account: unknown, nothing is accepted (fail closed).
+    let Some(administrator) = administrator else {
+        return Outcome::failed(
+            "the function's own account is unknown (its ARN names none), and an invitation is \
+             accepted only from it: accept the invitation in the member account, or run the function \
+             where Lambda gives it its ARN",
+        );
+    };
     let steps = async {
         let session = app
             .macie
@@ -706,8 +724,8 @@ async fn accept(
             .await?;
         session.enable_macie().await?;
         match session.invitation_from(administrator).await? {
-            Some((administrator, invitation_id)) => {
-                session.accept(&administrator, &invitation_id).await?;
+            Some(invitation_id) => {
+                session.accept(administrator, &invitation_id).await?;
                 Ok(Outcome::Accepted)
             }
             None => Ok(Outcome::pending(
@@ -821,7 +839,7 @@ pub async fn settle(app: &App, reports: &[Report]) -> Settlement {
         let (account_id, create_account_request_id) = subject_ids(&report.subject);
         let region = entry.region.as_ref().map_or("", Region::as_str);
         let reason = entry.reason.as_deref().unwrap_or("");
-        let history = report.origin.history.join(" | ");
+        let history = history_excerpt(&report.origin.history);
         match sent {
             Ok(()) => {
                 tracing::error!(
@@ -894,6 +912,20 @@ fn region_list(entry: &Entry, report: &Report) -> String {
             .map(Region::as_str)
             .collect::<Vec<_>>()
             .join(","),
+    }
+}
+
+/// What a log line says of a history: how many attempts it records, and the last one cut short.
+/// The history is data (a retry message's, which anyone who may send to the queue can write): the
+/// dead letter keeps it whole, bounded; a log line quotes only this excerpt.
+fn history_excerpt(history: &[String]) -> String {
+    match history.last() {
+        Some(last) => format!(
+            "{} earlier attempts; the last: {}",
+            history.len(),
+            crate::outcome::redact_emails(&crate::error::excerpt(last))
+        ),
+        None => "no earlier attempt".to_owned(),
     }
 }
 

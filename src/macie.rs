@@ -249,19 +249,19 @@ impl MemberSession {
         }
     }
 
-    /// The ID of the pending invitation that `administrator` sent, or when the administrator is not
-    /// known, of the only pending invitation; `None` when there is none (yet).
+    /// The ID of the pending invitation that `administrator` sent; `None` when there is none (yet).
+    /// An invitation from any other administrator, inside the organization or outside it, is never
+    /// taken.
     pub async fn invitation_from(
         &self,
-        administrator: Option<&AccountId>,
-    ) -> Result<Option<(AccountId, String)>, Error> {
-        let mut pending: Vec<(AccountId, String)> =
+        administrator: &AccountId,
+    ) -> Result<Option<String>, Error> {
+        let pending: Vec<(AccountId, String)> =
             Page::read_all(|token| self.pending_invitations_page(token)).await?;
-        Ok(match administrator {
-            Some(administrator) => pending.into_iter().find(|(from, _)| from == administrator),
-            None if pending.len() == 1 => pending.pop(),
-            None => None,
-        })
+        Ok(pending
+            .into_iter()
+            .find(|(from, _)| from == administrator)
+            .map(|(_, invitation_id)| invitation_id))
     }
 
     /// One page of ListInvitations: the pending invitations (administrator, invitation ID) on it.

@@ -11,6 +11,8 @@ use crate::error::{Error, clip, excerpt};
 const HISTORY_KEPT: usize = 20;
 const REASON_CHARS: usize = 500;
 const MAX_REGIONS: usize = 40;
+/// The highest attempt a retry can be: MAX_ATTEMPTS is at most 100.
+const MAX_ATTEMPT: u32 = 100;
 
 /// A retry: one subject, the regions still to do, the attempt it will be, and why each attempt before failed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -87,10 +89,10 @@ impl RetryMessage {
             .collect::<Result<Vec<_>, _>>()?;
         let mut history = message.history;
         let attempt = match (message.attempt, message.attempts, message.reason) {
-            (Some(attempt), None, None) if attempt >= 2 => attempt,
+            (Some(attempt), None, None) if (2..=MAX_ATTEMPT).contains(&attempt) => attempt,
             (Some(attempt), None, None) => {
                 return Err(malformed(format!(
-                    "attempt is {attempt}; a retry is attempt 2 or later"
+                    "attempt is {attempt}; a retry is attempt 2 to {MAX_ATTEMPT}"
                 )));
             }
             (None, Some(attempts), Some(reason)) => {

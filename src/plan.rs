@@ -2,11 +2,48 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::{Account, AccountId, AccountState, MemberStatus, OrganizationalUnitId};
+use crate::domain::{
+    Account, AccountId, AccountState, MemberStatus, OrganizationalUnitId, Region, Work,
+};
 use crate::outcome::{FailureKind, Outcome};
 
 /// CreateInvitations takes at most this many account IDs a call.
 pub const MAX_ACCOUNTS_PER_INVITATION: usize = 50;
+
+/// Work confined to the regions the function is configured for (MACIE_REGIONS): what may go on,
+/// and each subject and region refused, with the work it came from.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Confined {
+    pub works: Vec<Work>,
+    pub refused: Vec<(Work, Region)>,
+}
+
+/// Keeps in each work only the regions of `allowed`: a manual invocation or a retry message may
+/// name others, and the function never acts there. Work left with no region is dropped (its
+/// regions are all in `refused`).
+pub fn confine(works: Vec<Work>, allowed: &[Region]) -> Confined {
+    let mut confined = Confined::default();
+    for mut work in works {
+        let (kept, refused): (Vec<Region>, Vec<Region>) = std::mem::take(&mut work.origin.regions)
+            .into_iter()
+            .partition(|region| allowed.contains(region));
+        confined
+            .refused
+            .extend(refused.into_iter().map(|region| (work.clone(), region)));
+        if !kept.is_empty() {
+            work.origin.regions = kept;
+            confined.works.push(work);
+        }
+    }
+    confined
+}
+
+/// Why a region is refused, for the report.
+pub fn region_refusal(region: &Region) -> String {
+    format!(
+        "region {region} is not one of MACIE_REGIONS: the function acts only in the regions it is configured for (add it to MacieRegions to invite there)"
+    )
+}
 
 /// How the function learns about accounts: one call per account (DescribeAccount, GetMember), or
 /// a listing of pages (ListAccounts, ListMembers).
@@ -317,6 +354,30 @@ pub fn backoff_seconds(attempt: u32, base: u32, jitter: f64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn work_keeps_only_the_configured_regions_and_reports_the_others() {
+        let region = |name: &str| Region::parse(name, "t").unwrap();
+        let work = |regions: &[&str]| Work {
+            subject: crate::domain::Subject::Account(
+                AccountId::parse("111122223333", "t").unwrap(),
+            ),
+            origin: crate::domain::Origin::first(
+                &regions.iter().map(|r| region(r)).collect::<Vec<_>>(),
+            ),
+        };
+        let allowed = [region("us-east-1"), region("eu-west-1")];
+
+        let confined = confine(
+            vec![work(&["eu-west-1", "ap-south-1"]), work(&["sa-east-1"])],
+            &allowed,
+        );
+
+        assert_eq!(confined.works, [work(&["eu-west-1"])]);
+        let refused: Vec<&str> = confined.refused.iter().map(|(_, r)| r.as_str()).collect();
+        assert_eq!(refused, ["ap-south-1", "sa-east-1"]);
+        assert!(region_refusal(&region("ap-south-1")).contains("MACIE_REGIONS"));
+    }
 
     fn id(value: &str) -> AccountId {
         AccountId::parse(value, "test").unwrap()
