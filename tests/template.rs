@@ -1,5 +1,7 @@
-//! Least privilege, checked on template.yaml itself: no IAM statement with a `*` action, no action
-//! that the code never calls, and no queue without encryption.
+//! Least privilege, checked on template.yaml itself (no IAM statement with a `*` action, no action
+//! that the code never calls, no queue without encryption) and on the template as deployed, after
+//! SAM's transform (no AWS managed policy, no `*` resource where the action takes one, the member
+//! role trusting the function's role alone).
 //!
 //! The template is read with cfn-lint's decoder (installed by scripts/test.sh from
 //! requirements-dev.txt), which understands CloudFormation's short tags (!Ref, !If, !Sub, ...).
@@ -7,7 +9,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const DECODE: &str = "import json, sys\n\
 from cfnlint.decode import decode\n\
@@ -84,6 +86,15 @@ fn call_for(action: &str) -> String {
         "sqs:SendMessage" => ".send_message_batch()".to_owned(),
         // Roles in member accounts are assumed through aws-config's provider.
         "sts:AssumeRole" => "AssumeRoleProvider::builder(".to_owned(),
+        // The SQS event source receives, deletes and reads the queue's attributes with the function's
+        // role; the function answers its batches.
+        "sqs:ReceiveMessage" | "sqs:DeleteMessage" | "sqs:GetQueueAttributes" => {
+            "SqsBatchResponse".to_owned()
+        }
+        // SQS encrypts what the function sends, and decrypts what it receives, with the stack's key.
+        "kms:GenerateDataKey" | "kms:Decrypt" => ".send_message_batch()".to_owned(),
+        // Lambda writes the function's log lines, which the subscriber formats.
+        "logs:CreateLogStream" | "logs:PutLogEvents" => "pub fn init(".to_owned(),
         _ => {
             let operation = action.split(':').nth(1).unwrap();
             let mut snake = String::new();
@@ -148,5 +159,138 @@ fn every_queue_is_encrypted() {
         let encrypted = properties["SqsManagedSseEnabled"] == true
             || properties.get("KmsMasterKeyId").is_some();
         assert!(encrypted, "queue {name} is not encrypted");
+    }
+}
+
+/// template.yaml as CloudFormation deploys it (tests/standins/deployed.py: SAM's transform, then the
+/// conditions resolved with `parameters`).
+fn deployed(parameters: Value) -> Value {
+    let output = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/standins/deployed.py"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml"))
+        .arg(parameters.to_string())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "SAM's transform failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice::<Value>(&output.stdout).unwrap()["Resources"].clone()
+}
+
+/// Actions of SQS, Macie and Organizations that take a resource (Service Authorization Reference;
+/// aws-facts.md): every SQS action, Macie's member actions, and the Organizations reads of an
+/// account or unit. The others (ListMembers, CreateInvitations, ListAccounts,
+/// DescribeCreateAccountStatus) take `*` only.
+fn takes_a_resource(action: &str) -> bool {
+    action.starts_with("sqs:")
+        || matches!(
+            action,
+            "macie2:GetMember"
+                | "macie2:CreateMember"
+                | "organizations:DescribeAccount"
+                | "organizations:ListParents"
+        )
+}
+
+fn as_list(value: &Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items.clone(),
+        Value::Null => vec![],
+        other => vec![other.clone()],
+    }
+}
+
+#[test]
+fn as_deployed_no_grant_is_on_every_resource_where_the_action_takes_one() {
+    let resources = deployed(json!({
+        "ManagementAccountId": "111122223333",
+        "AcceptRoleName": "MacieInviteAccept",
+        "OrganizationId": "o-abcdefghij",
+        "MacieRegions": "us-east-1,eu-west-1",
+    }));
+    let roles: Vec<(&String, &Value)> = resources
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, resource)| resource["Type"] == "AWS::IAM::Role")
+        .collect();
+    assert_eq!(
+        roles
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>(),
+        ["FunctionRole"],
+        "SAM makes no role of its own"
+    );
+    let role = &roles[0].1["Properties"];
+    assert!(
+        role.get("ManagedPolicyArns").is_none(),
+        "no AWS managed policy: {}",
+        role["ManagedPolicyArns"]
+    );
+    let mut checked = 0;
+    for policy in role["Policies"].as_array().unwrap() {
+        for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
+            for action in as_list(&statement["Action"]) {
+                let action = action.as_str().unwrap();
+                let services = ["sqs:", "macie2:", "organizations:"];
+                if !services.iter().any(|service| action.starts_with(service)) {
+                    continue;
+                }
+                checked += 1;
+                let resources = as_list(&statement["Resource"]);
+                if takes_a_resource(action) {
+                    assert!(
+                        !resources.contains(&json!("*")),
+                        "{action} is granted on * in {}",
+                        statement["Sid"]
+                    );
+                }
+                if action.starts_with("macie2:") {
+                    assert_eq!(
+                        statement["Condition"]["StringEquals"]["aws:RequestedRegion"],
+                        json!(["us-east-1", "eu-west-1"]),
+                        "{action} confined to MacieRegions"
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked >= 11, "only {checked} actions checked");
+}
+
+#[test]
+fn the_member_role_trusts_the_functions_role_alone() {
+    let output = Command::new("python3")
+        .args(["-c", DECODE])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("member-role.yaml"))
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success());
+    let template: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let trust = &template["Resources"]["AcceptRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        [0];
+    assert_eq!(
+        trust["Condition"]["StringEquals"]["aws:PrincipalArn"],
+        json!({"Ref": "FunctionRoleArn"})
+    );
+    assert!(
+        trust["Condition"]
+            .get("StringEquals")
+            .unwrap()
+            .get("sts:RoleSessionName")
+            .is_none()
+    );
+}
+
+#[test]
+fn the_queues_and_the_logs_outlive_the_stack() {
+    let template = template();
+    for name in ["RetryQueue", "DeadLetterQueue", "FunctionLogGroup"] {
+        let resource = &template["Resources"][name];
+        assert_eq!(resource["DeletionPolicy"], "Retain", "{name}");
+        assert_eq!(resource["UpdateReplacePolicy"], "Retain", "{name}");
     }
 }

@@ -8,75 +8,21 @@ receive it name the rules it matched. (moto's TestEventPattern is a stub that ma
 spec: {"templates": [{"name", "path", "parameters": {...}}], "events": {"name": event}}
 prints: {"template name": {"event name": ["rule", ...]}}
 
-The template's intrinsic functions (Ref, Fn::If, Fn::Sub, Fn::Equals, Fn::Not, Fn::And, Fn::Or,
-Condition) are resolved with the given parameters, else their defaults; pseudo parameters are moto's
-(account 123456789012, us-east-1, partition aws). Rules are AWS::Events::Rule resources with an
+The template's intrinsic functions are resolved with the given parameters (cfn.py). Rules are AWS::Events::Rule resources with an
 EventPattern, and the EventBridgeRule and CloudWatchEvent events of AWS::Serverless::Function, each
 when its condition holds. Schedules have no pattern and are left out.
 """
 
 import json
-import re
 import sys
 
 import boto3
-from cfnlint.decode import decode
 
-PSEUDO = {
-    "AWS::AccountId": "123456789012",
-    "AWS::Region": "us-east-1",
-    "AWS::Partition": "aws",
-    "AWS::StackName": "rules",
-    "AWS::URLSuffix": "amazonaws.com",
-}
-NO_VALUE = object()
-
-
-class Resolver:
-    def __init__(self, template, parameters):
-        self.template = template
-        self.values = dict(PSEUDO)
-        for name, parameter in template.get("Parameters", {}).items():
-            self.values[name] = str(parameters.get(name, parameter.get("Default", "")))
-        self.conditions = template.get("Conditions", {})
-
-    def condition(self, name):
-        return bool(self.resolve(self.conditions[name]))
-
-    def resolve(self, node):
-        if isinstance(node, list):
-            return [value for value in (self.resolve(item) for item in node) if value is not NO_VALUE]
-        if not isinstance(node, dict):
-            return node
-        if len(node) == 1:
-            (key, value), = node.items()
-            if key == "Ref":
-                return NO_VALUE if value == "AWS::NoValue" else self.values.get(value, value)
-            if key == "Fn::If":
-                name, then, otherwise = value
-                return self.resolve(then if self.condition(name) else otherwise)
-            if key == "Fn::Equals":
-                left, right = (self.resolve(item) for item in value)
-                return str(left) == str(right)
-            if key == "Fn::Not":
-                return not self.resolve(value[0])
-            if key == "Fn::And":
-                return all(self.resolve(item) for item in value)
-            if key == "Fn::Or":
-                return any(self.resolve(item) for item in value)
-            if key == "Condition" and isinstance(value, str):
-                return self.condition(value)
-            if key == "Fn::Sub":
-                text = value if isinstance(value, str) else value[0]
-                return re.sub(r"\$\{([^}!]+)\}", lambda m: self.values.get(m.group(1), m.group(0)), text)
-        resolved = {key: self.resolve(value) for key, value in node.items()}
-        return {key: value for key, value in resolved.items() if value is not NO_VALUE}
+from cfn import Resolver, load
 
 
 def rules_of(path, parameters):
-    template, errors = decode(path)
-    if errors:
-        sys.exit("; ".join(str(error) for error in errors))
+    template = load(path)
     resolver = Resolver(template, parameters)
     rules = {}
     for name, resource in template.get("Resources", {}).items():
