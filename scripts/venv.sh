@@ -1,18 +1,28 @@
-# Sourced by the other scripts: the project's Python tools (requirements-dev.txt) in a virtual
-# environment of its own, .venv, put first on PATH. It is created when missing and installed into only
-# when requirements-dev.txt has changed since the last install, so that a system Python that is
-# externally managed (Debian, Ubuntu) is never touched and a warm run costs no pip call.
-venv_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.venv"
-if [ ! -x "$venv_dir/bin/python3" ]; then
-  python3 -m venv "$venv_dir" || {
-    echo "cannot create $venv_dir: install Python 3.10 or later with its venv module (Debian, Ubuntu: apt install python3-venv)" >&2
-    exit 1
-  }
-fi
-requirements="$(dirname "$venv_dir")/requirements-dev.txt"
-if ! cmp -s "$requirements" "$venv_dir/.installed-requirements"; then
-  "$venv_dir/bin/python3" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-  cp "$requirements" "$venv_dir/.installed-requirements"
-fi
-export PATH="$venv_dir/bin:$PATH"
-export VIRTUAL_ENV="$venv_dir"
+# Sourced by the other scripts: the project's Python tools in a virtual environment of its own, .venv,
+# put first on PATH. It is created when missing and installed into only when requirements-dev.txt has
+# changed since the last install, so that a system Python that is externally managed (Debian, Ubuntu)
+# is never touched and a warm run costs no pip call. Every package is pinned with its hashes
+# (requirements-dev.txt is compiled from requirements-dev.in), and pip refuses anything else.
+project_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# tool_venv DIR REQUIREMENTS: creates DIR if needed and installs REQUIREMENTS there when they changed.
+tool_venv() {
+  local dir=$1 requirements=$2
+  if [ ! -x "$dir/bin/python3" ]; then
+    python3 -m venv "$dir" || {
+      echo "cannot create $dir: install Python 3.10 or later with its venv module (Debian, Ubuntu: apt install python3-venv)" >&2
+      return 1
+    }
+  fi
+  if ! cmp -s "$requirements" "$dir/.installed-requirements"; then
+    # pip itself first (hashed too): the pip that venv brings may refuse hashed requirements with extras.
+    "$dir/bin/python3" -m pip install --quiet --disable-pip-version-check --require-hashes \
+      -r "$project_dir/requirements-pip.txt" || return 1
+    "$dir/bin/python3" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$requirements" || return 1
+    cp "$requirements" "$dir/.installed-requirements"
+  fi
+}
+
+tool_venv "$project_dir/.venv" "$project_dir/requirements-dev.txt" || exit 1
+export PATH="$project_dir/.venv/bin:$PATH"
+export VIRTUAL_ENV="$project_dir/.venv"
