@@ -140,8 +140,19 @@ async fn every_sample_event_does_what_it_asks_for() {
 }
 
 #[tokio::test]
-async fn manual_regions_replace_macie_regions_for_that_call() {
-    let (standins, summary) = run_sample("manual-invoke-requests.json").await;
+async fn manual_regions_choose_among_macie_regions_for_that_call() {
+    // Regions are confined to MACIE_REGIONS (the issue on least privilege): a manual invocation
+    // picks among them; sa-east-1, configured but not named, is left alone.
+    let standins = Standins::start_with_samples();
+    let app = standins
+        .app(&[(
+            "MACIE_REGIONS",
+            "us-east-1,eu-west-1,ap-southeast-2,sa-east-1",
+        )])
+        .await;
+    let summary = invoke(&app, sample_event("manual-invoke-requests.json"))
+        .await
+        .unwrap();
     let regions: Vec<String> = entries(&summary, "invited")
         .into_iter()
         .map(|(_, region)| region)
@@ -156,6 +167,11 @@ async fn manual_regions_replace_macie_regions_for_that_call() {
             "{region}"
         );
     }
+    assert!(
+        standins
+            .macie_calls_of("CreateInvitations", Some("sa-east-1"))
+            .is_empty()
+    );
 }
 
 #[tokio::test]
