@@ -4,7 +4,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::error::{Error, clip, excerpt};
+use crate::error::Error;
+use crate::quote::{clip, excerpt};
 
 /// An AWS account ID: exactly 12 ASCII digits (leading zeros are significant).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -308,43 +309,27 @@ pub struct Unprocessed {
     pub error_message: String,
 }
 
-/// One page of a listing: its items, and the token of the next page while the listing goes on.
-#[derive(Debug)]
+/// One page of a listing: its items, and whether more pages follow.
 pub struct Page<T> {
     pub items: Vec<T>,
-    pub next: Option<String>,
+    pub more: bool,
 }
 
-impl<T> Page<T> {
-    /// A page as a service returns it: an empty token ends the listing too, rather than asking for
-    /// its first page again.
-    pub fn new(items: Vec<T>, next_token: Option<&str>) -> Self {
-        Page {
-            items,
-            next: next_token
-                .filter(|token| !token.is_empty())
-                .map(str::to_owned),
-        }
-    }
+/// A listing read a page at a time: an SDK paginator behind an adapter (it ends on an empty token,
+/// stops on a repeated one, and can be dropped early), with its items in our types.
+pub trait Pages {
+    type Item;
+    /// The next page; `None` once the listing is over.
+    fn next_page(&mut self) -> impl Future<Output = Option<Result<Page<Self::Item>, Error>>>;
+}
 
-    /// Every item of a listing, reading `fetch(token)` page after page until no token is left.
-    pub async fn read_all<C, Fetch, Fut>(mut fetch: Fetch) -> Result<C, Error>
-    where
-        C: Default + Extend<T>,
-        Fetch: FnMut(Option<String>) -> Fut,
-        Fut: Future<Output = Result<Page<T>, Error>>,
-    {
-        let mut items = C::default();
-        let mut token = None;
-        loop {
-            let page = fetch(token).await?;
-            items.extend(page.items);
-            match page.next {
-                Some(next) => token = Some(next),
-                None => return Ok(items),
-            }
-        }
+/// Every item of a listing, or its first failure.
+pub async fn read_all<P: Pages>(mut pages: P) -> Result<Vec<P::Item>, Error> {
+    let mut items = Vec::new();
+    while let Some(page) = pages.next_page().await {
+        items.extend(page?.items);
     }
+    Ok(items)
 }
 
 #[cfg(test)]

@@ -4,9 +4,8 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use lambda_runtime::Diagnostic;
 
-use crate::outcome::redact_emails;
+use crate::quote::redact_emails;
 
 /// Everything that can fail an invocation or the cold start.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -68,41 +67,20 @@ pub enum Error {
     )]
     RetryLater { unfinished: Vec<String> },
 
+    /// A call that failed after the SDK's own retries: the facts of it. Whether another attempt may
+    /// pass is the failure policy's decision (`failure::is_transient`).
     #[error("{service} {operation} failed: {message}")]
     Service {
         service: &'static str,
         operation: &'static str,
         code: Option<String>,
+        /// The HTTP status of the answer, when there was one.
+        status: Option<u16>,
+        /// No answer came, or one that could not be read (a timeout, a connection error).
+        transport: bool,
         message: String,
-        retryable: bool,
     },
 }
-
-/// Input text quoted in an error, cut short: events can be forged and large.
-pub fn excerpt(text: &str) -> String {
-    cut(text, 64)
-}
-
-/// A longer explanation that may quote input (a decoder's message), cut short likewise.
-pub fn clip(text: &str) -> String {
-    cut(text, 300)
-}
-
-fn cut(text: &str, limit: usize) -> String {
-    match text.char_indices().nth(limit) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
-}
-
-/// Error codes that say the request may succeed later, as the SDK's retry classifier sees them.
-const TRANSIENT_CODES: &[&str] = &[
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "InternalServerException",
-    "ServiceException",
-    "RequestTimeout",
-];
 
 impl Error {
     /// Converts an SDK error, after the SDK's own retries, into ours.
@@ -118,17 +96,11 @@ impl Error {
         let status = error
             .raw_response()
             .map(|response| response.status().as_u16());
-        let retryable = match &error {
-            SdkError::TimeoutError(_)
-            | SdkError::DispatchFailure(_)
-            | SdkError::ResponseError(_) => true,
-            SdkError::ServiceError(_) => {
-                code.as_deref()
-                    .is_some_and(|code| TRANSIENT_CODES.contains(&code))
-                    || status.is_some_and(|status| status == 429 || status >= 500)
-            }
-            _ => false,
-        };
+        // No answer, or one that could not be read: the call may pass later.
+        let transport = matches!(
+            error,
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
+        );
         let message = match (&code, error.message()) {
             (Some(code), Some(message)) => format!("{code}: {message}"),
             (Some(code), None) => code.clone(),
@@ -138,21 +110,10 @@ impl Error {
             service,
             operation,
             code,
+            status,
+            transport,
             message: redact_emails(&message),
-            retryable,
         }
-    }
-
-    /// Whether the same request may succeed later (throttling, 5xx, timeouts), as opposed to input
-    /// that will fail every time.
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Error::Service {
-                retryable: true,
-                ..
-            } | Error::RetryLater { .. }
-        )
     }
 
     /// The service's error code, for service errors that carry one.
@@ -171,7 +132,8 @@ impl Error {
         }
     }
 
-    /// A stable name for the kind of error, for the runtime's errorType and for alarms.
+    /// A stable name for the kind of error, for the runtime's errorType and for alarms; a service
+    /// error is named by the failure policy, after whether it may pass later.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::InvalidSetting { .. } => "InvalidSetting",
@@ -183,24 +145,7 @@ impl Error {
             Error::InvalidRequestId { .. } => "InvalidRequestId",
             Error::TooManyAccounts { .. } => "TooManyAccounts",
             Error::RetryLater { .. } => "RetryLater",
-            Error::Service {
-                retryable: true, ..
-            } => "ServiceUnavailable",
-            Error::Service { .. } => "ServiceError",
-        }
-    }
-}
-
-impl From<Error> for Diagnostic {
-    fn from(error: Error) -> Diagnostic {
-        let retry = if error.is_retryable() {
-            "Retryable"
-        } else {
-            "Permanent"
-        };
-        Diagnostic {
-            error_type: format!("MacieInvite.{retry}.{}", error.kind()),
-            error_message: error.to_string(),
+            Error::Service { .. } => "Service",
         }
     }
 }

@@ -1,11 +1,12 @@
 //! macie-invite: invites every new account of an AWS Organization to Amazon Macie, in every configured region.
 
+pub mod app;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod event;
+pub mod failure;
 pub mod handler;
-pub mod invitation;
 pub mod logging;
 pub mod macie;
 pub mod message;
@@ -14,7 +15,10 @@ pub mod organizations;
 pub mod outcome;
 pub mod plan;
 pub mod queue;
+pub mod quote;
 pub mod sdk;
+pub mod summary;
+pub mod workflow;
 
 pub use config::Config;
 pub use error::Error;

@@ -5,12 +5,16 @@ use std::collections::BTreeMap;
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_macie2::Client;
+use aws_sdk_macie2::operation::list_members::{ListMembersError, ListMembersOutput};
 use aws_sdk_macie2::types::AccountDetail;
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
-use crate::domain::{Account, AccountId, MemberStatus, Page, Region, Unprocessed};
+use crate::domain::{Account, AccountId, MemberStatus, Page, Pages, Region, Unprocessed, read_all};
 use crate::error::Error;
-use crate::outcome::redact_emails;
+use crate::quote::redact_emails;
 
 const SERVICE: &str = "Macie";
 
@@ -22,6 +26,35 @@ pub struct Macie {
     clients: BTreeMap<Region, Client>,
     /// Where roles in member accounts are assumed (STS: endpoint and the function's credentials).
     sts: aws_config::SdkConfig,
+}
+
+/// The pages of ListMembers, as (account, relationship status).
+pub struct MemberPages(
+    PaginationStream<Result<ListMembersOutput, SdkError<ListMembersError, HttpResponse>>>,
+);
+
+impl Pages for MemberPages {
+    type Item = (AccountId, MemberStatus);
+
+    async fn next_page(&mut self) -> Option<Result<Page<(AccountId, MemberStatus)>, Error>> {
+        let page = self.0.next().await?;
+        Some(
+            page.map(|output| Page {
+                items: output.members().iter().filter_map(member).collect(),
+                more: output.next_token().is_some_and(|token| !token.is_empty()),
+            })
+            .map_err(|error| Error::from_sdk(SERVICE, "ListMembers", error)),
+        )
+    }
+}
+
+/// A member in our types; `None` for an entry without a valid account ID.
+fn member(member: &aws_sdk_macie2::types::Member) -> Option<(AccountId, MemberStatus)> {
+    let account_id = AccountId::parse(member.account_id()?, "Macie Member.accountId").ok()?;
+    let status = member
+        .relationship_status()
+        .map_or("", |status| status.as_str());
+    Some((account_id, MemberStatus::from_name(status)))
 }
 
 /// Macie as a member account sees it, through a role that the function assumed in that account.
@@ -85,8 +118,9 @@ impl Macie {
                 service: "STS",
                 operation: "AssumeRole",
                 code: None,
+                status: None,
+                transport: false,
                 message: redact_emails(&DisplayErrorContext(&error).to_string()),
-                retryable: true,
             })?;
         let config = self
             .base
@@ -142,38 +176,23 @@ impl Macie {
         &self,
         region: &Region,
     ) -> Result<BTreeMap<AccountId, MemberStatus>, Error> {
-        Page::read_all(|token| self.members_page(region, token)).await
+        Ok(read_all(self.member_pages(region))
+            .await?
+            .into_iter()
+            .collect())
     }
 
-    /// One page of ListMembers in `region` (every relationship status): up to 25 members, and the
-    /// token of the next page if any.
-    pub async fn members_page(
-        &self,
-        region: &Region,
-        token: Option<String>,
-    ) -> Result<Page<(AccountId, MemberStatus)>, Error> {
-        let output = self
-            .client(region)
-            .list_members()
-            .max_results(MEMBERS_PER_PAGE)
-            .only_associated("false")
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|error| Error::from_sdk(SERVICE, "ListMembers", error))?;
-        let items = output
-            .members()
-            .iter()
-            .filter_map(|member| {
-                let account_id =
-                    AccountId::parse(member.account_id()?, "Macie Member.accountId").ok()?;
-                let status = member
-                    .relationship_status()
-                    .map_or("", |status| status.as_str());
-                Some((account_id, MemberStatus::from_name(status)))
-            })
-            .collect();
-        Ok(Page::new(items, output.next_token()))
+    /// The members of this administrator in `region`, in every relationship status, a page of
+    /// ListMembers (25 members) at a time.
+    pub fn member_pages(&self, region: &Region) -> MemberPages {
+        MemberPages(
+            self.client(region)
+                .list_members()
+                .only_associated("false")
+                .into_paginator()
+                .page_size(MEMBERS_PER_PAGE)
+                .send(),
+        )
     }
 
     /// Associates the account with this administrator in `region` (CreateMember).
@@ -256,42 +275,25 @@ impl MemberSession {
         &self,
         administrator: &AccountId,
     ) -> Result<Option<String>, Error> {
-        let pending: Vec<(AccountId, String)> =
-            Page::read_all(|token| self.pending_invitations_page(token)).await?;
-        Ok(pending
-            .into_iter()
-            .find(|(from, _)| from == administrator)
-            .map(|(_, invitation_id)| invitation_id))
-    }
-
-    /// One page of ListInvitations: the pending invitations (administrator, invitation ID) on it.
-    async fn pending_invitations_page(
-        &self,
-        token: Option<String>,
-    ) -> Result<Page<(AccountId, String)>, Error> {
-        let output = self
+        let mut pages = self
             .client
             .list_invitations()
-            .max_results(MEMBERS_PER_PAGE)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|error| Error::from_sdk(SERVICE, "ListInvitations", error))?;
-        let pending = output
-            .invitations()
-            .iter()
-            .filter(|invitation| {
+            .into_paginator()
+            .page_size(MEMBERS_PER_PAGE)
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| Error::from_sdk(SERVICE, "ListInvitations", error))?;
+            let pending = page.invitations().iter().find(|invitation| {
                 invitation
                     .relationship_status()
                     .is_some_and(|status| status.as_str() == "Invited")
-            })
-            .filter_map(|invitation| {
-                let from = AccountId::parse(invitation.account_id()?, "Macie Invitation.accountId")
-                    .ok()?;
-                Some((from, invitation.invitation_id()?.to_owned()))
-            })
-            .collect();
-        Ok(Page::new(pending, output.next_token()))
+                    && invitation.account_id() == Some(administrator.as_str())
+            });
+            if let Some(invitation_id) = pending.and_then(|invitation| invitation.invitation_id()) {
+                return Ok(Some(invitation_id.to_owned()));
+            }
+        }
+        Ok(None)
     }
 
     /// Accepts the invitation: the account becomes an Enabled member of `administrator`.

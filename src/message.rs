@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{AccountId, CreateAccountRequestId, Origin, Region, Subject, Work};
-use crate::error::{Error, clip, excerpt};
+use crate::error::Error;
+use crate::quote::{clip, excerpt};
 
 /// How much of the history a message keeps, and how long each reason may be: bounded whatever
 /// happens, far under SQS's 256 KiB.

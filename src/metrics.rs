@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::outcome::{Entry, Summary};
+use crate::summary::{Entry, Summary};
 
 /// The metrics, in the order they are written.
 pub const METRICS: [&str; 6] = [

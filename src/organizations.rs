@@ -1,10 +1,15 @@
 //! The Organizations adapter: accounts and account creations in our own types.
 
 use aws_sdk_organizations::Client;
+use aws_sdk_organizations::operation::list_accounts::{ListAccountsError, ListAccountsOutput};
 use aws_sdk_organizations::types::{self, CreateAccountState};
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::domain::{
     Account, AccountId, AccountState, CreateAccountRequestId, Creation, OrganizationalUnitId, Page,
+    Pages, read_all,
 };
 use crate::error::Error;
 
@@ -138,25 +143,40 @@ impl Organizations {
         Ok(joined)
     }
 
-    /// Every account of the organization, page by page.
+    /// Every account of the organization.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
-        Page::read_all(|token| self.accounts_page(token)).await
+        read_all(self.account_pages()).await
     }
 
-    /// One page of ListAccounts: up to 20 accounts, and the token of the next page if any.
-    pub async fn accounts_page(&self, token: Option<String>) -> Result<Page<Account>, Error> {
-        let output = self
-            .client
-            .list_accounts()
-            .max_results(ACCOUNTS_PER_PAGE)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error))?;
-        Ok(Page::new(
-            output.accounts().iter().filter_map(account).collect(),
-            output.next_token(),
-        ))
+    /// The organization's accounts, a page of ListAccounts (20 accounts) at a time.
+    pub fn account_pages(&self) -> AccountPages {
+        AccountPages(
+            self.client
+                .list_accounts()
+                .into_paginator()
+                .page_size(ACCOUNTS_PER_PAGE)
+                .send(),
+        )
+    }
+}
+
+/// The pages of ListAccounts, in our types; an entry without a valid ID is left out.
+pub struct AccountPages(
+    PaginationStream<Result<ListAccountsOutput, SdkError<ListAccountsError, HttpResponse>>>,
+);
+
+impl Pages for AccountPages {
+    type Item = Account;
+
+    async fn next_page(&mut self) -> Option<Result<Page<Account>, Error>> {
+        let page = self.0.next().await?;
+        Some(
+            page.map(|output| Page {
+                items: output.accounts().iter().filter_map(account).collect(),
+                more: output.next_token().is_some_and(|token| !token.is_empty()),
+            })
+            .map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error)),
+        )
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use crate::domain::{
     Account, AccountId, AccountState, MemberStatus, OrganizationalUnitId, Region, Work,
 };
-use crate::outcome::{FailureKind, Outcome};
+use crate::error::Error;
 
 /// CreateInvitations takes at most this many account IDs a call.
 pub const MAX_ACCOUNTS_PER_INVITATION: usize = 50;
@@ -36,6 +36,28 @@ pub fn confine(works: Vec<Work>, allowed: &[Region]) -> Confined {
         }
     }
     confined
+}
+
+/// The regions of a reconcile: those it names, all of MACIE_REGIONS, or none at all when it names
+/// one outside them.
+pub fn reconcile_regions<'a>(
+    named: Option<&'a [Region]>,
+    allowed: &'a [Region],
+) -> Result<&'a [Region], Error> {
+    let Some(named) = named else {
+        return Ok(allowed);
+    };
+    match named.iter().find(|region| !allowed.contains(region)) {
+        Some(region) => Err(Error::RegionNotAllowed {
+            region: region.to_string(),
+            allowed: allowed
+                .iter()
+                .map(Region::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+        }),
+        None => Ok(named),
+    }
 }
 
 /// Why a region is refused, for the report.
@@ -209,146 +231,6 @@ pub fn invitation_batches(mut ids: Vec<AccountId>) -> Vec<Vec<AccountId>> {
     ids.chunks(MAX_ACCOUNTS_PER_INVITATION)
         .map(<[AccountId]>::to_vec)
         .collect()
-}
-
-/// SQS delays a message by at most 15 minutes.
-pub const MAX_DELAY_SECONDS: u32 = 900;
-
-/// Attempts during which an account that Organizations does not know is tried again: right after
-/// its creation it may not be visible yet.
-pub const NOT_FOUND_ATTEMPTS: u32 = 3;
-
-/// What to do with a subject once an attempt is over.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Disposition {
-    /// Finished: invited, already a member, skipped, or a creation that failed.
-    Done,
-    /// Try again as attempt `attempt`.
-    Requeue { attempt: u32, reason: String },
-    /// Give up: the dead-letter queue, with what the operator must do.
-    DeadLetter { reason: String },
-}
-
-pub fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) -> Disposition {
-    let retry = |reason: String| {
-        if attempt < max_attempts {
-            Disposition::Requeue {
-                attempt: attempt + 1,
-                reason,
-            }
-        } else {
-            Disposition::DeadLetter {
-                reason: format!(
-                    "gave up after {attempt} attempts (MAX_ATTEMPTS); the last failed with: {reason}"
-                ),
-            }
-        }
-    };
-    match outcome {
-        Outcome::Invited
-        | Outcome::Accepted
-        | Outcome::Planned { .. }
-        | Outcome::AlreadyMember { .. }
-        | Outcome::Skipped { .. } => Disposition::Done,
-        Outcome::Unprocessed {
-            error_code,
-            error_message,
-        } => match unprocessed_advice(error_code, error_message) {
-            None => retry(outcome.attempt_reason()),
-            Some(advice) => Disposition::DeadLetter {
-                reason: format!("{}. {advice}", outcome.attempt_reason()),
-            },
-        },
-        Outcome::Failed { reason, kind } => match kind {
-            FailureKind::Transient => retry(reason.clone()),
-            FailureKind::NotInOrganization if attempt < NOT_FOUND_ATTEMPTS => retry(reason.clone()),
-            FailureKind::NotInOrganization => Disposition::DeadLetter {
-                reason: format!(
-                    "{reason}, after {attempt} attempts. Check the account ID; if the account has just \
-                     joined or been created, invoke again with it"
-                ),
-            },
-            FailureKind::Permanent => Disposition::DeadLetter {
-                reason: reason.clone(),
-            },
-        },
-        Outcome::Pending { reason } => retry(reason.clone()),
-    }
-}
-
-/// What the operator must do about an account that CreateInvitations left unprocessed, when no
-/// retry can help; `None` when a retry may pass (InternalError, and ClientErrors not known to be lasting).
-pub fn unprocessed_advice(error_code: &str, error_message: &str) -> Option<&'static str> {
-    if error_code != "ClientError" {
-        return None;
-    }
-    let message = error_message.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|word| message.contains(word));
-    if has(&[
-        "another administrator",
-        "different administrator",
-        "already associated",
-        "member of another",
-    ]) {
-        Some(
-            "The account already belongs to another Macie administrator: disassociate it there, then invite it again",
-        )
-    } else if has(&["email"]) && has(&["verif", "invalid", "not valid"]) {
-        Some(
-            "Macie could not verify the account's email address: correct it in Organizations, then invite it again",
-        )
-    } else if has(&["quota", "limit"]) {
-        Some(QUOTA_ADVICE)
-    } else if has(&["suspended", "closed"]) {
-        Some("The account is suspended or closed: nothing to invite unless it is reinstated")
-    } else {
-        None
-    }
-}
-
-const QUOTA_ADVICE: &str = "Macie's quota of members is reached (1,000 by invitation): remove members that have \
-                            left, or manage accounts through Organizations with a delegated Macie administrator";
-
-/// What the operator must do about a call that failed for good, by its error code.
-pub fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'static str> {
-    let in_member_account = matches!(
-        operation,
-        Some("AssumeRole" | "EnableMacie" | "ListInvitations" | "AcceptInvitation")
-    );
-    match code? {
-        "ServiceQuotaExceededException" => Some(QUOTA_ADVICE),
-        "AccessDeniedException" | "AccessDenied" if in_member_account => Some(
-            "The role ACCEPT_ROLE_NAME in the member account must trust the function's role and allow \
-             macie2:EnableMacie, macie2:ListInvitations and macie2:AcceptInvitation (with \
-             iam:CreateServiceLinkedRole for Macie's service-linked role)",
-        ),
-        "AccessDeniedException" | "AccessDenied" => Some(
-            "Check that the function's role allows this call, that Macie is enabled for the administrator in \
-             this region, and that the function runs in the Macie administrator account",
-        ),
-        "AWSOrganizationsNotInUseException" => Some(
-            "The function's account is not in an organization: deploy it in the management or a delegated administrator account",
-        ),
-        "ValidationException" => {
-            Some("Macie refused the request as invalid: check the account's email in Organizations")
-        }
-        "ConflictException" => Some(
-            "The account's membership changed meanwhile: check its status in Macie, then invite it again",
-        ),
-        _ => None,
-    }
-}
-
-/// How long a re-queued subject waits after its `attempt`-th attempt failed: `base` × 2^(attempt−1),
-/// capped at SQS's 900 s, with equal jitter (`jitter` in [0, 1) picks a point in the upper half) so
-/// that accounts throttled together do not come back together.
-pub fn backoff_seconds(attempt: u32, base: u32, jitter: f64) -> u32 {
-    let ceiling = u64::from(base)
-        .saturating_mul(1u64 << attempt.saturating_sub(1).min(20))
-        .min(u64::from(MAX_DELAY_SECONDS));
-    let half = ceiling / 2;
-    let spread = ((ceiling - half) as f64 * jitter.clamp(0.0, 1.0)) as u64;
-    (half + spread).min(ceiling) as u32
 }
 
 #[cfg(test)]
@@ -561,146 +443,5 @@ mod tests {
         assert_eq!(batches.concat(), sorted);
         assert!(invitation_batches(Vec::new()).is_empty());
         assert_eq!(invitation_batches(vec![id("111111111111"); 3]).len(), 1);
-    }
-
-    #[test]
-    fn backoff_doubles_from_the_base_caps_at_fifteen_minutes_and_keeps_at_least_half() {
-        let without_jitter: Vec<u32> = (1..=8)
-            .map(|attempt| backoff_seconds(attempt, 60, 0.999_999))
-            .collect();
-        assert_eq!(without_jitter, [59, 119, 239, 479, 899, 899, 899, 899]);
-        let lowest: Vec<u32> = (1..=6)
-            .map(|attempt| backoff_seconds(attempt, 60, 0.0))
-            .collect();
-        assert_eq!(lowest, [30, 60, 120, 240, 450, 450]);
-        assert_eq!(backoff_seconds(3, 0, 0.5), 0);
-        assert_eq!(backoff_seconds(u32::MAX, u32::MAX, 0.5), 675);
-    }
-
-    fn failed(kind: FailureKind) -> Outcome {
-        Outcome::Failed {
-            reason: "boom".into(),
-            kind,
-        }
-    }
-
-    fn unprocessed(code: &str, message: &str) -> Outcome {
-        Outcome::Unprocessed {
-            error_code: code.into(),
-            error_message: message.into(),
-        }
-    }
-
-    #[test]
-    fn transient_trouble_is_retried_until_max_attempts_then_dead_lettered_with_the_last_reason() {
-        for outcome in [
-            failed(FailureKind::Transient),
-            unprocessed("InternalError", "try again"),
-            unprocessed("ClientError", "Something unexpected happened"),
-            Outcome::Pending {
-                reason: "IN_PROGRESS".into(),
-            },
-        ] {
-            assert!(
-                matches!(
-                    disposition(&outcome, 1, 8),
-                    Disposition::Requeue { attempt: 2, .. }
-                ),
-                "{outcome:?}"
-            );
-            assert!(
-                matches!(
-                    disposition(&outcome, 7, 8),
-                    Disposition::Requeue { attempt: 8, .. }
-                ),
-                "{outcome:?}"
-            );
-            let Disposition::DeadLetter { reason } = disposition(&outcome, 8, 8) else {
-                panic!("{outcome:?} at the last attempt is dead-lettered");
-            };
-            assert!(reason.contains("after 8 attempts"), "{reason}");
-        }
-    }
-
-    #[test]
-    fn lasting_client_errors_and_permanent_failures_go_straight_to_the_dead_letter_queue() {
-        let cases = [
-            (
-                unprocessed(
-                    "ClientError",
-                    "The account is already associated with a different administrator account",
-                ),
-                "another Macie administrator",
-            ),
-            (
-                unprocessed("ClientError", "Email verification failed for the account"),
-                "email address",
-            ),
-            (
-                unprocessed(
-                    "ClientError",
-                    "You have reached the quota of member accounts",
-                ),
-                "quota",
-            ),
-            (failed(FailureKind::Permanent), "boom"),
-        ];
-        for (outcome, expected) in cases {
-            let Disposition::DeadLetter { reason } = disposition(&outcome, 1, 8) else {
-                panic!("{outcome:?} is dead-lettered at once");
-            };
-            assert!(reason.contains(expected), "{reason}");
-        }
-    }
-
-    #[test]
-    fn an_account_unknown_to_organizations_is_retried_for_the_first_attempts_only() {
-        let outcome = failed(FailureKind::NotInOrganization);
-        assert!(matches!(
-            disposition(&outcome, 1, 8),
-            Disposition::Requeue { attempt: 2, .. }
-        ));
-        assert!(matches!(
-            disposition(&outcome, NOT_FOUND_ATTEMPTS - 1, 8),
-            Disposition::Requeue { .. }
-        ));
-        assert!(matches!(
-            disposition(&outcome, NOT_FOUND_ATTEMPTS, 8),
-            Disposition::DeadLetter { .. }
-        ));
-    }
-
-    #[test]
-    fn finished_outcomes_need_nothing_more() {
-        for outcome in [
-            Outcome::Invited,
-            Outcome::AlreadyMember {
-                status: "Enabled".into(),
-            },
-            Outcome::skipped("x"),
-        ] {
-            assert_eq!(disposition(&outcome, 8, 8), Disposition::Done);
-        }
-    }
-
-    #[test]
-    fn permanent_service_errors_come_with_advice() {
-        assert!(
-            advice(Some("ServiceQuotaExceededException"), Some("CreateMember"))
-                .unwrap()
-                .contains("1,000")
-        );
-        assert!(
-            advice(Some("AccessDeniedException"), Some("CreateMember"))
-                .unwrap()
-                .contains("role")
-        );
-        assert!(
-            advice(Some("AccessDeniedException"), Some("AcceptInvitation"))
-                .unwrap()
-                .contains("ACCEPT_ROLE_NAME")
-        );
-        assert_eq!(advice(Some("SomethingElse"), None), None);
-        assert_eq!(advice(None, None), None);
     }
 }

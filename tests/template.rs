@@ -109,12 +109,22 @@ fn call_for(action: &str) -> String {
     }
 }
 
+/// Every source file under src/, its folders included.
 fn source() -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
-        .collect()
+    fn read(dir: &Path) -> String {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    read(&path)
+                } else {
+                    std::fs::read_to_string(path).unwrap()
+                }
+            })
+            .collect()
+    }
+    read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
 }
 
 #[test]

@@ -1,14 +1,20 @@
 //! Decoding of every accepted trigger into a [`Trigger`], with an error naming what was received.
 
+mod eventbridge;
+mod manual;
+
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::SqsEvent;
-use serde::Deserialize;
 use serde_json::Value;
 
+use eventbridge::decode_eventbridge;
+use manual::{MANUAL_KEYS, ManualInvocation, manual_invocation};
+
 use crate::domain::{AccountId, CreateAccountRequestId, Region, Work};
-use crate::error::{Error, clip, excerpt};
+use crate::error::Error;
 use crate::message::RetryMessage;
-use crate::outcome::{CreationFailure, NotAnAddition, redact_emails};
+use crate::outcome::{CreationFailure, NotAnAddition};
+use crate::quote::{clip, excerpt};
 
 /// What an invocation asks the function to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -67,7 +73,7 @@ impl RecentJoins {
 pub struct Request {
     pub account_ids: Vec<AccountId>,
     pub create_account_request_ids: Vec<CreateAccountRequestId>,
-    /// Replaces MACIE_REGIONS for this invocation (manual invocations only).
+    /// Chooses among MACIE_REGIONS for this invocation (manual invocations only).
     pub regions: Option<Vec<Region>>,
 }
 
@@ -78,31 +84,6 @@ pub enum Ignored {
     CreationFailed(CreationFailure),
     /// An event of a known source that adds no account.
     NotAnAddition(NotAnAddition),
-}
-
-const SERVICE_EVENT: &str = "AWS Service Event via CloudTrail";
-const API_CALL: &str = "AWS API Call via CloudTrail";
-
-/// A manual invocation, typed by hand: unknown fields are refused, so a typo cannot go unnoticed.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ManualInvocation {
-    action: Option<String>,
-    account_ids: Option<Vec<Value>>,
-    create_account_request_ids: Option<Vec<Value>>,
-    regions: Option<Vec<Value>>,
-}
-
-const MANUAL_KEYS: [&str; 4] = ["action", "accountIds", "createAccountRequestIds", "regions"];
-
-/// `createAccountStatus` of Organizations events and of DescribeCreateAccountStatus.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateAccountStatus {
-    id: Option<String>,
-    state: Option<String>,
-    account_id: Option<String>,
-    failure_reason: Option<String>,
 }
 
 pub fn decode(payload: Value) -> Result<Trigger, Error> {
@@ -195,354 +176,6 @@ fn retry_body(body: &str, message_id: &str) -> Result<Delivered, Error> {
     }
 }
 
-fn decode_eventbridge(event: EventBridgeEvent<Value>) -> Result<Trigger, Error> {
-    let detail = &event.detail;
-    let event_name = detail.get("eventName").and_then(Value::as_str);
-    match (
-        event.source.as_str(),
-        event.detail_type.as_str(),
-        event_name,
-    ) {
-        ("aws.organizations", SERVICE_EVENT, Some("CreateAccountResult")) => {
-            create_account_result(detail)
-        }
-        ("aws.organizations", API_CALL, Some("CreateAccount")) => {
-            create_account_call("CreateAccount", detail)
-        }
-        ("aws.organizations", API_CALL, Some("CreateGovCloudAccount")) => {
-            create_account_call("CreateGovCloudAccount", detail)
-        }
-        ("aws.organizations", SERVICE_EVENT, Some("AccountJoinedOrganization")) => {
-            account_joined(&event)
-        }
-        ("aws.controltower", SERVICE_EVENT, Some("CreateManagedAccount")) => {
-            managed_account("CreateManagedAccount", detail)
-        }
-        ("aws.controltower", SERVICE_EVENT, Some("UpdateManagedAccount")) => {
-            managed_account("UpdateManagedAccount", detail)
-        }
-        ("aws.controltower", SERVICE_EVENT, Some(name)) => Ok(not_an_addition(
-            name,
-            "a Control Tower lifecycle event that adds no account",
-        )),
-        ("aws.events", "Scheduled Event", _) => Ok(Trigger::Reconcile { regions: None }),
-        (source, _, _) if !source.starts_with("aws.") && has_custom_fields(detail) => {
-            custom_event(detail)
-        }
-        (source, detail_type, event_name) => Err(Error::UnsupportedEvent {
-            received: format!(
-                "an EventBridge event with source {:?}, detail-type {:?} and eventName {}",
-                excerpt(source),
-                excerpt(detail_type),
-                event_name.map_or("(none)".to_owned(), |name| format!("{:?}", excerpt(name))),
-            ),
-        }),
-    }
-}
-
-/// Organizations' `CreateAccountResult`: the outcome of an account creation.
-fn create_account_result(detail: &Value) -> Result<Trigger, Error> {
-    const PATH: &str = "detail.serviceEventDetails.createAccountStatus";
-    let status: CreateAccountStatus = field(detail, PATH, "CreateAccountResult")?;
-    match status.state.as_deref() {
-        Some("SUCCEEDED") => {
-            let account_id = status.account_id.ok_or_else(|| Error::MalformedEvent {
-                event: "CreateAccountResult",
-                problem: format!("state SUCCEEDED without {PATH}.accountId"),
-            })?;
-            Ok(invite_accounts(vec![AccountId::parse(
-                &account_id,
-                &format!("{PATH}.accountId"),
-            )?]))
-        }
-        Some("FAILED") => Ok(Trigger::Ignore(Ignored::CreationFailed(CreationFailure {
-            create_account_request_id: status.id,
-            failure_reason: status
-                .failure_reason
-                .map_or("(no failureReason given)".to_owned(), |reason| {
-                    redact_emails(&excerpt(&reason))
-                }),
-        }))),
-        state => Err(Error::MalformedEvent {
-            event: "CreateAccountResult",
-            problem: format!(
-                "{PATH}.state is {}; expected SUCCEEDED or FAILED",
-                state.map_or("missing".to_owned(), |state| format!(
-                    "{:?}",
-                    excerpt(state)
-                ))
-            ),
-        }),
-    }
-}
-
-/// Organizations' `CreateAccount` API call: only the creation request ID is known yet.
-fn create_account_call(name: &'static str, detail: &Value) -> Result<Trigger, Error> {
-    if let Some(error) = call_error(detail) {
-        return Ok(not_an_addition(
-            name,
-            &format!("the call failed ({error}); no account was created"),
-        ));
-    }
-    const PATH: &str = "detail.responseElements.createAccountStatus";
-    let status: CreateAccountStatus = field(detail, PATH, name)?;
-    let id = status.id.ok_or_else(|| Error::MalformedEvent {
-        event: name,
-        problem: format!("{PATH}.id is missing"),
-    })?;
-    Ok(Trigger::Invite(Request {
-        create_account_request_ids: vec![CreateAccountRequestId::parse(
-            &id,
-            &format!("{PATH}.id"),
-        )?],
-        ..Request::default()
-    }))
-}
-
-/// Organizations' `AccountJoinedOrganization`, recorded in the management account (aws-facts.md,
-/// "Joins"). No public sample of its detail exists, so the joined account is taken from any
-/// `accountId` field of `serviceEventDetails` and from the event's account resources, but never the
-/// management account (the event's `account`) or the caller; when none is left, the accounts that
-/// joined recently are looked for in the organization. A join recorded as CREATED is left to
-/// `CreateAccountResult`, which names the account.
-fn account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
-    const NAME: &str = "AccountJoinedOrganization";
-    let detail = &event.detail;
-    if let Some(method) = find_string(detail, "joinedMethod").filter(|method| *method == "CREATED")
-    {
-        return Ok(not_an_addition(
-            NAME,
-            &format!(
-                "joinedMethod {method}: an account created in the organization, which CreateAccountResult names"
-            ),
-        ));
-    }
-    let mut not = Vec::new();
-    for (value, field) in [
-        (event.account.as_deref(), "account"),
-        (
-            detail
-                .pointer("/userIdentity/accountId")
-                .and_then(Value::as_str),
-            "detail.userIdentity.accountId",
-        ),
-    ] {
-        if let Some(value) = value {
-            not.push(AccountId::parse(value, field)?);
-        }
-    }
-    let mut named = Vec::new();
-    if let Some(details) = detail.get("serviceEventDetails") {
-        account_id_fields(details, "detail.serviceEventDetails", &mut named)?;
-    }
-    for (index, resource) in event.resources.iter().flatten().enumerate() {
-        if let Some(id) = account_arn_id(resource) {
-            named.push(AccountId::parse(id, &format!("resources[{index}]"))?);
-        }
-    }
-    not.dedup();
-    named.retain(|id| !not.contains(id));
-    named.sort();
-    named.dedup();
-    if named.is_empty() {
-        return Ok(Trigger::InviteRecentJoins(RecentJoins {
-            around: event.time.map(|time| time.timestamp()),
-            not,
-        }));
-    }
-    Ok(invite_accounts(named))
-}
-
-/// Every string under a key named `accountId` (in any case) in `value`, at any depth.
-fn account_id_fields(value: &Value, path: &str, into: &mut Vec<AccountId>) -> Result<(), Error> {
-    match value {
-        Value::Object(fields) => fields.iter().try_for_each(|(key, value)| {
-            let path = format!("{path}.{}", excerpt(key));
-            if key.eq_ignore_ascii_case("accountId") {
-                into.push(account_id_value(value, &path)?);
-                Ok(())
-            } else {
-                account_id_fields(value, &path, into)
-            }
-        }),
-        Value::Array(items) => items.iter().enumerate().try_for_each(|(index, item)| {
-            account_id_fields(item, &format!("{path}[{index}]"), into)
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// The first string under a key named `key`, at any depth.
-fn find_string<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
-    match value {
-        Value::Object(fields) => fields
-            .get(key)
-            .and_then(Value::as_str)
-            .or_else(|| fields.values().find_map(|value| find_string(value, key))),
-        Value::Array(items) => items.iter().find_map(|item| find_string(item, key)),
-        _ => None,
-    }
-}
-
-/// The account ID of an Organizations account ARN
-/// (`arn:PARTITION:organizations::MANAGEMENT:account/o-ID/ACCOUNT`).
-fn account_arn_id(arn: &str) -> Option<&str> {
-    let resource = arn.strip_prefix("arn:")?.splitn(5, ':').nth(4)?;
-    let mut parts = resource.split('/');
-    (arn.contains(":organizations:") && parts.next() == Some("account"))
-        .then(|| parts.nth(1))
-        .flatten()
-}
-
-/// Control Tower's `CreateManagedAccount` and `UpdateManagedAccount`. Their `message` and timestamps
-/// may be missing, so only the fields used are read.
-fn managed_account(name: &'static str, detail: &Value) -> Result<Trigger, Error> {
-    let status_field = if name == "CreateManagedAccount" {
-        "createManagedAccountStatus"
-    } else {
-        "updateManagedAccountStatus"
-    };
-    let path = format!("detail.serviceEventDetails.{status_field}");
-    let status = detail
-        .get("serviceEventDetails")
-        .and_then(|details| details.get(status_field))
-        .ok_or_else(|| Error::MalformedEvent {
-            event: name,
-            problem: format!("{path} is missing"),
-        })?;
-    let message = status.get("message").and_then(Value::as_str);
-    match status.get("state").and_then(Value::as_str) {
-        Some("SUCCEEDED") => {
-            let account_id =
-                status
-                    .pointer("/account/accountId")
-                    .ok_or_else(|| Error::MalformedEvent {
-                        event: name,
-                        problem: format!("state SUCCEEDED without {path}.account.accountId"),
-                    })?;
-            Ok(invite_accounts(vec![account_id_value(
-                account_id,
-                &format!("{path}.account.accountId"),
-            )?]))
-        }
-        Some("FAILED") => Ok(Trigger::Ignore(Ignored::CreationFailed(CreationFailure {
-            create_account_request_id: None,
-            failure_reason: format!(
-                "Control Tower {name} FAILED: {}",
-                // Free text from the event: cut short, and never an email address in a log line.
-                message.map_or("(no message given)".to_owned(), |message| redact_emails(
-                    &excerpt(message)
-                ))
-            ),
-        }))),
-        state => Err(Error::MalformedEvent {
-            event: name,
-            problem: format!(
-                "{path}.state is {}; expected SUCCEEDED or FAILED",
-                state.map_or("missing".to_owned(), |state| format!(
-                    "{:?}",
-                    excerpt(state)
-                ))
-            ),
-        }),
-    }
-}
-
-fn has_custom_fields(detail: &Value) -> bool {
-    ["accountId", "accountIds", "createAccountRequestId"]
-        .iter()
-        .any(|key| detail.get(*key).is_some())
-}
-
-/// A custom event from an account factory: `detail.accountId`, `detail.accountIds` or
-/// `detail.createAccountRequestId`, in any combination.
-fn custom_event(detail: &Value) -> Result<Trigger, Error> {
-    let mut request = Request::default();
-    if let Some(id) = detail.get("accountId") {
-        request
-            .account_ids
-            .push(account_id_value(id, "detail.accountId")?);
-    }
-    if let Some(ids) = detail.get("accountIds") {
-        let ids = ids.as_array().ok_or_else(|| Error::MalformedEvent {
-            event: "custom",
-            problem: format!(
-                "detail.accountIds is a {}, not an array of account IDs",
-                json_kind(ids)
-            ),
-        })?;
-        request
-            .account_ids
-            .extend(account_ids(ids, "detail.accountIds")?);
-    }
-    if let Some(id) = detail.get("createAccountRequestId") {
-        let id = id.as_str().ok_or_else(|| Error::InvalidRequestId {
-            value: excerpt(&id.to_string()),
-            field: "detail.createAccountRequestId".to_owned(),
-        })?;
-        request
-            .create_account_request_ids
-            .push(CreateAccountRequestId::parse(
-                id,
-                "detail.createAccountRequestId",
-            )?);
-    }
-    Ok(Trigger::Invite(request))
-}
-
-fn manual_invocation(manual: ManualInvocation) -> Result<Trigger, Error> {
-    let regions = manual
-        .regions
-        .map(|regions| {
-            if regions.is_empty() {
-                return Err(manual_error(
-                    "regions is empty; leave it out to use MACIE_REGIONS",
-                ));
-            }
-            regions
-                .iter()
-                .enumerate()
-                .map(|(index, value)| {
-                    let field = format!("regions[{index}]");
-                    match value {
-                        Value::String(region) => Region::parse(region, &field),
-                        other => Err(Error::InvalidRegion {
-                            value: excerpt(&other.to_string()),
-                            field,
-                        }),
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()?;
-    let named = manual.account_ids.is_some() || manual.create_account_request_ids.is_some();
-    match manual.action.as_deref() {
-        Some("reconcile") if named => Err(manual_error(
-            "a reconcile covers the whole organization: leave accountIds and createAccountRequestIds out",
-        )),
-        Some("reconcile") => Ok(Trigger::Reconcile { regions }),
-        None | Some("invite") => {
-            let request = Request {
-                account_ids: account_ids(&manual.account_ids.unwrap_or_default(), "accountIds")?,
-                create_account_request_ids: request_ids(
-                    &manual.create_account_request_ids.unwrap_or_default(),
-                )?,
-                regions,
-            };
-            if request.account_ids.is_empty() && request.create_account_request_ids.is_empty() {
-                return Err(manual_error(
-                    "no account named: give accountIds or createAccountRequestIds, or {\"action\": \"reconcile\"}",
-                ));
-            }
-            Ok(Trigger::Invite(request))
-        }
-        Some(other) => Err(manual_error(&format!(
-            "action {:?} is not one of \"invite\" (the default) and \"reconcile\"",
-            excerpt(other)
-        ))),
-    }
-}
-
 fn invite_accounts(account_ids: Vec<AccountId>) -> Trigger {
     Trigger::Invite(Request {
         account_ids,
@@ -600,30 +233,6 @@ fn account_ids(values: &[Value], field: &str) -> Result<Vec<AccountId>, Error> {
         .collect()
 }
 
-fn request_ids(values: &[Value]) -> Result<Vec<CreateAccountRequestId>, Error> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(index, value)| {
-            let field = format!("createAccountRequestIds[{index}]");
-            match value {
-                Value::String(id) => CreateAccountRequestId::parse(id, &field),
-                other => Err(Error::InvalidRequestId {
-                    value: excerpt(&other.to_string()),
-                    field,
-                }),
-            }
-        })
-        .collect()
-}
-
-fn manual_error(problem: &str) -> Error {
-    Error::MalformedEvent {
-        event: "manual invocation",
-        problem: problem.to_owned(),
-    }
-}
-
 fn malformed(event: &'static str, error: serde_json::Error) -> Error {
     // serde quotes the offending value whole: clip it.
     Error::MalformedEvent {
@@ -646,6 +255,7 @@ fn json_kind(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eventbridge::{API_CALL, SERVICE_EVENT};
     use serde_json::json;
 
     fn sample(name: &str) -> Value {

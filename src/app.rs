@@ -1,0 +1,31 @@
+//! The application context: the settings and one adapter per service, built once at init and
+//! shared by every invocation.
+
+use crate::config::Config;
+use crate::macie::Macie;
+use crate::organizations::Organizations;
+use crate::queue::Queue;
+
+/// What every invocation shares: the settings and one adapter per service, built once at init.
+pub struct App {
+    pub config: Config,
+    pub organizations: Organizations,
+    pub macie: Macie,
+    pub queue: Queue,
+}
+
+impl App {
+    pub fn new(config: Config, sdk_config: &aws_config::SdkConfig) -> Self {
+        App {
+            organizations: Organizations::new(aws_sdk_organizations::Client::from_conf(
+                crate::client_config!(aws_sdk_organizations, sdk_config),
+            )),
+            macie: Macie::new(sdk_config, sdk_config, &config.regions),
+            queue: Queue::new(aws_sdk_sqs::Client::from_conf(crate::client_config!(
+                aws_sdk_sqs,
+                sdk_config
+            ))),
+            config,
+        }
+    }
+}

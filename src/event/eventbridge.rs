@@ -1,0 +1,323 @@
+//! EventBridge events: Organizations' and Control Tower's records of new accounts, scheduled events
+//! (a reconcile), and custom events from account factories.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{
+    Ignored, RecentJoins, Request, Trigger, account_id_value, account_ids, call_error, field,
+    invite_accounts, json_kind, not_an_addition,
+};
+use crate::domain::{AccountId, CreateAccountRequestId};
+use crate::error::Error;
+use crate::outcome::CreationFailure;
+use crate::quote::{excerpt, redact_emails};
+
+pub(super) const SERVICE_EVENT: &str = "AWS Service Event via CloudTrail";
+pub(super) const API_CALL: &str = "AWS API Call via CloudTrail";
+
+/// `createAccountStatus` of Organizations events and of DescribeCreateAccountStatus.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateAccountStatus {
+    id: Option<String>,
+    state: Option<String>,
+    account_id: Option<String>,
+    failure_reason: Option<String>,
+}
+
+pub(super) fn decode_eventbridge(event: EventBridgeEvent<Value>) -> Result<Trigger, Error> {
+    let detail = &event.detail;
+    let event_name = detail.get("eventName").and_then(Value::as_str);
+    match (
+        event.source.as_str(),
+        event.detail_type.as_str(),
+        event_name,
+    ) {
+        ("aws.organizations", SERVICE_EVENT, Some("CreateAccountResult")) => {
+            create_account_result(detail)
+        }
+        ("aws.organizations", API_CALL, Some("CreateAccount")) => {
+            create_account_call("CreateAccount", detail)
+        }
+        ("aws.organizations", API_CALL, Some("CreateGovCloudAccount")) => {
+            create_account_call("CreateGovCloudAccount", detail)
+        }
+        ("aws.organizations", SERVICE_EVENT, Some("AccountJoinedOrganization")) => {
+            account_joined(&event)
+        }
+        ("aws.controltower", SERVICE_EVENT, Some("CreateManagedAccount")) => {
+            managed_account("CreateManagedAccount", detail)
+        }
+        ("aws.controltower", SERVICE_EVENT, Some("UpdateManagedAccount")) => {
+            managed_account("UpdateManagedAccount", detail)
+        }
+        ("aws.controltower", SERVICE_EVENT, Some(name)) => Ok(not_an_addition(
+            name,
+            "a Control Tower lifecycle event that adds no account",
+        )),
+        ("aws.events", "Scheduled Event", _) => Ok(Trigger::Reconcile { regions: None }),
+        (source, _, _) if !source.starts_with("aws.") && has_custom_fields(detail) => {
+            custom_event(detail)
+        }
+        (source, detail_type, event_name) => Err(Error::UnsupportedEvent {
+            received: format!(
+                "an EventBridge event with source {:?}, detail-type {:?} and eventName {}",
+                excerpt(source),
+                excerpt(detail_type),
+                event_name.map_or("(none)".to_owned(), |name| format!("{:?}", excerpt(name))),
+            ),
+        }),
+    }
+}
+
+/// Organizations' `CreateAccountResult`: the outcome of an account creation.
+fn create_account_result(detail: &Value) -> Result<Trigger, Error> {
+    const PATH: &str = "detail.serviceEventDetails.createAccountStatus";
+    let status: CreateAccountStatus = field(detail, PATH, "CreateAccountResult")?;
+    match status.state.as_deref() {
+        Some("SUCCEEDED") => {
+            let account_id = status.account_id.ok_or_else(|| Error::MalformedEvent {
+                event: "CreateAccountResult",
+                problem: format!("state SUCCEEDED without {PATH}.accountId"),
+            })?;
+            Ok(invite_accounts(vec![AccountId::parse(
+                &account_id,
+                &format!("{PATH}.accountId"),
+            )?]))
+        }
+        Some("FAILED") => Ok(Trigger::Ignore(Ignored::CreationFailed(CreationFailure {
+            create_account_request_id: status.id,
+            failure_reason: status
+                .failure_reason
+                .map_or("(no failureReason given)".to_owned(), |reason| {
+                    redact_emails(&excerpt(&reason))
+                }),
+        }))),
+        state => Err(Error::MalformedEvent {
+            event: "CreateAccountResult",
+            problem: format!(
+                "{PATH}.state is {}; expected SUCCEEDED or FAILED",
+                state.map_or("missing".to_owned(), |state| format!(
+                    "{:?}",
+                    excerpt(state)
+                ))
+            ),
+        }),
+    }
+}
+
+/// Organizations' `CreateAccount` API call: only the creation request ID is known yet.
+fn create_account_call(name: &'static str, detail: &Value) -> Result<Trigger, Error> {
+    if let Some(error) = call_error(detail) {
+        return Ok(not_an_addition(
+            name,
+            &format!("the call failed ({error}); no account was created"),
+        ));
+    }
+    const PATH: &str = "detail.responseElements.createAccountStatus";
+    let status: CreateAccountStatus = field(detail, PATH, name)?;
+    let id = status.id.ok_or_else(|| Error::MalformedEvent {
+        event: name,
+        problem: format!("{PATH}.id is missing"),
+    })?;
+    Ok(Trigger::Invite(Request {
+        create_account_request_ids: vec![CreateAccountRequestId::parse(
+            &id,
+            &format!("{PATH}.id"),
+        )?],
+        ..Request::default()
+    }))
+}
+
+/// Organizations' `AccountJoinedOrganization`, recorded in the management account (aws-facts.md,
+/// "Joins"). No public sample of its detail exists, so the joined account is taken from any
+/// `accountId` field of `serviceEventDetails` and from the event's account resources, but never the
+/// management account (the event's `account`) or the caller; when none is left, the accounts that
+/// joined recently are looked for in the organization. A join recorded as CREATED is left to
+/// `CreateAccountResult`, which names the account.
+fn account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
+    const NAME: &str = "AccountJoinedOrganization";
+    let detail = &event.detail;
+    if let Some(method) = find_string(detail, "joinedMethod").filter(|method| *method == "CREATED")
+    {
+        return Ok(not_an_addition(
+            NAME,
+            &format!(
+                "joinedMethod {method}: an account created in the organization, which CreateAccountResult names"
+            ),
+        ));
+    }
+    let mut not = Vec::new();
+    for (value, field) in [
+        (event.account.as_deref(), "account"),
+        (
+            detail
+                .pointer("/userIdentity/accountId")
+                .and_then(Value::as_str),
+            "detail.userIdentity.accountId",
+        ),
+    ] {
+        if let Some(value) = value {
+            not.push(AccountId::parse(value, field)?);
+        }
+    }
+    let mut named = Vec::new();
+    if let Some(details) = detail.get("serviceEventDetails") {
+        account_id_fields(details, "detail.serviceEventDetails", &mut named)?;
+    }
+    for (index, resource) in event.resources.iter().flatten().enumerate() {
+        if let Some(id) = account_arn_id(resource) {
+            named.push(AccountId::parse(id, &format!("resources[{index}]"))?);
+        }
+    }
+    not.dedup();
+    named.retain(|id| !not.contains(id));
+    named.sort();
+    named.dedup();
+    if named.is_empty() {
+        return Ok(Trigger::InviteRecentJoins(RecentJoins {
+            around: event.time.map(|time| time.timestamp()),
+            not,
+        }));
+    }
+    Ok(invite_accounts(named))
+}
+
+/// Every string under a key named `accountId` (in any case) in `value`, at any depth.
+fn account_id_fields(value: &Value, path: &str, into: &mut Vec<AccountId>) -> Result<(), Error> {
+    match value {
+        Value::Object(fields) => fields.iter().try_for_each(|(key, value)| {
+            let path = format!("{path}.{}", excerpt(key));
+            if key.eq_ignore_ascii_case("accountId") {
+                into.push(account_id_value(value, &path)?);
+                Ok(())
+            } else {
+                account_id_fields(value, &path, into)
+            }
+        }),
+        Value::Array(items) => items.iter().enumerate().try_for_each(|(index, item)| {
+            account_id_fields(item, &format!("{path}[{index}]"), into)
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The first string under a key named `key`, at any depth.
+fn find_string<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+    match value {
+        Value::Object(fields) => fields
+            .get(key)
+            .and_then(Value::as_str)
+            .or_else(|| fields.values().find_map(|value| find_string(value, key))),
+        Value::Array(items) => items.iter().find_map(|item| find_string(item, key)),
+        _ => None,
+    }
+}
+
+/// The account ID of an Organizations account ARN
+/// (`arn:PARTITION:organizations::MANAGEMENT:account/o-ID/ACCOUNT`).
+fn account_arn_id(arn: &str) -> Option<&str> {
+    let resource = arn.strip_prefix("arn:")?.splitn(5, ':').nth(4)?;
+    let mut parts = resource.split('/');
+    (arn.contains(":organizations:") && parts.next() == Some("account"))
+        .then(|| parts.nth(1))
+        .flatten()
+}
+
+/// Control Tower's `CreateManagedAccount` and `UpdateManagedAccount`. Their `message` and timestamps
+/// may be missing, so only the fields used are read.
+fn managed_account(name: &'static str, detail: &Value) -> Result<Trigger, Error> {
+    let status_field = if name == "CreateManagedAccount" {
+        "createManagedAccountStatus"
+    } else {
+        "updateManagedAccountStatus"
+    };
+    let path = format!("detail.serviceEventDetails.{status_field}");
+    let status = detail
+        .get("serviceEventDetails")
+        .and_then(|details| details.get(status_field))
+        .ok_or_else(|| Error::MalformedEvent {
+            event: name,
+            problem: format!("{path} is missing"),
+        })?;
+    let message = status.get("message").and_then(Value::as_str);
+    match status.get("state").and_then(Value::as_str) {
+        Some("SUCCEEDED") => {
+            let account_id =
+                status
+                    .pointer("/account/accountId")
+                    .ok_or_else(|| Error::MalformedEvent {
+                        event: name,
+                        problem: format!("state SUCCEEDED without {path}.account.accountId"),
+                    })?;
+            Ok(invite_accounts(vec![account_id_value(
+                account_id,
+                &format!("{path}.account.accountId"),
+            )?]))
+        }
+        Some("FAILED") => Ok(Trigger::Ignore(Ignored::CreationFailed(CreationFailure {
+            create_account_request_id: None,
+            failure_reason: format!(
+                "Control Tower {name} FAILED: {}",
+                // Free text from the event: cut short, and never an email address in a log line.
+                message.map_or("(no message given)".to_owned(), |message| redact_emails(
+                    &excerpt(message)
+                ))
+            ),
+        }))),
+        state => Err(Error::MalformedEvent {
+            event: name,
+            problem: format!(
+                "{path}.state is {}; expected SUCCEEDED or FAILED",
+                state.map_or("missing".to_owned(), |state| format!(
+                    "{:?}",
+                    excerpt(state)
+                ))
+            ),
+        }),
+    }
+}
+
+fn has_custom_fields(detail: &Value) -> bool {
+    ["accountId", "accountIds", "createAccountRequestId"]
+        .iter()
+        .any(|key| detail.get(*key).is_some())
+}
+
+/// A custom event from an account factory: `detail.accountId`, `detail.accountIds` or
+/// `detail.createAccountRequestId`, in any combination.
+fn custom_event(detail: &Value) -> Result<Trigger, Error> {
+    let mut request = Request::default();
+    if let Some(id) = detail.get("accountId") {
+        request
+            .account_ids
+            .push(account_id_value(id, "detail.accountId")?);
+    }
+    if let Some(ids) = detail.get("accountIds") {
+        let ids = ids.as_array().ok_or_else(|| Error::MalformedEvent {
+            event: "custom",
+            problem: format!(
+                "detail.accountIds is a {}, not an array of account IDs",
+                json_kind(ids)
+            ),
+        })?;
+        request
+            .account_ids
+            .extend(account_ids(ids, "detail.accountIds")?);
+    }
+    if let Some(id) = detail.get("createAccountRequestId") {
+        let id = id.as_str().ok_or_else(|| Error::InvalidRequestId {
+            value: excerpt(&id.to_string()),
+            field: "detail.createAccountRequestId".to_owned(),
+        })?;
+        request
+            .create_account_request_ids
+            .push(CreateAccountRequestId::parse(
+                id,
+                "detail.createAccountRequestId",
+            )?);
+    }
+    Ok(Trigger::Invite(request))
+}

@@ -1,0 +1,99 @@
+//! Manual invocations: typed by hand, so unknown fields are refused and every value is checked.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Request, Trigger, account_ids};
+use crate::domain::{CreateAccountRequestId, Region};
+use crate::error::Error;
+use crate::quote::excerpt;
+
+/// A manual invocation, typed by hand: unknown fields are refused, so a typo cannot go unnoticed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct ManualInvocation {
+    action: Option<String>,
+    account_ids: Option<Vec<Value>>,
+    create_account_request_ids: Option<Vec<Value>>,
+    regions: Option<Vec<Value>>,
+}
+
+pub(super) const MANUAL_KEYS: [&str; 4] =
+    ["action", "accountIds", "createAccountRequestIds", "regions"];
+
+pub(super) fn manual_invocation(manual: ManualInvocation) -> Result<Trigger, Error> {
+    let regions = manual
+        .regions
+        .map(|regions| {
+            if regions.is_empty() {
+                return Err(manual_error(
+                    "regions is empty; leave it out to use MACIE_REGIONS",
+                ));
+            }
+            regions
+                .iter()
+                .enumerate()
+                .map(|(index, value)| {
+                    let field = format!("regions[{index}]");
+                    match value {
+                        Value::String(region) => Region::parse(region, &field),
+                        other => Err(Error::InvalidRegion {
+                            value: excerpt(&other.to_string()),
+                            field,
+                        }),
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    let named = manual.account_ids.is_some() || manual.create_account_request_ids.is_some();
+    match manual.action.as_deref() {
+        Some("reconcile") if named => Err(manual_error(
+            "a reconcile covers the whole organization: leave accountIds and createAccountRequestIds out",
+        )),
+        Some("reconcile") => Ok(Trigger::Reconcile { regions }),
+        None | Some("invite") => {
+            let request = Request {
+                account_ids: account_ids(&manual.account_ids.unwrap_or_default(), "accountIds")?,
+                create_account_request_ids: request_ids(
+                    &manual.create_account_request_ids.unwrap_or_default(),
+                )?,
+                regions,
+            };
+            if request.account_ids.is_empty() && request.create_account_request_ids.is_empty() {
+                return Err(manual_error(
+                    "no account named: give accountIds or createAccountRequestIds, or {\"action\": \"reconcile\"}",
+                ));
+            }
+            Ok(Trigger::Invite(request))
+        }
+        Some(other) => Err(manual_error(&format!(
+            "action {:?} is not one of \"invite\" (the default) and \"reconcile\"",
+            excerpt(other)
+        ))),
+    }
+}
+
+fn request_ids(values: &[Value]) -> Result<Vec<CreateAccountRequestId>, Error> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(index, value)| {
+            let field = format!("createAccountRequestIds[{index}]");
+            match value {
+                Value::String(id) => CreateAccountRequestId::parse(id, &field),
+                other => Err(Error::InvalidRequestId {
+                    value: excerpt(&other.to_string()),
+                    field,
+                }),
+            }
+        })
+        .collect()
+}
+
+fn manual_error(problem: &str) -> Error {
+    Error::MalformedEvent {
+        event: "manual invocation",
+        problem: problem.to_owned(),
+    }
+}

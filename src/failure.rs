@@ -1,0 +1,435 @@
+//! The failure policy: for every failure, whether another attempt may pass (re-queued), none can
+//! (dead-lettered, with what the operator must do), or it is only reported; and how long a retry
+//! waits. Decided from error codes, with message text only where the service gives no code.
+
+use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
+use lambda_runtime::Diagnostic;
+
+use crate::error::Error;
+use crate::outcome::{FailureKind, Outcome};
+
+/// Error codes of the services we call that mean "later", besides aws-runtime's published
+/// throttling and transient lists: their 5xx faults (Macie's InternalServerException,
+/// Organizations' ServiceException; aws-facts.md).
+const SERVICE_FAULTS: &[&str] = &["InternalServerException", "ServiceException"];
+
+/// Whether the same call may pass later: no answer (a timeout, a connection error), throttling, a
+/// 5xx or a bare 429, or a role in a member account that cannot be assumed yet (a brand-new account's
+/// role may not exist for some minutes). Whatever else is refused will be refused again.
+pub fn is_transient(error: &Error) -> bool {
+    match error {
+        Error::Service {
+            transport: true, ..
+        } => true,
+        Error::Service {
+            operation: "AssumeRole",
+            code: None,
+            ..
+        } => true,
+        Error::Service { code, status, .. } => {
+            code.as_deref().is_some_and(|code| {
+                THROTTLING_ERRORS.contains(&code)
+                    || TRANSIENT_ERRORS.contains(&code)
+                    || SERVICE_FAULTS.contains(&code)
+            }) || status.is_some_and(|status| status == 429 || status >= 500)
+        }
+        Error::RetryLater { .. } => true,
+        _ => false,
+    }
+}
+
+/// The outcome of a call that failed: transient, or permanent with what to do.
+pub fn outcome_of(error: &Error) -> Outcome {
+    let (kind, advice) = if is_transient(error) {
+        (FailureKind::Transient, None)
+    } else {
+        (
+            FailureKind::Permanent,
+            advice(error.code(), error.operation()),
+        )
+    };
+    let reason = match advice {
+        Some(advice) => format!("{error}. {advice}"),
+        None => error.to_string(),
+    };
+    Outcome::Failed {
+        reason: crate::quote::redact_emails(&reason),
+        kind,
+    }
+}
+
+/// The runtime's errorType: `MacieInvite.{Retryable|Permanent}.{Kind}`, so that whoever reads it
+/// knows whether invoking again can help.
+pub fn error_type(error: &Error) -> String {
+    let transient = is_transient(error);
+    let retry = if transient { "Retryable" } else { "Permanent" };
+    let kind = match error {
+        Error::Service { .. } if transient => "ServiceUnavailable",
+        Error::Service { .. } => "ServiceError",
+        other => other.kind(),
+    };
+    format!("MacieInvite.{retry}.{kind}")
+}
+
+impl From<Error> for Diagnostic {
+    fn from(error: Error) -> Diagnostic {
+        Diagnostic {
+            error_type: error_type(&error),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// SQS delays a message by at most 15 minutes.
+pub const MAX_DELAY_SECONDS: u32 = 900;
+
+/// Attempts during which an account that Organizations does not know is tried again: right after
+/// its creation it may not be visible yet.
+pub const NOT_FOUND_ATTEMPTS: u32 = 3;
+
+/// What to do with a subject once an attempt is over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    /// Finished: invited, already a member, skipped, or a creation that failed.
+    Done,
+    /// Try again as attempt `attempt`.
+    Requeue { attempt: u32, reason: String },
+    /// Give up: the dead-letter queue, with what the operator must do.
+    DeadLetter { reason: String },
+}
+
+pub fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) -> Disposition {
+    let retry = |reason: String| {
+        if attempt < max_attempts {
+            Disposition::Requeue {
+                attempt: attempt + 1,
+                reason,
+            }
+        } else {
+            Disposition::DeadLetter {
+                reason: format!(
+                    "gave up after {attempt} attempts (MAX_ATTEMPTS); the last failed with: {reason}"
+                ),
+            }
+        }
+    };
+    match outcome {
+        Outcome::Invited
+        | Outcome::Accepted
+        | Outcome::Planned { .. }
+        | Outcome::AlreadyMember { .. }
+        | Outcome::Skipped { .. } => Disposition::Done,
+        Outcome::Unprocessed {
+            error_code,
+            error_message,
+        } => match unprocessed_advice(error_code, error_message) {
+            None => retry(outcome.attempt_reason()),
+            Some(advice) => Disposition::DeadLetter {
+                reason: format!("{}. {advice}", outcome.attempt_reason()),
+            },
+        },
+        Outcome::Failed { reason, kind } => match kind {
+            FailureKind::Transient => retry(reason.clone()),
+            FailureKind::NotInOrganization if attempt < NOT_FOUND_ATTEMPTS => retry(reason.clone()),
+            FailureKind::NotInOrganization => Disposition::DeadLetter {
+                reason: format!(
+                    "{reason}, after {attempt} attempts. Check the account ID; if the account has just \
+                     joined or been created, invoke again with it"
+                ),
+            },
+            FailureKind::Permanent => Disposition::DeadLetter {
+                reason: reason.clone(),
+            },
+        },
+        Outcome::Pending { reason } => retry(reason.clone()),
+    }
+}
+
+/// Phrases of the `errorMessage` that Macie gives, under the code `ClientError`, for an account that
+/// CreateInvitations left unprocessed, and what the operator must do then. This is the one place
+/// where a decision rests on a service's words: `ClientError` is the only code Macie gives there
+/// (Macie API reference, UnprocessedAccount), and it publishes no list of its messages, so the
+/// phrases are our reading of the messages seen, unverified. A message that matches none is
+/// retried (up to MAX_ATTEMPTS, then dead-lettered with its words): a wrong reading costs retries,
+/// never an account. A row matches when the message holds one phrase of each of its groups.
+const LASTING_CLIENT_ERRORS: &[(&[&[&str]], &str)] = &[
+    (
+        &[&[
+            "another administrator",
+            "different administrator",
+            "already associated",
+            "member of another",
+        ]],
+        "The account already belongs to another Macie administrator: disassociate it there, then invite it again",
+    ),
+    (
+        &[&["email"], &["verif", "invalid", "not valid"]],
+        "Macie could not verify the account's email address: correct it in Organizations, then invite it again",
+    ),
+    (&[&["quota", "limit"]], QUOTA_ADVICE),
+    (
+        &[&["suspended", "closed"]],
+        "The account is suspended or closed: nothing to invite unless it is reinstated",
+    ),
+];
+
+/// What the operator must do about an account that CreateInvitations left unprocessed, when no
+/// retry can help; `None` when a retry may pass (InternalError, and ClientErrors not known to be lasting).
+pub fn unprocessed_advice(error_code: &str, error_message: &str) -> Option<&'static str> {
+    if error_code != "ClientError" {
+        return None;
+    }
+    let message = error_message.to_ascii_lowercase();
+    LASTING_CLIENT_ERRORS
+        .iter()
+        .find(|(groups, _)| {
+            groups
+                .iter()
+                .all(|phrases| phrases.iter().any(|phrase| message.contains(phrase)))
+        })
+        .map(|(_, advice)| *advice)
+}
+
+const QUOTA_ADVICE: &str = "Macie's quota of members is reached (1,000 by invitation): remove members that have \
+                            left, or manage accounts through Organizations with a delegated Macie administrator";
+
+/// What the operator must do about a call that failed for good, by its error code.
+pub fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'static str> {
+    let in_member_account = matches!(
+        operation,
+        Some("AssumeRole" | "EnableMacie" | "ListInvitations" | "AcceptInvitation")
+    );
+    match code? {
+        "ServiceQuotaExceededException" => Some(QUOTA_ADVICE),
+        "AccessDeniedException" | "AccessDenied" if in_member_account => Some(
+            "The role ACCEPT_ROLE_NAME in the member account must trust the function's role and allow \
+             macie2:EnableMacie, macie2:ListInvitations and macie2:AcceptInvitation (with \
+             iam:CreateServiceLinkedRole for Macie's service-linked role)",
+        ),
+        "AccessDeniedException" | "AccessDenied" => Some(
+            "Check that the function's role allows this call, that Macie is enabled for the administrator in \
+             this region, and that the function runs in the Macie administrator account",
+        ),
+        "AWSOrganizationsNotInUseException" => Some(
+            "The function's account is not in an organization: deploy it in the management or a delegated administrator account",
+        ),
+        "ValidationException" => {
+            Some("Macie refused the request as invalid: check the account's email in Organizations")
+        }
+        "ConflictException" => Some(
+            "The account's membership changed meanwhile: check its status in Macie, then invite it again",
+        ),
+        _ => None,
+    }
+}
+
+/// How long a re-queued subject waits after its `attempt`-th attempt failed: `base` × 2^(attempt−1),
+/// capped at SQS's 900 s, with equal jitter (`jitter` in [0, 1) picks a point in the upper half) so
+/// that accounts throttled together do not come back together.
+pub fn backoff_seconds(attempt: u32, base: u32, jitter: f64) -> u32 {
+    let ceiling = u64::from(base)
+        .saturating_mul(1u64 << attempt.saturating_sub(1).min(20))
+        .min(u64::from(MAX_DELAY_SECONDS));
+    let half = ceiling / 2;
+    let spread = ((ceiling - half) as f64 * jitter.clamp(0.0, 1.0)) as u64;
+    (half + spread).min(ceiling) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_the_base_caps_at_fifteen_minutes_and_keeps_at_least_half() {
+        let without_jitter: Vec<u32> = (1..=8)
+            .map(|attempt| backoff_seconds(attempt, 60, 0.999_999))
+            .collect();
+        assert_eq!(without_jitter, [59, 119, 239, 479, 899, 899, 899, 899]);
+        let lowest: Vec<u32> = (1..=6)
+            .map(|attempt| backoff_seconds(attempt, 60, 0.0))
+            .collect();
+        assert_eq!(lowest, [30, 60, 120, 240, 450, 450]);
+        assert_eq!(backoff_seconds(3, 0, 0.5), 0);
+        assert_eq!(backoff_seconds(u32::MAX, u32::MAX, 0.5), 675);
+    }
+
+    fn failed(kind: FailureKind) -> Outcome {
+        Outcome::Failed {
+            reason: "boom".into(),
+            kind,
+        }
+    }
+
+    fn unprocessed(code: &str, message: &str) -> Outcome {
+        Outcome::Unprocessed {
+            error_code: code.into(),
+            error_message: message.into(),
+        }
+    }
+
+    #[test]
+    fn transient_trouble_is_retried_until_max_attempts_then_dead_lettered_with_the_last_reason() {
+        for outcome in [
+            failed(FailureKind::Transient),
+            unprocessed("InternalError", "try again"),
+            unprocessed("ClientError", "Something unexpected happened"),
+            Outcome::Pending {
+                reason: "IN_PROGRESS".into(),
+            },
+        ] {
+            assert!(
+                matches!(
+                    disposition(&outcome, 1, 8),
+                    Disposition::Requeue { attempt: 2, .. }
+                ),
+                "{outcome:?}"
+            );
+            assert!(
+                matches!(
+                    disposition(&outcome, 7, 8),
+                    Disposition::Requeue { attempt: 8, .. }
+                ),
+                "{outcome:?}"
+            );
+            let Disposition::DeadLetter { reason } = disposition(&outcome, 8, 8) else {
+                panic!("{outcome:?} at the last attempt is dead-lettered");
+            };
+            assert!(reason.contains("after 8 attempts"), "{reason}");
+        }
+    }
+
+    #[test]
+    fn lasting_client_errors_and_permanent_failures_go_straight_to_the_dead_letter_queue() {
+        let cases = [
+            (
+                unprocessed(
+                    "ClientError",
+                    "The account is already associated with a different administrator account",
+                ),
+                "another Macie administrator",
+            ),
+            (
+                unprocessed("ClientError", "Email verification failed for the account"),
+                "email address",
+            ),
+            (
+                unprocessed(
+                    "ClientError",
+                    "You have reached the quota of member accounts",
+                ),
+                "quota",
+            ),
+            (failed(FailureKind::Permanent), "boom"),
+        ];
+        for (outcome, expected) in cases {
+            let Disposition::DeadLetter { reason } = disposition(&outcome, 1, 8) else {
+                panic!("{outcome:?} is dead-lettered at once");
+            };
+            assert!(reason.contains(expected), "{reason}");
+        }
+    }
+
+    #[test]
+    fn an_account_unknown_to_organizations_is_retried_for_the_first_attempts_only() {
+        let outcome = failed(FailureKind::NotInOrganization);
+        assert!(matches!(
+            disposition(&outcome, 1, 8),
+            Disposition::Requeue { attempt: 2, .. }
+        ));
+        assert!(matches!(
+            disposition(&outcome, NOT_FOUND_ATTEMPTS - 1, 8),
+            Disposition::Requeue { .. }
+        ));
+        assert!(matches!(
+            disposition(&outcome, NOT_FOUND_ATTEMPTS, 8),
+            Disposition::DeadLetter { .. }
+        ));
+    }
+
+    #[test]
+    fn finished_outcomes_need_nothing_more() {
+        for outcome in [
+            Outcome::Invited,
+            Outcome::AlreadyMember {
+                status: "Enabled".into(),
+            },
+            Outcome::skipped("x"),
+        ] {
+            assert_eq!(disposition(&outcome, 8, 8), Disposition::Done);
+        }
+    }
+
+    #[test]
+    fn permanent_service_errors_come_with_advice() {
+        assert!(
+            advice(Some("ServiceQuotaExceededException"), Some("CreateMember"))
+                .unwrap()
+                .contains("1,000")
+        );
+        assert!(
+            advice(Some("AccessDeniedException"), Some("CreateMember"))
+                .unwrap()
+                .contains("role")
+        );
+        assert!(
+            advice(Some("AccessDeniedException"), Some("AcceptInvitation"))
+                .unwrap()
+                .contains("ACCEPT_ROLE_NAME")
+        );
+        assert_eq!(advice(Some("SomethingElse"), None), None);
+        assert_eq!(advice(None, None), None);
+    }
+
+    fn service_error(code: Option<&str>, status: Option<u16>, operation: &'static str) -> Error {
+        Error::Service {
+            service: "Macie",
+            operation,
+            code: code.map(str::to_owned),
+            status,
+            transport: false,
+            message: "m".into(),
+        }
+    }
+
+    #[test]
+    fn throttling_faults_and_no_answer_may_pass_later_and_refusals_never() {
+        for (code, status) in [
+            (Some("ThrottlingException"), Some(429)),
+            (Some("TooManyRequestsException"), Some(400)),
+            (Some("InternalServerException"), Some(500)),
+            (Some("ServiceException"), Some(500)),
+            (None, Some(429)),
+            (None, Some(503)),
+        ] {
+            assert!(
+                is_transient(&service_error(code, status, "CreateMember")),
+                "{code:?} {status:?}"
+            );
+        }
+        for (code, status) in [
+            (Some("AccessDeniedException"), Some(403)),
+            (Some("ValidationException"), Some(400)),
+            (Some("ServiceQuotaExceededException"), Some(402)),
+        ] {
+            assert!(!is_transient(&service_error(code, status, "CreateMember")));
+        }
+        let mut timeout = service_error(None, None, "GetMember");
+        if let Error::Service { transport, .. } = &mut timeout {
+            *transport = true;
+        }
+        assert!(is_transient(&timeout));
+        assert!(is_transient(&service_error(None, None, "AssumeRole")));
+        assert_eq!(
+            error_type(&service_error(
+                Some("AccessDeniedException"),
+                Some(403),
+                "CreateMember"
+            )),
+            "MacieInvite.Permanent.ServiceError"
+        );
+        assert_eq!(
+            error_type(&service_error(None, Some(503), "ListAccounts")),
+            "MacieInvite.Retryable.ServiceUnavailable"
+        );
+    }
+}

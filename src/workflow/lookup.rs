@@ -1,0 +1,227 @@
+//! Look-ups that workflows share: creation requests resolved, accounts described or read from the
+//! organization's listing, units of the organization for EXCLUDED_OU_IDS, and listings read only
+//! while they pay.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use lambda_runtime::tracing;
+
+use crate::app::App;
+use crate::domain::{
+    Account, AccountId, CreateAccountRequestId, Creation, OrganizationalUnitId, Origin, Pages,
+};
+use crate::failure;
+use crate::organizations::Parent;
+use crate::outcome::Outcome;
+use crate::plan::{self, Source};
+use crate::workflow::{Deadline, before_deadline, deferred};
+
+/// A creation request, with the work it came from, and what became of it.
+pub struct Resolution {
+    pub request_id: CreateAccountRequestId,
+    pub origin: Origin,
+    /// The account it made (or its failure, or that it is in progress), or the outcome to report.
+    pub creation: Result<Creation, Outcome>,
+}
+
+/// Resolves creation requests: the account each made, or the outcome to report for the request.
+pub async fn resolve(
+    app: &App,
+    requests: Vec<(CreateAccountRequestId, Origin)>,
+    deadline: Deadline,
+) -> Vec<Resolution> {
+    let work = |(request_id, origin): (CreateAccountRequestId, Origin)| async move {
+        let creation = match app.organizations.creation(&request_id).await {
+            Ok(Some(creation)) => Ok(creation),
+            Ok(None) => Ok(Creation::Failed {
+                reason: "Organizations knows no such account creation request (CreateAccountStatusNotFoundException)"
+                    .to_owned(),
+            }),
+            Err(error) => Err(failure::outcome_of(&error)),
+        };
+        Resolution {
+            request_id,
+            origin,
+            creation,
+        }
+    };
+    let limit = app.config.max_calls_in_flight;
+    before_deadline(requests, limit, deadline, work, |(request_id, origin)| {
+        Resolution {
+            request_id,
+            origin,
+            creation: Err(deferred()),
+        }
+    })
+    .await
+}
+
+/// Looks each account up: the eligible ones, or the outcome to report for the others. Many accounts
+/// are read from the organization's listing while it pays (see [`plan::keep_listing`]); the others
+/// are described one by one.
+pub async fn look_up(
+    app: &App,
+    ids: Vec<AccountId>,
+    deadline: Deadline,
+) -> BTreeMap<AccountId, Result<Account, Outcome>> {
+    let wanted: BTreeSet<AccountId> = ids.into_iter().collect();
+    let listing = match plan::source(wanted.len(), plan::ACCOUNTS_LOOKED_UP_ONE_BY_ONE) {
+        Source::EachAccount => Listing::default(),
+        Source::Listing => {
+            let pages = app.organizations.account_pages();
+            read_listing(&wanted, deadline, "ListAccounts", pages, |account| {
+                &account.id
+            })
+            .await
+        }
+    };
+    let mut looked_up: BTreeMap<AccountId, Result<Account, Outcome>> = listing
+        .found
+        .into_iter()
+        .map(|(id, account)| (id, eligible(account)))
+        .collect();
+    let rest: Vec<AccountId> = wanted
+        .into_iter()
+        .filter(|id| !looked_up.contains_key(id))
+        .collect();
+    if listing.complete {
+        let absent = rest.into_iter();
+        looked_up.extend(absent.map(|id| (id, Err(Outcome::not_in_organization()))));
+        return looked_up;
+    }
+    let describe = |id: AccountId| async move {
+        let result = match app.organizations.describe_account(&id).await {
+            Ok(Some(account)) => eligible(account),
+            Ok(None) => Err(Outcome::not_in_organization()),
+            Err(error) => Err(failure::outcome_of(&error)),
+        };
+        (id, result)
+    };
+    let limit = app.config.max_calls_in_flight;
+    let described = before_deadline(rest, limit, deadline, describe, |id| (id, Err(deferred())));
+    looked_up.extend(described.await);
+    looked_up
+}
+
+fn eligible(account: Account) -> Result<Account, Outcome> {
+    match plan::ineligibility(&account) {
+        None => Ok(account),
+        Some(reason) => Err(Outcome::skipped(reason)),
+    }
+}
+
+/// Whether each account may be invited as far as EXCLUDED_OU_IDS goes: `Err` with the outcome to
+/// report when it sits under an excluded unit (at any depth), or its place could not be read.
+/// Each account's parents are read with ListParents up to the root; a unit's parent is read once.
+pub async fn exclusions(
+    app: &App,
+    ids: Vec<AccountId>,
+    deadline: Deadline,
+) -> BTreeMap<AccountId, Result<(), Outcome>> {
+    let excluded = &app.config.excluded_ou_ids;
+    if excluded.is_empty() {
+        return ids.into_iter().map(|id| (id, Ok(()))).collect();
+    }
+    let parents: Mutex<BTreeMap<OrganizationalUnitId, Parent>> = Mutex::default();
+    let parents = &parents;
+    let verdict = |id: AccountId| async move {
+        let verdict = match ancestry(app, &id, parents).await {
+            Err(error) => Err(failure::outcome_of(&error)),
+            Ok(ancestry) => match plan::excluded_unit(&ancestry, excluded) {
+                Some(unit) => Err(Outcome::skipped(format!(
+                    "under organizational unit {unit}, listed in EXCLUDED_OU_IDS"
+                ))),
+                None => Ok(()),
+            },
+        };
+        (id, verdict)
+    };
+    let limit = app.config.max_calls_in_flight;
+    before_deadline(ids, limit, deadline, verdict, |id| (id, Err(deferred())))
+        .await
+        .into_iter()
+        .collect()
+}
+
+/// The units above an account, nearest first, up to the root; `parents` remembers each unit's
+/// parent across accounts.
+async fn ancestry(
+    app: &App,
+    id: &AccountId,
+    parents: &Mutex<BTreeMap<OrganizationalUnitId, Parent>>,
+) -> Result<Vec<OrganizationalUnitId>, crate::error::Error> {
+    let mut ancestry = Vec::new();
+    let mut parent = app.organizations.parent(id.as_str()).await?;
+    while let Parent::Unit(unit) = parent {
+        let known = parents.lock().unwrap().get(&unit).cloned();
+        parent = match known {
+            Some(known) => known,
+            None => {
+                let read = app.organizations.parent(unit.as_str()).await?;
+                parents.lock().unwrap().insert(unit.clone(), read.clone());
+                read
+            }
+        };
+        ancestry.push(unit);
+    }
+    Ok(ancestry)
+}
+
+/// The wanted items a listing held, and whether it was read to the end (then an account it did not
+/// hold is not in it).
+pub struct Listing<T> {
+    pub found: BTreeMap<AccountId, T>,
+    pub complete: bool,
+}
+
+impl<T> Default for Listing<T> {
+    fn default() -> Self {
+        Listing {
+            found: BTreeMap::new(),
+            complete: false,
+        }
+    }
+}
+
+/// Reads a listing page by page while [`plan::keep_listing`] says it pays. A failed page or a near
+/// deadline ends it early: the accounts it has not settled are then asked for one by one, with the
+/// retries and re-queueing of every single call.
+pub async fn read_listing<P: Pages>(
+    wanted: &BTreeSet<AccountId>,
+    deadline: Deadline,
+    operation: &str,
+    mut pages: P,
+    key: impl Fn(&P::Item) -> &AccountId,
+) -> Listing<P::Item> {
+    let mut listing = Listing::default();
+    let mut read = 0;
+    while !deadline.near() {
+        let page = match pages.next_page().await {
+            None => {
+                listing.complete = true;
+                break;
+            }
+            Some(Ok(page)) => page,
+            Some(Err(error)) => {
+                tracing::warn!(operation, %error, "the listing failed; asking for each account instead");
+                break;
+            }
+        };
+        read += 1;
+        for item in page.items {
+            let id = key(&item);
+            if wanted.contains(id) {
+                listing.found.insert(id.clone(), item);
+            }
+        }
+        if !page.more {
+            listing.complete = true;
+            break;
+        }
+        if !plan::keep_listing(read, listing.found.len(), wanted.len()) {
+            break;
+        }
+    }
+    listing
+}

@@ -1,0 +1,139 @@
+//! The workflows: the accounts an event names (`named`), the reconcile of the whole organization
+//! (`reconcile`), the messages of the retry queue (`retry`), and what becomes of each subject
+//! afterwards (`settle`); with what they share: the look-ups (`lookup`), the work in one region
+//! (`region`), the invocation's deadline and bounded concurrent calls (here).
+
+pub mod lookup;
+pub mod named;
+pub mod reconcile;
+pub mod region;
+pub mod retry;
+pub mod settle;
+
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::{StreamExt, stream};
+
+use crate::domain::{Account, Origin};
+use crate::outcome::{CreationFailure, Outcome, Report};
+
+/// No new call starts this close to the invocation's deadline: what remains is re-queued, which
+/// takes a few SendMessageBatch calls. An invocation with less than 40 s in all keeps a quarter of
+/// its time instead (local emulators give 3 s, Lambda's default timeout).
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+
+const DEFERRED: &str = "the invocation's deadline was near; left for the next attempt";
+
+/// When the invocation must stop starting calls.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline(Option<SystemTime>);
+
+impl Deadline {
+    /// From the runtime's deadline in milliseconds since the epoch, read as the invocation starts.
+    /// A value before 2000 is no epoch time and means none is known: 0 when the runtime has none,
+    /// and `cargo lambda watch` sends its timeout (600000) there.
+    pub fn from_epoch_millis(millis: u64) -> Self {
+        Self::at(millis, SystemTime::now())
+    }
+
+    fn at(millis: u64, now: SystemTime) -> Self {
+        const YEAR_2000_MILLIS: u64 = 946_684_800_000;
+        Deadline((millis >= YEAR_2000_MILLIS).then(|| {
+            let deadline = UNIX_EPOCH + Duration::from_millis(millis);
+            let time_left = deadline.duration_since(now).unwrap_or_default();
+            deadline - DEADLINE_MARGIN.min(time_left / 4)
+        }))
+    }
+
+    pub fn near(&self) -> bool {
+        self.0.is_some_and(|stop| SystemTime::now() >= stop)
+    }
+}
+
+/// The outcome of work not started because the deadline was near: re-queued as it is.
+pub fn deferred() -> Outcome {
+    Outcome::pending(DEFERRED)
+}
+
+/// Runs `work` on every item, at most `limit` at once, in any order. An item whose turn comes when
+/// the deadline is near is not started: `deferred(item)` stands for its result.
+pub async fn before_deadline<I, T, Fut>(
+    items: impl IntoIterator<Item = I>,
+    limit: usize,
+    deadline: Deadline,
+    work: impl Fn(I) -> Fut,
+    deferred: impl Fn(I) -> T,
+) -> Vec<T>
+where
+    Fut: Future<Output = T>,
+{
+    let (work, deferred) = (&work, &deferred);
+    stream::iter(items)
+        .map(|item| async move {
+            if deadline.near() {
+                deferred(item)
+            } else {
+                work(item).await
+            }
+        })
+        .buffer_unordered(limit)
+        .collect()
+        .await
+}
+
+/// One account to invite in one region, with the work it came from.
+#[derive(Clone, Debug)]
+pub struct Task {
+    pub account: Account,
+    pub origin: Origin,
+}
+
+/// What a run did: one report per subject (and region), and the creations that failed.
+#[derive(Default)]
+pub struct Run {
+    pub reports: Vec<Report>,
+    pub creations_failed: Vec<CreationFailure>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stop(time_left: Duration) -> Duration {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let millis = (now + time_left)
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        Deadline::at(millis, now)
+            .0
+            .unwrap()
+            .duration_since(now)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_margin_is_ten_seconds_or_a_quarter_of_a_short_invocation() {
+        assert_eq!(stop(Duration::from_secs(300)), Duration::from_secs(290));
+        assert_eq!(stop(Duration::from_secs(40)), Duration::from_secs(30));
+        assert_eq!(stop(Duration::from_secs(3)), Duration::from_millis(2_250));
+        assert_eq!(Deadline::from_epoch_millis(0).0, None);
+        assert_eq!(Deadline::from_epoch_millis(600_000).0, None);
+        assert!(Deadline::at(1_000_000_000_000, SystemTime::now()).near());
+    }
+
+    #[tokio::test]
+    async fn past_the_deadline_nothing_starts() {
+        let past = Deadline::at(1_000_000_000_000, SystemTime::now());
+        let none = Deadline::from_epoch_millis(0);
+        let work = |n: u32| async move { n * 2 };
+        let mut done = before_deadline(1..=3, 2, none, work, |_| 0).await;
+        done.sort();
+        assert_eq!(done, [2, 4, 6]);
+        assert_eq!(
+            before_deadline(1..=3, 2, past, work, |_| 0).await,
+            [0, 0, 0]
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! The workflow for the accounts an event, an invocation or the retry queue names: creation
+//! requests resolved, accounts confined to MACIE_REGIONS, screened and looked up, then invited in
+//! each of their regions.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures_util::future::join_all;
+use lambda_runtime::tracing;
+
+use crate::app::App;
+use crate::config::Config;
+use crate::domain::{
+    Account, AccountId, CreateAccountRequestId, Creation, Origin, Region, Subject, Work,
+};
+use crate::error::Error;
+use crate::event::{RecentJoins, Request};
+use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report};
+use crate::plan;
+use crate::workflow::lookup::{Resolution, exclusions, look_up, resolve};
+use crate::workflow::region::{Memberships, invite_in_region};
+use crate::workflow::{Deadline, Run, Task};
+
+/// An account named by the work, with the work it came from.
+struct Named {
+    id: AccountId,
+    origin: Origin,
+}
+
+/// Invites the work's subjects: resolves creation requests, screens and looks up the accounts,
+/// then associates and invites them in their regions.
+pub async fn invite(
+    app: &App,
+    works: Vec<Work>,
+    own_account: Option<&AccountId>,
+    deadline: Deadline,
+) -> Run {
+    let mut run = Run::default();
+    let confined = plan::confine(works, &app.config.regions);
+    for (work, region) in confined.refused {
+        let outcome = Outcome::skipped(plan::region_refusal(&region));
+        let report = Report::new(work.subject, Some(region), outcome, &work.origin);
+        run.reports.push(report);
+    }
+    let mut named = Vec::new();
+    let mut requests = Vec::new();
+    for Work { subject, origin } in confined.works {
+        match subject {
+            Subject::Account(id) => named.push(Named { id, origin }),
+            Subject::Request(id) => requests.push((id, origin)),
+        }
+    }
+    named.extend(created_accounts(
+        &mut run,
+        resolve(app, requests, deadline).await,
+    ));
+    let tasks = tasks(app, &mut run, named, own_account, deadline).await;
+    let regional = join_all(tasks.iter().map(|(region, tasks)| {
+        invite_in_region(app, region, tasks, Memberships::Ask, own_account, deadline)
+    }));
+    run.reports.extend(regional.await.into_iter().flatten());
+    run
+}
+
+/// The accounts the creation requests made; what else became of them goes into the run.
+fn created_accounts(run: &mut Run, resolutions: Vec<Resolution>) -> Vec<Named> {
+    let mut created = Vec::new();
+    for Resolution {
+        request_id,
+        origin,
+        creation,
+    } in resolutions
+    {
+        let outcome = match creation {
+            Ok(Creation::Succeeded(id)) => {
+                created.push(Named { id, origin });
+                continue;
+            }
+            Ok(Creation::Failed { reason }) => {
+                run.creations_failed.push(CreationFailure {
+                    create_account_request_id: Some(request_id.to_string()),
+                    failure_reason: reason,
+                });
+                continue;
+            }
+            Ok(Creation::InProgress) => {
+                Outcome::pending("the account creation is still IN_PROGRESS")
+            }
+            Err(outcome) => outcome,
+        };
+        run.reports
+            .push(request_report(request_id, outcome, &origin));
+    }
+    created
+}
+
+fn request_report(request_id: CreateAccountRequestId, outcome: Outcome, origin: &Origin) -> Report {
+    Report::new(Subject::Request(request_id), None, outcome, origin)
+}
+
+/// The accounts to invite, by region: screened (excluded, the administrator itself), looked up
+/// (in the organization, ACTIVE) and outside EXCLUDED_OU_IDS; each account and region once. What
+/// is not invited goes into the run, once per account.
+async fn tasks(
+    app: &App,
+    run: &mut Run,
+    named: Vec<Named>,
+    own_account: Option<&AccountId>,
+    deadline: Deadline,
+) -> BTreeMap<Region, Vec<Task>> {
+    let ids = named.iter().map(|named| named.id.clone()).collect();
+    let screening = plan::screen(ids, &app.config.excluded_account_ids, own_account);
+    let skipped: BTreeMap<&AccountId, &str> = screening
+        .skipped
+        .iter()
+        .map(|(id, reason)| (id, *reason))
+        .collect();
+    let looked_up = eligible(app, screening.to_look_up.clone(), deadline).await;
+    let mut reported = BTreeSet::new();
+    let mut planned = BTreeSet::new();
+    let mut tasks: BTreeMap<Region, Vec<Task>> = BTreeMap::new();
+    for Named { id, origin } in named {
+        if let Some(reason) = skipped.get(&id) {
+            // A screened-out account is reported once, however often it was named.
+            if reported.insert(id.clone()) {
+                let outcome = Outcome::skipped(*reason);
+                run.reports
+                    .push(Report::account(&id, None, outcome, &origin));
+            }
+            continue;
+        }
+        let account = match looked_up.get(&id) {
+            Some(Ok(account)) => account,
+            Some(Err(outcome)) => {
+                let report = Report::account(&id, None, outcome.clone(), &origin);
+                run.reports.push(report);
+                continue;
+            }
+            None => continue,
+        };
+        for region in &origin.regions {
+            // The same account and region from two deliveries is invited once.
+            if planned.insert((id.clone(), region.clone())) {
+                let task = Task {
+                    account: account.clone(),
+                    origin: origin.clone(),
+                };
+                tasks.entry(region.clone()).or_default().push(task);
+            }
+        }
+    }
+    tasks
+}
+
+/// Each account looked up and checked against EXCLUDED_OU_IDS: the account, or the outcome to report.
+async fn eligible(
+    app: &App,
+    ids: Vec<AccountId>,
+    deadline: Deadline,
+) -> BTreeMap<AccountId, Result<Account, Outcome>> {
+    let mut looked_up = look_up(app, ids, deadline).await;
+    let found: Vec<AccountId> = looked_up
+        .iter()
+        .filter(|(_, result)| result.is_ok())
+        .map(|(id, _)| id.clone())
+        .collect();
+    for (id, verdict) in exclusions(app, found, deadline).await {
+        if let Err(outcome) = verdict {
+            looked_up.insert(id, Err(outcome));
+        }
+    }
+    looked_up
+}
+
+/// The work an event names: a first attempt, in the regions it names or MACIE_REGIONS, refused
+/// whole when it names more than MAX_ACCOUNTS_PER_EVENT. `message_id` ties the work to the retry
+/// queue's message that brought it, if any.
+pub fn works(
+    request: Request,
+    config: &Config,
+    message_id: Option<String>,
+) -> Result<Vec<Work>, Error> {
+    let count = request.account_ids.len() + request.create_account_request_ids.len();
+    if count > config.max_accounts_per_event {
+        return Err(Error::TooManyAccounts {
+            count,
+            limit: config.max_accounts_per_event,
+        });
+    }
+    let origin = Origin {
+        message_id,
+        ..Origin::first(request.regions.as_deref().unwrap_or(&config.regions))
+    };
+    let accounts = request.account_ids.into_iter().map(Subject::Account);
+    let requests = request
+        .create_account_request_ids
+        .into_iter()
+        .map(Subject::Request);
+    Ok(accounts
+        .chain(requests)
+        .map(|subject| Work {
+            subject,
+            origin: origin.clone(),
+        })
+        .collect())
+}
+
+/// The accounts that joined around a join event that named none, as a request; `None` when no
+/// account joined then.
+pub async fn recent_joins(app: &App, joins: &RecentJoins) -> Result<Option<Request>, Error> {
+    let (after, until) = join_window(joins);
+    let mut account_ids = app
+        .organizations
+        .accounts_joined_between(after, until)
+        .await?;
+    account_ids.retain(|id| !joins.not.contains(id));
+    tracing::info!(
+        accounts = account_ids.len(),
+        after,
+        until,
+        "accounts that joined around an AccountJoinedOrganization event that named none"
+    );
+    Ok((!account_ids.is_empty()).then(|| Request {
+        account_ids,
+        ..Request::default()
+    }))
+}
+
+/// The seconds since the epoch between which an account counts as the join of `joins`.
+fn join_window(joins: &RecentJoins) -> (i64, i64) {
+    let around = joins.around.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs() as i64)
+    });
+    (
+        around - RecentJoins::BEFORE_SECONDS,
+        around + RecentJoins::AFTER_SECONDS,
+    )
+}
+
+/// What to report when no account joined around a join event.
+pub fn no_recent_join(joins: &RecentJoins) -> NotAnAddition {
+    let (after, until) = join_window(joins);
+    NotAnAddition {
+        event: "AccountJoinedOrganization".to_owned(),
+        reason: format!(
+            "no account of the organization joined between {after} and {until} (seconds since the epoch); \
+             the next reconcile invites any account that was missed"
+        ),
+    }
+}

@@ -1,0 +1,333 @@
+//! The work in one region: each account's relationship with the administrator, then what it calls
+//! for (associate, invite, and with ACCEPT_ROLE_NAME accept in the member account), or under
+//! DRY_RUN what would be done.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::app::App;
+use crate::domain::{AccountId, MemberStatus, Region};
+use crate::error::Error;
+use crate::failure;
+use crate::macie::InvitationOptions;
+use crate::outcome::{Outcome, Report};
+use crate::plan::{self, MemberAction, MemberPolicy, Source};
+use crate::workflow::lookup::{Listing, read_listing};
+use crate::workflow::{Deadline, Task, before_deadline, deferred};
+
+/// Where the current relationships with Macie come from.
+pub enum Memberships {
+    /// Asked for the accounts at hand: GetMember for one, the region's listing for more while it
+    /// pays, GetMember for any the listing did not settle.
+    Ask,
+    /// One ListMembers listing of the region: cheapest for a whole organization.
+    Listed(BTreeMap<AccountId, MemberStatus>),
+}
+
+/// A task, and its relationship with the administrator in the region (`None`: none), or the
+/// outcome to report when it could not be read.
+struct Relationship<'t> {
+    task: &'t Task,
+    status: Result<Option<MemberStatus>, Outcome>,
+}
+
+/// The region's tasks sorted by what each relationship calls for.
+#[derive(Default)]
+struct Actions<'t> {
+    reports: Vec<Report>,
+    associate: Vec<&'t Task>,
+    invite: Vec<&'t Task>,
+    accept: Vec<&'t Task>,
+}
+
+/// Associates, invites and (with ACCEPT_ROLE_NAME) accepts the accounts in one region, after what
+/// each one's relationship calls for; under DRY_RUN, reports what it would do instead.
+pub async fn invite_in_region(
+    app: &App,
+    region: &Region,
+    tasks: &[Task],
+    memberships: Memberships,
+    administrator: Option<&AccountId>,
+    deadline: Deadline,
+) -> Vec<Report> {
+    let relationships = relationships(app, region, tasks, memberships, deadline).await;
+    let policy = MemberPolicy {
+        reinvite_removed: app.config.reinvite_removed,
+        accept: app.config.accept_role_name.is_some(),
+    };
+    let mut actions = sort(region, relationships, policy);
+    if app.config.dry_run {
+        return planned(region, actions, policy);
+    }
+    let mut reports = std::mem::take(&mut actions.reports);
+    let (associated, refused) = associate(app, region, actions.associate, deadline).await;
+    reports.extend(refused);
+    actions.invite.extend(associated);
+    let (invited, outcomes) = invite(app, region, actions.invite, deadline).await;
+    reports.extend(outcomes);
+    actions.accept.extend(invited);
+    if let Some(role_name) = &app.config.accept_role_name {
+        let accepted = accept_all(
+            app,
+            region,
+            actions.accept,
+            role_name,
+            administrator,
+            deadline,
+        );
+        reports.extend(accepted.await);
+    }
+    reports
+}
+
+/// Accepts each task's invitation in its member account (ACCEPT_ROLE_NAME).
+async fn accept_all<'t>(
+    app: &App,
+    region: &Region,
+    tasks: Vec<&'t Task>,
+    role_name: &str,
+    administrator: Option<&AccountId>,
+    deadline: Deadline,
+) -> Vec<Report> {
+    let accept_one = |task: &'t Task| async move {
+        let outcome = accept(app, region, &task.account.id, role_name, administrator).await;
+        report(region, task, outcome)
+    };
+    let limit = app.config.max_calls_in_flight;
+    let later = |task: &'t Task| report(region, task, deferred());
+    before_deadline(tasks, limit, deadline, accept_one, later).await
+}
+
+fn report(region: &Region, task: &Task, outcome: Outcome) -> Report {
+    Report::account(&task.account.id, Some(region), outcome, &task.origin)
+}
+
+/// Each account's relationship with the administrator in `region`: from the listing the caller
+/// has, or from this region's listing while it pays, then GetMember for the rest.
+async fn relationships<'t>(
+    app: &App,
+    region: &Region,
+    tasks: &'t [Task],
+    memberships: Memberships,
+    deadline: Deadline,
+) -> Vec<Relationship<'t>> {
+    if let Memberships::Listed(members) = memberships {
+        return tasks
+            .iter()
+            .map(|task| Relationship {
+                task,
+                status: Ok(members.get(&task.account.id).cloned()),
+            })
+            .collect();
+    }
+    let wanted: BTreeSet<AccountId> = tasks.iter().map(|task| task.account.id.clone()).collect();
+    let listing = match plan::source(wanted.len(), plan::MEMBERSHIPS_ASKED_ONE_BY_ONE) {
+        Source::EachAccount => Listing::default(),
+        Source::Listing => {
+            let pages = app.macie.member_pages(region);
+            read_listing(&wanted, deadline, "ListMembers", pages, |(id, _)| id).await
+        }
+    };
+    let (listed, unsettled): (Vec<&Task>, Vec<&Task>) = tasks
+        .iter()
+        .partition(|task| listing.complete || listing.found.contains_key(&task.account.id));
+    let mut relationships: Vec<Relationship> = listed
+        .into_iter()
+        .map(|task| Relationship {
+            task,
+            status: Ok(listing
+                .found
+                .get(&task.account.id)
+                .map(|(_, status)| status.clone())),
+        })
+        .collect();
+    let ask = |task: &'t Task| async move {
+        let status = app.macie.member_status(region, &task.account.id).await;
+        Relationship {
+            task,
+            status: status.map_err(|error| failure::outcome_of(&error)),
+        }
+    };
+    let later = |task| Relationship {
+        task,
+        status: Err(deferred()),
+    };
+    let limit = app.config.max_calls_in_flight;
+    relationships.extend(before_deadline(unsettled, limit, deadline, ask, later).await);
+    relationships
+}
+
+/// Sorts the tasks by what each relationship calls for; reports those that call for nothing more.
+fn sort<'t>(
+    region: &Region,
+    relationships: Vec<Relationship<'t>>,
+    policy: MemberPolicy,
+) -> Actions<'t> {
+    let mut actions = Actions::default();
+    for Relationship { task, status } in relationships {
+        let status = match status {
+            Ok(status) => status,
+            Err(outcome) => {
+                actions.reports.push(report(region, task, outcome));
+                continue;
+            }
+        };
+        let outcome = match plan::member_action(status.as_ref(), policy) {
+            MemberAction::AssociateAndInvite => {
+                actions.associate.push(task);
+                continue;
+            }
+            MemberAction::Invite => {
+                actions.invite.push(task);
+                continue;
+            }
+            MemberAction::Accept => {
+                actions.accept.push(task);
+                continue;
+            }
+            MemberAction::AlreadyMember => Outcome::AlreadyMember {
+                status: status.map_or_else(String::new, |s| s.name().to_owned()),
+            },
+            MemberAction::Skip(reason) => Outcome::skipped(reason),
+            MemberAction::Fail(reason) => Outcome::failed(reason),
+        };
+        actions.reports.push(report(region, task, outcome));
+    }
+    actions
+}
+
+/// DRY_RUN: what would be done with each task, and no call.
+fn planned(region: &Region, actions: Actions, policy: MemberPolicy) -> Vec<Report> {
+    let planned = |steps: &[&'static str], then_accept: bool| Outcome::Planned {
+        actions: steps
+            .iter()
+            .copied()
+            .chain(then_accept.then_some("accept"))
+            .collect(),
+    };
+    let mut reports = actions.reports;
+    let steps = [
+        (
+            actions.associate,
+            planned(&["associate", "invite"], policy.accept),
+        ),
+        (actions.invite, planned(&["invite"], policy.accept)),
+        (actions.accept, planned(&[], true)),
+    ];
+    for (tasks, outcome) in steps {
+        reports.extend(
+            tasks
+                .into_iter()
+                .map(|task| report(region, task, outcome.clone())),
+        );
+    }
+    reports
+}
+
+/// Associates the tasks' accounts with the administrator (CreateMember): those associated, and the
+/// reports of those that were not.
+async fn associate<'t>(
+    app: &App,
+    region: &Region,
+    tasks: Vec<&'t Task>,
+    deadline: Deadline,
+) -> (Vec<&'t Task>, Vec<Report>) {
+    let associate = |task: &'t Task| async move {
+        let result = app.macie.associate(region, &task.account).await;
+        (task, result.map_err(|error| failure::outcome_of(&error)))
+    };
+    let limit = app.config.max_calls_in_flight;
+    let results = before_deadline(tasks, limit, deadline, associate, |task| {
+        (task, Err(deferred()))
+    })
+    .await;
+    let mut associated = Vec::new();
+    let mut reports = Vec::new();
+    for (task, result) in results {
+        match result {
+            Ok(()) => associated.push(task),
+            Err(outcome) => reports.push(report(region, task, outcome)),
+        }
+    }
+    (associated, reports)
+}
+
+/// Invites the tasks' accounts (CreateInvitations, 50 a call): with ACCEPT_ROLE_NAME, those invited
+/// go on to be accepted; the reports of the others (or of all, without it).
+async fn invite<'t>(
+    app: &App,
+    region: &Region,
+    tasks: Vec<&'t Task>,
+    deadline: Deadline,
+) -> (Vec<&'t Task>, Vec<Report>) {
+    let by_id: BTreeMap<&AccountId, &Task> =
+        tasks.iter().map(|task| (&task.account.id, *task)).collect();
+    let options = InvitationOptions {
+        message: app.config.invitation_message.as_deref(),
+        disable_email_notification: app.config.disable_email_notification,
+    };
+    let batches = plan::invitation_batches(by_id.keys().map(|id| (*id).clone()).collect());
+    let send = |batch: Vec<AccountId>| async move {
+        let result = app.macie.invite(region, &batch, options).await;
+        (batch, result.map_err(|error| failure::outcome_of(&error)))
+    };
+    let limit = app.config.max_calls_in_flight;
+    let sent = before_deadline(batches, limit, deadline, send, |batch| {
+        (batch, Err(deferred()))
+    });
+    let mut to_accept = Vec::new();
+    let mut reports = Vec::new();
+    for (batch, result) in sent.await {
+        for id in &batch {
+            let outcome = match &result {
+                Ok(unprocessed) => unprocessed
+                    .iter()
+                    .find(|entry| &entry.account_id == id)
+                    .map_or(Outcome::Invited, Outcome::unprocessed),
+                Err(outcome) => outcome.clone(),
+            };
+            match (&outcome, &app.config.accept_role_name) {
+                (Outcome::Invited, Some(_)) => to_accept.push(by_id[id]),
+                _ => reports.push(report(region, by_id[id], outcome)),
+            }
+        }
+    }
+    (to_accept, reports)
+}
+
+/// In the member account, through `role_name`: enables Macie, finds the administrator's invitation
+/// and accepts it. What fails goes the way of every failure: re-queued, or dead-lettered.
+async fn accept(
+    app: &App,
+    region: &Region,
+    account_id: &AccountId,
+    role_name: &str,
+    administrator: Option<&AccountId>,
+) -> Outcome {
+    // An invitation is accepted only from this account: unknown, nothing is accepted (fail closed).
+    let Some(administrator) = administrator else {
+        return Outcome::failed(
+            "the function's own account is unknown (its ARN names none), and an invitation is \
+             accepted only from it: accept the invitation in the member account, or run the function \
+             where Lambda gives it its ARN",
+        );
+    };
+    let steps = async {
+        let session = app
+            .macie
+            .member_session(region, account_id, role_name)
+            .await?;
+        session.enable_macie().await?;
+        match session.invitation_from(administrator).await? {
+            Some(invitation_id) => {
+                session.accept(administrator, &invitation_id).await?;
+                Ok(Outcome::Accepted)
+            }
+            None => Ok(Outcome::pending(
+                "the member account sees no pending invitation from this administrator yet",
+            )),
+        }
+    };
+    steps
+        .await
+        .unwrap_or_else(|error: Error| failure::outcome_of(&error))
+}
