@@ -5,6 +5,7 @@
 use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use lambda_runtime::Diagnostic;
 
+use crate::domain::Region;
 use crate::error::Error;
 use crate::outcome::{FailureKind, Outcome};
 
@@ -56,6 +57,20 @@ pub fn outcome_of(error: &Error) -> Outcome {
         reason: crate::quote::redact_emails(&reason),
         kind,
     }
+}
+
+/// Whether Macie refused the call for its quota of members (1,000 by invitation; aws-facts.md).
+pub fn is_quota_refusal(error: &Error) -> bool {
+    error.code() == Some("ServiceQuotaExceededException")
+}
+
+/// The outcome of an account left unassociated because Macie refused an earlier one in `region`
+/// for its member quota: permanent, so it is dead-lettered at once, with what to do.
+pub fn quota_stop(region: &Region) -> Outcome {
+    Outcome::failed(format!(
+        "not associated: Macie refused an earlier account in {region} for its quota of members, so no \
+         more CreateMember calls are made there in this invocation. {QUOTA_ADVICE}"
+    ))
 }
 
 /// The runtime's errorType: `MacieInvite.{Retryable|Permanent}.{Kind}`, so that whoever reads it

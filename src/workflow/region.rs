@@ -3,6 +3,7 @@
 //! DRY_RUN what would be done.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::app::App;
 use crate::domain::{AccountId, MemberStatus, Region};
@@ -224,15 +225,27 @@ fn planned(region: &Region, actions: Actions, policy: MemberPolicy) -> Vec<Repor
 }
 
 /// Associates the tasks' accounts with the administrator (CreateMember): those associated, and the
-/// reports of those that were not.
+/// reports of those that were not. Once Macie refuses one for its member quota, no further
+/// CreateMember is sent in the region: each account left is reported, to be dead-lettered at once
+/// with what to do, instead of one doomed call each.
 async fn associate<'t>(
     app: &App,
     region: &Region,
     tasks: Vec<&'t Task>,
     deadline: Deadline,
 ) -> (Vec<&'t Task>, Vec<Report>) {
+    let quota_reached = AtomicBool::new(false);
+    let quota_reached = &quota_reached;
     let associate = |task: &'t Task| async move {
+        if quota_reached.load(Ordering::Relaxed) {
+            return (task, Err(failure::quota_stop(region)));
+        }
         let result = app.macie.associate(region, &task.account).await;
+        if let Err(error) = &result
+            && failure::is_quota_refusal(error)
+        {
+            quota_reached.store(true, Ordering::Relaxed);
+        }
         (task, result.map_err(|error| failure::outcome_of(&error)))
     };
     let limit = app.config.max_calls_in_flight;

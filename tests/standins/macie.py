@@ -63,6 +63,7 @@ class State:
         self.calls = []
         self.rules = []
         self.latency_ms = 0
+        self.member_quota = None
 
     def set_faults(self, spec):
         """Rules, tried in order; each matches an operation ("*" for any), optionally a region and accounts.
@@ -71,9 +72,13 @@ class State:
         kind "http429": the call fails with a bare 429 and no error type
         kind "unprocessed": CreateInvitations reports the rule's accountIds as unprocessed with errorCode
         count: how many matching calls (or, for "unprocessed", invitations) it applies to; absent = always
+
+        memberQuota: the members (in any status) an administrator may have in a region, as Macie's quota of
+        1,000 members by invitation; CreateMember past it fails with ServiceQuotaExceededException (402).
         """
         self.rules = [dict(rule) for rule in spec.get("rules", [])]
         self.latency_ms = int(spec.get("latencyMs", 0))
+        self.member_quota = spec.get("memberQuota")
 
     def take_rule(self, operation, region, kinds, account_id=None):
         for rule in self.rules:
@@ -124,6 +129,11 @@ class State:
             raise MacieError("ValidationException", "The administrator account can't be a member")
         members = self.region_members(region)
         member = members.get(account_id)
+        if member is None and self.member_quota is not None and len(members) >= self.member_quota:
+            raise MacieError(
+                "ServiceQuotaExceededException",
+                "The request failed because fulfilling the request would exceed one or more service quotas for your account.",
+            )
         if member is None or member["relationshipStatus"] in ("Removed", "Resigned"):
             members[account_id] = {
                 "accountId": account_id,
