@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::event::{self, Ignored, Trigger};
 use crate::metrics;
 use crate::plan;
-use crate::summary::Summary;
+use crate::summary::{Detail, Summary};
 use crate::workflow::settle::finish;
 use crate::workflow::{Deadline, named, reconcile, retry};
 
@@ -34,7 +34,7 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Er
     write_metrics(app, &summary, &function_name);
     Ok(match batch {
         Some(batch) => Response::Batch(batch),
-        None => Response::Summary(Box::new(summary)),
+        None => Response::Summary(Box::new(summary.bounded())),
     })
 }
 
@@ -50,12 +50,14 @@ async fn respond(
     let summary = match event::decode(event.payload)? {
         Trigger::Invite(request) => {
             let works = named::works(request, &app.config, None)?;
-            finish(app, named::invite(app, works, own_account, deadline).await).await?
+            let run = named::invite(app, works, own_account, deadline).await;
+            finish(app, run, Detail::Every).await?
         }
         Trigger::InviteRecentJoins(joins) => match named::recent_joins(app, &joins).await? {
             Some(request) => {
                 let works = named::works(request, &app.config, None)?;
-                finish(app, named::invite(app, works, own_account, deadline).await).await?
+                let run = named::invite(app, works, own_account, deadline).await;
+                finish(app, run, Detail::Every).await?
             }
             None => ignored(named::no_recent_join(&joins)),
         },
@@ -65,7 +67,7 @@ async fn respond(
                 reconcile::reconcile(app, regions, own_account, deadline).await?;
             Summary {
                 reconcile: Some(reconciliation),
-                ..finish(app, run).await?
+                ..finish(app, run, Detail::Changes).await?
             }
         }
         Trigger::Retry(deliveries) => {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::summary::{Entry, Summary};
+use crate::summary::{NO_REGION, Summary};
 
 /// The metrics, in the order they are written.
 pub const METRICS: [&str; 6] = [
@@ -41,23 +41,24 @@ pub fn lines(
     lines
 }
 
-/// The counts over all regions, and for each region that has outcomes.
+/// The counts over all regions, and for each region that has outcomes, from the summary's counts
+/// (which hold every outcome, listed or not).
 pub fn count(summary: &Summary) -> (Counts, BTreeMap<String, Counts>) {
-    let lists: [&[Entry]; METRICS.len()] = [
-        &summary.invited,
-        &summary.accepted,
-        &summary.already_members,
-        &summary.skipped,
-        &summary.requeued,
-        &summary.dead_lettered,
-    ];
     let mut totals = Counts::default();
     let mut by_region: BTreeMap<String, Counts> = BTreeMap::new();
-    for (metric, entries) in lists.iter().enumerate() {
-        for entry in entries.iter() {
-            totals.0[metric] += 1;
-            if let Some(region) = &entry.region {
-                by_region.entry(region.to_string()).or_default().0[metric] += 1;
+    for (region, counts) in &summary.counts {
+        let values = [
+            counts.invited,
+            counts.accepted,
+            counts.already_members,
+            counts.skipped,
+            counts.requeued,
+            counts.dead_lettered,
+        ];
+        for (metric, value) in values.into_iter().enumerate() {
+            totals.0[metric] += value as u64;
+            if region != NO_REGION {
+                by_region.entry(region.clone()).or_default().0[metric] += value as u64;
             }
         }
     }
@@ -105,6 +106,7 @@ fn line(
 mod tests {
     use super::*;
     use crate::domain::{AccountId, Region, Subject};
+    use crate::summary::Entry;
 
     fn entry(account: &str, region: Option<&str>) -> Entry {
         let region = region.map(|name| Region::parse(name, "test").unwrap());
@@ -125,7 +127,8 @@ mod tests {
             skipped: vec![entry("333333333333", None)],
             dead_lettered: vec![entry("444444444444", Some("eu-west-1"))],
             ..Summary::default()
-        };
+        }
+        .recount();
 
         let lines: Vec<Value> = lines(&summary, "MacieInvite", "macie-invite", 1_764_000_000_000)
             .iter()

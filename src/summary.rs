@@ -1,4 +1,7 @@
-//! The summary an invocation answers: its outcomes sorted into lists, and a reconcile's counts.
+//! The summary an invocation answers: how many subjects ended each way in each region, the
+//! subjects in lists (bounded, whatever the organization's size), and a reconcile's counts.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -139,15 +142,167 @@ pub struct Summary {
     pub ignored: Vec<NotAnAddition>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reconcile: Option<Reconciliation>,
+    /// How many subjects ended each way, per region (`noRegion`: settled before any region). Every
+    /// outcome is counted here, listed or not.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub counts: BTreeMap<String, Counts>,
+    /// How many entries each list left out to keep the response bounded (see [`Summary::bounded`]);
+    /// the counts above hold them all.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub left_out: BTreeMap<&'static str, usize>,
 }
 
+/// How many subjects ended each way, in one region.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    #[serde(skip_serializing_if = "is_zero")]
+    pub invited: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub accepted: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub planned: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub already_members: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unprocessed: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub failed: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pending: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub requeued: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dead_lettered: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
+}
+
+/// The key of the counts of outcomes settled before any region.
+pub const NO_REGION: &str = "noRegion";
+
+/// What the lists hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Every subject named (an event or invocation that names accounts): whoever named them wants
+    /// to see what became of each, members already included.
+    Every,
+    /// What changed something or needs attention (a reconcile): members already are counted, not listed.
+    Changes,
+}
+
+/// At most this many entries a list.
+pub const LIST_CAP: usize = 1_000;
+
+/// At most this many bytes of entries, all lists together, so that a response stays under 256 KiB
+/// (the counts take a few hundred bytes a region). What does not fit is counted in `leftOut`.
+pub const ENTRY_BYTES: usize = 200_000;
+
 impl Summary {
-    /// Sorts the reports into the summary, ordered by subject and region.
-    pub fn from_reports(reports: &[Report]) -> Self {
+    /// Sorts the reports into the summary, ordered by subject and region, and counts them all.
+    pub fn from_reports(reports: &[Report], detail: Detail) -> Self {
         let mut reports: Vec<&Report> = reports.iter().collect();
         reports.sort_by(|a, b| (&a.subject, &a.region).cmp(&(&b.subject, &b.region)));
         let mut summary = Summary::default();
         for report in reports {
+            let counts = summary.counts_of(report.region.as_ref());
+            *match report.outcome {
+                Outcome::Invited => &mut counts.invited,
+                Outcome::Accepted => &mut counts.accepted,
+                Outcome::Planned { .. } => &mut counts.planned,
+                Outcome::AlreadyMember { .. } => &mut counts.already_members,
+                Outcome::Skipped { .. } => &mut counts.skipped,
+                Outcome::Unprocessed { .. } => &mut counts.unprocessed,
+                Outcome::Failed { .. } => &mut counts.failed,
+                Outcome::Pending { .. } => &mut counts.pending,
+            } += 1;
+            if detail == Detail::Changes && matches!(report.outcome, Outcome::AlreadyMember { .. })
+            {
+                continue;
+            }
+            summary.list(report);
+        }
+        summary
+    }
+
+    fn counts_of(&mut self, region: Option<&Region>) -> &mut Counts {
+        let key = region.map_or(NO_REGION, Region::as_str);
+        self.counts.entry(key.to_owned()).or_default()
+    }
+
+    /// Adds what was re-queued and dead-lettered, to the lists and the counts.
+    pub fn add_settled(&mut self, requeued: Vec<Entry>, dead_lettered: Vec<Entry>) {
+        for entry in &requeued {
+            self.counts_of(entry.region.as_ref()).requeued += 1;
+        }
+        for entry in &dead_lettered {
+            self.counts_of(entry.region.as_ref()).dead_lettered += 1;
+        }
+        self.requeued = requeued;
+        self.dead_lettered = dead_lettered;
+    }
+
+    /// The summary with each list cut to [`LIST_CAP`] entries, and all of them together to
+    /// [`ENTRY_BYTES`], the lists that need attention first; `leftOut` says how many each lost.
+    pub fn bounded(mut self) -> Self {
+        let mut budget = ENTRY_BYTES;
+        let mut left_out = BTreeMap::new();
+        let mut keep = |name: &'static str, count: usize| {
+            if count > 0 {
+                left_out.insert(name, count);
+            }
+        };
+        keep("deadLettered", fit(&mut self.dead_lettered, &mut budget));
+        keep("failed", fit(&mut self.failed, &mut budget));
+        keep("unprocessed", fit(&mut self.unprocessed, &mut budget));
+        keep("requeued", fit(&mut self.requeued, &mut budget));
+        keep("pending", fit(&mut self.pending, &mut budget));
+        keep(
+            "creationsFailed",
+            fit(&mut self.creations_failed, &mut budget),
+        );
+        keep("skipped", fit(&mut self.skipped, &mut budget));
+        keep("accepted", fit(&mut self.accepted, &mut budget));
+        keep("invited", fit(&mut self.invited, &mut budget));
+        keep("planned", fit(&mut self.planned, &mut budget));
+        keep("ignored", fit(&mut self.ignored, &mut budget));
+        keep(
+            "alreadyMembers",
+            fit(&mut self.already_members, &mut budget),
+        );
+        self.left_out = left_out;
+        self
+    }
+
+    /// The counts, from the lists as they are (for a summary made without reports).
+    #[cfg(test)]
+    pub fn recount(mut self) -> Self {
+        let lists: [(&[Entry], fn(&mut Counts) -> &mut usize); 6] = [
+            (&self.invited, |c| &mut c.invited),
+            (&self.accepted, |c| &mut c.accepted),
+            (&self.already_members, |c| &mut c.already_members),
+            (&self.skipped, |c| &mut c.skipped),
+            (&self.requeued, |c| &mut c.requeued),
+            (&self.dead_lettered, |c| &mut c.dead_lettered),
+        ];
+        let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
+        for (list, field) in lists {
+            for entry in list {
+                let key = entry.region.as_ref().map_or(NO_REGION, Region::as_str);
+                *field(counts.entry(key.to_owned()).or_default()) += 1;
+            }
+        }
+        self.counts = counts;
+        self
+    }
+
+    fn list(&mut self, report: &Report) {
+        let summary = self;
+        {
             let mut entry = Entry::new(&report.subject, report.region.as_ref());
             let list = match &report.outcome {
                 Outcome::Invited => &mut summary.invited,
@@ -183,8 +338,24 @@ impl Summary {
             };
             list.push(entry);
         }
-        summary
     }
+}
+
+/// Keeps the list's first entries while they fit in `budget` bytes and [`LIST_CAP`]; returns how
+/// many it left out.
+fn fit<T: Serialize>(list: &mut Vec<T>, budget: &mut usize) -> usize {
+    let mut kept = 0;
+    for item in list.iter().take(LIST_CAP) {
+        let size = serde_json::to_string(item).map_or(0, |text| text.len()) + 1;
+        if size > *budget {
+            break;
+        }
+        *budget -= size;
+        kept += 1;
+    }
+    let left_out = list.len() - kept;
+    list.truncate(kept);
+    left_out
 }
 
 #[cfg(test)]
@@ -212,35 +383,38 @@ mod tests {
 
     #[test]
     fn the_summary_lists_each_outcome_with_its_details_in_account_and_region_order() {
-        let summary = Summary::from_reports(&[
-            report("222222222222", region("us-east-1"), Outcome::Invited),
-            report("111111111111", region("us-east-1"), Outcome::Invited),
-            report(
-                "333333333333",
-                region("eu-west-1"),
-                Outcome::AlreadyMember {
-                    status: "Enabled".into(),
-                },
-            ),
-            report(
-                "444444444444",
-                None,
-                Outcome::skipped("listed in EXCLUDED_ACCOUNT_IDS"),
-            ),
-            report(
-                "555555555555",
-                region("us-east-1"),
-                Outcome::Unprocessed {
-                    error_code: "InternalError".into(),
-                    error_message: "try again".into(),
-                },
-            ),
-            report(
-                "666666666666",
-                None,
-                Outcome::failed("not in the organization"),
-            ),
-        ]);
+        let summary = Summary::from_reports(
+            &[
+                report("222222222222", region("us-east-1"), Outcome::Invited),
+                report("111111111111", region("us-east-1"), Outcome::Invited),
+                report(
+                    "333333333333",
+                    region("eu-west-1"),
+                    Outcome::AlreadyMember {
+                        status: "Enabled".into(),
+                    },
+                ),
+                report(
+                    "444444444444",
+                    None,
+                    Outcome::skipped("listed in EXCLUDED_ACCOUNT_IDS"),
+                ),
+                report(
+                    "555555555555",
+                    region("us-east-1"),
+                    Outcome::Unprocessed {
+                        error_code: "InternalError".into(),
+                        error_message: "try again".into(),
+                    },
+                ),
+                report(
+                    "666666666666",
+                    None,
+                    Outcome::failed("not in the organization"),
+                ),
+            ],
+            Detail::Every,
+        );
         assert_eq!(
             serde_json::to_value(summary).unwrap(),
             json!({
@@ -254,8 +428,65 @@ mod tests {
                     "accountId": "555555555555", "region": "us-east-1",
                     "errorCode": "InternalError", "errorMessage": "try again"
                 }],
-                "failed": [{"accountId": "666666666666", "reason": "not in the organization"}]
+                "failed": [{"accountId": "666666666666", "reason": "not in the organization"}],
+                "counts": {
+                    "us-east-1": {"invited": 2, "unprocessed": 1},
+                    "eu-west-1": {"alreadyMembers": 1},
+                    "noRegion": {"skipped": 1, "failed": 1}
+                }
             })
         );
+    }
+
+    /// 10,000 accounts in 17 regions, every one a member already, and some thousands of each other
+    /// outcome with long reasons: the response stays under 256 KiB whatever the organization's size.
+    #[test]
+    fn the_response_stays_under_256_kib_whatever_the_organizations_size() {
+        let regions: Vec<Region> = (0..17)
+            .map(|n| Region::parse(&format!("xx-test-{n}"), "t").unwrap())
+            .collect();
+        let long = "x".repeat(600);
+        let mut reports = Vec::new();
+        for n in 0..10_000u64 {
+            let account = format!("{:012}", 100_000_000_000 + n);
+            for region in &regions {
+                let outcome = match n % 10 {
+                    0 => Outcome::failed(long.clone()),
+                    1 => Outcome::Invited,
+                    2 => Outcome::skipped(long.clone()),
+                    _ => Outcome::AlreadyMember {
+                        status: "Enabled".into(),
+                    },
+                };
+                reports.push(report(&account, Some(region.clone()), outcome));
+            }
+        }
+        for detail in [Detail::Changes, Detail::Every] {
+            let summary = Summary::from_reports(&reports, detail);
+            let dead_lettered = summary.failed.clone();
+            let mut summary = summary;
+            summary.add_settled(Vec::new(), dead_lettered);
+
+            let bounded = summary.bounded();
+            let size = serde_json::to_string(&bounded).unwrap().len();
+
+            assert!(size < 256 * 1024, "{detail:?}: {size} bytes");
+            assert!(bounded.invited.len() <= LIST_CAP);
+            let counts = &bounded.counts["xx-test-3"];
+            assert_eq!(
+                (counts.invited, counts.failed, counts.dead_lettered),
+                (1_000, 1_000, 1_000)
+            );
+            // Nothing is lost from sight: what a list left out is counted.
+            assert_eq!(
+                bounded.left_out["failed"] + bounded.failed.len(),
+                17_000,
+                "{detail:?}"
+            );
+            if detail == Detail::Changes {
+                assert_eq!(counts.already_members, 7_000);
+                assert!(bounded.already_members.is_empty());
+            }
+        }
     }
 }

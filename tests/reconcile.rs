@@ -130,6 +130,16 @@ async fn a_reconcile_invites_exactly_the_active_accounts_that_are_not_members_wi
         for list in ["invited", "alreadyMembers", "skipped", "failed"] {
             let mut want = expected.remove(list).unwrap_or_default();
             want.sort();
+            if list == "alreadyMembers" {
+                // A reconcile counts members already, and lists only what changed or needs attention.
+                assert_eq!(
+                    summary["counts"][region]["alreadyMembers"],
+                    want.len(),
+                    "{region}"
+                );
+                assert_eq!(ids_in(&summary, list, region), Vec::<String>::new());
+                continue;
+            }
             assert_eq!(ids_in(&summary, list, region), want, "{region} {list}");
         }
 

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::event::{Delivered, Delivery, Ignored, Trigger};
 use crate::plan;
 use crate::quote::excerpt;
-use crate::summary::{Reconciliation, Summary};
+use crate::summary::{Detail, Reconciliation, Summary};
 use crate::workflow::named::{self, no_recent_join, recent_joins};
 use crate::workflow::reconcile::reconcile;
 use crate::workflow::{Deadline, Run, settle};
@@ -68,10 +68,16 @@ pub async fn retry(
             }
         }
     };
-    let mut summary = settle::summarize(app, &run);
+    // A redriven reconcile lists what changed; retries alone list every subject they name.
+    let detail = match reconciliation {
+        Some(_) => Detail::Changes,
+        None => Detail::Every,
+    };
+    let mut summary = settle::summarize(app, &run, detail);
     summary.reconcile = reconciliation;
     if app.config.dry_run {
         // Nothing is re-queued in a dry run: every message stays on the queue for a real run.
+        settle::log_counts(&summary);
         return (summary, batch_response(delivered));
     }
     let settlement = settle::settle(app, &run.reports).await;
@@ -89,8 +95,8 @@ pub async fn retry(
         dead_lettered = settlement.dead_lettered.len(),
         "retry messages processed"
     );
-    summary.requeued = settlement.requeued;
-    summary.dead_lettered = settlement.dead_lettered;
+    summary.add_settled(settlement.requeued, settlement.dead_lettered);
+    settle::log_counts(&summary);
     (summary, batch_response(batch.failed_messages))
 }
 

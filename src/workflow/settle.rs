@@ -10,9 +10,9 @@ use crate::domain::Region;
 use crate::error::Error;
 use crate::failure::{self, Disposition};
 use crate::message::{DeadLetter, RetryMessage};
-use crate::outcome::{CreationFailure, Report, subject_ids};
+use crate::outcome::{CreationFailure, Outcome, Report, subject_ids};
 use crate::queue::Outgoing;
-use crate::summary::{Entry, Summary};
+use crate::summary::{Detail, Entry, Summary};
 use crate::workflow::Run;
 
 /// What became of the subjects that are not done.
@@ -271,32 +271,57 @@ fn json<T: serde::Serialize>(body: &T) -> String {
     serde_json::to_string(body).unwrap_or_default()
 }
 
-/// Logs a run and sorts it into the summary.
-pub fn summarize(app: &App, run: &Run) -> Summary {
-    run.reports.iter().for_each(Report::log);
+/// Logs a run and sorts it into the summary: a line per subject and region, but under
+/// `Detail::Changes` none for a member already (counted, not listed).
+pub fn summarize(app: &App, run: &Run, detail: Detail) -> Summary {
+    run.reports
+        .iter()
+        .filter(|report| {
+            detail == Detail::Every || !matches!(report.outcome, Outcome::AlreadyMember { .. })
+        })
+        .for_each(Report::log);
     run.creations_failed.iter().for_each(CreationFailure::log);
     Summary {
         dry_run: app.config.dry_run,
         creations_failed: run.creations_failed.clone(),
-        ..Summary::from_reports(&run.reports)
+        ..Summary::from_reports(&run.reports, detail)
     }
 }
 
 /// Logs and summarizes a run, then re-queues or dead-letters what is not done. Work that can be
 /// neither fails the invocation, so that Lambda's own retries keep it.
-pub async fn finish(app: &App, run: Run) -> Result<Summary, Error> {
-    let mut summary = summarize(app, &run);
-    if app.config.dry_run {
-        return Ok(summary);
+pub async fn finish(app: &App, run: Run, detail: Detail) -> Result<Summary, Error> {
+    let mut summary = summarize(app, &run, detail);
+    if !app.config.dry_run {
+        let settlement = settle(app, &run.reports).await;
+        if !settlement.unsent.is_empty() {
+            let unfinished = settlement.unsent.into_iter().map(|unsent| unsent.what);
+            return Err(Error::RetryLater {
+                unfinished: unfinished.collect(),
+            });
+        }
+        summary.add_settled(settlement.requeued, settlement.dead_lettered);
     }
-    let settlement = settle(app, &run.reports).await;
-    if !settlement.unsent.is_empty() {
-        let unfinished = settlement.unsent.into_iter().map(|unsent| unsent.what);
-        return Err(Error::RetryLater {
-            unfinished: unfinished.collect(),
-        });
-    }
-    summary.requeued = settlement.requeued;
-    summary.dead_lettered = settlement.dead_lettered;
+    log_counts(&summary);
     Ok(summary)
+}
+
+/// One line per region with its counts: what the invocation did there, however many accounts.
+pub fn log_counts(summary: &Summary) {
+    for (region, counts) in &summary.counts {
+        tracing::info!(
+            region,
+            invited = counts.invited,
+            accepted = counts.accepted,
+            planned = counts.planned,
+            already_members = counts.already_members,
+            skipped = counts.skipped,
+            unprocessed = counts.unprocessed,
+            failed = counts.failed,
+            pending = counts.pending,
+            requeued = counts.requeued,
+            dead_lettered = counts.dead_lettered,
+            "region done"
+        );
+    }
 }
