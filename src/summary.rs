@@ -281,21 +281,19 @@ impl Summary {
     /// The counts, from the lists as they are (for a summary made without reports).
     #[cfg(test)]
     pub fn recount(mut self) -> Self {
-        let lists: [(&[Entry], fn(&mut Counts) -> &mut usize); 6] = [
-            (&self.invited, |c| &mut c.invited),
-            (&self.accepted, |c| &mut c.accepted),
-            (&self.already_members, |c| &mut c.already_members),
-            (&self.skipped, |c| &mut c.skipped),
-            (&self.requeued, |c| &mut c.requeued),
-            (&self.dead_lettered, |c| &mut c.dead_lettered),
-        ];
         let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
-        for (list, field) in lists {
+        let mut count = |list: &[Entry], field: fn(&mut Counts) -> &mut usize| {
             for entry in list {
                 let key = entry.region.as_ref().map_or(NO_REGION, Region::as_str);
                 *field(counts.entry(key.to_owned()).or_default()) += 1;
             }
-        }
+        };
+        count(&self.invited, |c| &mut c.invited);
+        count(&self.accepted, |c| &mut c.accepted);
+        count(&self.already_members, |c| &mut c.already_members);
+        count(&self.skipped, |c| &mut c.skipped);
+        count(&self.requeued, |c| &mut c.requeued);
+        count(&self.dead_lettered, |c| &mut c.dead_lettered);
         self.counts = counts;
         self
     }
