@@ -11,6 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 event=${1:-events/create-account-result.json}
+if [ ! -f "$event" ]; then
+  echo "no event file at $event: pass one of events/*.json (see events/README.md)" >&2
+  exit 2
+fi
 
 . scripts/venv.sh
 # Built before the first invocation: cargo lambda watch counts the invocation's deadline from the
@@ -25,6 +29,8 @@ cleanup() {
   rm -rf "$workdir"
 }
 trap cleanup EXIT
+# Ctrl-C (or a TERM) at any point stops everything: the stand-ins, the function, and this script.
+trap 'echo "interrupted" >&2; exit 130' INT TERM
 
 python3 tests/standins/serve.py --sample-organization >"$workdir/endpoints.json" &
 pids+=($!)
@@ -54,6 +60,8 @@ if ! cargo lambda invoke macie-invite --invoke-port "$port" --data-file "$event"
   exit 1
 fi
 echo "--- function logs ---" >&2
-grep '^{' "$workdir/watch.log" >&2 || true
+# The function's JSON lines, without lambda_runtime's notice that cargo lambda watch sets
+# AWS_LAMBDA_MAX_CONCURRENCY (Lambda does not, for this function).
+grep '^{' "$workdir/watch.log" | grep -v 'AWS_LAMBDA_MAX_CONCURRENCY' >&2 || true
 echo "--- summary ---" >&2
 python3 -m json.tool "$workdir/summary.json"

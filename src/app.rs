@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::macie::Macie;
+use crate::metrics::MetricsOut;
 use crate::organizations::Organizations;
 use crate::queue::Queue;
 
@@ -12,6 +13,8 @@ pub struct App {
     pub organizations: Organizations,
     pub macie: Macie,
     pub queue: Queue,
+    /// Where the invocations' metric lines go (standard output).
+    pub metrics: MetricsOut,
 }
 
 impl App {
@@ -25,6 +28,7 @@ impl App {
                 aws_sdk_sqs,
                 sdk_config
             ))),
+            metrics: MetricsOut::stdout(),
             config,
         }
     }

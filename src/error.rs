@@ -40,6 +40,16 @@ pub enum Error {
     InvalidAccountId { value: String, field: String },
 
     #[error(
+        "invalid account ID {value:?} at {field}: it is a JSON {kind}, and an account ID must be a \
+         string, in quotes (\"111122223333\"), so that its leading zeros survive"
+    )]
+    AccountIdNotAString {
+        value: String,
+        field: String,
+        kind: &'static str,
+    },
+
+    #[error(
         "invalid account creation request ID {value:?} at {field}: expected car- and 8 to 32 lowercase letters or digits"
     )]
     InvalidRequestId { value: String, field: String },
@@ -139,7 +149,9 @@ impl Error {
             Error::InvalidSetting { .. } => "InvalidSetting",
             Error::UnsupportedEvent { .. } => "UnsupportedEvent",
             Error::MalformedEvent { .. } => "MalformedEvent",
-            Error::InvalidAccountId { .. } => "InvalidAccountId",
+            Error::InvalidAccountId { .. } | Error::AccountIdNotAString { .. } => {
+                "InvalidAccountId"
+            }
             Error::InvalidRegion { .. } => "InvalidRegion",
             Error::RegionNotAllowed { .. } => "RegionNotAllowed",
             Error::InvalidRequestId { .. } => "InvalidRequestId",

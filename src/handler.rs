@@ -1,6 +1,5 @@
 //! The Lambda handler: event in, summary (or, for the retry queue, the batch response) out.
 
-use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::sqs::SqsBatchResponse;
@@ -95,18 +94,13 @@ fn ignored(ignored: crate::outcome::NotAnAddition) -> Summary {
     }
 }
 
-/// Writes the invocation's metrics to standard output, where CloudWatch Logs reads Embedded Metric
-/// Format lines as they are (they are not log records of the subscriber).
+/// Writes the invocation's metrics, as Embedded Metric Format lines.
 fn write_metrics(app: &App, summary: &Summary, function_name: &str) {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis() as u64);
     let lines = metrics::lines(summary, &app.config.metrics_namespace, function_name, now);
-    let mut out = std::io::stdout().lock();
-    for line in lines {
-        // A lost metric line must not fail an invocation whose work is done.
-        let _ = writeln!(out, "{line}");
-    }
+    app.metrics.write(&lines);
 }
 
 /// The function's name, from its ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`),

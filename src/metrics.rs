@@ -6,10 +6,37 @@
 //! region it has outcomes in (dimensions FunctionName and Region).
 
 use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Mutex;
 
 use serde_json::{Map, Value, json};
 
 use crate::summary::{NO_REGION, Summary};
+
+/// Where the EMF lines go: standard output in Lambda, where CloudWatch Logs reads them as they are
+/// (they are not log records of the subscriber); a test hands a writer of its own, and reads it.
+pub struct MetricsOut(Mutex<Box<dyn Write + Send>>);
+
+impl MetricsOut {
+    pub fn stdout() -> Self {
+        Self::new(std::io::stdout())
+    }
+
+    pub fn new(writer: impl Write + Send + 'static) -> Self {
+        MetricsOut(Mutex::new(Box::new(writer)))
+    }
+
+    /// Writes the lines; a lost metric line must not fail an invocation whose work is done.
+    pub fn write(&self, lines: &[String]) {
+        let Ok(mut out) = self.0.lock() else {
+            return;
+        };
+        for line in lines {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    }
+}
 
 /// The metrics, in the order they are written.
 pub const METRICS: [&str; 6] = [

@@ -218,9 +218,10 @@ fn account_id_value(value: &Value, field: &str) -> Result<AccountId, Error> {
     match value {
         Value::String(id) => AccountId::parse(id, field),
         // A number loses an ID's leading zeros, so only strings are accepted.
-        other => Err(Error::InvalidAccountId {
+        other => Err(Error::AccountIdNotAString {
             value: excerpt(&other.to_string()),
             field: field.to_owned(),
+            kind: json_kind(other),
         }),
     }
 }
@@ -564,6 +565,10 @@ mod tests {
             (
                 json!({"accountIds": [111122223333u64]}),
                 "invalid account ID \"111122223333\" at accountIds[0]",
+            ),
+            (
+                json!({"accountIds": [111122223333u64]}),
+                "it is a JSON number, and an account ID must be a string, in quotes",
             ),
             (
                 json!({"accountIds": ["111122223333", "1234"]}),

@@ -209,6 +209,7 @@ impl Standins {
             organizations,
             macie,
             queue,
+            metrics: quiet_metrics(),
         }
     }
 
@@ -402,6 +403,36 @@ impl Organization {
             .send()
             .await
             .unwrap();
+    }
+}
+
+/// The metric lines of the tests' functions, kept from the test output.
+pub fn quiet_metrics() -> macie_invite::metrics::MetricsOut {
+    macie_invite::metrics::MetricsOut::new(std::io::sink())
+}
+
+/// A writer whose bytes a test can read afterwards.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    pub fn lines(&self) -> Vec<Value> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
     }
 }
 
