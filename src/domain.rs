@@ -199,6 +199,9 @@ impl fmt::Debug for Account {
 pub enum Subject {
     Account(AccountId),
     Request(CreateAccountRequestId),
+    /// The reconcile of the work's regions: what a reconcile could not finish in a region (its
+    /// listing throttled, or the deadline near) goes on as one work item, not one per account.
+    Reconcile,
 }
 
 impl fmt::Display for Subject {
@@ -206,6 +209,7 @@ impl fmt::Display for Subject {
         match self {
             Subject::Account(id) => write!(f, "account {id}"),
             Subject::Request(id) => write!(f, "creation request {id}"),
+            Subject::Reconcile => f.write_str("the reconcile"),
         }
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use crate::app::App;
-use crate::domain::AccountId;
+use crate::domain::{AccountId, Origin};
 use crate::error::Error;
 use crate::event::{self, Ignored, Trigger};
 use crate::metrics;
@@ -62,8 +62,9 @@ async fn respond(
         },
         Trigger::Reconcile { regions } => {
             let regions = plan::reconcile_regions(regions.as_deref(), &app.config.regions)?;
+            let origin = Origin::first(regions);
             let (run, reconciliation) =
-                reconcile::reconcile(app, regions, own_account, deadline).await?;
+                reconcile::reconcile(app, &origin, own_account, deadline).await?;
             Summary {
                 reconcile: Some(reconciliation),
                 ..finish(app, run, Detail::Changes).await?

@@ -23,6 +23,9 @@ pub struct RetryMessage {
     pub account_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_account_request_id: Option<String>,
+    /// The reconcile of `regions`, instead of one account.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reconcile: bool,
     pub regions: Vec<String>,
     pub attempt: u32,
     pub history: Vec<String>,
@@ -35,6 +38,8 @@ pub struct RetryMessage {
 struct Incoming {
     account_id: Option<String>,
     create_account_request_id: Option<String>,
+    #[serde(default)]
+    reconcile: bool,
     regions: Vec<String>,
     attempt: Option<u32>,
     attempts: Option<u32>,
@@ -48,10 +53,12 @@ impl RetryMessage {
         let (account_id, create_account_request_id) = match subject {
             Subject::Account(id) => (Some(id.to_string()), None),
             Subject::Request(id) => (None, Some(id.to_string())),
+            Subject::Reconcile => (None, None),
         };
         RetryMessage {
             account_id,
             create_account_request_id,
+            reconcile: *subject == Subject::Reconcile,
             regions: regions.iter().map(ToString::to_string).collect(),
             attempt,
             history: bounded_history(history),
@@ -66,14 +73,21 @@ impl RetryMessage {
         };
         let message: Incoming =
             serde_json::from_str(body).map_err(|error| malformed(error.to_string()))?;
-        let subject = match (&message.account_id, &message.create_account_request_id) {
-            (Some(id), None) => Subject::Account(AccountId::parse(id, "accountId")?),
-            (None, Some(id)) => {
+        let subject = match (
+            &message.account_id,
+            &message.create_account_request_id,
+            message.reconcile,
+        ) {
+            (Some(id), None, false) => Subject::Account(AccountId::parse(id, "accountId")?),
+            (None, Some(id), false) => {
                 Subject::Request(CreateAccountRequestId::parse(id, "createAccountRequestId")?)
             }
+            (None, None, true) => Subject::Reconcile,
             _ => {
                 return Err(malformed(
-                    "expected exactly one of accountId and createAccountRequestId".to_owned(),
+                    "expected exactly one of accountId and createAccountRequestId, or reconcile \
+                     (true) for the reconcile of the regions"
+                        .to_owned(),
                 ));
             }
         };
@@ -129,6 +143,8 @@ pub struct DeadLetter {
     pub account_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_account_request_id: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reconcile: bool,
     pub regions: Vec<String>,
     pub attempts: u32,
     pub reason: String,
@@ -147,6 +163,7 @@ impl DeadLetter {
         DeadLetter {
             account_id: retry.account_id,
             create_account_request_id: retry.create_account_request_id,
+            reconcile: retry.reconcile,
             regions: retry.regions,
             attempts,
             reason: reason.to_owned(),

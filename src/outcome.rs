@@ -255,6 +255,7 @@ pub fn subject_ids(subject: &Subject) -> (&str, &str) {
     match subject {
         Subject::Account(id) => (id.as_str(), ""),
         Subject::Request(id) => ("", id.as_str()),
+        Subject::Reconcile => ("", ""),
     }
 }
 

@@ -16,6 +16,9 @@ pub struct Entry {
     pub account_id: Option<AccountId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub create_account_request_id: Option<CreateAccountRequestId>,
+    /// The entry is about the reconcile of its region (or of every region), not one account.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reconcile: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,10 +44,12 @@ impl Entry {
         let (account_id, create_account_request_id) = match subject {
             Subject::Account(id) => (Some(id.clone()), None),
             Subject::Request(id) => (None, Some(id.clone())),
+            Subject::Reconcile => (None, None),
         };
         Entry {
             account_id,
             create_account_request_id,
+            reconcile: *subject == Subject::Reconcile,
             region: region.cloned(),
             status: None,
             reason: None,
@@ -59,7 +64,7 @@ impl Entry {
 
 /// What a reconcile found, and what it did in each region. In every region the five counts add up to
 /// `accountsInOrganization`: an account skipped before any regional work counts as skipped in each.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reconciliation {
     pub accounts_in_organization: usize,

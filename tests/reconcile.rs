@@ -6,7 +6,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use support::{ADMINISTRATOR, CallCounter, Standins, invoke};
+use support::{ADMINISTRATOR, CallCounter, Standins, invoke, invoke_with_time_left, sqs_event};
 
 /// Relationship statuses seeded per region, by index of the account created below, and where
 /// each must end in the summary.
@@ -221,4 +221,137 @@ async fn a_region_whose_listing_fails_reports_each_account_there_and_the_others_
     let tally = &summary["reconcile"]["regions"][1];
     assert_eq!(tally["region"], "eu-west-1");
     assert!(tally.get("membersFound").is_none(), "{tally}");
+}
+
+/// The accounts of the sample organization a reconcile invites (all but the administrator and the
+/// suspended one), in every region.
+const SAMPLE_INVITED: usize = 8;
+
+#[tokio::test]
+async fn a_members_listing_throttled_past_the_sdk_retries_requeues_that_regions_reconcile_once() {
+    let standins = Standins::start_with_samples();
+    standins.set_faults(json!({"rules": [
+        {"kind": "error", "operation": "ListMembers", "region": "eu-west-1", "errorType": "ThrottlingException"}
+    ]}));
+    let app = standins
+        .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")])
+        .await;
+
+    let summary = invoke(&app, json!({"action": "reconcile"})).await.unwrap();
+
+    // us-east-1 is done; eu-west-1 goes on as one work item, not one per account
+    assert_eq!(
+        ids_in(&summary, "invited", "us-east-1").len(),
+        SAMPLE_INVITED
+    );
+    let failed = summary["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{summary:#}");
+    assert_eq!(
+        (&failed[0]["reconcile"], &failed[0]["region"]),
+        (&json!(true), &json!("eu-west-1"))
+    );
+    assert!(
+        failed[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("ListMembers")
+    );
+    assert_eq!(
+        summary["requeued"],
+        json!([{"reconcile": true, "region": "eu-west-1", "reason": summary["requeued"][0]["reason"],
+            "attempt": 2, "delaySeconds": 0}]),
+        "{summary:#}"
+    );
+    let queues = standins.queues().await;
+    let retries = standins.drain(&queues.retry).await;
+    assert_eq!(retries.len(), 1);
+    assert_eq!(retries[0].1["reconcile"], true);
+    assert_eq!(retries[0].1["regions"], json!(["eu-west-1"]));
+
+    // WHEN the throttling has passed and the item comes back, eu-west-1 is done, and nothing twice
+    standins.set_faults(json!({"rules": []}));
+    let response = invoke(&app, sqs_event(&retries)).await.unwrap();
+    assert_eq!(response, json!({"batchItemFailures": []}));
+    for region in ["us-east-1", "eu-west-1"] {
+        assert_eq!(
+            standins.macie_calls_of("CreateMember", Some(region)).len(),
+            SAMPLE_INVITED,
+            "{region}"
+        );
+        assert_eq!(
+            standins
+                .macie_calls_of("CreateInvitations", Some(region))
+                .len(),
+            1,
+            "{region}"
+        );
+    }
+    assert!(standins.drain(&queues.retry).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_reconcile_cut_short_by_its_deadline_goes_on_per_region_with_nothing_lost_or_done_twice()
+{
+    let standins = Standins::start_with_samples();
+    let app = standins
+        .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")])
+        .await;
+
+    // An invocation whose deadline is already near: the listings are read, no invitation starts.
+    let summary = invoke_with_time_left(
+        &app,
+        json!({"action": "reconcile"}),
+        std::time::Duration::from_millis(1),
+    )
+    .await
+    .unwrap();
+
+    let requeued: Vec<(bool, String)> = summary["requeued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["reconcile"] == true,
+                entry["region"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        requeued,
+        [
+            (true, "eu-west-1".to_owned()),
+            (true, "us-east-1".to_owned())
+        ],
+        "{summary:#}"
+    );
+    assert!(standins.macie_calls_of("CreateMember", None).is_empty());
+
+    let queues = standins.queues().await;
+    let retries = standins.drain(&queues.retry).await;
+    assert_eq!(retries.len(), 2);
+    let response = invoke(&app, sqs_event(&retries)).await.unwrap();
+    assert_eq!(response, json!({"batchItemFailures": []}));
+    for region in ["us-east-1", "eu-west-1"] {
+        let mut associated: Vec<String> = standins
+            .macie_calls_of("CreateMember", Some(region))
+            .iter()
+            .map(|call| {
+                call["body"]["account"]["accountId"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        associated.sort();
+        let before = associated.len();
+        associated.dedup();
+        assert_eq!(
+            before,
+            associated.len(),
+            "{region}: an account associated twice"
+        );
+        assert_eq!(associated.len(), SAMPLE_INVITED, "{region}");
+    }
+    assert!(standins.drain(&queues.retry).await.is_empty());
 }

@@ -190,9 +190,13 @@ fn not_an_addition(event: &str, reason: &str) -> Trigger {
     }))
 }
 
-/// The `errorCode` of a CloudTrail API call record, when the call failed.
+/// The `errorCode` of a CloudTrail API call record, when the call failed: free text from the
+/// event, cut short and without email addresses.
 fn call_error(detail: &Value) -> Option<String> {
-    detail.get("errorCode").and_then(Value::as_str).map(excerpt)
+    detail
+        .get("errorCode")
+        .and_then(Value::as_str)
+        .map(|code| crate::quote::redact_emails(&excerpt(code)))
 }
 
 /// The object at `path` (`detail.a.b`), typed.

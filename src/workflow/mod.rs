@@ -56,6 +56,11 @@ pub fn deferred() -> Outcome {
     Outcome::pending(DEFERRED)
 }
 
+/// Whether an outcome is work left for later because the deadline was near.
+pub fn is_deferred(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Pending { reason } if reason == DEFERRED)
+}
+
 /// Runs `work` on every item, at most `limit` at once, in any order. An item whose turn comes when
 /// the deadline is near is not started: `deferred(item)` stands for its result.
 pub async fn before_deadline<I, T, Fut>(

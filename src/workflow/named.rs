@@ -48,6 +48,13 @@ pub async fn invite(
         match subject {
             Subject::Account(id) => named.push(Named { id, origin }),
             Subject::Request(id) => requests.push((id, origin)),
+            // The retry batch hands reconciles to their own workflow; one that reaches here is
+            // reported, never dropped.
+            Subject::Reconcile => {
+                let outcome = Outcome::failed("a reconcile is not an account to invite");
+                run.reports
+                    .push(Report::new(subject, None, outcome, &origin));
+            }
         }
     }
     named.extend(created_accounts(

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use futures_util::future::join_all;
 
 use crate::app::App;
-use crate::domain::{Account, AccountId, Origin, Region};
+use crate::domain::{Account, AccountId, Origin, Region, Subject};
 use crate::error::Error;
 use crate::failure;
 use crate::outcome::{Outcome, Report};
@@ -14,7 +14,7 @@ use crate::plan;
 use crate::summary::{Reconciliation, RegionTally};
 use crate::workflow::lookup::exclusions;
 use crate::workflow::region::{Memberships, invite_in_region};
-use crate::workflow::{Deadline, Run, Task};
+use crate::workflow::{Deadline, Run, Task, deferred, is_deferred};
 
 /// What a region's work found and did.
 struct RegionRun {
@@ -23,27 +23,45 @@ struct RegionRun {
     reports: Vec<Report>,
 }
 
-/// Invites every ACTIVE account of the organization that is not a member yet, in every region.
+/// Invites every ACTIVE account of the organization that is not a member yet, in each region of
+/// `origin` (the reconcile's first attempt, or a retry of what one could not finish). What cannot
+/// be finished for now (a listing throttled past the SDK's retries, the deadline near) goes on as
+/// one work item per region, or one for the whole reconcile, never one per account. A listing of
+/// the organization refused for good fails the invocation.
 pub async fn reconcile(
     app: &App,
-    regions: &[Region],
+    origin: &Origin,
     own_account: Option<&AccountId>,
     deadline: Deadline,
 ) -> Result<(Run, Reconciliation), Error> {
-    let origin = Origin::first(regions);
-    let accounts = app.organizations.list_accounts().await?;
+    let regions = &origin.regions;
     let mut run = Run::default();
-    let eligible = eligible(app, &mut run, &accounts, &origin, own_account, deadline).await;
+    let accounts = match app.organizations.list_accounts().await {
+        Ok(accounts) => accounts,
+        Err(error) if failure::is_transient(&error) => {
+            let report = Report::new(
+                Subject::Reconcile,
+                None,
+                failure::outcome_of(&error),
+                origin,
+            );
+            run.reports.push(report);
+            return Ok((run, Reconciliation::default()));
+        }
+        Err(error) => return Err(error),
+    };
+    let eligible = eligible(app, &mut run, &accounts, origin, own_account, deadline).await;
     let regional = join_all(
         regions
             .iter()
-            .map(|region| in_region(app, region, &eligible, own_account, deadline)),
+            .map(|region| in_region(app, region, &eligible, origin, own_account, deadline)),
     );
     let mut members_found = Vec::new();
     for region_run in regional.await {
         members_found.push(region_run.members_found);
         run.reports.extend(region_run.reports);
     }
+    collapse_deferred(&mut run.reports, origin);
     let tallies = regions
         .iter()
         .zip(members_found)
@@ -54,6 +72,28 @@ pub async fn reconcile(
         regions: tallies,
     };
     Ok((run, reconciliation))
+}
+
+/// Replaces the accounts left for later (the deadline near) by the reconcile of their region, or
+/// of every region when some were left before any region: one work item goes on, which lists the
+/// region again and so does nothing twice.
+fn collapse_deferred(reports: &mut Vec<Report>, origin: &Origin) {
+    let mut regions: BTreeSet<Option<Region>> = BTreeSet::new();
+    reports.retain(|report| {
+        let deferred = report.subject != Subject::Reconcile && is_deferred(&report.outcome);
+        if deferred {
+            regions.insert(report.region.clone());
+        }
+        !deferred
+    });
+    if regions.contains(&None) {
+        regions = BTreeSet::from([None]);
+    }
+    reports.extend(
+        regions
+            .into_iter()
+            .map(|region| Report::new(Subject::Reconcile, region, deferred(), origin)),
+    );
 }
 
 /// The organization's accounts that may be invited: screened, ACTIVE, outside EXCLUDED_OU_IDS.
@@ -113,6 +153,7 @@ async fn in_region(
     app: &App,
     region: &Region,
     eligible: &[Task],
+    origin: &Origin,
     own_account: Option<&AccountId>,
     deadline: Deadline,
 ) -> RegionRun {
@@ -125,6 +166,15 @@ async fn in_region(
             RegionRun {
                 members_found,
                 reports,
+            }
+        }
+        // Throttled past the SDK's retries: the region's reconcile goes on later, as one item.
+        Err(error) if failure::is_transient(&error) => {
+            let outcome = failure::outcome_of(&error);
+            let report = Report::new(Subject::Reconcile, Some(region.clone()), outcome, origin);
+            RegionRun {
+                members_found: None,
+                reports: vec![report],
             }
         }
         Err(error) => {

@@ -6,9 +6,10 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use lambda_runtime::tracing;
 
 use crate::app::App;
-use crate::domain::{AccountId, Region, Work};
+use crate::domain::{AccountId, Origin, Subject, Work};
 use crate::error::Error;
 use crate::event::{Delivered, Delivery, Ignored, Trigger};
+use crate::outcome::{Outcome, Report};
 use crate::plan;
 use crate::quote::excerpt;
 use crate::summary::{Detail, Reconciliation, Summary};
@@ -16,22 +17,16 @@ use crate::workflow::named::{self, no_recent_join, recent_joins};
 use crate::workflow::reconcile::reconcile;
 use crate::workflow::{Deadline, Run, settle};
 
-/// What a redriven event asks of a batch of the retry queue.
-enum Redriven {
-    /// First attempts at the accounts it names, tied to its message.
-    Works(Vec<Work>),
-    /// A reconcile, in these regions or MACIE_REGIONS.
-    Reconcile(Option<Vec<Region>>),
-    /// Nothing to do (reported and logged).
-    Nothing,
-}
+/// What a redriven event asks of a batch of the retry queue: first attempts at the accounts it
+/// names, or at a reconcile, tied to its message (no work: reported and logged, nothing to do).
+type Redriven = Vec<Work>;
 
 /// The batch's work, and the messages already known to need delivering again.
 #[derive(Default)]
 struct Batch {
     works: Vec<Work>,
-    /// Redriven reconciles: their message, and the regions they name.
-    reconciles: Vec<(String, Option<Vec<Region>>)>,
+    /// Reconciles: retries of what one could not finish, and redriven ones.
+    reconciles: Vec<Work>,
     failed_messages: Vec<String>,
 }
 
@@ -51,21 +46,12 @@ pub async fn retry(
         read(app, &mut batch, delivery).await;
     }
     let mut run = named::invite(app, batch.works, own_account, deadline).await;
-    let reconciliation = match batch.reconciles.first() {
-        None => None,
-        Some((_, regions)) => {
-            match redriven_reconcile(app, regions.as_deref(), own_account, deadline).await {
-                Ok((reconciled, found)) => {
-                    run.reports.extend(reconciled.reports);
-                    Some(found)
-                }
-                Err(error) => {
-                    tracing::error!(error = %error, outcome = "failed", "a redriven reconcile failed: delivered again");
-                    let messages = batch.reconciles.into_iter().map(|(id, _)| id);
-                    batch.failed_messages.extend(messages);
-                    None
-                }
-            }
+    let reconciliation = reconciles(app, &mut run, batch.reconciles, own_account, deadline).await;
+    let reconciliation = match reconciliation {
+        Ok(reconciliation) => reconciliation,
+        Err(message_ids) => {
+            batch.failed_messages.extend(message_ids);
+            None
         }
     };
     // A redriven reconcile lists what changed; retries alone list every subject they name.
@@ -80,6 +66,13 @@ pub async fn retry(
         settle::log_counts(&summary);
         return (summary, batch_response(delivered));
     }
+    settled(app, &run, &mut summary, &mut batch.failed_messages).await;
+    (summary, batch_response(batch.failed_messages))
+}
+
+/// Re-queues or dead-letters what the batch did not finish; a message whose work could be neither
+/// is among those delivered again.
+async fn settled(app: &App, run: &Run, summary: &mut Summary, failed_messages: &mut Vec<String>) {
     let settlement = settle::settle(app, &run.reports).await;
     for unsent in settlement.unsent {
         tracing::error!(
@@ -87,7 +80,7 @@ pub async fn retry(
             outcome = "unsent",
             "neither re-queued nor dead-lettered: the message is delivered again"
         );
-        batch.failed_messages.extend(unsent.message_id);
+        failed_messages.extend(unsent.message_id);
     }
     tracing::info!(
         invited = summary.invited.len(),
@@ -96,8 +89,7 @@ pub async fn retry(
         "retry messages processed"
     );
     summary.add_settled(settlement.requeued, settlement.dead_lettered);
-    settle::log_counts(&summary);
-    (summary, batch_response(batch.failed_messages))
+    settle::log_counts(summary);
 }
 
 /// Takes one message into the batch: its work, or its message among those to deliver again.
@@ -120,6 +112,10 @@ async fn read(app: &App, batch: &mut Batch, delivery: Delivery) {
                 ),
             })
         }
+        Ok(Delivered::Work(work)) if work.subject == Subject::Reconcile => {
+            batch.reconciles.push(work);
+            return;
+        }
         Ok(Delivered::Work(work)) => {
             batch.works.push(work);
             return;
@@ -128,9 +124,13 @@ async fn read(app: &App, batch: &mut Batch, delivery: Delivery) {
         Err(error) => Err(error),
     };
     match redriven {
-        Ok(Redriven::Works(works)) => batch.works.extend(works),
-        Ok(Redriven::Reconcile(regions)) => batch.reconciles.push((message_id, regions)),
-        Ok(Redriven::Nothing) => {}
+        Ok(works) => {
+            let (reconciles, works): (Vec<Work>, Vec<Work>) = works
+                .into_iter()
+                .partition(|work| work.subject == Subject::Reconcile);
+            batch.works.extend(works);
+            batch.reconciles.extend(reconciles);
+        }
         Err(error) => {
             // Delivered again until the queue's redrive policy moves it to the dead-letter queue.
             tracing::error!(message_id, error = %error, outcome = "unreadable", "retry message cannot be read or resolved");
@@ -149,32 +149,67 @@ async fn redriven(app: &App, trigger: Trigger, message_id: &str) -> Result<Redri
             Some(request) => request,
             None => {
                 no_recent_join(&joins).log();
-                return Ok(Redriven::Nothing);
+                return Ok(Vec::new());
             }
         },
-        Trigger::Reconcile { regions } => return Ok(Redriven::Reconcile(regions)),
+        Trigger::Reconcile { regions } => {
+            let regions = plan::reconcile_regions(regions.as_deref(), &app.config.regions)?;
+            let origin = Origin {
+                message_id,
+                ..Origin::first(regions)
+            };
+            return Ok(vec![Work {
+                subject: Subject::Reconcile,
+                origin,
+            }]);
+        }
         Trigger::Ignore(Ignored::CreationFailed(failure)) => {
             failure.log();
-            return Ok(Redriven::Nothing);
+            return Ok(Vec::new());
         }
         Trigger::Ignore(Ignored::NotAnAddition(event)) => {
             event.log();
-            return Ok(Redriven::Nothing);
+            return Ok(Vec::new());
         }
         // The decoder refuses SQS records inside a redriven event.
-        Trigger::Retry(_) => return Ok(Redriven::Nothing),
+        Trigger::Retry(_) => return Ok(Vec::new()),
     };
-    named::works(request, &app.config, message_id).map(Redriven::Works)
+    named::works(request, &app.config, message_id)
 }
 
-async fn redriven_reconcile(
+/// Runs the batch's reconciles (their regions confined to MACIE_REGIONS), into `run`: what the
+/// last found, or the messages to deliver again when one could not list the organization.
+async fn reconciles(
     app: &App,
-    regions: Option<&[Region]>,
+    run: &mut Run,
+    works: Vec<Work>,
     own_account: Option<&AccountId>,
     deadline: Deadline,
-) -> Result<(Run, Reconciliation), Error> {
-    let regions = plan::reconcile_regions(regions, &app.config.regions)?;
-    reconcile(app, regions, own_account, deadline).await
+) -> Result<Option<Reconciliation>, Vec<String>> {
+    let confined = plan::confine(works, &app.config.regions);
+    for (work, region) in confined.refused {
+        let outcome = Outcome::skipped(plan::region_refusal(&region));
+        let report = Report::new(work.subject, Some(region), outcome, &work.origin);
+        run.reports.push(report);
+    }
+    let mut found = None;
+    let mut failed = Vec::new();
+    for work in confined.works {
+        match reconcile(app, &work.origin, own_account, deadline).await {
+            Ok((reconciled, reconciliation)) => {
+                run.reports.extend(reconciled.reports);
+                found = Some(reconciliation);
+            }
+            Err(error) => {
+                tracing::error!(error = %error, outcome = "failed", "a reconcile from the retry queue failed: delivered again");
+                failed.extend(work.origin.message_id);
+            }
+        }
+    }
+    match failed.is_empty() {
+        true => Ok(found),
+        false => Err(failed),
+    }
 }
 
 /// The batch response that has SQS deliver these messages again.
