@@ -239,6 +239,13 @@ impl Summary {
         self.counts.entry(key.to_owned()).or_default()
     }
 
+    /// Counts members already that were counted, not reported (a reconcile's).
+    pub fn count_members_already(&mut self, region: &Region, members: usize) {
+        if members > 0 {
+            self.counts_of(Some(region)).already_members += members;
+        }
+    }
+
     /// Adds what was re-queued and dead-lettered, to the lists and the counts.
     pub fn add_settled(&mut self, requeued: Vec<Entry>, dead_lettered: Vec<Entry>) {
         for entry in &requeued {

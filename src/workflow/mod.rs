@@ -10,12 +10,13 @@ pub mod region;
 pub mod retry;
 pub mod settle;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{StreamExt, stream};
 
-use crate::domain::{Account, Origin};
+use crate::domain::{Account, Origin, Region};
 use crate::outcome::{CreationFailure, Outcome, Report};
 
 /// No new call starts this close to the invocation's deadline: what remains is re-queued, which
@@ -99,6 +100,9 @@ pub struct Task {
 pub struct Run {
     pub reports: Vec<Report>,
     pub creations_failed: Vec<CreationFailure>,
+    /// Per region, the accounts found members already and counted rather than reported (a
+    /// reconcile: a report each would grow with the organization).
+    pub members_already: BTreeMap<Region, usize>,
 }
 
 #[cfg(test)]

@@ -65,7 +65,8 @@ pub async fn invite(
     let regional = join_all(tasks.iter().map(|(region, tasks)| {
         invite_in_region(app, region, tasks, Memberships::Ask, own_account, deadline)
     }));
-    run.reports.extend(regional.await.into_iter().flatten());
+    run.reports
+        .extend(regional.await.into_iter().flat_map(|done| done.reports));
     run
 }
 

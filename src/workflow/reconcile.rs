@@ -21,6 +21,8 @@ struct RegionRun {
     /// Members that ListMembers returned; `None` when the listing failed.
     members_found: Option<usize>,
     reports: Vec<Report>,
+    /// The organization's accounts that are members already: counted, not reported.
+    members_already: usize,
 }
 
 /// Invites every ACTIVE account of the organization that is not a member yet, in each region of
@@ -57,15 +59,21 @@ pub async fn reconcile(
             .map(|region| in_region(app, region, &eligible, origin, own_account, deadline)),
     );
     let mut members_found = Vec::new();
-    for region_run in regional.await {
+    for (region, region_run) in regions.iter().zip(regional.await) {
         members_found.push(region_run.members_found);
         run.reports.extend(region_run.reports);
+        run.members_already
+            .insert(region.clone(), region_run.members_already);
     }
     collapse_deferred(&mut run.reports, origin);
     let tallies = regions
         .iter()
         .zip(members_found)
-        .map(|(region, found)| RegionTally::count(region, found, &run.reports))
+        .map(|(region, found)| {
+            let mut tally = RegionTally::count(region, found, &run.reports);
+            tally.already_members += run.members_already.get(region).copied().unwrap_or(0);
+            tally
+        })
         .collect();
     let reconciliation = Reconciliation {
         accounts_in_organization: accounts.len(),
@@ -161,11 +169,12 @@ async fn in_region(
         Ok(members) => {
             let members_found = Some(members.len());
             let memberships = Memberships::Listed(members);
-            let reports =
+            let done =
                 invite_in_region(app, region, eligible, memberships, own_account, deadline).await;
             RegionRun {
                 members_found,
-                reports,
+                reports: done.reports,
+                members_already: done.members_already,
             }
         }
         // Throttled past the SDK's retries: the region's reconcile goes on later, as one item.
@@ -175,6 +184,7 @@ async fn in_region(
             RegionRun {
                 members_found: None,
                 reports: vec![report],
+                members_already: 0,
             }
         }
         Err(error) => {
@@ -193,6 +203,7 @@ async fn in_region(
             RegionRun {
                 members_found: None,
                 reports,
+                members_already: 0,
             }
         }
     }

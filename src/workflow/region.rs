@@ -35,13 +35,24 @@ struct Relationship<'t> {
 #[derive(Default)]
 struct Actions<'t> {
     reports: Vec<Report>,
+    /// Members already, counted instead of reported (a reconcile's listing).
+    members_already: usize,
     associate: Vec<&'t Task>,
     invite: Vec<&'t Task>,
     accept: Vec<&'t Task>,
 }
 
+/// What the work in a region did: a report per account that changed or needs attention (and, for
+/// accounts asked about one by one, per member already), and how many members already it counted.
+pub struct RegionDone {
+    pub reports: Vec<Report>,
+    pub members_already: usize,
+}
+
 /// Associates, invites and (with ACCEPT_ROLE_NAME) accepts the accounts in one region, after what
-/// each one's relationship calls for; under DRY_RUN, reports what it would do instead.
+/// each one's relationship calls for; under DRY_RUN, reports what it would do instead. With the
+/// region's listing at hand (a reconcile), members already are counted, not reported: a reconcile
+/// of a large organization holds no report for each of them.
 pub async fn invite_in_region(
     app: &App,
     region: &Region,
@@ -49,13 +60,31 @@ pub async fn invite_in_region(
     memberships: Memberships,
     administrator: Option<&AccountId>,
     deadline: Deadline,
-) -> Vec<Report> {
+) -> RegionDone {
+    let count_members = matches!(memberships, Memberships::Listed(_));
     let relationships = relationships(app, region, tasks, memberships, deadline).await;
     let policy = MemberPolicy {
         reinvite_removed: app.config.reinvite_removed,
         accept: app.config.accept_role_name.is_some(),
     };
-    let mut actions = sort(region, relationships, policy);
+    let actions = sort(region, relationships, policy, count_members);
+    let members_already = actions.members_already;
+    let reports = act(app, region, actions, policy, administrator, deadline).await;
+    RegionDone {
+        reports,
+        members_already,
+    }
+}
+
+/// Does what the sorted tasks call for, or under DRY_RUN reports it.
+async fn act(
+    app: &App,
+    region: &Region,
+    mut actions: Actions<'_>,
+    policy: MemberPolicy,
+    administrator: Option<&AccountId>,
+    deadline: Deadline,
+) -> Vec<Report> {
     if app.config.dry_run {
         return planned(region, actions, policy);
     }
@@ -162,6 +191,7 @@ fn sort<'t>(
     region: &Region,
     relationships: Vec<Relationship<'t>>,
     policy: MemberPolicy,
+    count_members: bool,
 ) -> Actions<'t> {
     let mut actions = Actions::default();
     for Relationship { task, status } in relationships {
@@ -183,6 +213,10 @@ fn sort<'t>(
             }
             MemberAction::Accept => {
                 actions.accept.push(task);
+                continue;
+            }
+            MemberAction::AlreadyMember if count_members => {
+                actions.members_already += 1;
                 continue;
             }
             MemberAction::AlreadyMember => Outcome::AlreadyMember {

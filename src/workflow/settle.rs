@@ -281,11 +281,15 @@ pub fn summarize(app: &App, run: &Run, detail: Detail) -> Summary {
         })
         .for_each(Report::log);
     run.creations_failed.iter().for_each(CreationFailure::log);
-    Summary {
+    let mut summary = Summary {
         dry_run: app.config.dry_run,
         creations_failed: run.creations_failed.clone(),
         ..Summary::from_reports(&run.reports, detail)
+    };
+    for (region, members) in &run.members_already {
+        summary.count_members_already(region, *members);
     }
+    summary
 }
 
 /// Logs and summarizes a run, then re-queues or dead-letters what is not done. Work that can be
