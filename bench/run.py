@@ -3,6 +3,7 @@
 
     python3 bench/run.py > bench/results.json                         # builds, measures, prints JSON
     python3 bench/run.py --opt-level s > bench/results-opt-s.json     # the same at another opt-level
+    python3 bench/run.py --scale > bench/results-scale.json           # a reconcile of 10,000 accounts in 17 regions
 
 Measures, for the release build of macie-invite and of bench/echo (an empty lambda_runtime
 function, the floor):
@@ -120,14 +121,15 @@ class RuntimeApi:
             response = self.responses.pop(request_id)
         if response["kind"] != "response":
             raise RuntimeError(f"the invocation failed: {response['body']!r}")
+        self.last_body_bytes = len(response["body"])
         return response["done"] - response["sent"], json.loads(response["body"])
 
 
 class Standins:
-    def __init__(self, accounts, latency_ms=0):
+    def __init__(self, accounts, latency_ms=0, members_in=""):
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "tests/standins/serve.py"), "--exit-with-stdin",
-             "--accounts", str(accounts), "--latency-ms", str(latency_ms)],
+             "--accounts", str(accounts), "--latency-ms", str(latency_ms), "--members-in", members_in],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.latency_ms = latency_ms
         endpoints = json.loads(self.process.stdout.readline())
@@ -153,7 +155,7 @@ class Standins:
         self.process.wait()
 
 
-def start(binary, standins, extra_env=None):
+def start(binary, standins, extra_env=None, output=subprocess.DEVNULL):
     """Starts the function behind a Runtime API of its own (a killed process's pending request for
     the next invocation must not take another process's event)."""
     api = RuntimeApi()
@@ -175,7 +177,7 @@ def start(binary, standins, extra_env=None):
         **(extra_env or {}),
     }
     started = time.perf_counter()
-    process = subprocess.Popen([str(binary)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([str(binary)], env=env, stdout=output, stderr=output)
     return api, process, started
 
 
@@ -235,6 +237,57 @@ def cold_starts(binary, standins, payload, extra_env=None):
     return statistics.median(inits) * 1000, statistics.median(firsts) * 1000
 
 
+# The scale scenario (issue 15): a reconcile of an organization of 10,000 accounts in 17 regions,
+# every account a member already, with 20 ms added to every call.
+SCALE_ACCOUNTS = 10_000
+SCALE_REGIONS = ",".join([
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
+    "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2",
+    "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "sa-east-1",
+])
+
+
+def scale(macie_invite):
+    print(f"seeding {SCALE_ACCOUNTS} accounts, members in 17 regions…", file=sys.stderr)
+    seeding = time.perf_counter()
+    standins = Standins(accounts=SCALE_ACCOUNTS, latency_ms=LATENCY_MS, members_in=SCALE_REGIONS)
+    seeded_s = time.perf_counter() - seeding
+    print("the reconcile…", file=sys.stderr)
+    with tempfile.TemporaryFile() as output:
+        # Logs at INFO, the template's default level.
+        api, process, _ = start(macie_invite, standins, {"MACIE_REGIONS": SCALE_REGIONS, "AWS_LAMBDA_LOG_LEVEL": "INFO"}, output)
+        api.wait_ready()
+        latency, summary = api.invoke({"action": "reconcile"}, timeout=900)
+        rss = peak_rss_kib(process)
+        stop(process)
+        output.seek(0)
+        lines = output.read().decode().splitlines()
+    calls = standins.calls()
+    macie_calls = standins.get(standins.macie + "/_standin/calls")["calls"]
+    list_members_by_region = {}
+    for call in macie_calls:
+        if call["operation"] == "ListMembers":
+            list_members_by_region[call["region"]] = list_members_by_region.get(call["region"], 0) + 1
+    standins.stop()
+    members = SCALE_ACCOUNTS  # the management account (the administrator) is no member
+    return {
+        "accounts_in_organization": summary["reconcile"]["accountsInOrganization"],
+        "regions": len(SCALE_REGIONS.split(",")),
+        "seeding_s": seeded_s,
+        "wall_s": latency,
+        "peak_rss_kib": rss,
+        "response_bytes": api.last_body_bytes,
+        "log_lines": len([line for line in lines if '"level"' in line]),
+        "metric_lines": len([line for line in lines if '"_aws"' in line]),
+        "calls": {op: calls.get(op, 0) for op in ("ListAccounts", "ListMembers", "GetMember", "DescribeAccount", "CreateMember", "CreateInvitations")},
+        "list_members_per_region": sorted(set(list_members_by_region.values())),
+        "list_members_minimum_per_region": -(-members // 25),
+        "list_accounts_minimum": -(-(SCALE_ACCOUNTS + 1) // 20),
+        "already_members": sum(counts.get("alreadyMembers", 0) for counts in summary["counts"].values()),
+        "invited": sum(counts.get("invited", 0) for counts in summary["counts"].values()),
+    }
+
+
 def main():
     # --opt-level L: both binaries built with the release profile at opt-level L instead (kept in
     # target directories of their own), to compare it with the profile's.
@@ -259,6 +312,9 @@ def main():
         zip_bytes = zipped.stat().st_size
     results = {"opt_level": opt_level or "profile (3)", "zip_bytes": zip_bytes,
                "binary_bytes": macie_invite.stat().st_size}
+    if "--scale" in sys.argv:
+        print(json.dumps(scale(macie_invite), indent=2))
+        return
 
     print("cold starts…", file=sys.stderr)
     standins = Standins(accounts=1000)

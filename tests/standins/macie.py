@@ -7,6 +7,7 @@ and accepting them (EnableMacie, ListInvitations, AcceptInvitation); each call r
 
   POST /_standin/faults   {"rules": [...], "latencyMs": 20}   replace the fault rules (see FaultRule)
   POST /_standin/members  {"region", "accountId", "email", "relationshipStatus"}   seed a member
+                          ({"regions": [...], "accountIds": [...]}: many, in bulk)
   GET  /_standin/calls    every call so far: operation, region, caller, method, path, query, body, status, response
   GET  /_standin/members  the members by region and account
   POST /_standin/reset    forget members, calls and faults
@@ -351,14 +352,21 @@ def make_handler(state, caller_of):
                     state.set_faults(body)
                     return self.send_json(200, {})
                 if method == "POST" and path == "/_standin/members":
-                    state.region_members(body["region"])[body["accountId"]] = {
-                        "accountId": body["accountId"],
-                        "email": body.get("email", f"{body['accountId']}@example.com"),
-                        "relationshipStatus": body.get("relationshipStatus", "Enabled"),
-                        "invitationId": uuid.uuid4().hex,
-                        "invitedAt": now(),
-                        "updatedAt": now(),
-                    }
+                    # One member, or in bulk: every account of accountIds in every region of regions.
+                    regions = body.get("regions") or [body["region"]]
+                    account_ids = body.get("accountIds") or [body["accountId"]]
+                    with state.lock:
+                        for region in regions:
+                            members = state.region_members(region)
+                            for account_id in account_ids:
+                                members[account_id] = {
+                                    "accountId": account_id,
+                                    "email": body.get("email", f"{account_id}@example.com"),
+                                    "relationshipStatus": body.get("relationshipStatus", "Enabled"),
+                                    "invitationId": uuid.uuid4().hex,
+                                    "invitedAt": now(),
+                                    "updatedAt": now(),
+                                }
                     return self.send_json(200, {})
                 if method == "POST" and path == "/_standin/reset":
                     state.reset()

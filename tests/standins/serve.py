@@ -137,6 +137,8 @@ def main():
     parser.add_argument("--joined", action="append", default=[], metavar="ID=METHOD@TIME", help="how and when a seeded account joined")
     parser.add_argument("--sample-organization", action="store_true", help="seed the accounts the sample events name")
     parser.add_argument("--accounts", type=int, default=0, metavar="N", help="create N more accounts (benchmarks)")
+    parser.add_argument("--members-in", default="", metavar="REGIONS",
+                        help="make every seeded account an Enabled member in these comma-separated regions (benchmarks)")
     parser.add_argument("--latency-ms", type=int, default=0, help="added to every call of either stand-in (benchmarks)")
     args = parser.parse_args()
     if args.sample_organization:
@@ -154,6 +156,10 @@ def main():
     if accounts:
         seed_accounts(moto_url, accounts)
     set_joins(args.joined)
+    if args.members_in:
+        member_ids = [spec.split("=")[0] for spec in accounts]
+        seed = {"regions": args.members_in.split(","), "accountIds": member_ids}
+        urllib.request.urlopen(urllib.request.Request(macie_url + "/_standin/members", data=json.dumps(seed).encode(), method="POST"))
     # Added after the seeding, which it would only slow down.
     moto_app.latency = args.latency_ms / 1000
     if args.latency_ms:
