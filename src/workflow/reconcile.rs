@@ -36,23 +36,47 @@ pub async fn reconcile(
     own_account: Option<&AccountId>,
     deadline: Deadline,
 ) -> Result<(Run, Reconciliation), Error> {
+    match list_accounts(app, origin).await? {
+        Listed::Accounts(accounts) => {
+            Ok(reconcile_listed(app, origin, &accounts, own_account, deadline).await)
+        }
+        Listed::Later(run) => Ok((run, Reconciliation::default())),
+    }
+}
+
+/// The organization's accounts, or, when the listing was throttled past the SDK's retries, the run
+/// that re-queues the whole reconcile.
+pub enum Listed {
+    Accounts(Vec<Account>),
+    Later(Run),
+}
+
+/// Lists the organization once for one or more reconciles; a refusal for good is an error.
+pub async fn list_accounts(app: &App, origin: &Origin) -> Result<Listed, Error> {
+    match app.organizations.list_accounts().await {
+        Ok(accounts) => Ok(Listed::Accounts(accounts)),
+        Err(error) if failure::is_transient(&error) => {
+            let mut run = Run::default();
+            let outcome = failure::outcome_of(&error);
+            let report = Report::new(Subject::Reconcile, None, outcome, origin);
+            run.reports.push(report);
+            Ok(Listed::Later(run))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The reconcile of `origin`'s regions over the organization's accounts, listed already.
+pub async fn reconcile_listed(
+    app: &App,
+    origin: &Origin,
+    accounts: &[Account],
+    own_account: Option<&AccountId>,
+    deadline: Deadline,
+) -> (Run, Reconciliation) {
     let regions = &origin.regions;
     let mut run = Run::default();
-    let accounts = match app.organizations.list_accounts().await {
-        Ok(accounts) => accounts,
-        Err(error) if failure::is_transient(&error) => {
-            let report = Report::new(
-                Subject::Reconcile,
-                None,
-                failure::outcome_of(&error),
-                origin,
-            );
-            run.reports.push(report);
-            return Ok((run, Reconciliation::default()));
-        }
-        Err(error) => return Err(error),
-    };
-    let eligible = eligible(app, &mut run, &accounts, origin, own_account, deadline).await;
+    let eligible = eligible(app, &mut run, accounts, origin, own_account, deadline).await;
     let regional = join_all(
         regions
             .iter()
@@ -79,7 +103,7 @@ pub async fn reconcile(
         accounts_in_organization: accounts.len(),
         regions: tallies,
     };
-    Ok((run, reconciliation))
+    (run, reconciliation)
 }
 
 /// Replaces the accounts left for later (the deadline near) by the reconcile of their region, or

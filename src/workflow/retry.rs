@@ -14,7 +14,7 @@ use crate::plan;
 use crate::quote::excerpt;
 use crate::summary::{Detail, Reconciliation, Summary};
 use crate::workflow::named::{self, no_recent_join, recent_joins};
-use crate::workflow::reconcile::reconcile;
+use crate::workflow::reconcile::{Listed, list_accounts, reconcile_listed};
 use crate::workflow::{Deadline, Run, settle};
 
 /// What a redriven event asks of a batch of the retry queue: first attempts at the accounts it
@@ -192,24 +192,30 @@ async fn reconciles(
         let report = Report::new(work.subject, Some(region), outcome, &work.origin);
         run.reports.push(report);
     }
-    let mut found = None;
-    let mut failed = Vec::new();
-    for work in confined.works {
-        match reconcile(app, &work.origin, own_account, deadline).await {
-            Ok((reconciled, reconciliation)) => {
-                run.reports.extend(reconciled.reports);
-                found = Some(reconciliation);
-            }
-            Err(error) => {
-                tracing::error!(error = %error, outcome = "failed", "a reconcile from the retry queue failed: delivered again");
-                failed.extend(work.origin.message_id);
-            }
+    let Some(first) = confined.works.first() else {
+        return Ok(None);
+    };
+    // The organization is listed once for all of them (each ListAccounts page read once).
+    let accounts = match list_accounts(app, &first.origin).await {
+        Ok(Listed::Accounts(accounts)) => accounts,
+        Ok(Listed::Later(_)) | Err(_) => {
+            tracing::error!(
+                outcome = "failed",
+                "the organization could not be listed for the reconciles of the retry queue: delivered again"
+            );
+            let messages = confined.works.into_iter();
+            return Err(messages.filter_map(|work| work.origin.message_id).collect());
         }
+    };
+    let mut found = None;
+    for work in &confined.works {
+        let (reconciled, reconciliation) =
+            reconcile_listed(app, &work.origin, &accounts, own_account, deadline).await;
+        run.reports.extend(reconciled.reports);
+        run.members_already.extend(reconciled.members_already);
+        found = Some(reconciliation);
     }
-    match failed.is_empty() {
-        true => Ok(found),
-        false => Err(failed),
-    }
+    Ok(found)
 }
 
 /// The batch response that has SQS deliver these messages again.

@@ -355,18 +355,17 @@ def make_handler(state, caller_of):
                     # One member, or in bulk: every account of accountIds in every region of regions.
                     regions = body.get("regions") or [body["region"]]
                     account_ids = body.get("accountIds") or [body["accountId"]]
-                    with state.lock:
-                        for region in regions:
-                            members = state.region_members(region)
-                            for account_id in account_ids:
-                                members[account_id] = {
-                                    "accountId": account_id,
-                                    "email": body.get("email", f"{account_id}@example.com"),
-                                    "relationshipStatus": body.get("relationshipStatus", "Enabled"),
-                                    "invitationId": uuid.uuid4().hex,
-                                    "invitedAt": now(),
-                                    "updatedAt": now(),
-                                }
+                    for region in regions:
+                        members = state.region_members(region)
+                        for account_id in account_ids:
+                            members[account_id] = {
+                                "accountId": account_id,
+                                "email": body.get("email", f"{account_id}@example.com"),
+                                "relationshipStatus": body.get("relationshipStatus", "Enabled"),
+                                "invitationId": uuid.uuid4().hex,
+                                "invitedAt": now(),
+                                "updatedAt": now(),
+                            }
                     return self.send_json(200, {})
                 if method == "POST" and path == "/_standin/reset":
                     state.reset()

@@ -128,6 +128,40 @@ def seed_accounts(moto_url, accounts):
             account.create_account_status_id = rest[1]
 
 
+def seed_bulk(moto_url, count):
+    """Adds `count` ACTIVE accounts (700000000000, 700000000001, ...) to the organization at once, in
+    moto's backend: moto's CreateAccount also makes an IAM role in each new account, which sets up a
+    whole IAM backend per account and takes seconds a hundred; the benchmarks need thousands."""
+    import moto.iam
+    from moto.organizations.models import FakeAccount
+
+    client = boto3.client("organizations", endpoint_url=moto_url, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    try:
+        client.create_organization(FeatureSet="ALL")
+    except client.exceptions.AlreadyInOrganizationException:
+        pass
+    backend = organizations_backends[MANAGEMENT_ACCOUNT_ID]["aws"]
+
+    class NoIam:
+        def __getitem__(self, key):
+            return self
+
+        def create_role(self, **kwargs):
+            return None
+
+    real_iam = moto.iam.iam_backends
+    moto.iam.iam_backends = NoIam()
+    try:
+        for n in range(count):
+            account = FakeAccount(backend.org, AccountName=f"bench{n}", Email=f"bench{n}@example.com")
+            account.id = str(700000000000 + n)
+            backend.accounts.append(account)
+            organizations_backends.master_accounts[account.id] = (MANAGEMENT_ACCOUNT_ID, "aws")
+    finally:
+        moto.iam.iam_backends = real_iam
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--exit-with-stdin", action="store_true")
@@ -152,9 +186,11 @@ def main():
     moto_url = "http://127.0.0.1:%d" % moto_server.server_address[1]
     macie_server = macie.serve(administrator_account_id=args.macie_administrator, caller_of=assumed_role_account)
     macie_url = "http://%s:%d" % macie_server.server_address[:2]
+    if args.account:
+        seed_accounts(moto_url, args.account)
+    if args.accounts:
+        seed_bulk(moto_url, args.accounts)
     accounts = args.account + [f"{700000000000 + n}=bench{n}@example.com" for n in range(args.accounts)]
-    if accounts:
-        seed_accounts(moto_url, accounts)
     set_joins(args.joined)
     if args.members_in:
         member_ids = [spec.split("=")[0] for spec in accounts]
