@@ -215,15 +215,20 @@ async fn a_join_long_after_any_account_joined_invites_no_one_and_says_so() {
 const SECURITY_ACCOUNT_FUNCTION: &str =
     "arn:aws:lambda:eu-west-1:210987654321:function:macie-invite";
 
-#[tokio::test]
-async fn in_a_security_account_forwarded_events_invite_the_accounts_they_name() {
-    let standins = Standins::start_with(&[
+/// The sample organization, with the security account in it, whose credentials sign Macie's calls.
+fn security_account_standins() -> Standins {
+    Standins::start_with(&[
         "--sample-organization",
         "--account",
         "210987654321=security@example.com",
         "--macie-administrator",
         "210987654321",
-    ]);
+    ])
+}
+
+#[tokio::test]
+async fn in_a_security_account_forwarded_events_invite_the_accounts_they_name() {
+    let standins = security_account_standins();
     let app = standins.app(&[]).await;
     let mut created = sample_event("create-account-result.json");
     let mut joined = sample_event("account-joined-organization-unnamed.json");
@@ -245,13 +250,7 @@ async fn in_a_security_account_forwarded_events_invite_the_accounts_they_name() 
 
 #[tokio::test]
 async fn in_a_security_account_the_reconcile_invites_the_management_account_but_not_itself() {
-    let standins = Standins::start_with(&[
-        "--sample-organization",
-        "--account",
-        "210987654321=security@example.com",
-        "--macie-administrator",
-        "210987654321",
-    ]);
+    let standins = security_account_standins();
     let app = standins.app(&[]).await;
 
     let summary = invoke_as(
