@@ -49,16 +49,16 @@ async fn respond(
     let summary = match event::decode(event.payload)? {
         Trigger::Invite(request) => {
             let works = named::works(request, &app.config, None)?;
-            let run = named::invite(app, works, own_account, deadline).await;
+            let run = named::invite(app, works, None, own_account, deadline).await;
             finish(app, run, Detail::Every).await?
         }
         Trigger::InviteRecentJoins(joins) => match named::recent_joins(app, &joins).await? {
-            Some(request) => {
+            (Some(request), accounts) => {
                 let works = named::works(request, &app.config, None)?;
-                let run = named::invite(app, works, own_account, deadline).await;
+                let run = named::invite(app, works, Some(&accounts), own_account, deadline).await;
                 finish(app, run, Detail::Every).await?
             }
-            None => ignored(named::no_recent_join(&joins)),
+            (None, _) => ignored(named::no_recent_join(&joins)),
         },
         Trigger::Reconcile { regions } => {
             let regions = plan::reconcile_regions(regions.as_deref(), &app.config.regions)?;

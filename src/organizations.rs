@@ -115,32 +115,36 @@ impl Organizations {
         })
     }
 
-    /// The accounts that joined the organization between `after` and `until` (seconds since the
-    /// epoch, both included), read from the whole listing (ListAccounts' `JoinedTimestamp`).
+    /// Every account of the organization, and those of them that joined between `after` and
+    /// `until` (seconds since the epoch, both included; ListAccounts' `JoinedTimestamp`), from one
+    /// reading of the listing.
     pub async fn accounts_joined_between(
         &self,
         after: i64,
         until: i64,
-    ) -> Result<Vec<AccountId>, Error> {
+    ) -> Result<(Vec<Account>, Vec<AccountId>), Error> {
         let mut pages = self
             .client
             .list_accounts()
             .into_paginator()
             .page_size(ACCOUNTS_PER_PAGE)
             .send();
+        let mut accounts = Vec::new();
         let mut joined = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error))?;
-            let recent = page.accounts().iter().filter(|account| {
-                account
-                    .joined_timestamp()
-                    .is_some_and(|when| (after..=until).contains(&when.secs()))
-            });
-            joined.extend(recent.filter_map(|account| {
-                AccountId::parse(account.id()?, "Organizations Account.Id").ok()
-            }));
+            for listed in page.accounts() {
+                let Some(ours) = account(listed) else {
+                    continue;
+                };
+                let when = listed.joined_timestamp().map(|time| time.secs());
+                if when.is_some_and(|when| (after..=until).contains(&when)) {
+                    joined.push(ours.id.clone());
+                }
+                accounts.push(ours);
+            }
         }
-        Ok(joined)
+        Ok((accounts, joined))
     }
 
     /// Every account of the organization.

@@ -293,8 +293,9 @@ async fn a_members_listing_throttled_past_the_sdk_retries_requeues_that_regions_
 async fn a_reconcile_cut_short_by_its_deadline_goes_on_per_region_with_nothing_lost_or_done_twice()
 {
     let standins = Standins::start_with_samples();
+    let counter = CallCounter::default();
     let app = standins
-        .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")])
+        .counted_app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")], &counter)
         .await;
 
     // An invocation whose deadline is already near: the listings are read, no invitation starts.
@@ -330,8 +331,11 @@ async fn a_reconcile_cut_short_by_its_deadline_goes_on_per_region_with_nothing_l
     let queues = standins.queues().await;
     let retries = standins.drain(&queues.retry).await;
     assert_eq!(retries.len(), 2);
+    let listed_before = counter.count("ListAccounts");
     let response = invoke(&app, sqs_event(&retries)).await.unwrap();
     assert_eq!(response, json!({"batchItemFailures": []}));
+    // Both regions' items come in one batch, which lists the organization (one page) once.
+    assert_eq!(counter.count("ListAccounts") - listed_before, 1);
     for region in ["us-east-1", "eu-west-1"] {
         let mut associated: Vec<String> = standins
             .macie_calls_of("CreateMember", Some(region))

@@ -57,18 +57,31 @@ pub async fn resolve(
     .await
 }
 
-/// Looks each account up: the eligible ones, or the outcome to report for the others. Many accounts
-/// are read from the organization's listing while it pays (see [`plan::keep_listing`]); the others
+/// Looks each account up: the eligible ones, or the outcome to report for the others. From the
+/// organization's accounts when the invocation has listed them already (`known`); else many
+/// accounts are read from the listing while it pays (see [`plan::keep_listing`]), and the others
 /// are described one by one.
 pub async fn look_up(
     app: &App,
     ids: Vec<AccountId>,
+    known: Option<&[Account]>,
     deadline: Deadline,
 ) -> BTreeMap<AccountId, Result<Account, Outcome>> {
     let wanted: BTreeSet<AccountId> = ids.into_iter().collect();
-    let listing = match plan::source(wanted.len(), plan::ACCOUNTS_LOOKED_UP_ONE_BY_ONE) {
-        Source::EachAccount => Listing::default(),
-        Source::Listing => {
+    let listing = match (
+        known,
+        plan::source(wanted.len(), plan::ACCOUNTS_LOOKED_UP_ONE_BY_ONE),
+    ) {
+        (Some(accounts), _) => Listing {
+            found: accounts
+                .iter()
+                .filter(|account| wanted.contains(&account.id))
+                .map(|account| (account.id.clone(), account.clone()))
+                .collect(),
+            complete: true,
+        },
+        (None, Source::EachAccount) => Listing::default(),
+        (None, Source::Listing) => {
             let pages = app.organizations.account_pages();
             read_listing(&wanted, deadline, "ListAccounts", pages, |account| {
                 &account.id

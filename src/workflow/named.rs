@@ -32,6 +32,7 @@ struct Named {
 pub async fn invite(
     app: &App,
     works: Vec<Work>,
+    known: Option<&[Account]>,
     own_account: Option<&AccountId>,
     deadline: Deadline,
 ) -> Run {
@@ -61,7 +62,7 @@ pub async fn invite(
         &mut run,
         resolve(app, requests, deadline).await,
     ));
-    let tasks = tasks(app, &mut run, named, own_account, deadline).await;
+    let tasks = tasks(app, &mut run, named, known, own_account, deadline).await;
     let regional = join_all(tasks.iter().map(|(region, tasks)| {
         invite_in_region(app, region, tasks, Memberships::Ask, own_account, deadline)
     }));
@@ -113,6 +114,7 @@ async fn tasks(
     app: &App,
     run: &mut Run,
     named: Vec<Named>,
+    known: Option<&[Account]>,
     own_account: Option<&AccountId>,
     deadline: Deadline,
 ) -> BTreeMap<Region, Vec<Task>> {
@@ -123,7 +125,7 @@ async fn tasks(
         .iter()
         .map(|(id, reason)| (id, *reason))
         .collect();
-    let looked_up = eligible(app, screening.to_look_up.clone(), deadline).await;
+    let looked_up = eligible(app, screening.to_look_up.clone(), known, deadline).await;
     let mut reported = BTreeSet::new();
     let mut planned = BTreeSet::new();
     let mut tasks: BTreeMap<Region, Vec<Task>> = BTreeMap::new();
@@ -164,9 +166,10 @@ async fn tasks(
 async fn eligible(
     app: &App,
     ids: Vec<AccountId>,
+    known: Option<&[Account]>,
     deadline: Deadline,
 ) -> BTreeMap<AccountId, Result<Account, Outcome>> {
-    let mut looked_up = look_up(app, ids, deadline).await;
+    let mut looked_up = look_up(app, ids, known, deadline).await;
     let found: Vec<AccountId> = looked_up
         .iter()
         .filter(|(_, result)| result.is_ok())
@@ -213,11 +216,15 @@ pub fn works(
         .collect())
 }
 
-/// The accounts that joined around a join event that named none, as a request; `None` when no
-/// account joined then.
-pub async fn recent_joins(app: &App, joins: &RecentJoins) -> Result<Option<Request>, Error> {
+/// The accounts that joined around a join event that named none, as a request (`None` when no
+/// account joined then), and the organization's accounts, which the listing read: they are not
+/// read again.
+pub async fn recent_joins(
+    app: &App,
+    joins: &RecentJoins,
+) -> Result<(Option<Request>, Vec<Account>), Error> {
     let (after, until) = join_window(joins);
-    let mut account_ids = app
+    let (accounts, mut account_ids) = app
         .organizations
         .accounts_joined_between(after, until)
         .await?;
@@ -228,10 +235,11 @@ pub async fn recent_joins(app: &App, joins: &RecentJoins) -> Result<Option<Reque
         until,
         "accounts that joined around an AccountJoinedOrganization event that named none"
     );
-    Ok((!account_ids.is_empty()).then(|| Request {
+    let request = (!account_ids.is_empty()).then(|| Request {
         account_ids,
         ..Request::default()
-    }))
+    });
+    Ok((request, accounts))
 }
 
 /// The seconds since the epoch between which an account counts as the join of `joins`.

@@ -6,7 +6,7 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use lambda_runtime::tracing;
 
 use crate::app::App;
-use crate::domain::{AccountId, Origin, Subject, Work};
+use crate::domain::{Account, AccountId, Origin, Subject, Work};
 use crate::error::Error;
 use crate::event::{Delivered, Delivery, Ignored, Trigger};
 use crate::outcome::{Outcome, Report};
@@ -28,6 +28,8 @@ struct Batch {
     /// Reconciles: retries of what one could not finish, and redriven ones.
     reconciles: Vec<Work>,
     failed_messages: Vec<String>,
+    /// The organization's accounts, once the batch has listed them (it lists them once at most).
+    known: Option<Vec<Account>>,
 }
 
 /// Processes a batch of the retry queue: the summary, and the batch response.
@@ -45,14 +47,27 @@ pub async fn retry(
     for delivery in deliveries {
         read(app, &mut batch, delivery).await;
     }
-    let mut run = named::invite(app, batch.works, own_account, deadline).await;
-    let reconciliation = reconciles(app, &mut run, batch.reconciles, own_account, deadline).await;
-    let reconciliation = match reconciliation {
-        Ok(reconciliation) => reconciliation,
-        Err(message_ids) => {
-            batch.failed_messages.extend(message_ids);
-            None
+    let mut run = Run::default();
+    if !batch.reconciles.is_empty() && batch.known.is_none() {
+        batch.known = list_for_reconciles(app, &mut batch).await;
+    }
+    let known = batch.known.as_deref();
+    let named = named::invite(app, batch.works, known, own_account, deadline).await;
+    run.reports.extend(named.reports);
+    run.creations_failed.extend(named.creations_failed);
+    let reconciliation = match known {
+        Some(accounts) => {
+            reconciles(
+                app,
+                &mut run,
+                batch.reconciles,
+                accounts,
+                own_account,
+                deadline,
+            )
+            .await
         }
+        None => None,
     };
     // A redriven reconcile lists what changed; retries alone list every subject they name.
     let detail = match reconciliation {
@@ -120,7 +135,9 @@ async fn read(app: &App, batch: &mut Batch, delivery: Delivery) {
             batch.works.push(work);
             return;
         }
-        Ok(Delivered::Event(trigger)) => redriven(app, *trigger, &message_id).await,
+        Ok(Delivered::Event(trigger)) => {
+            redriven(app, *trigger, &message_id, &mut batch.known).await
+        }
         Err(error) => Err(error),
     };
     match redriven {
@@ -141,13 +158,22 @@ async fn read(app: &App, batch: &mut Batch, delivery: Delivery) {
 
 /// The work of an event that reached no invocation and was redriven: the same as if it had arrived
 /// itself, except that what cannot be settled has its message delivered again.
-async fn redriven(app: &App, trigger: Trigger, message_id: &str) -> Result<Redriven, Error> {
+async fn redriven(
+    app: &App,
+    trigger: Trigger,
+    message_id: &str,
+    known: &mut Option<Vec<Account>>,
+) -> Result<Redriven, Error> {
     let message_id = Some(message_id.to_owned());
     let request = match trigger {
         Trigger::Invite(request) => request,
         Trigger::InviteRecentJoins(joins) => match recent_joins(app, &joins).await? {
-            Some(request) => request,
-            None => {
+            (Some(request), accounts) => {
+                known.get_or_insert(accounts);
+                request
+            }
+            (None, accounts) => {
+                known.get_or_insert(accounts);
                 no_recent_join(&joins).log();
                 return Ok(Vec::new());
             }
@@ -177,45 +203,51 @@ async fn redriven(app: &App, trigger: Trigger, message_id: &str) -> Result<Redri
     named::works(request, &app.config, message_id)
 }
 
-/// Runs the batch's reconciles (their regions confined to MACIE_REGIONS), into `run`: what the
-/// last found, or the messages to deliver again when one could not list the organization.
+/// Lists the organization for the batch's reconciles; `None` when it cannot now, and then their
+/// messages are delivered again.
+async fn list_for_reconciles(app: &App, batch: &mut Batch) -> Option<Vec<Account>> {
+    let origin = &batch.reconciles.first()?.origin;
+    match list_accounts(app, origin).await {
+        Ok(Listed::Accounts(accounts)) => Some(accounts),
+        Ok(Listed::Later(_)) | Err(_) => {
+            tracing::error!(
+                outcome = "failed",
+                "the organization could not be listed for the reconciles of the retry queue: delivered again"
+            );
+            let reconciles = std::mem::take(&mut batch.reconciles).into_iter();
+            batch
+                .failed_messages
+                .extend(reconciles.filter_map(|work| work.origin.message_id));
+            None
+        }
+    }
+}
+
+/// Runs the batch's reconciles (their regions confined to MACIE_REGIONS) over the organization's
+/// accounts, into `run`: what the last found.
 async fn reconciles(
     app: &App,
     run: &mut Run,
     works: Vec<Work>,
+    accounts: &[Account],
     own_account: Option<&AccountId>,
     deadline: Deadline,
-) -> Result<Option<Reconciliation>, Vec<String>> {
+) -> Option<Reconciliation> {
     let confined = plan::confine(works, &app.config.regions);
     for (work, region) in confined.refused {
         let outcome = Outcome::skipped(plan::region_refusal(&region));
         let report = Report::new(work.subject, Some(region), outcome, &work.origin);
         run.reports.push(report);
     }
-    let Some(first) = confined.works.first() else {
-        return Ok(None);
-    };
-    // The organization is listed once for all of them (each ListAccounts page read once).
-    let accounts = match list_accounts(app, &first.origin).await {
-        Ok(Listed::Accounts(accounts)) => accounts,
-        Ok(Listed::Later(_)) | Err(_) => {
-            tracing::error!(
-                outcome = "failed",
-                "the organization could not be listed for the reconciles of the retry queue: delivered again"
-            );
-            let messages = confined.works.into_iter();
-            return Err(messages.filter_map(|work| work.origin.message_id).collect());
-        }
-    };
     let mut found = None;
     for work in &confined.works {
         let (reconciled, reconciliation) =
-            reconcile_listed(app, &work.origin, &accounts, own_account, deadline).await;
+            reconcile_listed(app, &work.origin, accounts, own_account, deadline).await;
         run.reports.extend(reconciled.reports);
         run.members_already.extend(reconciled.members_already);
         found = Some(reconciliation);
     }
-    Ok(found)
+    found
 }
 
 /// The batch response that has SQS deliver these messages again.
