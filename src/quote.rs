@@ -36,6 +36,12 @@ pub fn redact_emails(text: &str) -> String {
         .join(" ")
 }
 
+/// Free text from outside (an event's message, a retry's history) as a log line or a summary may
+/// quote it: cut short, and without email addresses.
+pub fn free_text(text: &str) -> String {
+    redact_emails(&excerpt(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use super::{
 use crate::domain::{AccountId, CreateAccountRequestId};
 use crate::error::Error;
 use crate::outcome::CreationFailure;
-use crate::quote::{excerpt, redact_emails};
+use crate::quote::{excerpt, free_text};
 
 pub(super) const SERVICE_EVENT: &str = "AWS Service Event via CloudTrail";
 pub(super) const API_CALL: &str = "AWS API Call via CloudTrail";
@@ -92,7 +92,7 @@ fn create_account_result(detail: &Value) -> Result<Trigger, Error> {
             failure_reason: status
                 .failure_reason
                 .map_or("(no failureReason given)".to_owned(), |reason| {
-                    redact_emails(&excerpt(&reason))
+                    free_text(&reason)
                 }),
         }))),
         state => Err(Error::MalformedEvent {
@@ -262,9 +262,7 @@ fn managed_account(name: &'static str, detail: &Value) -> Result<Trigger, Error>
             failure_reason: format!(
                 "Control Tower {name} FAILED: {}",
                 // Free text from the event: cut short, and never an email address in a log line.
-                message.map_or("(no message given)".to_owned(), |message| redact_emails(
-                    &excerpt(message)
-                ))
+                message.map_or("(no message given)".to_owned(), free_text)
             ),
         }))),
         state => Err(Error::MalformedEvent {

@@ -196,7 +196,7 @@ fn call_error(detail: &Value) -> Option<String> {
     detail
         .get("errorCode")
         .and_then(Value::as_str)
-        .map(|code| crate::quote::redact_emails(&excerpt(code)))
+        .map(crate::quote::free_text)
 }
 
 /// The object at `path` (`detail.a.b`), typed.

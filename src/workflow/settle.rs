@@ -261,7 +261,7 @@ fn history_excerpt(history: &[String]) -> String {
         Some(last) => format!(
             "{} earlier attempts; the last: {}",
             history.len(),
-            crate::quote::redact_emails(&crate::quote::excerpt(last))
+            crate::quote::free_text(last)
         ),
         None => "no earlier attempt".to_owned(),
     }
