@@ -16,8 +16,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{StreamExt, stream};
 
-use crate::domain::{Account, Origin, Region};
+use crate::app::App;
+use crate::domain::{Account, Origin, Region, Work};
 use crate::outcome::{CreationFailure, Outcome, Report};
+use crate::plan;
 
 /// No new call starts this close to the invocation's deadline: what remains is re-queued, which
 /// takes a few SendMessageBatch calls. An invocation with less than 40 s in all keeps a quarter of
@@ -55,6 +57,18 @@ impl Deadline {
 /// The outcome of work not started because the deadline was near: re-queued as it is.
 pub fn deferred() -> Outcome {
     Outcome::pending(DEFERRED)
+}
+
+/// The work confined to MACIE_REGIONS; each subject and region refused is reported in `run`, and
+/// no call is made there.
+pub fn confine(app: &App, run: &mut Run, works: Vec<Work>) -> Vec<Work> {
+    let confined = plan::confine(works, &app.config.regions);
+    for (work, region) in confined.refused {
+        let outcome = Outcome::skipped(plan::region_refusal(&region));
+        let report = Report::new(work.subject, Some(region), outcome, &work.origin);
+        run.reports.push(report);
+    }
+    confined.works
 }
 
 /// Whether an outcome is work left for later because the deadline was near.

@@ -19,7 +19,7 @@ use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report};
 use crate::plan;
 use crate::workflow::lookup::{Resolution, exclusions, look_up, resolve};
 use crate::workflow::region::{Memberships, invite_in_region};
-use crate::workflow::{Deadline, Run, Task};
+use crate::workflow::{Deadline, Run, Task, confine};
 
 /// An account named by the work, with the work it came from.
 struct Named {
@@ -37,15 +37,10 @@ pub async fn invite(
     deadline: Deadline,
 ) -> Run {
     let mut run = Run::default();
-    let confined = plan::confine(works, &app.config.regions);
-    for (work, region) in confined.refused {
-        let outcome = Outcome::skipped(plan::region_refusal(&region));
-        let report = Report::new(work.subject, Some(region), outcome, &work.origin);
-        run.reports.push(report);
-    }
+    let works = confine(app, &mut run, works);
     let mut named = Vec::new();
     let mut requests = Vec::new();
-    for Work { subject, origin } in confined.works {
+    for Work { subject, origin } in works {
         match subject {
             Subject::Account(id) => named.push(Named { id, origin }),
             Subject::Request(id) => requests.push((id, origin)),

@@ -9,13 +9,12 @@ use crate::app::App;
 use crate::domain::{Account, AccountId, Origin, Subject, Work};
 use crate::error::Error;
 use crate::event::{Delivered, Delivery, Ignored, Trigger};
-use crate::outcome::{Outcome, Report};
 use crate::plan;
 use crate::quote::excerpt;
 use crate::summary::{Detail, Reconciliation, Summary};
 use crate::workflow::named::{self, no_recent_join, recent_joins};
 use crate::workflow::reconcile::{Listed, list_accounts, reconcile_listed};
-use crate::workflow::{Deadline, Run, settle};
+use crate::workflow::{Deadline, Run, confine, settle};
 
 /// What a redriven event asks of a batch of the retry queue: first attempts at the accounts it
 /// names, or at a reconcile, tied to its message (no work: reported and logged, nothing to do).
@@ -233,14 +232,8 @@ async fn reconciles(
     own_account: Option<&AccountId>,
     deadline: Deadline,
 ) -> Option<Reconciliation> {
-    let confined = plan::confine(works, &app.config.regions);
-    for (work, region) in confined.refused {
-        let outcome = Outcome::skipped(plan::region_refusal(&region));
-        let report = Report::new(work.subject, Some(region), outcome, &work.origin);
-        run.reports.push(report);
-    }
     let mut found = None;
-    for work in &confined.works {
+    for work in &confine(app, run, works) {
         let (reconciled, reconciliation) =
             reconcile_listed(app, &work.origin, accounts, own_account, deadline).await;
         run.reports.extend(reconciled.reports);
