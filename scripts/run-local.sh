@@ -16,7 +16,7 @@ if [ ! -f "$event" ]; then
   exit 2
 fi
 
-. scripts/venv.sh
+. scripts/tools.sh
 # Built before the first invocation: cargo lambda watch counts the invocation's deadline from the
 # request, and a first compile inside it would leave the function no time (it would re-queue everything).
 cargo build --locked --bin macie-invite

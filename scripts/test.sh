@@ -3,5 +3,5 @@
 # local stand-ins (moto_server and tests/standins/macie.py, which the tests start themselves).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/venv.sh
+. scripts/tools.sh
 cargo test --locked "$@"

@@ -1,5 +1,6 @@
-# Sourced by the other scripts: the project's Python tools in a virtual environment of its own, .venv,
-# put first on PATH. It is created when missing and installed into only when requirements-dev.txt has
+# Sourced by the other scripts: the Rust toolchain that rust-toolchain.toml pins (rustup installs it,
+# with rustfmt and clippy, when it is missing), and the project's Python tools in a virtual environment
+# of its own, .venv, put first on PATH. It is created when missing and installed into only when requirements-dev.txt has
 # changed since the last install, so that a system Python that is externally managed (Debian, Ubuntu)
 # is never touched and a warm run costs no pip call. Every package is pinned with its hashes
 # (requirements-dev.txt is compiled from requirements-dev.in), and pip refuses anything else.
@@ -21,6 +22,12 @@ tool_venv() {
     "$dir/bin/python3" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$requirements" || return 1
     cp "$requirements" "$dir/.installed-requirements"
   fi
+}
+
+# rustup installs the toolchain that rust-toolchain.toml names only when asked; a no-op once installed.
+(cd "$project_dir" && rustup --quiet toolchain install) || {
+  echo "cannot install the Rust toolchain that rust-toolchain.toml names: install rustup (https://rustup.rs)" >&2
+  exit 1
 }
 
 tool_venv "$project_dir/.venv" "$project_dir/requirements-dev.txt" || exit 1
