@@ -305,6 +305,29 @@ impl MemberStatus {
     }
 }
 
+/// The organization, as DescribeOrganization answers it to any of its accounts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organization {
+    pub id: String,
+    pub management_account: AccountId,
+}
+
+/// The Macie administrator of this account in one region (GetAdministratorAccount), when it has one:
+/// an account that is itself a member cannot be the administrator of others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Administrator {
+    pub account_id: AccountId,
+    pub status: MemberStatus,
+}
+
+/// How many messages a queue holds (GetQueueAttributes' approximate counts).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub waiting: u64,
+    pub delayed: u64,
+    pub in_flight: u64,
+}
+
 /// An account that CreateInvitations reported in `unprocessedAccounts`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unprocessed {

@@ -1,4 +1,4 @@
-//! The Lambda handler: event in, summary (or, for the retry queue, the batch response) out.
+//! The Lambda handler: event in, summary out (for the retry queue, the batch response; for a check, its report).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,9 +14,10 @@ use crate::error::Error;
 use crate::event::{self, Ignored, Trigger};
 use crate::metrics;
 use crate::plan;
+use crate::preflight::Report;
 use crate::summary::{Detail, Summary};
 use crate::workflow::settle::finish;
-use crate::workflow::{Deadline, named, reconcile, retry};
+use crate::workflow::{Deadline, check, named, reconcile, retry};
 
 /// The summary of an invocation, or for messages of the retry queue the batch response that
 /// names the messages to deliver again.
@@ -25,24 +26,12 @@ use crate::workflow::{Deadline, named, reconcile, retry};
 pub enum Response {
     Summary(Box<Summary>),
     Batch(SqsBatchResponse),
+    /// What the preflight, `{"action": "check"}`, found.
+    Check(Box<Report>),
 }
 
 pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Error> {
     let function_name = function_name(&event.context.invoked_function_arn);
-    let (summary, batch) = respond(event, app).await?;
-    write_metrics(app, &summary, &function_name);
-    Ok(match batch {
-        Some(batch) => Response::Batch(batch),
-        None => Response::Summary(Box::new(summary.bounded())),
-    })
-}
-
-/// The summary of the outcomes, and for messages of the retry queue the batch response, which is
-/// then what the function answers.
-async fn respond(
-    event: LambdaEvent<Value>,
-    app: &App,
-) -> Result<(Summary, Option<SqsBatchResponse>), Error> {
     let own_account = own_account(&event.context.invoked_function_arn);
     let own_account = own_account.as_ref();
     let deadline = Deadline::from_epoch_millis(event.context.deadline);
@@ -70,9 +59,11 @@ async fn respond(
                 ..finish(app, run, Detail::Changes).await?
             }
         }
+        // For messages of the retry queue, the function answers the batch response.
         Trigger::Retry(deliveries) => {
             let (summary, batch) = retry::retry(app, deliveries, own_account, deadline).await;
-            return Ok((summary, Some(batch)));
+            write_metrics(app, &summary, &function_name);
+            return Ok(Response::Batch(batch));
         }
         Trigger::Ignore(Ignored::CreationFailed(failure)) => {
             failure.log();
@@ -82,8 +73,13 @@ async fn respond(
             }
         }
         Trigger::Ignore(Ignored::NotAnAddition(event)) => ignored(event),
+        Trigger::Check { accounts } => {
+            let report = check::check(app, own_account, &accounts).await;
+            return Ok(Response::Check(Box::new(report)));
+        }
     };
-    Ok((summary, None))
+    write_metrics(app, &summary, &function_name);
+    Ok(Response::Summary(Box::new(summary.bounded())))
 }
 
 /// Logs and reports an event that adds no account.

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod organizations;
 pub mod outcome;
 pub mod plan;
+pub mod preflight;
 pub mod queue;
 pub mod quote;
 pub mod sdk;

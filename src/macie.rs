@@ -12,7 +12,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
-use crate::domain::{Account, AccountId, MemberStatus, Page, Pages, Region, Unprocessed, read_all};
+use crate::domain::{
+    Account, AccountId, Administrator, MemberStatus, Page, Pages, Region, Unprocessed, read_all,
+};
 use crate::error::Error;
 use crate::quote::redact_emails;
 
@@ -168,6 +170,49 @@ impl Macie {
                 Ok(None)
             }
             Err(error) => Err(Error::from_sdk(SERVICE, "GetMember", error)),
+        }
+    }
+
+    /// This account's own Macie status in `region` (GetMacieSession: ENABLED or PAUSED). Where
+    /// Macie is not enabled, Macie answers AccessDeniedException.
+    pub async fn session_status(&self, region: &Region) -> Result<String, Error> {
+        let output = self
+            .client(region)
+            .get_macie_session()
+            .send()
+            .await
+            .map_err(|error| Error::from_sdk(SERVICE, "GetMacieSession", error))?;
+        Ok(output
+            .status()
+            .map_or("(no status)", |status| status.as_str())
+            .to_owned())
+    }
+
+    /// The administrator whose member this account is in `region`, if any (GetAdministratorAccount).
+    pub async fn administrator(&self, region: &Region) -> Result<Option<Administrator>, Error> {
+        match self.client(region).get_administrator_account().send().await {
+            Ok(output) => Ok(output.administrator().and_then(|administrator| {
+                Some(Administrator {
+                    account_id: AccountId::parse(
+                        administrator.account_id()?,
+                        "GetAdministratorAccount administrator.accountId",
+                    )
+                    .ok()?,
+                    status: MemberStatus::from_name(
+                        administrator
+                            .relationship_status()
+                            .map_or("", |status| status.as_str()),
+                    ),
+                })
+            })),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(Error::from_sdk(SERVICE, "GetAdministratorAccount", error)),
         }
     }
 

@@ -8,8 +8,8 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::domain::{
-    Account, AccountId, AccountState, CreateAccountRequestId, Creation, OrganizationalUnitId, Page,
-    Pages, read_all,
+    Account, AccountId, AccountState, CreateAccountRequestId, Creation, Organization,
+    OrganizationalUnitId, Page, Pages, read_all,
 };
 use crate::error::Error;
 
@@ -25,6 +25,42 @@ pub struct Organizations {
 impl Organizations {
     pub fn new(client: Client) -> Self {
         Organizations { client }
+    }
+
+    /// The organization this account belongs to, and its management account (DescribeOrganization,
+    /// which any account of the organization may call).
+    pub async fn describe_organization(&self) -> Result<Organization, Error> {
+        let output = self
+            .client
+            .describe_organization()
+            .send()
+            .await
+            .map_err(|error| Error::from_sdk(SERVICE, "DescribeOrganization", error))?;
+        let organization = output.organization();
+        Ok(Organization {
+            id: organization
+                .and_then(|organization| organization.id())
+                .unwrap_or_default()
+                .to_owned(),
+            management_account: AccountId::parse(
+                organization
+                    .and_then(|organization| organization.master_account_id())
+                    .unwrap_or_default(),
+                "DescribeOrganization MasterAccountId",
+            )?,
+        })
+    }
+
+    /// Whether this account may read the organization's accounts: one ListAccounts call for one
+    /// account (the management account, or a delegated administrator, may).
+    pub async fn can_list_accounts(&self) -> Result<(), Error> {
+        self.client
+            .list_accounts()
+            .max_results(1)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error))
     }
 
     /// The account as the organization knows it; `None` when it is not an account of the organization.

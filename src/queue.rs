@@ -1,8 +1,9 @@
 //! The SQS adapter: messages sent in batches, and which of them could not be sent.
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 
+use crate::domain::QueueDepth;
 use crate::error::Error;
 
 const SERVICE: &str = "SQS";
@@ -24,6 +25,32 @@ pub struct Outgoing {
 impl Queue {
     pub fn new(client: Client) -> Self {
         Queue { client }
+    }
+
+    /// How many messages the queue holds: waiting, delayed (retries before their time) and in flight.
+    pub async fn depth(&self, queue_url: &str) -> Result<QueueDepth, Error> {
+        let output = self
+            .client
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .map_err(|error| Error::from_sdk(SERVICE, "GetQueueAttributes", error))?;
+        let count = |name: QueueAttributeName| {
+            output
+                .attributes()
+                .and_then(|attributes| attributes.get(&name))
+                .and_then(|count| count.parse().ok())
+                .unwrap_or(0)
+        };
+        Ok(QueueDepth {
+            waiting: count(QueueAttributeName::ApproximateNumberOfMessages),
+            delayed: count(QueueAttributeName::ApproximateNumberOfMessagesDelayed),
+            in_flight: count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+        })
     }
 
     /// Sends the messages, 10 a call; returns the index of each message that could not be sent, with why.

@@ -272,25 +272,13 @@ async fn accounts_under_an_excluded_unit_at_any_depth_are_skipped_with_the_unit_
 
 #[tokio::test]
 async fn a_role_that_cannot_be_assumed_yet_is_requeued_after_the_invitation() {
-    use macie_invite::App;
-    use macie_invite::macie::Macie;
-
     // GIVEN an STS that cannot be reached (as a role not created yet cannot be assumed)
     let standins = Standins::start();
     let organization = standins.organization().await;
     let account = organization.create_account("no.role.yet@example.com").await;
-    let template = standins.app(&[("ACCEPT_ROLE_NAME", ROLE)]).await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let unreachable = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let app = App {
-        macie: Macie::new(
-            &Standins::sdk_config(&standins.macie, "us-east-1").await,
-            &Standins::sdk_config(&unreachable, "us-east-1").await,
-            &template.config.regions,
-        ),
-        ..template
-    };
+    let app = standins
+        .without_sts(standins.app(&[("ACCEPT_ROLE_NAME", ROLE)]).await)
+        .await;
 
     // WHEN its creation event arrives
     let summary = invoke(&app, create_account_result(&account)).await.unwrap();

@@ -86,11 +86,9 @@ fn call_for(action: &str) -> String {
         "sqs:SendMessage" => ".send_message_batch()".to_owned(),
         // Roles in member accounts are assumed through aws-config's provider.
         "sts:AssumeRole" => "AssumeRoleProvider::builder(".to_owned(),
-        // The SQS event source receives, deletes and reads the queue's attributes with the function's
-        // role; the function answers its batches.
-        "sqs:ReceiveMessage" | "sqs:DeleteMessage" | "sqs:GetQueueAttributes" => {
-            "SqsBatchResponse".to_owned()
-        }
+        // The SQS event source receives and deletes with the function's role (and reads the queue's
+        // attributes, which the check does too); the function answers its batches.
+        "sqs:ReceiveMessage" | "sqs:DeleteMessage" => "SqsBatchResponse".to_owned(),
         // SQS encrypts what the function sends, and decrypts what it receives, with the stack's key.
         "kms:GenerateDataKey" | "kms:Decrypt" => ".send_message_batch()".to_owned(),
         // Lambda writes the function's log lines, which the subscriber formats.

@@ -55,6 +55,7 @@ const SAMPLES: &[(&str, Expected)] = &[
     ),
     ("scheduled-reconcile.json", Expected::Reconciled),
     ("manual-reconcile.json", Expected::Reconciled),
+    ("manual-check.json", Expected::Checked),
 ];
 
 enum Expected {
@@ -63,6 +64,8 @@ enum Expected {
     RedrivenInvited(&'static [&'static str]),
     CreationFailed,
     Reconciled,
+    /// The preflight: every check passes, and Macie is only read.
+    Checked,
 }
 
 async fn run_sample(name: &str) -> (Standins, Value) {
@@ -122,6 +125,20 @@ async fn every_sample_event_does_what_it_asks_for() {
                     "{name}"
                 );
                 assert!(standins.macie_calls().is_empty(), "{name}");
+            }
+            Expected::Checked => {
+                assert_eq!(summary["ok"], true, "{name}: {summary:#}");
+                let operations: Vec<Value> = standins
+                    .macie_calls()
+                    .iter()
+                    .map(|call| call["operation"].clone())
+                    .collect();
+                assert!(
+                    operations
+                        .iter()
+                        .all(|op| op == "GetMacieSession" || op == "GetAdministratorAccount"),
+                    "{name}: {operations:?}"
+                );
             }
             Expected::Reconciled => {
                 // The sample organization: 9 accounts and the administrator; one SUSPENDED.

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::{Request, Trigger, account_ids};
 use crate::domain::{CreateAccountRequestId, Region};
 use crate::error::Error;
+use crate::preflight::MAX_ACCOUNTS_TO_TRY;
 use crate::quote::excerpt;
 
 /// A manual invocation, typed by hand: unknown fields are refused, so a typo cannot go unnoticed.
@@ -52,6 +53,11 @@ pub(super) fn manual_invocation(manual: ManualInvocation) -> Result<Trigger, Err
             "a reconcile covers the whole organization: leave accountIds and createAccountRequestIds out",
         )),
         Some("reconcile") => Ok(Trigger::Reconcile { regions }),
+        Some("check") => check(
+            manual.account_ids,
+            manual.create_account_request_ids,
+            regions,
+        ),
         None | Some("invite") => {
             let request = Request {
                 account_ids: account_ids(&manual.account_ids.unwrap_or_default(), "accountIds")?,
@@ -68,10 +74,34 @@ pub(super) fn manual_invocation(manual: ManualInvocation) -> Result<Trigger, Err
             Ok(Trigger::Invite(request))
         }
         Some(other) => Err(manual_error(&format!(
-            "action {:?} is not one of \"invite\" (the default) and \"reconcile\"",
+            "action {:?} is not one of \"invite\" (the default), \"reconcile\" and \"check\"",
             excerpt(other)
         ))),
     }
+}
+
+/// The preflight: it covers every region of MACIE_REGIONS, and `accountIds` names at most a few
+/// accounts to try the accept role in.
+fn check(
+    named: Option<Vec<Value>>,
+    request_ids: Option<Vec<Value>>,
+    regions: Option<Vec<Region>>,
+) -> Result<Trigger, Error> {
+    if request_ids.is_some() || regions.is_some() {
+        return Err(manual_error(
+            "a check covers every region of MACIE_REGIONS: leave createAccountRequestIds and regions out (accountIds names accounts to try the accept role in)",
+        ));
+    }
+    let mut accounts = account_ids(&named.unwrap_or_default(), "accountIds")?;
+    accounts.sort();
+    accounts.dedup();
+    if accounts.len() > MAX_ACCOUNTS_TO_TRY {
+        return Err(manual_error(&format!(
+            "a check tries the accept role in at most {MAX_ACCOUNTS_TO_TRY} accounts; {} were named",
+            accounts.len()
+        )));
+    }
+    Ok(Trigger::Check { accounts })
 }
 
 fn request_ids(values: &[Value]) -> Result<Vec<CreateAccountRequestId>, Error> {

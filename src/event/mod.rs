@@ -30,6 +30,8 @@ pub enum Trigger {
     InviteRecentJoins(RecentJoins),
     /// Messages from the retry queue: each with what it asks for, or why it cannot be read.
     Retry(Vec<Delivery>),
+    /// The preflight: verify what the function needs, change nothing; try the accept role in `accounts`.
+    Check { accounts: Vec<AccountId> },
 }
 
 /// One message of the retry queue: its SQS message ID, and what it holds or why it cannot be read.
@@ -358,6 +360,12 @@ mod tests {
             (
                 "manual-reconcile.json",
                 Trigger::Reconcile { regions: None },
+            ),
+            (
+                "manual-check.json",
+                Trigger::Check {
+                    accounts: Vec::new(),
+                },
             ),
         ];
         let dir = format!("{}/events", env!("CARGO_MANIFEST_DIR"));

@@ -1,8 +1,9 @@
 //! The workflows: the accounts an event names (`named`), the reconcile of the whole organization
-//! (`reconcile`), the messages of the retry queue (`retry`), and what becomes of each subject
-//! afterwards (`settle`); with what they share: the look-ups (`lookup`), the work in one region
+//! (`reconcile`), the messages of the retry queue (`retry`), what becomes of each subject
+//! afterwards (`settle`), and the preflight (`check`); with what they share: the look-ups (`lookup`), the work in one region
 //! (`region`), the invocation's deadline and bounded concurrent calls (here).
 
+pub mod check;
 pub mod lookup;
 pub mod named;
 pub mod reconcile;

@@ -198,6 +198,14 @@ async fn redriven(
         }
         // The decoder refuses SQS records inside a redriven event.
         Trigger::Retry(_) => return Ok(Vec::new()),
+        // A preflight changes nothing and answers its caller: run again, it would answer no one.
+        Trigger::Check { .. } => {
+            tracing::info!(
+                outcome = "ignored",
+                "a redriven check is not run again: invoke the function with {{\"action\": \"check\"}}"
+            );
+            return Ok(Vec::new());
+        }
     };
     named::works(request, &app.config, message_id)
 }

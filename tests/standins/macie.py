@@ -10,6 +10,9 @@ and accepting them (EnableMacie, ListInvitations, AcceptInvitation); each call r
                           ({"regions": [...], "accountIds": [...]}: many, in bulk)
   GET  /_standin/calls    every call so far: operation, region, caller, method, path, query, body, status, response
   GET  /_standin/members  the members by region and account
+  POST /_standin/account  {"region", "macieStatus": "ENABLED" | "PAUSED" | null, "administrator": {"accountId",
+                          "relationshipStatus"} | null}   the administrator's own Macie in a region (default:
+                          ENABLED, and nobody's member), as GetMacieSession and GetAdministratorAccount answer it
   POST /_standin/reset    forget members, calls and faults
 """
 
@@ -65,6 +68,8 @@ class State:
         self.rules = []
         self.latency_ms = 0
         self.member_quota = None
+        self.sessions = {}  # region -> the administrator's own Macie status there (absent: ENABLED; None: not enabled)
+        self.administrator_of = {}  # region -> the administrator's own administrator there, if any
 
     def set_faults(self, spec):
         """Rules, tried in order; each matches an operation ("*" for any), optionally a region and accounts.
@@ -196,6 +201,28 @@ class State:
                 member["invitationId"] = uuid.uuid4().hex
         return {"unprocessedAccounts": unprocessed}
 
+    # What any account calls about itself.
+
+    def get_macie_session(self, caller, region):
+        if caller == self.administrator:
+            status = self.sessions.get(region, "ENABLED")
+        else:
+            status = "ENABLED" if (caller, region) in self.enabled else None
+        if status is None:
+            # As Macie answers where it is not enabled (an AccessDeniedException, not a 404).
+            raise MacieError("AccessDeniedException", "Macie is not enabled.")
+        return {"status": status, "findingPublishingFrequency": "FIFTEEN_MINUTES",
+                "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z"}
+
+    def get_administrator_account(self, caller, region):
+        self.get_macie_session(caller, region)
+        administrator = self.administrator_of.get(region) if caller == self.administrator else None
+        if administrator is None:
+            return {}
+        return {"administrator": {"accountId": administrator["accountId"], "invitationId": "standin",
+                                  "invitedAt": "2026-01-01T00:00:00Z",
+                                  "relationshipStatus": administrator.get("relationshipStatus", "Enabled")}}
+
     # What a member account calls, in its own region.
 
     def enable_macie(self, caller, region, body):
@@ -240,9 +267,12 @@ ROUTES = [
     ("POST", re.compile(r"^/macie$"), "EnableMacie"),
     ("GET", re.compile(r"^/invitations$"), "ListInvitations"),
     ("POST", re.compile(r"^/invitations/accept$"), "AcceptInvitation"),
+    ("GET", re.compile(r"^/macie$"), "GetMacieSession"),
+    ("GET", re.compile(r"^/administrator$"), "GetAdministratorAccount"),
 ]
-# The operations a member account calls; the others are the administrator's.
+# The operations a member account calls; ANY_ACCOUNT_OPERATIONS any account; the others are the administrator's.
 MEMBER_OPERATIONS = {"EnableMacie", "ListInvitations", "AcceptInvitation"}
+ANY_ACCOUNT_OPERATIONS = {"GetMacieSession", "GetAdministratorAccount"}
 
 
 def make_handler(state, caller_of):
@@ -323,9 +353,13 @@ def make_handler(state, caller_of):
                     error_type = rule.get("errorType", "ThrottlingException")
                     return ERROR_STATUS[error_type], {"message": rule.get("message", f"Injected {error_type}")}, error_type
                 caller = call["caller"]
-                if (operation in MEMBER_OPERATIONS) != (caller != state.administrator):
+                if operation not in ANY_ACCOUNT_OPERATIONS and (operation in MEMBER_OPERATIONS) != (caller != state.administrator):
                     return 403, {"message": f"{operation} is not for account {caller} in this stand-in"}, "AccessDeniedException"
                 try:
+                    if operation == "GetMacieSession":
+                        return 200, state.get_macie_session(caller, call["region"]), None
+                    if operation == "GetAdministratorAccount":
+                        return 200, state.get_administrator_account(caller, call["region"]), None
                     if operation == "EnableMacie":
                         return 200, state.enable_macie(caller, call["region"], body), None
                     if operation == "ListInvitations":
@@ -366,6 +400,13 @@ def make_handler(state, caller_of):
                                 "invitedAt": now(),
                                 "updatedAt": now(),
                             }
+                    return self.send_json(200, {})
+                if method == "POST" and path == "/_standin/account":
+                    region = body["region"]
+                    if "macieStatus" in body:
+                        state.sessions[region] = body["macieStatus"]
+                    if "administrator" in body:
+                        state.administrator_of[region] = body["administrator"]
                     return self.send_json(200, {})
                 if method == "POST" and path == "/_standin/reset":
                     state.reset()

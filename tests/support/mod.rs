@@ -131,6 +131,13 @@ impl Standins {
     }
 
     /// Forgets the Macie stand-in's members, calls and faults.
+    /// The administrator's own Macie in `region` (the stand-in's /_standin/account: `macieStatus`
+    /// ENABLED, PAUSED or null for not enabled; `administrator` when it is itself a member).
+    pub fn set_own_macie(&self, region: &str, mut settings: Value) {
+        settings["region"] = json!(region);
+        self.post("/_standin/account", settings);
+    }
+
     pub fn reset_macie(&self) {
         self.post("/_standin/reset", json!({}));
     }
@@ -210,6 +217,22 @@ impl Standins {
             macie,
             queue,
             metrics: quiet_metrics(),
+        }
+    }
+
+    /// `app` with an STS that cannot be reached: no role can be assumed, as when a brand-new account
+    /// has no role yet.
+    pub async fn without_sts(&self, app: App) -> App {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let unreachable = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        App {
+            macie: Macie::new(
+                &Self::sdk_config(&self.macie, "us-east-1").await,
+                &Self::sdk_config(&unreachable, "us-east-1").await,
+                &app.config.regions,
+            ),
+            ..app
         }
     }
 

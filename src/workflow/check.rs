@@ -1,0 +1,97 @@
+//! The preflight, `{"action": "check"}`: every read-only probe of what the function needs, judged by
+//! `preflight`. It makes no mutating call, and it answers even when checks fail.
+
+use futures_util::future::join_all;
+use lambda_runtime::tracing;
+
+use crate::app::App;
+use crate::domain::{AccountId, QueueDepth, Region};
+use crate::error::Error;
+use crate::preflight::{self, Check, QueueRole, Report, Status};
+
+/// Runs every check; `accounts` are the accounts to try the accept role in.
+pub async fn check(app: &App, own: Option<&AccountId>, accounts: &[AccountId]) -> Report {
+    let ((organization, listing), regions, queues, accept) = tokio::join!(
+        async {
+            tokio::join!(
+                app.organizations.describe_organization(),
+                app.organizations.can_list_accounts()
+            )
+        },
+        join_all(app.config.regions.iter().map(|region| macie(app, region))),
+        join_all([QueueRole::Retry, QueueRole::DeadLetter].map(|role| queue(app, role))),
+        accept_roles(app, own, accounts),
+    );
+    let (settings_check, settings) = preflight::settings(&app.config);
+    let checks: Vec<Check> =
+        std::iter::once(preflight::organizations(own, &organization, &listing))
+            .chain(regions)
+            .chain(queues)
+            .chain(accept)
+            .chain([settings_check])
+            .collect();
+    let report = Report::new(own.cloned(), organization.ok().as_ref(), checks, settings);
+    log(&report);
+    report
+}
+
+async fn macie(app: &App, region: &Region) -> Check {
+    let session = app.macie.session_status(region).await;
+    // A member of another administrator is told apart only where Macie answers at all.
+    let administrator = match &session {
+        Ok(_) => Some(app.macie.administrator(region).await),
+        Err(_) => None,
+    };
+    preflight::macie(region, &session, administrator.as_ref())
+}
+
+async fn queue(app: &App, role: QueueRole) -> Check {
+    let url = match role {
+        QueueRole::Retry => app.config.retry_queue_url.as_deref(),
+        QueueRole::DeadLetter => app.config.dead_letter_queue_url.as_deref(),
+    };
+    let depth: Option<Result<QueueDepth, Error>> = match url {
+        Some(url) => Some(app.queue.depth(url).await),
+        None => None,
+    };
+    preflight::queue(role, depth.as_ref())
+}
+
+/// The accept role in each named account, tried in the first region (a role is global).
+async fn accept_roles(app: &App, own: Option<&AccountId>, accounts: &[AccountId]) -> Vec<Check> {
+    let (Some(role), false) = (app.config.accept_role_name.as_deref(), accounts.is_empty()) else {
+        return vec![preflight::accept_role_untried(
+            app.config.accept_role_name.as_deref(),
+        )];
+    };
+    let region = &app.config.regions[0];
+    join_all(accounts.iter().map(|account| async move {
+        let tried = match own {
+            Some(own) => match app.macie.member_session(region, account, role).await {
+                Ok(session) => session.invitation_from(own).await.map(|_| ()),
+                Err(error) => Err(error),
+            },
+            None => Ok(()),
+        };
+        preflight::accept_role(role, account, own, &tried)
+    }))
+    .await
+}
+
+/// One line for each failing check, and one for the whole.
+fn log(report: &Report) {
+    for check in report.checks.iter().filter(|c| c.status == Status::Fail) {
+        tracing::warn!(
+            check = check.label(),
+            detail = check.detail,
+            fix = check.fix.as_deref().unwrap_or(""),
+            "check failed"
+        );
+    }
+    tracing::info!(
+        ok = report.ok,
+        checks = report.checks.len(),
+        failing = report.failing.len(),
+        "check done"
+    );
+}
