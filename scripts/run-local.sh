@@ -41,7 +41,15 @@ echo "stand-ins: Organizations at $moto, Macie at $macie" >&2
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # What aws-config reads in Lambda: the standard endpoint variables point the real clients at the stand-ins.
 export AWS_ENDPOINT_URL_ORGANIZATIONS=$moto AWS_ENDPOINT_URL_MACIE2=$macie AWS_ENDPOINT_URL_STS=$moto
+export AWS_ENDPOINT_URL_SQS=$moto
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+# The retry and dead-letter queues, in moto's SQS (set either variable, even empty, to choose yourself).
+read -r retry_queue dead_letter_queue < <(python3 -c '
+import boto3, sys
+sqs = boto3.client("sqs", endpoint_url=sys.argv[1], region_name="us-east-1")
+print(*(sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("macie-invite-retry", "macie-invite-dead-letter")))
+' "$moto")
+export RETRY_QUEUE_URL=${RETRY_QUEUE_URL-$retry_queue} DEAD_LETTER_QUEUE_URL=${DEAD_LETTER_QUEUE_URL-$dead_letter_queue}
 export AWS_LAMBDA_LOG_FORMAT=JSON AWS_LAMBDA_LOG_LEVEL=${AWS_LAMBDA_LOG_LEVEL:-INFO}
 export MACIE_REGIONS=${MACIE_REGIONS:-us-east-1,eu-west-1}
 export INVITATION_MESSAGE=${INVITATION_MESSAGE:-Your account joins our Macie organization.}
