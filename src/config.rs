@@ -44,6 +44,9 @@ pub struct Config {
     /// MAX_ACCOUNTS_PER_EVENT: an event or invocation that names more accounts and creation
     /// requests than this is refused whole.
     pub max_accounts_per_event: usize,
+    /// MANAGEMENT_ACCOUNT_ID: the account whose events the template's rules accept (its
+    /// ManagementAccountId); the check compares it with the organization's.
+    pub management_account_id: Option<AccountId>,
 }
 
 impl Config {
@@ -90,6 +93,7 @@ impl Config {
                 1_000,
                 1..=10_000,
             )? as usize,
+            management_account_id: management_account_id(lookup("MANAGEMENT_ACCOUNT_ID"))?,
         })
     }
 }
@@ -229,6 +233,21 @@ fn excluded_account_ids(value: Option<String>) -> Result<BTreeSet<AccountId>, Er
         .collect()
 }
 
+fn management_account_id(value: Option<String>) -> Result<Option<AccountId>, Error> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(id) => AccountId::parse(id, "MANAGEMENT_ACCOUNT_ID")
+            .map(Some)
+            .map_err(|_| {
+                invalid(
+                    "MANAGEMENT_ACCOUNT_ID",
+                    id,
+                    "not an account ID of exactly 12 digits (the organization's management account)",
+                )
+            }),
+    }
+}
+
 fn excluded_ou_ids(value: Option<String>) -> Result<BTreeSet<OrganizationalUnitId>, Error> {
     let value = value.unwrap_or_default();
     list(&value)
@@ -357,6 +376,7 @@ mod tests {
             ("INVITATION_MESSAGE", "Welcome to Macie"),
             ("DISABLE_EMAIL_NOTIFICATION", "true"),
             ("EXCLUDED_ACCOUNT_IDS", "111122223333, 444455556666"),
+            ("MANAGEMENT_ACCOUNT_ID", "111122223333"),
         ])
         .unwrap();
         let regions: Vec<&str> = config.regions.iter().map(Region::as_str).collect();
@@ -367,6 +387,10 @@ mod tests {
         );
         assert!(config.disable_email_notification);
         assert_eq!(config.excluded_account_ids.len(), 2);
+        assert_eq!(
+            config.management_account_id.unwrap().as_str(),
+            "111122223333"
+        );
     }
 
     #[test]
@@ -403,6 +427,13 @@ mod tests {
                     ("EXCLUDED_ACCOUNT_IDS", "111122223333,12345"),
                 ],
                 &["EXCLUDED_ACCOUNT_IDS", "\"12345\"", "12 digits"],
+            ),
+            (
+                &[
+                    ("AWS_REGION", "us-east-1"),
+                    ("MANAGEMENT_ACCOUNT_ID", "o-abcdefghij"),
+                ],
+                &["MANAGEMENT_ACCOUNT_ID", "12 digits", "management account"],
             ),
             (
                 &[("AWS_REGION", "us-east-1"), ("MAX_ATTEMPTS", "0")],

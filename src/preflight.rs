@@ -202,6 +202,50 @@ pub fn organizations(
     }
 }
 
+/// Event delivery: the rules accept the organization's management account (MANAGEMENT_ACCOUNT_ID,
+/// the template's ManagementAccountId), and where the function runs in a member account, the event
+/// bus lets the management account forward to it (the template's bus policy needs that setting).
+pub fn events(
+    own: Option<&AccountId>,
+    expected: Option<&AccountId>,
+    organization: &Result<Organization, Error>,
+) -> Check {
+    const CHECK: &str = "events";
+    let Ok(organization) = organization else {
+        return Check::new(
+            CHECK,
+            Status::Skip,
+            "the organization is unknown (the organizations check says why)",
+        );
+    };
+    let management = &organization.management_account;
+    let set_it = format!("update the stack with ManagementAccountId={management}");
+    match (expected, own) {
+        (Some(expected), _) if expected != management => Check::fail(
+            CHECK,
+            format!(
+                "the rules accept events of account {expected} (ManagementAccountId), but the organization's management account is {management}: no creation or join event reaches the function"
+            ),
+            set_it,
+        ),
+        (None, Some(own)) if own != management => Check::fail(
+            CHECK,
+            format!(
+                "the function runs in a member account, and ManagementAccountId is empty: this region's event bus then refuses the events that {management} forwards"
+            ),
+            set_it,
+        ),
+        (Some(_), _) => Check::pass(
+            CHECK,
+            format!("the rules accept the events of the management account, {management}"),
+        ),
+        (None, _) => Check::pass(
+            CHECK,
+            "the rules accept events of any account (ManagementAccountId is empty)",
+        ),
+    }
+}
+
 /// Macie in one region: enabled for this account, which is nobody's member.
 pub fn macie(
     region: &Region,
@@ -436,6 +480,7 @@ pub fn settings(config: &Config) -> (Check, Value) {
         "ACCEPT_ROLE_NAME": config.accept_role_name,
         "METRICS_NAMESPACE": config.metrics_namespace,
         "MAX_ACCOUNTS_PER_EVENT": config.max_accounts_per_event,
+        "MANAGEMENT_ACCOUNT_ID": config.management_account_id,
     });
     (Check::pass("settings", detail), settings)
 }
@@ -490,6 +535,42 @@ mod tests {
         // in the management account, the same refusal is the role's
         let check = organizations(Some(&account("111122223333")), &Ok(organization()), &denied);
         assert!(check.fix.unwrap().contains("template.yaml"));
+    }
+
+    #[test]
+    fn events_are_checked_against_the_organizations_management_account() {
+        let organization = Ok(organization());
+        let (management, member) = (account("111122223333"), account("210987654321"));
+        let wrong = account("999999999999");
+        type Case<'a> = (
+            Option<&'a AccountId>,
+            Option<&'a AccountId>,
+            Status,
+            &'a str,
+        );
+        let cases: [Case; 5] = [
+            (Some(&management), Some(&management), Status::Pass, ""),
+            (Some(&member), Some(&management), Status::Pass, ""),
+            (Some(&management), None, Status::Pass, "any account"),
+            (
+                Some(&management),
+                Some(&wrong),
+                Status::Fail,
+                "no creation or join event",
+            ),
+            (Some(&member), None, Status::Fail, "refuses the events"),
+        ];
+        for (own, expected, status, says) in cases {
+            let check = events(own, expected, &organization);
+            assert_eq!(check.status, status, "{check:?}");
+            assert!(check.detail.contains(says), "{check:?}");
+            if status == Status::Fail {
+                assert_eq!(
+                    check.fix.as_deref(),
+                    Some("update the stack with ManagementAccountId=111122223333")
+                );
+            }
+        }
     }
 
     #[test]

@@ -77,6 +77,7 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
         labels,
         [
             "organizations",
+            "events",
             "macie",
             "macie",
             "retryQueue",
@@ -169,7 +170,9 @@ async fn in_a_delegated_account_the_check_says_so_and_passes() {
         "--macie-administrator",
         "210987654321",
     ]);
-    let app = standins.app(&[]).await;
+    let app = standins
+        .app(&[("MANAGEMENT_ACCOUNT_ID", ADMINISTRATOR)])
+        .await;
 
     // WHEN the check runs there
     let report = invoke_as(
@@ -194,6 +197,26 @@ async fn in_a_delegated_account_the_check_says_so_and_passes() {
             .as_str()
             .unwrap()
             .contains("delegated administrator")
+    );
+}
+
+#[tokio::test]
+async fn rules_set_for_another_management_account_fail_the_events_check() {
+    // GIVEN the rules set to accept events of an account that does not manage the organization
+    let standins = Standins::start();
+    standins.organization().await;
+    let app = standins
+        .app(&[("MANAGEMENT_ACCOUNT_ID", "111122223333")])
+        .await;
+
+    // WHEN the check runs
+    let report = invoke(&app, json!({"action": "check"})).await.unwrap();
+
+    // THEN the events check fails, naming the real management account
+    assert_eq!(failing(&report), ["events"]);
+    assert_eq!(
+        fix(&report, "events"),
+        format!("update the stack with ManagementAccountId={ADMINISTRATOR}")
     );
 }
 

@@ -23,13 +23,17 @@ pub async fn check(app: &App, own: Option<&AccountId>, accounts: &[AccountId]) -
         accept_roles(app, own, accounts),
     );
     let (settings_check, settings) = preflight::settings(&app.config);
-    let checks: Vec<Check> =
-        std::iter::once(preflight::organizations(own, &organization, &listing))
-            .chain(regions)
-            .chain(queues)
-            .chain(accept)
-            .chain([settings_check])
-            .collect();
+    let expected = app.config.management_account_id.as_ref();
+    let checks: Vec<Check> = [
+        preflight::organizations(own, &organization, &listing),
+        preflight::events(own, expected, &organization),
+    ]
+    .into_iter()
+    .chain(regions)
+    .chain(queues)
+    .chain(accept)
+    .chain([settings_check])
+    .collect();
     let report = Report::new(own.cloned(), organization.ok().as_ref(), checks, settings);
     log(&report);
     report
