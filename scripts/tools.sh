@@ -10,8 +10,13 @@ project_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tool_venv() {
   local dir=$1 requirements=$2
   if [ ! -x "$dir/bin/python3" ]; then
+    # The pinned tools need Python 3.11 or later (joserfc, which moto brings, for one).
+    if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "python3 is $(python3 --version 2>&1 || echo missing): the project's Python tools need Python 3.11 or later; put one first on PATH" >&2
+      return 1
+    fi
     python3 -m venv "$dir" || {
-      echo "cannot create $dir: install Python 3.10 or later with its venv module (Debian, Ubuntu: apt install python3-venv)" >&2
+      echo "cannot create $dir: install Python 3.11 or later with its venv module (Debian, Ubuntu: apt install python3-venv)" >&2
       return 1
     }
   fi
