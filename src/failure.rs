@@ -7,7 +7,7 @@ use lambda_runtime::Diagnostic;
 
 use crate::domain::Region;
 use crate::error::Error;
-use crate::outcome::{FailureKind, Outcome};
+use crate::outcome::{DEFERRED, FailureKind, Outcome};
 
 /// Error codes of the services we call that mean "later", besides aws-runtime's published
 /// throttling and transient lists: their 5xx faults (Macie's InternalServerException,
@@ -157,6 +157,7 @@ pub fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) -> Dispos
             },
         },
         Outcome::Pending { reason } => retry(reason.clone()),
+        Outcome::Deferred => retry(DEFERRED.to_owned()),
     }
 }
 

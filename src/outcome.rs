@@ -40,11 +40,16 @@ pub enum Outcome {
         reason: String,
         kind: FailureKind,
     },
-    /// Not done in this invocation (a creation still in progress, or the deadline near): to try again.
+    /// Not done in this invocation (a creation still in progress, say): to try again.
     Pending {
         reason: String,
     },
+    /// Not started: the invocation's deadline was near. Re-queued as it is; counted and listed as pending.
+    Deferred,
 }
+
+/// Why deferred work was not done, as the summary and the logs say it.
+pub const DEFERRED: &str = "the invocation's deadline was near; left for the next attempt";
 
 impl Outcome {
     pub fn skipped(reason: impl Into<String>) -> Self {
@@ -92,7 +97,7 @@ impl Outcome {
             Outcome::Skipped { .. } => "skipped",
             Outcome::Unprocessed { .. } => "unprocessed",
             Outcome::Failed { .. } => "failed",
-            Outcome::Pending { .. } => "pending",
+            Outcome::Pending { .. } | Outcome::Deferred => "pending",
         }
     }
 
@@ -104,6 +109,7 @@ impl Outcome {
             Outcome::Skipped { reason }
             | Outcome::Failed { reason, .. }
             | Outcome::Pending { reason } => Some(reason),
+            Outcome::Deferred => Some(DEFERRED),
             Outcome::Unprocessed { error_message, .. } => Some(error_message),
         }
     }

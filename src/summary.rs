@@ -108,7 +108,9 @@ impl RegionTally {
                 Outcome::AlreadyMember { .. } => &mut tally.already_members,
                 Outcome::Skipped { .. } => &mut tally.skipped,
                 Outcome::Unprocessed { .. } => &mut tally.unprocessed,
-                Outcome::Failed { .. } | Outcome::Pending { .. } => &mut tally.failed,
+                Outcome::Failed { .. } | Outcome::Pending { .. } | Outcome::Deferred => {
+                    &mut tally.failed
+                }
             } += 1;
         }
         tally
@@ -223,7 +225,7 @@ impl Summary {
                 Outcome::Skipped { .. } => &mut counts.skipped,
                 Outcome::Unprocessed { .. } => &mut counts.unprocessed,
                 Outcome::Failed { .. } => &mut counts.failed,
-                Outcome::Pending { .. } => &mut counts.pending,
+                Outcome::Pending { .. } | Outcome::Deferred => &mut counts.pending,
             } += 1;
             if detail == Detail::Changes && matches!(report.outcome, Outcome::AlreadyMember { .. })
             {
@@ -341,8 +343,8 @@ impl Summary {
                     entry.reason = Some(reason.clone());
                     &mut summary.failed
                 }
-                Outcome::Pending { reason } => {
-                    entry.reason = Some(reason.clone());
+                Outcome::Pending { .. } | Outcome::Deferred => {
+                    entry.reason = report.outcome.detail().map(str::to_owned);
                     &mut summary.pending
                 }
             };

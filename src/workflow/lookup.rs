@@ -15,7 +15,7 @@ use crate::failure;
 use crate::organizations::Parent;
 use crate::outcome::Outcome;
 use crate::plan::{self, Source};
-use crate::workflow::{Deadline, before_deadline, deferred};
+use crate::workflow::{Deadline, before_deadline};
 
 /// A creation request, with the work it came from, and what became of it.
 pub struct Resolution {
@@ -51,7 +51,7 @@ pub async fn resolve(
         Resolution {
             request_id,
             origin,
-            creation: Err(deferred()),
+            creation: Err(Outcome::Deferred),
         }
     })
     .await
@@ -112,7 +112,9 @@ pub async fn look_up(
         (id, result)
     };
     let limit = app.config.max_calls_in_flight;
-    let described = before_deadline(rest, limit, deadline, describe, |id| (id, Err(deferred())));
+    let described = before_deadline(rest, limit, deadline, describe, |id| {
+        (id, Err(Outcome::Deferred))
+    });
     looked_up.extend(described.await);
     looked_up
 }
@@ -151,10 +153,12 @@ pub async fn exclusions(
         (id, verdict)
     };
     let limit = app.config.max_calls_in_flight;
-    before_deadline(ids, limit, deadline, verdict, |id| (id, Err(deferred())))
-        .await
-        .into_iter()
-        .collect()
+    before_deadline(ids, limit, deadline, verdict, |id| {
+        (id, Err(Outcome::Deferred))
+    })
+    .await
+    .into_iter()
+    .collect()
 }
 
 /// The units above an account, nearest first, up to the root; `parents` remembers each unit's

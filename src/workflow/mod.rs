@@ -27,8 +27,6 @@ use crate::plan;
 /// its time instead (local emulators give 3 s, Lambda's default timeout).
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
 
-const DEFERRED: &str = "the invocation's deadline was near; left for the next attempt";
-
 /// When the invocation must stop starting calls.
 #[derive(Clone, Copy, Debug)]
 pub struct Deadline(Option<SystemTime>);
@@ -55,11 +53,6 @@ impl Deadline {
     }
 }
 
-/// The outcome of work not started because the deadline was near: re-queued as it is.
-pub fn deferred() -> Outcome {
-    Outcome::pending(DEFERRED)
-}
-
 /// The work confined to MACIE_REGIONS; each subject and region refused is reported in `run`, and
 /// no call is made there.
 pub fn confine(app: &App, run: &mut Run, works: Vec<Work>) -> Vec<Work> {
@@ -70,11 +63,6 @@ pub fn confine(app: &App, run: &mut Run, works: Vec<Work>) -> Vec<Work> {
         run.reports.push(report);
     }
     confined.works
-}
-
-/// Whether an outcome is work left for later because the deadline was near.
-pub fn is_deferred(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::Pending { reason } if reason == DEFERRED)
 }
 
 /// Runs `work` on every item, at most `limit` at once, in any order. An item whose turn comes when

@@ -14,7 +14,7 @@ use crate::plan;
 use crate::summary::{Reconciliation, RegionTally};
 use crate::workflow::lookup::exclusions;
 use crate::workflow::region::{Memberships, invite_in_region};
-use crate::workflow::{Deadline, Run, Task, deferred, is_deferred};
+use crate::workflow::{Deadline, Run, Task};
 
 /// What a region's work found and did.
 struct RegionRun {
@@ -112,7 +112,7 @@ pub async fn reconcile_listed(
 fn collapse_deferred(reports: &mut Vec<Report>, origin: &Origin) {
     let mut regions: BTreeSet<Option<Region>> = BTreeSet::new();
     reports.retain(|report| {
-        let deferred = report.subject != Subject::Reconcile && is_deferred(&report.outcome);
+        let deferred = report.subject != Subject::Reconcile && report.outcome == Outcome::Deferred;
         if deferred {
             regions.insert(report.region.clone());
         }
@@ -124,7 +124,7 @@ fn collapse_deferred(reports: &mut Vec<Report>, origin: &Origin) {
     reports.extend(
         regions
             .into_iter()
-            .map(|region| Report::new(Subject::Reconcile, region, deferred(), origin)),
+            .map(|region| Report::new(Subject::Reconcile, region, Outcome::Deferred, origin)),
     );
 }
 

@@ -13,7 +13,7 @@ use crate::macie::InvitationOptions;
 use crate::outcome::{Outcome, Report};
 use crate::plan::{self, MemberAction, MemberPolicy, Source};
 use crate::workflow::lookup::{Listing, read_listing};
-use crate::workflow::{Deadline, Task, before_deadline, deferred};
+use crate::workflow::{Deadline, Task, before_deadline};
 
 /// Where the current relationships with Macie come from.
 pub enum Memberships {
@@ -123,7 +123,7 @@ async fn accept_all<'t>(
         report(region, task, outcome)
     };
     let limit = app.config.max_calls_in_flight;
-    let later = |task: &'t Task| report(region, task, deferred());
+    let later = |task: &'t Task| report(region, task, Outcome::Deferred);
     before_deadline(tasks, limit, deadline, accept_one, later).await
 }
 
@@ -179,7 +179,7 @@ async fn relationships<'t>(
     };
     let later = |task| Relationship {
         task,
-        status: Err(deferred()),
+        status: Err(Outcome::Deferred),
     };
     let limit = app.config.max_calls_in_flight;
     relationships.extend(before_deadline(unsettled, limit, deadline, ask, later).await);
@@ -284,7 +284,7 @@ async fn associate<'t>(
     };
     let limit = app.config.max_calls_in_flight;
     let results = before_deadline(tasks, limit, deadline, associate, |task| {
-        (task, Err(deferred()))
+        (task, Err(Outcome::Deferred))
     })
     .await;
     let mut associated = Vec::new();
@@ -319,7 +319,7 @@ async fn invite<'t>(
     };
     let limit = app.config.max_calls_in_flight;
     let sent = before_deadline(batches, limit, deadline, send, |batch| {
-        (batch, Err(deferred()))
+        (batch, Err(Outcome::Deferred))
     });
     let mut to_accept = Vec::new();
     let mut reports = Vec::new();
