@@ -181,6 +181,8 @@ pub struct Account {
     pub id: AccountId,
     pub email: String,
     pub state: AccountState,
+    /// When it joined the organization (`JoinedTimestamp`), in seconds since the epoch.
+    pub joined: Option<i64>,
 }
 
 // The email address is personal data: it must never reach a log line, not even through `{:?}`.
@@ -190,6 +192,7 @@ impl fmt::Debug for Account {
             .field("id", &self.id)
             .field("email", &"<redacted>")
             .field("state", &self.state)
+            .field("joined", &self.joined)
             .finish()
     }
 }
@@ -445,6 +448,7 @@ mod tests {
             id: AccountId::parse("111122223333", "t").unwrap(),
             email: "owner@example.com".into(),
             state: AccountState::Active,
+            joined: None,
         };
         assert!(!format!("{account:?}").contains("owner@example.com"));
     }

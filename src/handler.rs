@@ -41,14 +41,18 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Er
             let run = named::invite(app, works, None, own_account, deadline).await;
             finish(app, run, Detail::Every).await?
         }
-        Trigger::InviteRecentJoins(joins) => match named::recent_joins(app, &joins).await? {
-            (Some(request), accounts) => {
-                let works = named::works(request, &app.config, None)?;
-                let run = named::invite(app, works, Some(&accounts), own_account, deadline).await;
-                finish(app, run, Detail::Every).await?
+        Trigger::InviteRecentJoins(joins) => {
+            let mut known = None;
+            match named::recent_joins(app, &joins, &mut known).await? {
+                Some(request) => {
+                    let works = named::works(request, &app.config, None)?;
+                    let known = known.as_deref();
+                    let run = named::invite(app, works, known, own_account, deadline).await;
+                    finish(app, run, Detail::Every).await?
+                }
+                None => ignored(named::no_recent_join(&joins)),
             }
-            (None, _) => ignored(named::no_recent_join(&joins)),
-        },
+        }
         Trigger::Reconcile { regions } => {
             let regions = plan::reconcile_regions(regions.as_deref(), &app.config.regions)?;
             let origin = Origin::first(regions);

@@ -151,38 +151,6 @@ impl Organizations {
         })
     }
 
-    /// Every account of the organization, and those of them that joined between `after` and
-    /// `until` (seconds since the epoch, both included; ListAccounts' `JoinedTimestamp`), from one
-    /// reading of the listing.
-    pub async fn accounts_joined_between(
-        &self,
-        after: i64,
-        until: i64,
-    ) -> Result<(Vec<Account>, Vec<AccountId>), Error> {
-        let mut pages = self
-            .client
-            .list_accounts()
-            .into_paginator()
-            .page_size(ACCOUNTS_PER_PAGE)
-            .send();
-        let mut accounts = Vec::new();
-        let mut joined = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error))?;
-            for listed in page.accounts() {
-                let Some(ours) = account(listed) else {
-                    continue;
-                };
-                let when = listed.joined_timestamp().map(|time| time.secs());
-                if when.is_some_and(|when| (after..=until).contains(&when)) {
-                    joined.push(ours.id.clone());
-                }
-                accounts.push(ours);
-            }
-        }
-        Ok((accounts, joined))
-    }
-
     /// Every account of the organization.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, Error> {
         read_all(self.account_pages()).await
@@ -239,5 +207,6 @@ fn account(account: &types::Account) -> Option<Account> {
         id: AccountId::parse(account.id()?, "Organizations Account.Id").ok()?,
         email: account.email().unwrap_or_default().to_owned(),
         state: AccountState::from_name(state),
+        joined: account.joined_timestamp().map(|time| time.secs()),
     })
 }

@@ -369,6 +369,7 @@ mod tests {
             id: id("111111111111"),
             email: "a@example.com".into(),
             state: AccountState::from_name(state),
+            joined: None,
         };
         assert_eq!(ineligibility(&account("ACTIVE")), None);
         for state in [

@@ -4,7 +4,9 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{ADMINISTRATOR, Standins, entries, invoke, invoke_as, sample_event};
+use support::{
+    ADMINISTRATOR, CallCounter, Standins, entries, invoke, invoke_as, sample_event, sqs_event,
+};
 
 /// Each sample, and what the function must do with it (the region is us-east-1 unless the sample names others).
 const SAMPLES: &[(&str, Expected)] = &[
@@ -312,4 +314,30 @@ async fn known_events_that_add_no_account_succeed_without_any_call() {
             .contains("FAILED")
     );
     assert!(standins.macie_calls().is_empty());
+}
+
+#[tokio::test]
+async fn two_redriven_joins_in_one_batch_read_the_organization_once() {
+    // GIVEN two join events that named no account, redriven together from the dead-letter queue
+    let standins = Standins::start_with_samples();
+    let counter = CallCounter::default();
+    let app = standins.counted_app(&[], &counter).await;
+    let joined = sample_event("account-joined-organization-unnamed.json");
+    let batch = sqs_event(&[
+        ("first".to_owned(), joined.clone()),
+        ("second".to_owned(), joined),
+    ]);
+
+    // WHEN the batch arrives
+    let response = invoke(&app, batch).await.unwrap();
+
+    // THEN the account that joined is invited once, from one reading of the organization (one page)
+    assert_eq!(response, json!({"batchItemFailures": []}));
+    let invited: Vec<Value> = standins
+        .macie_calls_of("CreateInvitations", None)
+        .iter()
+        .flat_map(|call| call["body"]["accountIds"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(invited, [json!("444455556666")]);
+    assert_eq!(counter.count("ListAccounts"), 1);
 }

@@ -212,18 +212,28 @@ pub fn works(
 }
 
 /// The accounts that joined around a join event that named none, as a request (`None` when no
-/// account joined then), and the organization's accounts, which the listing read: they are not
-/// read again.
+/// account joined then), from the organization's accounts: `known` when they were listed already,
+/// else listed now into `known`, so that they are not read again.
 pub async fn recent_joins(
     app: &App,
     joins: &RecentJoins,
-) -> Result<(Option<Request>, Vec<Account>), Error> {
+    known: &mut Option<Vec<Account>>,
+) -> Result<Option<Request>, Error> {
     let (after, until) = join_window(joins);
-    let (accounts, mut account_ids) = app
-        .organizations
-        .accounts_joined_between(after, until)
-        .await?;
-    account_ids.retain(|id| !joins.not.contains(id));
+    let accounts = match known {
+        Some(accounts) => accounts,
+        None => known.insert(app.organizations.list_accounts().await?),
+    };
+    let account_ids: Vec<AccountId> = accounts
+        .iter()
+        .filter(|account| {
+            account
+                .joined
+                .is_some_and(|when| (after..=until).contains(&when))
+        })
+        .filter(|account| !joins.not.contains(&account.id))
+        .map(|account| account.id.clone())
+        .collect();
     tracing::info!(
         accounts = account_ids.len(),
         after,
@@ -234,7 +244,7 @@ pub async fn recent_joins(
         account_ids,
         ..Request::default()
     });
-    Ok((request, accounts))
+    Ok(request)
 }
 
 /// The seconds since the epoch between which an account counts as the join of `joins`.

@@ -166,13 +166,10 @@ async fn redriven(
     let message_id = Some(message_id.to_owned());
     let request = match trigger {
         Trigger::Invite(request) => request,
-        Trigger::InviteRecentJoins(joins) => match recent_joins(app, &joins).await? {
-            (Some(request), accounts) => {
-                known.get_or_insert(accounts);
-                request
-            }
-            (None, accounts) => {
-                known.get_or_insert(accounts);
+        // Two redriven joins in one batch read the organization once.
+        Trigger::InviteRecentJoins(joins) => match recent_joins(app, &joins, known).await? {
+            Some(request) => request,
+            None => {
                 no_recent_join(&joins).log();
                 return Ok(Vec::new());
             }
