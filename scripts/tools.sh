@@ -29,6 +29,13 @@ tool_venv() {
   fi
 }
 
+# AWS-LC, the SDK's TLS crypto, is built from C: without a C compiler the first build fails deep in
+# aws-lc-sys's build script.
+command -v cc >/dev/null || {
+  echo "no C compiler (cc): AWS-LC, the AWS SDK's TLS crypto, is built from C: install one (Debian, Ubuntu: apt install build-essential)" >&2
+  exit 1
+}
+
 # rustup installs the toolchain that rust-toolchain.toml names only when asked; a no-op once installed.
 (cd "$project_dir" && rustup --quiet toolchain install) || {
   echo "cannot install the Rust toolchain that rust-toolchain.toml names: install rustup (https://rustup.rs)" >&2
