@@ -5,7 +5,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::domain::{AccountId, Administrator, MemberStatus, Organization, QueueDepth, Region};
+use crate::domain::{
+    AccountId, Administrator, MemberStatus, Organization, OrganizationalUnitId, QueueDepth, Region,
+};
 use crate::error::Error;
 
 /// At most this many accounts may be named to try the accept role in, in one check.
@@ -446,6 +448,75 @@ pub fn accept_role(
         ),
     };
     check.for_account(account)
+}
+
+/// What the check found of one excluded ID: it names something of the organization, or not.
+pub type Found<T> = (T, Result<bool, Error>);
+
+/// EXCLUDED_ACCOUNT_IDS and EXCLUDED_OU_IDS name accounts and units of the organization: an ID that
+/// names nothing (a typo) excludes nothing, and the account it was meant for would be invited.
+pub fn exclusions(accounts: &[Found<AccountId>], units: &[Found<OrganizationalUnitId>]) -> Check {
+    const CHECK: &str = "exclusions";
+    if accounts.is_empty() && units.is_empty() {
+        return Check::new(CHECK, Status::Skip, "nothing is excluded");
+    }
+    let missing: Vec<String> = accounts
+        .iter()
+        .filter(|(_, found)| matches!(found, Ok(false)))
+        .map(|(id, _)| format!("account {id}"))
+        .chain(
+            units
+                .iter()
+                .filter(|(_, found)| matches!(found, Ok(false)))
+                .map(|(id, _)| format!("unit {id}")),
+        )
+        .collect();
+    let error = accounts
+        .iter()
+        .map(|(_, found)| found)
+        .chain(units.iter().map(|(_, found)| found))
+        .find_map(|found| found.as_ref().err());
+    match (missing.is_empty(), error) {
+        (false, _) => Check::fail(
+            CHECK,
+            format!(
+                "not in the organization: {}; an ID that names nothing excludes nothing",
+                missing.join(", ")
+            ),
+            "correct ExcludedAccountIds and ExcludedOuIds (EXCLUDED_ACCOUNT_IDS, EXCLUDED_OU_IDS), or remove the IDs",
+        ),
+        (true, Some(error)) => refused(
+            CHECK,
+            error,
+            "organizations:DescribeAccount and ListParents",
+        ),
+        (true, None) => Check::pass(
+            CHECK,
+            format!(
+                "{} account(s) and {} unit(s) excluded, each found in the organization",
+                accounts.len(),
+                units.len()
+            ),
+        ),
+    }
+}
+
+/// Whether ListParents of an organizational unit found it: Organizations answers
+/// ChildNotFoundException for an ID that names nothing (its API reference; moto answers
+/// OrganizationalUnitNotFoundException).
+pub fn unit_found(parent: Result<(), Error>) -> Result<bool, Error> {
+    match parent {
+        Ok(()) => Ok(true),
+        Err(error)
+            if matches!(
+                error.code(),
+                Some("ChildNotFoundException" | "OrganizationalUnitNotFoundException")
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// The settings in force, by the names of their variables; a bad value would have stopped the

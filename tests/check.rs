@@ -48,10 +48,17 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
     let standins = Standins::start();
     let organization = standins.organization().await;
     let account = organization.create_account("role.owner@example.com").await;
+    // and an account and a unit excluded, both of the organization
+    let excluded = organization.create_account("excluded@example.com").await;
+    let unit = organization
+        .create_unit(&organization.root().await, "sandbox")
+        .await;
     let app = standins
         .app(&[
             ("MACIE_REGIONS", "us-east-1,eu-west-1"),
             ("ACCEPT_ROLE_NAME", ROLE),
+            ("EXCLUDED_ACCOUNT_IDS", &excluded),
+            ("EXCLUDED_OU_IDS", &unit),
         ])
         .await;
     let before = standins.moto_calls();
@@ -83,6 +90,7 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
             "retryQueue",
             "deadLetterQueue",
             "acceptRole",
+            "exclusions",
             "settings"
         ]
     );
@@ -132,9 +140,11 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
         // STS's AssumeRole (its query protocol posts to /, with no target header)
         [
             "/",
+            "DescribeAccount",
             "DescribeOrganization",
             "GetQueueAttributes",
-            "ListAccounts"
+            "ListAccounts",
+            "ListParents"
         ]
     );
 }
@@ -342,6 +352,33 @@ async fn dead_letters_waiting_are_counted_in_the_passing_queue_check() {
     let detail = dead_letter["detail"].as_str().unwrap();
     assert!(detail.starts_with("reachable: 1 waiting"), "{detail}");
     assert!(detail.contains("Dead letters"), "{detail}");
+}
+
+#[tokio::test]
+async fn exclusions_that_name_nothing_in_the_organization_fail_with_each_id() {
+    // GIVEN an excluded account and an excluded unit that the organization does not have
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let real = organization.create_account("real@example.com").await;
+    let app = standins
+        .app(&[
+            ("EXCLUDED_ACCOUNT_IDS", &format!("{real},121212121212")),
+            ("EXCLUDED_OU_IDS", "ou-abcd-12345678"),
+        ])
+        .await;
+
+    // WHEN the check runs
+    let report = invoke(&app, json!({"action": "check"})).await.unwrap();
+
+    // THEN the exclusions check fails, naming exactly the IDs that name nothing
+    assert_eq!(failing(&report), ["exclusions"]);
+    let detail = check(&report, "exclusions")["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("not in the organization: account 121212121212, unit ou-abcd-12345678;"),
+        "{detail}"
+    );
+    assert!(!detail.contains(&real), "{detail}");
+    assert!(fix(&report, "exclusions").contains("ExcludedOuIds"));
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! `preflight`. It makes no mutating call, and it answers even when checks fail.
 
 use futures_util::future::join_all;
+use futures_util::{StreamExt, stream};
 use lambda_runtime::tracing;
 
 use crate::app::App;
@@ -11,7 +12,7 @@ use crate::preflight::{self, Check, QueueRole, Report, Status};
 
 /// Runs every check; `accounts` are the accounts to try the accept role in.
 pub async fn check(app: &App, own: Option<&AccountId>, accounts: &[AccountId]) -> Report {
-    let ((organization, listing), regions, queues, accept) = tokio::join!(
+    let ((organization, listing), regions, queues, accept, exclusions) = tokio::join!(
         async {
             tokio::join!(
                 app.organizations.describe_organization(),
@@ -21,6 +22,7 @@ pub async fn check(app: &App, own: Option<&AccountId>, accounts: &[AccountId]) -
         join_all(app.config.regions.iter().map(|region| macie(app, region))),
         join_all([QueueRole::Retry, QueueRole::DeadLetter].map(|role| queue(app, role))),
         accept_roles(app, own, accounts),
+        exclusions(app),
     );
     let (settings_check, settings) = preflight::settings(&app.config);
     let expected = app.config.management_account_id.as_ref();
@@ -32,7 +34,7 @@ pub async fn check(app: &App, own: Option<&AccountId>, accounts: &[AccountId]) -
     .chain(regions)
     .chain(queues)
     .chain(accept)
-    .chain([settings_check])
+    .chain([exclusions, settings_check])
     .collect();
     let report = Report::new(own.cloned(), organization.ok().as_ref(), checks, settings);
     log(&report);
@@ -80,6 +82,29 @@ async fn accept_roles(app: &App, own: Option<&AccountId>, accounts: &[AccountId]
         preflight::accept_role(role, account, own, &tried)
     }))
     .await
+}
+
+/// Each excluded account and unit looked up, a few at a time.
+async fn exclusions(app: &App) -> Check {
+    let limit = app.config.max_calls_in_flight;
+    let accounts = stream::iter(&app.config.excluded_account_ids)
+        .map(|id| async move {
+            let found = app.organizations.describe_account(id).await;
+            (id.clone(), found.map(|account| account.is_some()))
+        })
+        .buffer_unordered(limit)
+        .collect::<Vec<_>>();
+    let units = stream::iter(&app.config.excluded_ou_ids)
+        .map(|id| async move {
+            let parent = app.organizations.parent(id.as_str()).await.map(|_| ());
+            (id.clone(), preflight::unit_found(parent))
+        })
+        .buffer_unordered(limit)
+        .collect::<Vec<_>>();
+    let (mut accounts, mut units) = tokio::join!(accounts, units);
+    accounts.sort_by(|a, b| a.0.cmp(&b.0));
+    units.sort_by(|a, b| a.0.cmp(&b.0));
+    preflight::exclusions(&accounts, &units)
 }
 
 /// One line for each failing check, and one for the whole.
