@@ -691,6 +691,15 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_that_organizations_cannot_find_is_missing_and_other_errors_stay_errors() {
+        let missing = refusal("ListParents", "ChildNotFoundException", "no such child");
+        assert!(matches!(unit_found(Err(missing)), Ok(false)));
+        assert!(matches!(unit_found(Ok(())), Ok(true)));
+        let throttled = refusal("ListParents", "TooManyRequestsException", "slow down");
+        assert!(unit_found(Err(throttled)).is_err());
+    }
+
+    #[test]
     fn the_report_is_ok_only_when_no_check_failed() {
         let skipped = accept_role_untried(None);
         let failed = queue(QueueRole::Retry, None);
