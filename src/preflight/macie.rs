@@ -1,0 +1,142 @@
+//! The preflight's judgement of Macie: this account's own Macie in a region, and the accept role in
+//! member accounts.
+
+use super::{Check, Status, is_access_denied, refused};
+use crate::domain::{AccountId, Administrator, MemberStatus, Region};
+use crate::error::Error;
+
+/// Macie in one region: enabled for this account, which is nobody's member.
+pub fn macie(
+    region: &Region,
+    session: &Result<String, Error>,
+    administrator: Option<&Result<Option<Administrator>, Error>>,
+) -> Check {
+    const CHECK: &str = "macie";
+    let enable = format!("aws macie2 enable-macie --region {region}");
+    let check = match (session, administrator) {
+        // Macie answers AccessDeniedException "Macie is not enabled" where it is not enabled.
+        (Err(error), _)
+            if is_access_denied(error)
+                && error.to_string().to_lowercase().contains("not enabled") =>
+        {
+            Check::fail(
+                CHECK,
+                "Macie is not enabled for this account in this region",
+                format!("enable it, as the administrator: {enable}"),
+            )
+        }
+        (Err(error), _) if is_access_denied(error) => Check::fail(
+            CHECK,
+            format!(
+                "GetMacieSession was refused: either Macie is not enabled here, or the role may not call it in this region: {error}"
+            ),
+            format!(
+                "enable Macie ({enable}), and keep this region in MacieRegions (the role's Macie statements allow only those regions)"
+            ),
+        ),
+        (Err(error), _) => refused(CHECK, error, "macie2:GetMacieSession"),
+        (Ok(status), _) if status == "PAUSED" => Check::fail(
+            CHECK,
+            "Macie is suspended (PAUSED) for this account in this region",
+            format!(
+                "resume it: aws macie2 update-macie-session --status ENABLED --region {region}"
+            ),
+        ),
+        (Ok(status), _) if status != "ENABLED" => Check::fail(
+            CHECK,
+            format!("Macie's status here is {status}, not ENABLED"),
+            format!("enable it: {enable}"),
+        ),
+        (Ok(_), None) => Check::pass(CHECK, "Macie is enabled"),
+        (Ok(_), Some(Err(error))) => refused(CHECK, error, "macie2:GetAdministratorAccount"),
+        (Ok(_), Some(Ok(Some(administrator))))
+            if matches!(
+                administrator.status,
+                MemberStatus::Enabled | MemberStatus::Paused
+            ) =>
+        {
+            Check::fail(
+                CHECK,
+                format!(
+                    "this account is itself a member of the Macie administrator {} ({}): a member cannot have members",
+                    administrator.account_id,
+                    administrator.status.name()
+                ),
+                format!(
+                    "run the function in the Macie administrator account, or leave that administrator: aws macie2 disassociate-from-administrator-account --region {region}"
+                ),
+            )
+        }
+        (Ok(_), Some(Ok(Some(administrator)))) => Check::pass(
+            CHECK,
+            format!(
+                "Macie is enabled; {}'s relationship with this account is {}, not a membership",
+                administrator.account_id,
+                administrator.status.name()
+            ),
+        ),
+        (Ok(_), Some(Ok(None))) => Check::pass(
+            CHECK,
+            "Macie is enabled, and this account is no other administrator's member",
+        ),
+    };
+    check.in_region(region)
+}
+
+/// The accept role when there is no account to try it in: not set, or no account named.
+pub fn accept_role_untried(role_name: Option<&str>) -> Check {
+    const CHECK: &str = "acceptRole";
+    match role_name {
+        None => Check::new(
+            CHECK,
+            Status::Skip,
+            "ACCEPT_ROLE_NAME is not set: invitations wait for each account to accept them",
+        ),
+        Some(role) => Check::new(
+            CHECK,
+            Status::Skip,
+            format!(
+                "ACCEPT_ROLE_NAME is {role}; name an account to try it in: {{\"action\": \"check\", \"accountIds\": [\"111122223333\"]}}"
+            ),
+        ),
+    }
+}
+
+/// The accept role in `account`: assumed, and Macie answers that account through it
+/// (ListInvitations, which acceptance starts with). `own` is the function's account: without it,
+/// acceptance fails closed.
+pub fn accept_role(
+    role_name: &str,
+    account: &AccountId,
+    own: Option<&AccountId>,
+    tried: &Result<(), Error>,
+) -> Check {
+    const CHECK: &str = "acceptRole";
+    let redeploy = format!(
+        "deploy member-role.yaml in account {account} (as a StackSet: README, The role in member accounts) with FunctionRoleArn set to this function's role, and RoleName {role_name}"
+    );
+    let check = match (own, tried) {
+        (None, _) => Check::fail(
+            CHECK,
+            "the function's ARN names no account, so an invitation's sender cannot be confirmed and acceptance fails closed",
+            "run the check in Lambda (cargo lambda watch names no account)",
+        ),
+        (Some(_), Ok(())) => Check::pass(
+            CHECK,
+            format!(
+                "assumed role {role_name} there, and Macie answered ListInvitations as that account"
+            ),
+        ),
+        (Some(_), Err(error)) if error.operation() == Some("AssumeRole") => Check::fail(
+            CHECK,
+            format!("role {role_name} could not be assumed: {error}"),
+            redeploy,
+        ),
+        (Some(_), Err(error)) => Check::fail(
+            CHECK,
+            format!("role {role_name} was assumed, but Macie refused it: {error}"),
+            redeploy,
+        ),
+    };
+    check.for_account(account)
+}

@@ -1,0 +1,360 @@
+//! The preflight's judgement (`{"action": "check"}`): what each read-only probe found, whether it
+//! passes, and what to fix when it does not.
+
+mod macie;
+mod organization;
+mod queues;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::domain::{AccountId, Organization, Region};
+use crate::error::Error;
+
+pub use macie::{accept_role, accept_role_untried, macie};
+pub use organization::{Found, events, exclusions, organizations, unit_found};
+pub use queues::{QueueRole, queue};
+
+/// At most this many accounts may be named to try the accept role in, in one check.
+pub const MAX_ACCOUNTS_TO_TRY: usize = 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Not tried, and why: nothing to fix.
+    Skip,
+}
+
+/// One check: what it covers, how it went, and what to do when it failed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    pub check: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<Region>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountId>,
+    pub status: Status,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn new(check: &'static str, status: Status, detail: impl Into<String>) -> Self {
+        Check {
+            check,
+            region: None,
+            account: None,
+            status,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    fn pass(check: &'static str, detail: impl Into<String>) -> Self {
+        Check::new(check, Status::Pass, detail)
+    }
+
+    fn fail(check: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Check {
+            fix: Some(fix.into()),
+            ..Check::new(check, Status::Fail, detail)
+        }
+    }
+
+    fn in_region(self, region: &Region) -> Self {
+        Check {
+            region: Some(region.clone()),
+            ..self
+        }
+    }
+
+    fn for_account(self, account: &AccountId) -> Self {
+        Check {
+            account: Some(account.clone()),
+            ..self
+        }
+    }
+
+    /// `organizations`, `macie/us-east-1`, `acceptRole/111122223333`.
+    pub fn label(&self) -> String {
+        match (&self.region, &self.account) {
+            (Some(region), _) => format!("{}/{region}", self.check),
+            (None, Some(account)) => format!("{}/{account}", self.check),
+            (None, None) => self.check.to_owned(),
+        }
+    }
+}
+
+/// What `{"action": "check"}` answers: `ok` when no check failed, the failing checks by label, every
+/// check, and the settings in force.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub ok: bool,
+    /// The account that runs the function (from its ARN), when known.
+    pub account: Option<AccountId>,
+    /// The management account, or a delegated administrator (a member account), when known.
+    pub runs_in: Option<String>,
+    pub failing: Vec<String>,
+    pub checks: Vec<Check>,
+    pub settings: Value,
+}
+
+impl Report {
+    pub fn new(
+        account: Option<AccountId>,
+        organization: Option<&Organization>,
+        checks: Vec<Check>,
+        settings: Value,
+    ) -> Self {
+        let failing: Vec<String> = checks
+            .iter()
+            .filter(|check| check.status == Status::Fail)
+            .map(Check::label)
+            .collect();
+        Report {
+            ok: failing.is_empty(),
+            runs_in: runs_in(account.as_ref(), organization),
+            account,
+            failing,
+            checks,
+            settings,
+        }
+    }
+}
+
+fn runs_in(own: Option<&AccountId>, organization: Option<&Organization>) -> Option<String> {
+    let (own, organization) = (own?, organization?);
+    Some(if *own == organization.management_account {
+        format!("the management account of {}", organization.id)
+    } else {
+        format!(
+            "a member account of {} (its management account is {}): Organizations must delegate reading the accounts to it",
+            organization.id, organization.management_account
+        )
+    })
+}
+
+fn is_access_denied(error: &Error) -> bool {
+    error
+        .code()
+        .is_some_and(|code| code.contains("AccessDenied"))
+}
+
+/// A probe that failed for a reason other than the one its check is about: a refusal of the role,
+/// or a fault on the way.
+fn refused(check: &'static str, error: &Error, action: &str) -> Check {
+    if is_access_denied(error) {
+        Check::fail(
+            check,
+            format!("{action} was refused: {error}"),
+            format!(
+                "deploy the current template.yaml, whose role allows {action}; a service control policy or a permissions boundary may also deny it"
+            ),
+        )
+    } else {
+        Check::fail(
+            check,
+            format!("{action} failed: {error}"),
+            "check again; if it persists, check the function's path to the service (a function in a VPC needs a NAT gateway or a VPC endpoint)",
+        )
+    }
+}
+
+/// The settings in force, by the names of their variables; a bad value would have stopped the
+/// function at start, so they passed their checks.
+pub fn settings(config: &Config) -> (Check, Value) {
+    let mut detail = format!(
+        "read and valid; the function acts in {} region(s): {}",
+        config.regions.len(),
+        config
+            .regions
+            .iter()
+            .map(Region::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if config.dry_run {
+        detail.push_str("; DRY_RUN is on: it decides and reports, and changes nothing");
+    }
+    let settings = json!({
+        "MACIE_REGIONS": config.regions,
+        "INVITATION_MESSAGE": config.invitation_message,
+        "DISABLE_EMAIL_NOTIFICATION": config.disable_email_notification,
+        "EXCLUDED_ACCOUNT_IDS": config.excluded_account_ids,
+        "EXCLUDED_OU_IDS": config.excluded_ou_ids,
+        "RETRY_QUEUE_URL": config.retry_queue_url,
+        "DEAD_LETTER_QUEUE_URL": config.dead_letter_queue_url,
+        "MAX_ATTEMPTS": config.max_attempts,
+        "RETRY_BASE_DELAY_SECONDS": config.retry_base_delay_seconds,
+        "MAX_CALLS_IN_FLIGHT": config.max_calls_in_flight,
+        "REINVITE_REMOVED": config.reinvite_removed,
+        "DRY_RUN": config.dry_run,
+        "ACCEPT_ROLE_NAME": config.accept_role_name,
+        "METRICS_NAMESPACE": config.metrics_namespace,
+        "MAX_ACCOUNTS_PER_EVENT": config.max_accounts_per_event,
+        "MANAGEMENT_ACCOUNT_ID": config.management_account_id,
+    });
+    (Check::pass("settings", detail), settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Administrator, MemberStatus};
+
+    fn refusal(operation: &'static str, code: &str, message: &str) -> Error {
+        Error::Service {
+            service: "test",
+            operation,
+            code: Some(code.to_owned()),
+            status: Some(403),
+            transport: false,
+            message: format!("{code}: {message}"),
+        }
+    }
+
+    fn account(id: &str) -> AccountId {
+        AccountId::parse(id, "test").unwrap()
+    }
+
+    fn organization() -> Organization {
+        Organization {
+            id: "o-abcdefghij".to_owned(),
+            management_account: account("111122223333"),
+        }
+    }
+
+    #[test]
+    fn a_member_account_that_organizations_does_not_delegate_to_is_told_to_deploy_the_delegation() {
+        let denied = Err(refusal(
+            "ListAccounts",
+            "AccessDeniedException",
+            "You don't have permissions to access this resource.",
+        ));
+        let own = account("210987654321");
+        let check = organizations(Some(&own), &Ok(organization()), &denied);
+        assert_eq!(check.status, Status::Fail);
+        assert!(
+            check
+                .detail
+                .contains("not the management account (111122223333)")
+        );
+        assert!(
+            check
+                .fix
+                .unwrap()
+                .contains("DelegateOrganizationsRead=true")
+        );
+        // in the management account, the same refusal is the role's
+        let check = organizations(Some(&account("111122223333")), &Ok(organization()), &denied);
+        assert!(check.fix.unwrap().contains("template.yaml"));
+    }
+
+    #[test]
+    fn events_are_checked_against_the_organizations_management_account() {
+        let organization = Ok(organization());
+        let (management, member) = (account("111122223333"), account("210987654321"));
+        let wrong = account("999999999999");
+        type Case<'a> = (
+            Option<&'a AccountId>,
+            Option<&'a AccountId>,
+            Status,
+            &'a str,
+        );
+        let cases: [Case; 5] = [
+            (Some(&management), Some(&management), Status::Pass, ""),
+            (Some(&member), Some(&management), Status::Pass, ""),
+            (Some(&management), None, Status::Pass, "any account"),
+            (
+                Some(&management),
+                Some(&wrong),
+                Status::Fail,
+                "no creation or join event",
+            ),
+            (Some(&member), None, Status::Fail, "refuses the events"),
+        ];
+        for (own, expected, status, says) in cases {
+            let check = events(own, expected, &organization);
+            assert_eq!(check.status, status, "{check:?}");
+            assert!(check.detail.contains(says), "{check:?}");
+            if status == Status::Fail {
+                assert_eq!(
+                    check.fix.as_deref(),
+                    Some("update the stack with ManagementAccountId=111122223333")
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn where_the_function_runs_follows_the_management_account() {
+        let report = |own: &str| {
+            Report::new(
+                Some(account(own)),
+                Some(&organization()),
+                Vec::new(),
+                Value::Null,
+            )
+            .runs_in
+            .unwrap()
+        };
+        assert_eq!(
+            report("111122223333"),
+            "the management account of o-abcdefghij"
+        );
+        assert!(report("210987654321").starts_with("a member account of o-abcdefghij"));
+    }
+
+    #[test]
+    fn a_throttled_probe_fails_its_check_as_a_fault_not_as_a_refusal() {
+        let throttled = Err(refusal(
+            "GetMacieSession",
+            "ThrottlingException",
+            "slow down",
+        ));
+        let check = macie(
+            &Region::parse("us-east-1", "test").unwrap(),
+            &throttled,
+            None,
+        );
+        assert_eq!(check.status, Status::Fail);
+        assert!(check.fix.unwrap().starts_with("check again"));
+    }
+
+    #[test]
+    fn a_pending_invitation_from_another_administrator_is_no_membership() {
+        let region = Region::parse("us-east-1", "test").unwrap();
+        let invited = Ok(Some(Administrator {
+            account_id: account("999999999999"),
+            status: MemberStatus::Invited,
+        }));
+        let check = macie(&region, &Ok("ENABLED".to_owned()), Some(&invited));
+        assert_eq!(check.status, Status::Pass, "{check:?}");
+    }
+
+    #[test]
+    fn a_unit_that_organizations_cannot_find_is_missing_and_other_errors_stay_errors() {
+        let missing = refusal("ListParents", "ChildNotFoundException", "no such child");
+        assert!(matches!(unit_found(Err(missing)), Ok(false)));
+        assert!(matches!(unit_found(Ok(())), Ok(true)));
+        let throttled = refusal("ListParents", "TooManyRequestsException", "slow down");
+        assert!(unit_found(Err(throttled)).is_err());
+    }
+
+    #[test]
+    fn the_report_is_ok_only_when_no_check_failed() {
+        let skipped = accept_role_untried(None);
+        let failed = queue(QueueRole::Retry, None);
+        let ok = Report::new(None, None, vec![skipped.clone()], Value::Null);
+        assert!(ok.ok);
+        let not = Report::new(None, None, vec![skipped, failed], Value::Null);
+        assert!(!not.ok);
+        assert_eq!(not.failing, ["retryQueue"]);
+    }
+}

@@ -1,0 +1,163 @@
+//! The preflight's judgement of the organization: read access, where the function runs, the rules'
+//! management account, and the exclusions.
+
+use super::{Check, Status, is_access_denied, refused};
+use crate::domain::{AccountId, Organization, OrganizationalUnitId};
+use crate::error::Error;
+
+/// Organizations: the function may read the organization's accounts, and where it runs.
+pub fn organizations(
+    own: Option<&AccountId>,
+    organization: &Result<Organization, Error>,
+    listing: &Result<(), Error>,
+) -> Check {
+    const CHECK: &str = "organizations";
+    let organization = match organization {
+        Ok(organization) => organization,
+        Err(error) if error.code() == Some("AWSOrganizationsNotInUseException") => {
+            return Check::fail(
+                CHECK,
+                "this account belongs to no organization",
+                "deploy the function in the organization's management account, or in a member account that it delegates to (README, Deploying)",
+            );
+        }
+        Err(error) => return refused(CHECK, error, "organizations:DescribeOrganization"),
+    };
+    let management = &organization.management_account;
+    let in_management = own == Some(management);
+    match listing {
+        Ok(()) => Check::pass(
+            CHECK,
+            format!(
+                "organization {}, management account {management}: ListAccounts answers{}",
+                organization.id,
+                if in_management || own.is_none() {
+                    ""
+                } else {
+                    " (this account is a delegated administrator)"
+                }
+            ),
+        ),
+        Err(error) if is_access_denied(error) && !in_management && own.is_some() => Check::fail(
+            CHECK,
+            format!(
+                "this account is not the management account ({management}), and Organizations lets it read no account: {error}"
+            ),
+            "in the management account, deploy management.yaml with DelegateOrganizationsRead=true (README, Deploying, layout b): it delegates DescribeAccount, DescribeCreateAccountStatus, ListAccounts and ListParents to this account",
+        ),
+        Err(error) => refused(CHECK, error, "organizations:ListAccounts"),
+    }
+}
+
+/// Event delivery: the rules accept the organization's management account (MANAGEMENT_ACCOUNT_ID,
+/// the template's ManagementAccountId), and where the function runs in a member account, the event
+/// bus lets the management account forward to it (the template's bus policy needs that setting).
+pub fn events(
+    own: Option<&AccountId>,
+    expected: Option<&AccountId>,
+    organization: &Result<Organization, Error>,
+) -> Check {
+    const CHECK: &str = "events";
+    let Ok(organization) = organization else {
+        return Check::new(
+            CHECK,
+            Status::Skip,
+            "the organization is unknown (the organizations check says why)",
+        );
+    };
+    let management = &organization.management_account;
+    let set_it = format!("update the stack with ManagementAccountId={management}");
+    match (expected, own) {
+        (Some(expected), _) if expected != management => Check::fail(
+            CHECK,
+            format!(
+                "the rules accept events of account {expected} (ManagementAccountId), but the organization's management account is {management}: no creation or join event reaches the function"
+            ),
+            set_it,
+        ),
+        (None, Some(own)) if own != management => Check::fail(
+            CHECK,
+            format!(
+                "the function runs in a member account, and ManagementAccountId is empty: this region's event bus then refuses the events that {management} forwards"
+            ),
+            set_it,
+        ),
+        (Some(_), _) => Check::pass(
+            CHECK,
+            format!("the rules accept the events of the management account, {management}"),
+        ),
+        (None, _) => Check::pass(
+            CHECK,
+            "the rules accept events of any account (ManagementAccountId is empty)",
+        ),
+    }
+}
+
+/// What the check found of one excluded ID: it names something of the organization, or not.
+pub type Found<T> = (T, Result<bool, Error>);
+
+/// EXCLUDED_ACCOUNT_IDS and EXCLUDED_OU_IDS name accounts and units of the organization: an ID that
+/// names nothing (a typo) excludes nothing, and the account it was meant for would be invited.
+pub fn exclusions(accounts: &[Found<AccountId>], units: &[Found<OrganizationalUnitId>]) -> Check {
+    const CHECK: &str = "exclusions";
+    if accounts.is_empty() && units.is_empty() {
+        return Check::new(CHECK, Status::Skip, "nothing is excluded");
+    }
+    let missing: Vec<String> = accounts
+        .iter()
+        .filter(|(_, found)| matches!(found, Ok(false)))
+        .map(|(id, _)| format!("account {id}"))
+        .chain(
+            units
+                .iter()
+                .filter(|(_, found)| matches!(found, Ok(false)))
+                .map(|(id, _)| format!("unit {id}")),
+        )
+        .collect();
+    let error = accounts
+        .iter()
+        .map(|(_, found)| found)
+        .chain(units.iter().map(|(_, found)| found))
+        .find_map(|found| found.as_ref().err());
+    match (missing.is_empty(), error) {
+        (false, _) => Check::fail(
+            CHECK,
+            format!(
+                "not in the organization: {}; an ID that names nothing excludes nothing",
+                missing.join(", ")
+            ),
+            "correct ExcludedAccountIds and ExcludedOuIds (EXCLUDED_ACCOUNT_IDS, EXCLUDED_OU_IDS), or remove the IDs",
+        ),
+        (true, Some(error)) => refused(
+            CHECK,
+            error,
+            "organizations:DescribeAccount and ListParents",
+        ),
+        (true, None) => Check::pass(
+            CHECK,
+            format!(
+                "{} account(s) and {} unit(s) excluded, each found in the organization",
+                accounts.len(),
+                units.len()
+            ),
+        ),
+    }
+}
+
+/// Whether ListParents of an organizational unit found it: Organizations answers
+/// ChildNotFoundException for an ID that names nothing (its API reference; moto answers
+/// OrganizationalUnitNotFoundException).
+pub fn unit_found(parent: Result<(), Error>) -> Result<bool, Error> {
+    match parent {
+        Ok(()) => Ok(true),
+        Err(error)
+            if matches!(
+                error.code(),
+                Some("ChildNotFoundException" | "OrganizationalUnitNotFoundException")
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
+}
