@@ -141,6 +141,7 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
         [
             "/",
             "DescribeAccount",
+            "DescribeCreateAccountStatus",
             "DescribeOrganization",
             "GetQueueAttributes",
             "ListAccounts",

@@ -13,7 +13,7 @@ use crate::domain::{AccountId, Organization, Region};
 use crate::error::Error;
 
 pub use macie::{accept_role, accept_role_untried, macie};
-pub use organization::{Found, events, exclusions, organizations, unit_found};
+pub use organization::{Found, Read, events, exclusions, organizations, unit_found};
 pub use queues::{QueueRole, queue};
 
 /// At most this many accounts may be named to try the accept role in, in one check.
@@ -232,18 +232,35 @@ mod tests {
 
     #[test]
     fn a_member_account_that_organizations_does_not_delegate_to_is_told_to_deploy_the_delegation() {
-        let denied = Err(refusal(
-            "ListAccounts",
-            "AccessDeniedException",
-            "You don't have permissions to access this resource.",
-        ));
+        let reads = || -> Vec<Read> {
+            vec![
+                ("ListAccounts", Ok(())),
+                (
+                    "DescribeAccount",
+                    Err(refusal(
+                        "DescribeAccount",
+                        "AccessDeniedException",
+                        "You don't have permissions to access this resource.",
+                    )),
+                ),
+                (
+                    "DescribeCreateAccountStatus",
+                    Err(refusal(
+                        "DescribeCreateAccountStatus",
+                        "CreateAccountStatusNotFoundException",
+                        "no such request",
+                    )),
+                ),
+            ]
+        };
         let own = account("210987654321");
-        let check = organizations(Some(&own), &Ok(organization()), &denied);
+        let check = organizations(Some(&own), &Ok(organization()), &reads());
         assert_eq!(check.status, Status::Fail);
         assert!(
             check
                 .detail
-                .contains("not the management account (111122223333)")
+                .ends_with("not the management account (111122223333), and Organizations refuses it DescribeAccount"),
+            "{check:?}"
         );
         assert!(
             check
@@ -252,8 +269,29 @@ mod tests {
                 .contains("DelegateOrganizationsRead=true")
         );
         // in the management account, the same refusal is the role's
-        let check = organizations(Some(&account("111122223333")), &Ok(organization()), &denied);
+        let check = organizations(
+            Some(&account("111122223333")),
+            &Ok(organization()),
+            &reads(),
+        );
+        assert_eq!(check.detail, "refused: DescribeAccount");
         assert!(check.fix.unwrap().contains("template.yaml"));
+    }
+
+    #[test]
+    fn a_read_that_finds_nothing_was_allowed_and_a_throttled_one_is_a_fault() {
+        let not_found = refusal("X", "CreateAccountStatusNotFoundException", "none");
+        let own = account("111122223333");
+        let reads: Vec<Read> = vec![
+            ("ListAccounts", Ok(())),
+            ("DescribeCreateAccountStatus", Err(not_found)),
+        ];
+        let check = organizations(Some(&own), &Ok(organization()), &reads);
+        assert_eq!(check.status, Status::Pass, "{check:?}");
+        let throttled = refusal("ListParents", "TooManyRequestsException", "slow down");
+        let reads: Vec<Read> = vec![("ListParents", Err(throttled))];
+        let check = organizations(Some(&own), &Ok(organization()), &reads);
+        assert!(check.fix.unwrap().starts_with("check again"));
     }
 
     #[test]

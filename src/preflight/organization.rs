@@ -5,11 +5,15 @@ use super::{Check, Status, is_access_denied, refused};
 use crate::domain::{AccountId, Organization, OrganizationalUnitId};
 use crate::error::Error;
 
-/// Organizations: the function may read the organization's accounts, and where it runs.
+/// One read the function makes of Organizations, tried once: its action, and how it went.
+pub type Read = (&'static str, Result<(), Error>);
+
+/// Organizations: the function may make each of its reads (`reads`: ListAccounts, DescribeAccount,
+/// DescribeCreateAccountStatus, ListParents, tried on the management account), and where it runs.
 pub fn organizations(
     own: Option<&AccountId>,
     organization: &Result<Organization, Error>,
-    listing: &Result<(), Error>,
+    reads: &[Read],
 ) -> Check {
     const CHECK: &str = "organizations";
     let organization = match organization {
@@ -24,29 +28,56 @@ pub fn organizations(
         Err(error) => return refused(CHECK, error, "organizations:DescribeOrganization"),
     };
     let management = &organization.management_account;
-    let in_management = own == Some(management);
-    match listing {
-        Ok(()) => Check::pass(
+    let delegated = own.is_some_and(|own| own != management);
+    let denied: Vec<&str> = reads
+        .iter()
+        .filter(|(_, read)| read.as_ref().is_err_and(is_access_denied))
+        .map(|(action, _)| *action)
+        .collect();
+    // A read that answered "not found" was allowed: the probes ask about things that may not exist.
+    let fault = reads.iter().find_map(|(action, read)| match read {
+        Err(error) if !is_access_denied(error) && !is_not_found(error) => Some((action, error)),
+        _ => None,
+    });
+    match (denied.as_slice(), fault) {
+        ([], None) => Check::pass(
             CHECK,
             format!(
-                "organization {}, management account {management}: ListAccounts answers{}",
+                "organization {}, management account {management}: {} answer{}",
                 organization.id,
-                if in_management || own.is_none() {
-                    ""
-                } else {
+                reads
+                    .iter()
+                    .map(|(action, _)| *action)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if delegated {
                     " (this account is a delegated administrator)"
+                } else {
+                    ""
                 }
             ),
         ),
-        Err(error) if is_access_denied(error) && !in_management && own.is_some() => Check::fail(
+        ([], Some((action, error))) => refused(CHECK, error, action),
+        (denied, _) if delegated => Check::fail(
             CHECK,
             format!(
-                "this account is not the management account ({management}), and Organizations lets it read no account: {error}"
+                "this account is not the management account ({management}), and Organizations refuses it {}",
+                denied.join(", ")
             ),
-            "in the management account, deploy management.yaml with DelegateOrganizationsRead=true (README, Deploying, layout b): it delegates DescribeAccount, DescribeCreateAccountStatus, ListAccounts and ListParents to this account",
+            "in the management account, deploy management.yaml with DelegateOrganizationsRead=true (README, Deploying, layout b): it delegates DescribeAccount, DescribeCreateAccountStatus, ListAccounts and ListParents to this account; an organization has one such policy, so merge them into an existing one",
         ),
-        Err(error) => refused(CHECK, error, "organizations:ListAccounts"),
+        (denied, _) => Check::fail(
+            CHECK,
+            format!("refused: {}", denied.join(", ")),
+            "deploy the current template.yaml, whose role allows them; a service control policy or a permissions boundary may also deny them",
+        ),
     }
+}
+
+fn is_not_found(error: &Error) -> bool {
+    error
+        .code()
+        .is_some_and(|code| code.ends_with("NotFoundException"))
 }
 
 /// Event delivery: the rules accept the organization's management account (MANAGEMENT_ACCOUNT_ID,

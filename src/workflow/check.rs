@@ -6,19 +6,14 @@ use futures_util::{StreamExt, stream};
 use lambda_runtime::tracing;
 
 use crate::app::App;
-use crate::domain::{AccountId, QueueDepth, Region};
+use crate::domain::{AccountId, CreateAccountRequestId, Organization, QueueDepth, Region};
 use crate::error::Error;
-use crate::preflight::{self, Check, QueueRole, Report, Status};
+use crate::preflight::{self, Check, QueueRole, Read, Report, Status};
 
 /// Runs every check; `accounts` are the accounts to try the accept role in.
 pub async fn check(app: &App, own: Option<&AccountId>, accounts: &[AccountId]) -> Report {
-    let ((organization, listing), regions, queues, accept, exclusions) = tokio::join!(
-        async {
-            tokio::join!(
-                app.organizations.describe_organization(),
-                app.organizations.can_list_accounts()
-            )
-        },
+    let ((organization, reads), regions, queues, accept, exclusions) = tokio::join!(
+        organization(app),
         join_all(app.config.regions.iter().map(|region| macie(app, region))),
         join_all([QueueRole::Retry, QueueRole::DeadLetter].map(|role| queue(app, role))),
         accept_roles(app, own, accounts),
@@ -27,7 +22,7 @@ pub async fn check(app: &App, own: Option<&AccountId>, accounts: &[AccountId]) -
     let (settings_check, settings) = preflight::settings(&app.config);
     let expected = app.config.management_account_id.as_ref();
     let checks: Vec<Check> = [
-        preflight::organizations(own, &organization, &listing),
+        preflight::organizations(own, &organization, &reads),
         preflight::events(own, expected, &organization),
     ]
     .into_iter()
@@ -39,6 +34,35 @@ pub async fn check(app: &App, own: Option<&AccountId>, accounts: &[AccountId]) -
     let report = Report::new(own.cloned(), organization.ok().as_ref(), checks, settings);
     log(&report);
     report
+}
+
+/// A creation request ID of the right form that names no request.
+const NO_SUCH_REQUEST: &str = "car-00000000";
+
+/// The organization, and each read the function makes of it, tried on its management account (a
+/// creation request that does not exist: Organizations answers that it finds none, if allowed to).
+async fn organization(app: &App) -> (Result<Organization, Error>, Vec<Read>) {
+    let organization = app.organizations.describe_organization().await;
+    let Ok(management) = organization.as_ref().map(|o| &o.management_account) else {
+        return (organization, Vec::new());
+    };
+    let organizations = &app.organizations;
+    let (listing, described, creation, parent) = tokio::join!(
+        organizations.can_list_accounts(),
+        organizations.describe_account(management),
+        async {
+            let request = CreateAccountRequestId::parse(NO_SUCH_REQUEST, "the check")?;
+            organizations.creation(&request).await.map(|_| ())
+        },
+        organizations.parent(management.as_str()),
+    );
+    let reads: Vec<Read> = vec![
+        ("organizations:ListAccounts", listing),
+        ("organizations:DescribeAccount", described.map(|_| ())),
+        ("organizations:DescribeCreateAccountStatus", creation),
+        ("organizations:ListParents", parent.map(|_| ())),
+    ];
+    (organization, reads)
 }
 
 async fn macie(app: &App, region: &Region) -> Check {
