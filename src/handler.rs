@@ -78,7 +78,7 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Er
         }
         Trigger::Ignore(Ignored::NotAnAddition(event)) => ignored(event),
         Trigger::Check { accounts } => {
-            let report = check::check(app, own_account, &accounts).await;
+            let report = check::check(app, own_account, &accounts, deadline).await;
             return Ok(Response::Check(Box::new(report)));
         }
     };

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{ADMINISTRATOR, Standins, invoke, invoke_as};
+use support::{ADMINISTRATOR, Standins, invoke, invoke_as, invoke_with_time_left};
 
 const ROLE: &str = "MacieInviteAccept";
 
@@ -380,6 +380,31 @@ async fn exclusions_that_name_nothing_in_the_organization_fail_with_each_id() {
     );
     assert!(!detail.contains(&real), "{detail}");
     assert!(fix(&report, "exclusions").contains("ExcludedOuIds"));
+}
+
+#[tokio::test]
+async fn a_check_at_its_deadline_says_the_exclusions_were_not_looked_up() {
+    // GIVEN exclusions, and an invocation whose deadline is already near
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let excluded = organization.create_account("excluded@example.com").await;
+    let app = standins.app(&[("EXCLUDED_ACCOUNT_IDS", &excluded)]).await;
+
+    // WHEN the check runs
+    let report = invoke_with_time_left(
+        &app,
+        json!({"action": "check"}),
+        std::time::Duration::from_millis(1),
+    )
+    .await
+    .unwrap();
+
+    // THEN it still answers, and does not claim the exclusions were verified
+    assert_eq!(failing(&report), ["exclusions"]);
+    assert_eq!(
+        check(&report, "exclusions")["detail"],
+        "1 excluded ID(s) not looked up: the invocation's deadline was near"
+    );
 }
 
 #[tokio::test]

@@ -124,8 +124,9 @@ pub fn events(
     }
 }
 
-/// What the check found of one excluded ID: it names something of the organization, or not.
-pub type Found<T> = (T, Result<bool, Error>);
+/// What the check found of one excluded ID: it names something of the organization, or not;
+/// `None` when it was not looked up, the invocation's deadline being near.
+pub type Found<T> = (T, Option<Result<bool, Error>>);
 
 /// EXCLUDED_ACCOUNT_IDS and EXCLUDED_OU_IDS name accounts and units of the organization: an ID that
 /// names nothing (a typo) excludes nothing, and the account it was meant for would be invited.
@@ -136,20 +137,23 @@ pub fn exclusions(accounts: &[Found<AccountId>], units: &[Found<OrganizationalUn
     }
     let missing: Vec<String> = accounts
         .iter()
-        .filter(|(_, found)| matches!(found, Ok(false)))
+        .filter(|(_, found)| matches!(found, Some(Ok(false))))
         .map(|(id, _)| format!("account {id}"))
         .chain(
             units
                 .iter()
-                .filter(|(_, found)| matches!(found, Ok(false)))
+                .filter(|(_, found)| matches!(found, Some(Ok(false))))
                 .map(|(id, _)| format!("unit {id}")),
         )
         .collect();
-    let error = accounts
-        .iter()
-        .map(|(_, found)| found)
-        .chain(units.iter().map(|(_, found)| found))
-        .find_map(|found| found.as_ref().err());
+    let founds = || {
+        accounts
+            .iter()
+            .map(|(_, found)| found)
+            .chain(units.iter().map(|(_, found)| found))
+    };
+    let error = founds().find_map(|found| found.as_ref()?.as_ref().err());
+    let untried = founds().filter(|found| found.is_none()).count();
     match (missing.is_empty(), error) {
         (false, _) => Check::fail(
             CHECK,
@@ -163,6 +167,11 @@ pub fn exclusions(accounts: &[Found<AccountId>], units: &[Found<OrganizationalUn
             CHECK,
             error,
             "organizations:DescribeAccount and ListParents",
+        ),
+        (true, None) if untried > 0 => Check::fail(
+            CHECK,
+            format!("{untried} excluded ID(s) not looked up: the invocation's deadline was near"),
+            "run the check again, or give the function a longer timeout",
         ),
         (true, None) => Check::pass(
             CHECK,

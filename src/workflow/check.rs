@@ -2,22 +2,30 @@
 //! `preflight`. It makes no mutating call, and it answers even when checks fail.
 
 use futures_util::future::join_all;
-use futures_util::{StreamExt, stream};
 use lambda_runtime::tracing;
 
 use crate::app::App;
-use crate::domain::{AccountId, CreateAccountRequestId, Organization, QueueDepth, Region};
+use crate::domain::{
+    AccountId, CreateAccountRequestId, Organization, OrganizationalUnitId, QueueDepth, Region,
+};
 use crate::error::Error;
 use crate::preflight::{self, Check, QueueRole, Read, Report, Status};
+use crate::workflow::{Deadline, before_deadline};
 
-/// Runs every check; `accounts` are the accounts to try the accept role in.
-pub async fn check(app: &App, own: Option<&AccountId>, accounts: &[AccountId]) -> Report {
+/// Runs every check; `accounts` are the accounts to try the accept role in. Lookups of excluded
+/// IDs, which may be many, stop as the deadline nears.
+pub async fn check(
+    app: &App,
+    own: Option<&AccountId>,
+    accounts: &[AccountId],
+    deadline: Deadline,
+) -> Report {
     let ((organization, reads), regions, queues, accept, exclusions) = tokio::join!(
         organization(app),
         join_all(app.config.regions.iter().map(|region| macie(app, region))),
         join_all([QueueRole::Retry, QueueRole::DeadLetter].map(|role| queue(app, role))),
         accept_roles(app, own, accounts),
-        exclusions(app),
+        exclusions(app, deadline),
     );
     let (settings_check, settings) = preflight::settings(&app.config);
     let expected = app.config.management_account_id.as_ref();
@@ -108,24 +116,25 @@ async fn accept_roles(app: &App, own: Option<&AccountId>, accounts: &[AccountId]
     .await
 }
 
-/// Each excluded account and unit looked up, a few at a time.
-async fn exclusions(app: &App) -> Check {
+/// Each excluded account and unit looked up, a few at a time, while the deadline allows.
+async fn exclusions(app: &App, deadline: Deadline) -> Check {
     let limit = app.config.max_calls_in_flight;
-    let accounts = stream::iter(&app.config.excluded_account_ids)
-        .map(|id| async move {
-            let found = app.organizations.describe_account(id).await;
-            (id.clone(), found.map(|account| account.is_some()))
-        })
-        .buffer_unordered(limit)
-        .collect::<Vec<_>>();
-    let units = stream::iter(&app.config.excluded_ou_ids)
-        .map(|id| async move {
-            let parent = app.organizations.parent(id.as_str()).await.map(|_| ());
-            (id.clone(), preflight::unit_found(parent))
-        })
-        .buffer_unordered(limit)
-        .collect::<Vec<_>>();
-    let (mut accounts, mut units) = tokio::join!(accounts, units);
+    let account = |id: AccountId| async move {
+        let found = app.organizations.describe_account(&id).await;
+        (id, Some(found.map(|account| account.is_some())))
+    };
+    let unit = |id: OrganizationalUnitId| async move {
+        let parent = app.organizations.parent(id.as_str()).await.map(|_| ());
+        (id, Some(preflight::unit_found(parent)))
+    };
+    let (accounts, units) = (
+        app.config.excluded_account_ids.iter().cloned(),
+        app.config.excluded_ou_ids.iter().cloned(),
+    );
+    let (mut accounts, mut units) = tokio::join!(
+        before_deadline(accounts, limit, deadline, account, |id| (id, None)),
+        before_deadline(units, limit, deadline, unit, |id| (id, None)),
+    );
     accounts.sort_by(|a, b| a.0.cmp(&b.0));
     units.sort_by(|a, b| a.0.cmp(&b.0));
     preflight::exclusions(&accounts, &units)
