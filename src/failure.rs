@@ -59,6 +59,12 @@ pub fn outcome_of(error: &Error) -> Outcome {
     }
 }
 
+/// Whether the service refused the caller: its policy, a control policy, or (Macie) the service not
+/// enabled. AccessDeniedException, or AccessDenied as STS and SQS name it.
+pub fn is_access_denied(error: &Error) -> bool {
+    matches!(error.code(), Some("AccessDeniedException" | "AccessDenied"))
+}
+
 /// Whether Macie refused the call for its quota of members (1,000 by invitation; aws-facts.md).
 pub fn is_quota_refusal(error: &Error) -> bool {
     error.code() == Some("ServiceQuotaExceededException")

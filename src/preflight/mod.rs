@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::domain::{AccountId, Organization, Region};
 use crate::error::Error;
+use crate::failure::is_access_denied;
 
 pub use macie::{accept_role, accept_role_untried, macie};
 pub use organization::{Found, Read, events, exclusions, organizations, unit_found};
@@ -138,12 +139,6 @@ fn runs_in(own: Option<&AccountId>, organization: Option<&Organization>) -> Opti
             organization.id, organization.management_account
         )
     })
-}
-
-fn is_access_denied(error: &Error) -> bool {
-    error
-        .code()
-        .is_some_and(|code| code.contains("AccessDenied"))
 }
 
 /// A probe that failed for a reason other than the one its check is about: a refusal of the role,
