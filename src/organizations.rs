@@ -28,7 +28,7 @@ impl Organizations {
     }
 
     /// The organization this account belongs to, and its management account (DescribeOrganization,
-    /// which any account of the organization may call).
+    /// which "can be called from any account in the organization": its API reference).
     pub async fn describe_organization(&self) -> Result<Organization, Error> {
         let output = self
             .client
