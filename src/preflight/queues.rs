@@ -19,7 +19,7 @@ impl QueueRole {
         }
     }
 
-    pub fn setting(self) -> &'static str {
+    fn setting(self) -> &'static str {
         match self {
             QueueRole::Retry => "RETRY_QUEUE_URL",
             QueueRole::DeadLetter => "DEAD_LETTER_QUEUE_URL",
