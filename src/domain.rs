@@ -183,6 +183,8 @@ pub struct Account {
     pub state: AccountState,
     /// When it joined the organization (`JoinedTimestamp`), in seconds since the epoch.
     pub joined: Option<i64>,
+    /// It joined by invitation (`JoinedMethod` INVITED), not by being created in the organization.
+    pub joined_by_invitation: bool,
 }
 
 // The email address is personal data: it must never reach a log line, not even through `{:?}`.
@@ -193,6 +195,7 @@ impl fmt::Debug for Account {
             .field("email", &"<redacted>")
             .field("state", &self.state)
             .field("joined", &self.joined)
+            .field("joined_by_invitation", &self.joined_by_invitation)
             .finish()
     }
 }
@@ -306,6 +309,16 @@ impl MemberStatus {
             MemberStatus::Other(name) => name,
         }
     }
+}
+
+/// An account's membership of the Macie administrator in one region, as GetMember and ListMembers
+/// return it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub status: MemberStatus,
+    /// When the administrator last invited the account (`invitedAt`), in seconds since the epoch;
+    /// `None` when it never did.
+    pub invited_at: Option<i64>,
 }
 
 /// The organization, as DescribeOrganization answers it to any of its accounts.
@@ -449,6 +462,7 @@ mod tests {
             email: "owner@example.com".into(),
             state: AccountState::Active,
             joined: None,
+            joined_by_invitation: false,
         };
         assert!(!format!("{account:?}").contains("owner@example.com"));
     }

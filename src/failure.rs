@@ -15,7 +15,7 @@ use crate::outcome::{DEFERRED, FailureKind, Outcome};
 const SERVICE_FAULTS: &[&str] = &["InternalServerException", "ServiceException"];
 
 /// Whether the same call may pass later: no answer (a timeout, a connection error), throttling, a
-/// 5xx or a bare 429, or a role in a member account that cannot be assumed yet (a brand-new account's
+/// 5xx or a bare 429, Macie's ClientError on CreateMember or CreateInvitations, or a role in a member account that cannot be assumed yet (a brand-new account's
 /// role may not exist for some minutes). Whatever else is refused will be refused again.
 pub fn is_transient(error: &Error) -> bool {
     match error {
@@ -27,6 +27,14 @@ pub fn is_transient(error: &Error) -> bool {
             code: None,
             ..
         } => true,
+        // Macie refuses these calls for a while with the code ClientError: terraform-provider-aws
+        // retries both on it for up to 4 minutes (aws-facts.md, "How Macie really answers").
+        Error::Service {
+            service: "Macie",
+            operation: "CreateMember" | "CreateInvitations",
+            code: Some(code),
+            ..
+        } if code == "ClientError" => true,
         Error::Service { code, status, .. } => {
             code.as_deref().is_some_and(|code| {
                 THROTTLING_ERRORS.contains(&code)
@@ -167,49 +175,165 @@ pub fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) -> Dispos
     }
 }
 
-/// Phrases of the `errorMessage` that Macie gives, under the code `ClientError`, for an account that
-/// CreateInvitations left unprocessed, and what the operator must do then. This is the one place
-/// where a decision rests on a service's words: `ClientError` is the only code Macie gives there
-/// (Macie API reference, UnprocessedAccount), and it publishes no list of its messages, so the
-/// phrases are our reading of the messages seen, unverified. A message that matches none is
-/// retried (up to MAX_ATTEMPTS, then dead-lettered with its words): a wrong reading costs retries,
-/// never an account. A row matches when the message holds one phrase of each of its groups.
-const LASTING_CLIENT_ERRORS: &[(&[&[&str]], &str)] = &[
-    (
-        &[&[
+/// What Macie's words mean, where a decision rests on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Meaning {
+    /// The account has no relationship with this administrator (GetMember's other ways of saying so).
+    NoMember,
+    /// Macie is not enabled for the caller in the region (every call there answers so).
+    MacieOff,
+    /// An account left unprocessed that no retry can help, and what the operator must do.
+    Lasting(&'static str),
+}
+
+/// One reading of Macie's words: an error code, and phrases of its message (the message matches
+/// when it holds one phrase of each group; no group: any message), what that means, and where the
+/// reading comes from.
+struct Words {
+    code: &'static str,
+    phrases: &'static [&'static [&'static str]],
+    meaning: Meaning,
+    source: &'static str,
+}
+
+/// The one place where a decision rests on Macie's words rather than its codes (aws-facts.md, "How
+/// Macie really answers"). Macie publishes no list of its messages: each row names where it was
+/// seen. A message that matches no row is decided by its code alone: GetMember's is then settled
+/// from the region's listing, and an unprocessed ClientError is retried up to MAX_ATTEMPTS, so that
+/// a wrong reading costs calls, never an account.
+const MACIE_WORDS: &[Words] = &[
+    Words {
+        code: "ResourceNotFoundException",
+        phrases: &[],
+        meaning: Meaning::NoMember,
+        source: "Macie API reference, GetMember (404)",
+    },
+    Words {
+        code: "ValidationException",
+        phrases: &[&[
+            "account is not associated with your account",
+            "not an associated member of account",
+        ]],
+        meaning: Meaning::NoMember,
+        source: "terraform-provider-aws internal/service/macie2/member.go, isMemberNotFoundError",
+    },
+    Words {
+        code: "ConflictException",
+        phrases: &[&["member accounts are associated with your account"]],
+        meaning: Meaning::NoMember,
+        source: "terraform-provider-aws internal/service/macie2/member.go, isMemberNotFoundError",
+    },
+    Words {
+        code: "AccessDeniedException",
+        phrases: &[&["macie is not enabled"]],
+        meaning: Meaning::MacieOff,
+        source: "terraform-provider-aws internal/service/macie2/account.go; DataBiosphere/azul#5779",
+    },
+    // CreateInvitations' unprocessedAccounts: ClientError is the only code Macie gives there
+    // (Macie API reference, UnprocessedAccount); the phrases are our reading of messages seen, unverified.
+    Words {
+        code: "ClientError",
+        phrases: &[&[
             "another administrator",
             "different administrator",
             "already associated",
             "member of another",
         ]],
-        "The account already belongs to another Macie administrator: disassociate it there, then invite it again",
-    ),
-    (
-        &[&["email"], &["verif", "invalid", "not valid"]],
-        "Macie could not verify the account's email address: correct it in Organizations, then invite it again",
-    ),
-    (&[&["quota", "limit"]], QUOTA_ADVICE),
-    (
-        &[&["suspended", "closed"]],
-        "The account is suspended or closed: nothing to invite unless it is reinstated",
-    ),
+        meaning: Meaning::Lasting(
+            "The account already belongs to another Macie administrator: disassociate it there, then invite it again",
+        ),
+        source: "unverified: messages seen in CreateInvitations' unprocessedAccounts",
+    },
+    Words {
+        code: "ClientError",
+        phrases: &[&["email"], &["verif", "invalid", "not valid"]],
+        meaning: Meaning::Lasting(
+            "Macie could not verify the account's email address: correct it in Organizations, then invite it again",
+        ),
+        source: "unverified: messages seen in CreateInvitations' unprocessedAccounts",
+    },
+    Words {
+        code: "ClientError",
+        phrases: &[&["quota", "limit"]],
+        meaning: Meaning::Lasting(QUOTA_ADVICE),
+        source: "Macie user guide, macie-quotas (1,000 members by invitation)",
+    },
+    Words {
+        code: "ClientError",
+        phrases: &[&["suspended", "closed"]],
+        meaning: Meaning::Lasting(
+            "The account is suspended or closed: nothing to invite unless it is reinstated",
+        ),
+        source: "unverified: messages seen in CreateInvitations' unprocessedAccounts",
+    },
 ];
+
+/// What Macie meant by an error `code` with `message`, where the table reads it.
+pub fn reading(code: &str, message: &str) -> Option<Meaning> {
+    let message = message.to_ascii_lowercase();
+    MACIE_WORDS
+        .iter()
+        .find(|words| {
+            words.code == code
+                && words
+                    .phrases
+                    .iter()
+                    .all(|group| group.iter().any(|phrase| message.contains(phrase)))
+        })
+        .map(|words| {
+            debug_assert!(!words.source.is_empty());
+            words.meaning
+        })
+}
+
+/// What a Macie call's error means, where the table reads it.
+fn reading_of(error: &Error) -> Option<Meaning> {
+    match error {
+        Error::Service {
+            service: "Macie",
+            code: Some(code),
+            message,
+            ..
+        } => reading(code, message),
+        _ => None,
+    }
+}
+
+/// Whether GetMember's error says that the account is no member of this administrator.
+pub fn means_no_member(error: &Error) -> bool {
+    reading_of(error) == Some(Meaning::NoMember)
+}
+
+/// Whether the error says that Macie is not enabled for the caller in the call's region.
+pub fn is_macie_off(error: &Error) -> bool {
+    reading_of(error) == Some(Meaning::MacieOff)
+}
+
+/// The outcome of a Macie call in `region` that failed: as [`outcome_of`], but where the
+/// administrator's own Macie is off there, one permanent failure that names the region and the
+/// command that mends it, never a verdict on the account.
+pub fn outcome_in(error: &Error, region: &Region) -> Outcome {
+    let in_member_account = matches!(
+        error.operation(),
+        Some("EnableMacie" | "ListInvitations" | "AcceptInvitation")
+    );
+    if is_macie_off(error) && !in_member_account {
+        return Outcome::failed(format!(
+            "Macie is not enabled for the administrator account in {region} ({error}): run `aws macie2 \
+             enable-macie --region {region}` in the administrator account, or remove {region} from \
+             MACIE_REGIONS, then invoke again"
+        ));
+    }
+    outcome_of(error)
+}
 
 /// What the operator must do about an account that CreateInvitations left unprocessed, when no
 /// retry can help; `None` when a retry may pass (InternalError, and ClientErrors not known to be lasting).
 pub fn unprocessed_advice(error_code: &str, error_message: &str) -> Option<&'static str> {
-    if error_code != "ClientError" {
-        return None;
+    match reading(error_code, error_message)? {
+        Meaning::Lasting(advice) => Some(advice),
+        Meaning::NoMember | Meaning::MacieOff => None,
     }
-    let message = error_message.to_ascii_lowercase();
-    LASTING_CLIENT_ERRORS
-        .iter()
-        .find(|(groups, _)| {
-            groups
-                .iter()
-                .all(|phrases| phrases.iter().any(|phrase| message.contains(phrase)))
-        })
-        .map(|(_, advice)| *advice)
 }
 
 const QUOTA_ADVICE: &str = "Macie's quota of members is reached (1,000 by invitation): remove members that have \
@@ -243,6 +367,21 @@ pub fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'static st
         ),
         _ => None,
     }
+}
+
+/// Attempts after which the backoff of pending work (an invitation Macie is still processing, a
+/// creation in progress) stops growing: an invitation shows within minutes (terraform-provider-aws
+/// waits up to 5), so it is looked at again at most 2 × RETRY_BASE_DELAY_SECONDS later.
+pub const PENDING_BACKOFF_ATTEMPTS: u32 = 2;
+
+/// How long a re-queued `outcome` waits after its `attempt`-th attempt: [`backoff_seconds`], held
+/// short for pending work.
+pub fn retry_delay_seconds(outcome: &Outcome, attempt: u32, base: u32, jitter: f64) -> u32 {
+    let attempt = match outcome {
+        Outcome::Pending { .. } => attempt.min(PENDING_BACKOFF_ATTEMPTS),
+        _ => attempt,
+    };
+    backoff_seconds(attempt, base, jitter)
 }
 
 /// How long a re-queued subject waits after its `attempt`-th attempt failed: `base` × 2^(attempt−1),

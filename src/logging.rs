@@ -32,10 +32,18 @@ const QUIETED: &[&str] = &[
 
 /// The level of AWS_LAMBDA_LOG_LEVEL, else of RUST_LOG (a level only: per-crate directives are not
 /// honoured, so that no setting can open the SDK's trace), else INFO.
+/// Lambda's FATAL, which tracing lacks, is its ERROR (aws-facts.md, "Lambda and EventBridge delivery").
 pub fn level(lambda_level: Option<&str>, rust_log: Option<&str>) -> LevelFilter {
     lambda_level
         .or(rust_log)
-        .and_then(|level| LevelFilter::from_str(level.trim()).ok())
+        .map(str::trim)
+        .and_then(|level| {
+            if level.eq_ignore_ascii_case("FATAL") {
+                Some(LevelFilter::ERROR)
+            } else {
+                LevelFilter::from_str(level).ok()
+            }
+        })
         .unwrap_or(LevelFilter::INFO)
 }
 
@@ -100,6 +108,12 @@ mod tests {
         );
         assert_eq!(level(Some("nonsense"), None), LevelFilter::INFO);
         assert_eq!(level(None, None), LevelFilter::INFO);
+    }
+
+    #[test]
+    fn lambdas_fatal_level_logs_errors_only() {
+        assert_eq!(level(Some("FATAL"), None), LevelFilter::ERROR);
+        assert_eq!(level(Some("fatal"), Some("trace")), LevelFilter::ERROR);
     }
 
     #[test]

@@ -13,9 +13,11 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
 use crate::domain::{
-    Account, AccountId, Administrator, MemberStatus, Page, Pages, Region, Unprocessed, read_all,
+    Account, AccountId, Administrator, MemberStatus, Membership, Page, Pages, Region, Unprocessed,
+    read_all,
 };
 use crate::error::Error;
+use crate::failure;
 use crate::quote::redact_emails;
 
 const SERVICE: &str = "Macie";
@@ -30,15 +32,15 @@ pub struct Macie {
     sts: aws_config::SdkConfig,
 }
 
-/// The pages of ListMembers, as (account, relationship status).
+/// The pages of ListMembers, as (account, membership).
 pub struct MemberPages(
     PaginationStream<Result<ListMembersOutput, SdkError<ListMembersError, HttpResponse>>>,
 );
 
 impl Pages for MemberPages {
-    type Item = (AccountId, MemberStatus);
+    type Item = (AccountId, Membership);
 
-    async fn next_page(&mut self) -> Option<Result<Page<(AccountId, MemberStatus)>, Error>> {
+    async fn next_page(&mut self) -> Option<Result<Page<(AccountId, Membership)>, Error>> {
         let page = self.0.next().await?;
         Some(
             page.map(|output| Page {
@@ -51,12 +53,23 @@ impl Pages for MemberPages {
 }
 
 /// A member in our types; `None` for an entry without a valid account ID.
-fn member(member: &aws_sdk_macie2::types::Member) -> Option<(AccountId, MemberStatus)> {
+fn member(member: &aws_sdk_macie2::types::Member) -> Option<(AccountId, Membership)> {
     let account_id = AccountId::parse(member.account_id()?, "Macie Member.accountId").ok()?;
-    let status = member
-        .relationship_status()
-        .map_or("", |status| status.as_str());
-    Some((account_id, MemberStatus::from_name(status)))
+    Some((
+        account_id,
+        membership(member.relationship_status(), member.invited_at()),
+    ))
+}
+
+/// A relationship status and invitation time, as GetMember and ListMembers return them.
+fn membership(
+    status: Option<&aws_sdk_macie2::types::RelationshipStatus>,
+    invited_at: Option<&aws_smithy_types::DateTime>,
+) -> Membership {
+    Membership {
+        status: MemberStatus::from_name(status.map_or("", |status| status.as_str())),
+        invited_at: invited_at.map(aws_smithy_types::DateTime::secs),
+    }
 }
 
 /// Macie as a member account sees it, through a role that the function assumed in that account.
@@ -144,32 +157,26 @@ impl Macie {
             .unwrap_or_else(|| client_for(&self.base, region))
     }
 
-    /// The account's relationship with this administrator in `region`; `None` when it has none.
-    pub async fn member_status(
+    /// The account's relationship with this administrator in `region`; `None` when it has none,
+    /// in any of the ways Macie says so (the failure policy's table, [`failure::means_no_member`]).
+    pub async fn membership(
         &self,
         region: &Region,
         account_id: &AccountId,
-    ) -> Result<Option<MemberStatus>, Error> {
-        match self
+    ) -> Result<Option<Membership>, Error> {
+        let result = self
             .client(region)
             .get_member()
             .id(account_id.as_str())
             .send()
-            .await
-        {
-            Ok(output) => Ok(Some(MemberStatus::from_name(
-                output
-                    .relationship_status()
-                    .map_or("", |status| status.as_str()),
+            .await;
+        match result.map_err(|error| Error::from_sdk(SERVICE, "GetMember", error)) {
+            Ok(output) => Ok(Some(membership(
+                output.relationship_status(),
+                output.invited_at(),
             ))),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(error) => Err(Error::from_sdk(SERVICE, "GetMember", error)),
+            Err(error) if failure::means_no_member(&error) => Ok(None),
+            Err(error) => Err(error),
         }
     }
 
@@ -220,7 +227,7 @@ impl Macie {
     pub async fn list_members(
         &self,
         region: &Region,
-    ) -> Result<BTreeMap<AccountId, MemberStatus>, Error> {
+    ) -> Result<BTreeMap<AccountId, Membership>, Error> {
         Ok(read_all(self.member_pages(region))
             .await?
             .into_iter()

@@ -208,5 +208,9 @@ fn account(account: &types::Account) -> Option<Account> {
         email: account.email().unwrap_or_default().to_owned(),
         state: AccountState::from_name(state),
         joined: account.joined_timestamp().map(|time| time.secs()),
+        // The API reference spells it both `Created` and `CREATED` (aws-facts.md): without case.
+        joined_by_invitation: account
+            .joined_method()
+            .is_some_and(|method| method.as_str().eq_ignore_ascii_case("INVITED")),
     })
 }

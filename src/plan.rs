@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::domain::{
-    Account, AccountId, AccountState, MemberStatus, OrganizationalUnitId, Region, Work,
+    Account, AccountId, AccountState, MemberStatus, Membership, OrganizationalUnitId, Region, Work,
 };
 use crate::error::Error;
 
@@ -173,6 +173,8 @@ pub enum MemberAction {
     Invite,
     /// Invited, and the function accepts invitations: accept it in the member account.
     Accept,
+    /// An invitation Macie is still processing: look again shortly, and never invite again meanwhile.
+    Wait(String),
     /// Inviting cannot help now.
     Skip(&'static str),
     /// Inviting cannot work until someone fixes the account.
@@ -188,37 +190,63 @@ pub struct MemberPolicy {
     pub accept: bool,
 }
 
-pub fn member_action(status: Option<&MemberStatus>, policy: MemberPolicy) -> MemberAction {
-    match status {
-        None => MemberAction::AssociateAndInvite,
-        Some(MemberStatus::Removed | MemberStatus::Resigned) if policy.reinvite_removed => {
+/// How long after an invitation a member still `Created` is taken as that invitation on its way,
+/// never to be sent again: its status passes through `Created` and `EmailVerificationInProgress`
+/// before `Invited`, and terraform-provider-aws waits up to 5 minutes for that (aws-facts.md, "How
+/// Macie really answers"); Control Tower's factory brings two events for one account minutes apart.
+/// Thrice the provider's wait: a member still `Created` after it is invited again.
+pub const INVITATION_SETTLING_SECONDS: i64 = 15 * 60;
+
+/// What one region's `membership` calls for, at `now` (seconds since the epoch).
+pub fn member_action(
+    membership: Option<&Membership>,
+    policy: MemberPolicy,
+    now: i64,
+) -> MemberAction {
+    let Some(membership) = membership else {
+        return MemberAction::AssociateAndInvite;
+    };
+    let invited_recently = membership
+        .invited_at
+        .is_some_and(|at| now.saturating_sub(at) < INVITATION_SETTLING_SECONDS);
+    match &membership.status {
+        MemberStatus::Removed | MemberStatus::Resigned if policy.reinvite_removed => {
             MemberAction::AssociateAndInvite
         }
-        Some(MemberStatus::Removed) => MemberAction::Skip(
+        MemberStatus::Removed => MemberAction::Skip(
             "the administrator removed this member (Removed); set REINVITE_REMOVED=true to invite it again",
         ),
-        Some(MemberStatus::Resigned) => MemberAction::Skip(
+        MemberStatus::Resigned => MemberAction::Skip(
             "the account left this administrator (Resigned); set REINVITE_REMOVED=true to invite it again",
         ),
-        Some(MemberStatus::Created) => MemberAction::Invite,
-        Some(MemberStatus::Invited) if policy.accept => MemberAction::Accept,
-        Some(
-            MemberStatus::Enabled
-            | MemberStatus::Paused
-            | MemberStatus::Invited
-            | MemberStatus::EmailVerificationInProgress,
-        ) => MemberAction::AlreadyMember,
-        Some(MemberStatus::RegionDisabled) => MemberAction::Skip(
+        MemberStatus::Created if invited_recently && policy.accept => {
+            MemberAction::Wait(format!(
+                "invited {} s ago, and Macie still shows the member as Created: the invitation is on its way",
+                now.saturating_sub(membership.invited_at.unwrap_or(now))
+            ))
+        }
+        MemberStatus::Created if invited_recently => MemberAction::AlreadyMember,
+        MemberStatus::Created => MemberAction::Invite,
+        MemberStatus::EmailVerificationInProgress if policy.accept => MemberAction::Wait(
+            "Macie is verifying the account's email before the invitation shows (EmailVerificationInProgress)"
+                .to_owned(),
+        ),
+        MemberStatus::Invited if policy.accept => MemberAction::Accept,
+        MemberStatus::Enabled
+        | MemberStatus::Paused
+        | MemberStatus::Invited
+        | MemberStatus::EmailVerificationInProgress => MemberAction::AlreadyMember,
+        MemberStatus::RegionDisabled => MemberAction::Skip(
             "Macie reports the region as disabled for this account (RegionDisabled)",
         ),
-        Some(MemberStatus::AccountSuspended) => {
+        MemberStatus::AccountSuspended => {
             MemberAction::Skip("Macie reports the account as suspended (AccountSuspended)")
         }
-        Some(MemberStatus::EmailVerificationFailed) => MemberAction::Fail(
+        MemberStatus::EmailVerificationFailed => MemberAction::Fail(
             "Macie could not verify the account's email address (EmailVerificationFailed): correct the \
              account's email in Organizations, then invite it again",
         ),
-        Some(MemberStatus::Other(_)) => {
+        MemberStatus::Other(_) => {
             MemberAction::Fail("Macie reports a relationship status this function does not know")
         }
     }
@@ -370,6 +398,7 @@ mod tests {
             email: "a@example.com".into(),
             state: AccountState::from_name(state),
             joined: None,
+            joined_by_invitation: false,
         };
         assert_eq!(ineligibility(&account("ACTIVE")), None);
         for state in [
@@ -411,12 +440,12 @@ mod tests {
             ),
         ];
         for (status, policy, expected) in cases {
-            let status = status.map(MemberStatus::from_name);
-            let action = member_action(status.as_ref(), policy);
+            let membership = status.map(never_invited);
+            let action = member_action(membership.as_ref(), policy, NOW);
             assert_eq!(action, expected, "{status:?} {policy:?}");
         }
         for status in ["Removed", "Resigned", "RegionDisabled", "AccountSuspended"] {
-            let action = member_action(Some(&MemberStatus::from_name(status)), by_default);
+            let action = member_action(Some(&never_invited(status)), by_default, NOW);
             assert!(
                 matches!(action, Skip(reason) if reason.contains(status)),
                 "{status}"
@@ -424,10 +453,65 @@ mod tests {
         }
         for status in ["EmailVerificationFailed", "SomethingNew"] {
             assert!(matches!(
-                member_action(Some(&MemberStatus::from_name(status)), by_default),
+                member_action(Some(&never_invited(status)), by_default, NOW),
                 Fail(_)
             ));
         }
+    }
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn never_invited(status: &str) -> Membership {
+        Membership {
+            status: MemberStatus::from_name(status),
+            invited_at: None,
+        }
+    }
+
+    fn invited_ago(status: &str, seconds: i64) -> Membership {
+        Membership {
+            status: MemberStatus::from_name(status),
+            invited_at: Some(NOW - seconds),
+        }
+    }
+
+    #[test]
+    fn an_invitation_on_its_way_is_never_sent_again_and_with_an_accept_role_is_waited_for() {
+        use MemberAction::*;
+        let accept = MemberPolicy {
+            reinvite_removed: false,
+            accept: true,
+        };
+        let by_default = MemberPolicy::default();
+        // Right after CreateInvitations Macie still shows Created: not invited again, either way.
+        let just_invited = invited_ago("Created", 30);
+        assert!(matches!(
+            member_action(Some(&just_invited), accept, NOW),
+            Wait(_)
+        ));
+        assert_eq!(
+            member_action(Some(&just_invited), by_default, NOW),
+            AlreadyMember
+        );
+        // EmailVerificationInProgress: done without an accept role, waited for with one.
+        let verifying = invited_ago("EmailVerificationInProgress", 60);
+        assert!(matches!(
+            member_action(Some(&verifying), accept, NOW),
+            Wait(_)
+        ));
+        assert_eq!(
+            member_action(Some(&verifying), by_default, NOW),
+            AlreadyMember
+        );
+        // Still Created long after its invitation: that invitation went nowhere, so invite again.
+        let stuck = invited_ago("Created", INVITATION_SETTLING_SECONDS);
+        assert_eq!(member_action(Some(&stuck), accept, NOW), Invite);
+        assert_eq!(member_action(Some(&stuck), by_default, NOW), Invite);
+        // Associated and never invited.
+        assert_eq!(
+            member_action(Some(&never_invited("Created")), accept, NOW),
+            Invite
+        );
     }
 
     #[test]

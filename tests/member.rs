@@ -30,32 +30,51 @@ async fn with_an_accept_role_a_new_account_ends_an_enabled_member_in_every_regio
         ])
         .await;
 
-    // WHEN its creation event arrives
+    // WHEN its creation event arrives, and its retry comes while Macie still processes the
+    // invitation (Created, then EmailVerificationInProgress, as real Macie shows it for minutes)
     let summary = invoke(&app, create_account_result(&account)).await.unwrap();
+    let early = invoke(
+        &app,
+        sqs_event(&standins.drain(&standins.queues().await.retry).await),
+    )
+    .await
+    .unwrap();
 
-    // THEN it is accepted in both regions: an Enabled member of the administrator
+    // THEN it waits, invited once a region: no invitation shows in the member account yet
     let both = vec![
         (account.clone(), "eu-west-1".to_owned()),
         (account.clone(), "us-east-1".to_owned()),
     ];
-    assert_eq!(entries(&summary, "accepted"), both, "{summary:#}");
-    assert_eq!(entries(&summary, "invited"), []);
+    assert_eq!(entries(&summary, "pending"), both, "{summary:#}");
+    assert_eq!(entries(&summary, "requeued"), both, "{summary:#}");
+    assert_eq!(early, json!({"batchItemFailures": []}));
+    assert_eq!(callers(&standins, "CreateInvitations"), [ADMINISTRATOR; 2]);
+    assert_eq!(standins.macie_calls_of("CreateMember", None).len(), 2);
+
+    // WHEN it is retried once the invitation shows
+    let last = standins.retry_once_invitations_show(&app).await;
+
+    // THEN it is accepted in both regions: an Enabled member of the administrator, still invited once
+    assert_eq!(last, json!({"batchItemFailures": []}));
     for region in ["us-east-1", "eu-west-1"] {
         assert_eq!(
             standins.member_status(region, &account).as_deref(),
             Some("Enabled")
         );
     }
-    // the administrator invited, and the member account (credentials from AssumeRole of
-    // arn:aws:iam::<account>:role/MacieInviteAccept) enabled Macie and accepted, once a region
+    // the administrator invited once a region, and the member account (credentials from AssumeRole
+    // of arn:aws:iam::<account>:role/MacieInviteAccept) accepted once a region
     assert_eq!(callers(&standins, "CreateInvitations"), [ADMINISTRATOR; 2]);
-    for operation in ["EnableMacie", "ListInvitations", "AcceptInvitation"] {
-        assert_eq!(
-            callers(&standins, operation),
-            [account.as_str(); 2],
-            "{operation}"
-        );
-    }
+    assert_eq!(standins.macie_calls_of("CreateMember", None).len(), 2);
+    assert_eq!(
+        callers(&standins, "AcceptInvitation"),
+        [account.as_str(); 2]
+    );
+    assert!(
+        callers(&standins, "ListInvitations")
+            .iter()
+            .all(|caller| caller == &account)
+    );
     let accepted = standins.macie_calls_of("AcceptInvitation", Some("us-east-1"));
     assert_eq!(accepted[0]["body"]["administratorAccountId"], ADMINISTRATOR);
 }
@@ -73,6 +92,8 @@ async fn an_invited_member_is_accepted_without_a_second_invitation_and_macie_alr
     ]}));
     let first = invoke(&app, create_account_result(&account)).await.unwrap();
     assert!(first.get("accepted").is_none(), "{first:#}");
+    let refused = standins.retry_once_invitations_show(&app).await;
+    assert_eq!(refused, json!({"batchItemFailures": []}));
     assert_eq!(
         standins.member_status("us-east-1", &account).as_deref(),
         Some("Invited")
@@ -97,7 +118,7 @@ async fn an_invited_member_is_accepted_without_a_second_invitation_and_macie_alr
     );
     assert_eq!(standins.macie_calls_of("CreateMember", None).len(), 1);
     assert_eq!(standins.macie_calls_of("CreateInvitations", None).len(), 1);
-    assert_eq!(standins.macie_statuses("EnableMacie"), [200, 409]);
+    assert_eq!(standins.macie_statuses("EnableMacie"), [200, 409, 409]);
     assert_eq!(standins.macie_statuses("AcceptInvitation"), [403, 200]);
 }
 
@@ -132,6 +153,7 @@ async fn removed_and_resigned_members_are_skipped_unless_reinvite_removed_is_set
         .await
         .unwrap();
     assert_eq!(entries(&reinvited, "invited").len(), 2, "{reinvited:#}");
+    standins.wait_for_invitations().await;
     for account in [&removed, &resigned] {
         assert_eq!(
             standins.member_status("us-east-1", account).as_deref(),
@@ -284,6 +306,7 @@ async fn a_role_that_cannot_be_assumed_yet_is_requeued_after_the_invitation() {
     let summary = invoke(&app, create_account_result(&account)).await.unwrap();
 
     // THEN it is invited, and its acceptance waits in the retry queue rather than being given up
+    standins.wait_for_invitations().await;
     assert_eq!(
         standins.member_status("us-east-1", &account).as_deref(),
         Some("Invited")

@@ -140,7 +140,9 @@ fn create_account_call(name: &'static str, detail: &Value) -> Result<Trigger, Er
 fn account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
     const NAME: &str = "AccountJoinedOrganization";
     let detail = &event.detail;
-    if let Some(method) = find_string(detail, "joinedMethod").filter(|method| *method == "CREATED")
+    // Spelled `Created` and `CREATED` in the API reference (aws-facts.md): compared without case.
+    if let Some(method) =
+        find_string(detail, "joinedMethod").filter(|method| method.eq_ignore_ascii_case("CREATED"))
     {
         return Ok(not_an_addition(
             NAME,

@@ -443,13 +443,19 @@ mod tests {
     }
 
     #[test]
-    fn a_join_of_a_created_account_is_left_to_create_account_result() {
-        let mut event = sample("account-joined-organization.json");
-        event["detail"]["serviceEventDetails"]["joinedMethod"] = json!("CREATED");
-        assert!(matches!(
-            decode(event).unwrap(),
-            Trigger::Ignore(Ignored::NotAnAddition(_))
-        ));
+    fn a_join_of_a_created_account_is_left_to_create_account_result_however_it_is_spelled() {
+        // The API reference spells it `Created` (CreateAccount) and `CREATED` (AccountJoinedOrganization).
+        for spelling in ["CREATED", "Created", "created"] {
+            let mut event = sample("account-joined-organization.json");
+            event["detail"]["serviceEventDetails"]["joinedMethod"] = json!(spelling);
+            assert!(
+                matches!(
+                    decode(event).unwrap(),
+                    Trigger::Ignore(Ignored::NotAnAddition(_))
+                ),
+                "{spelling}"
+            );
+        }
     }
 
     #[test]

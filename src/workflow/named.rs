@@ -226,6 +226,9 @@ pub async fn recent_joins(
     };
     let account_ids: Vec<AccountId> = accounts
         .iter()
+        // An account created in the organization is named by its CreateAccountResult: only joins
+        // by invitation are this event's.
+        .filter(|account| account.joined_by_invitation)
         .filter(|account| {
             account
                 .joined

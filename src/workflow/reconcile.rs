@@ -212,7 +212,7 @@ async fn in_region(
             }
         }
         Err(error) => {
-            let outcome = failure::outcome_of(&error);
+            let outcome = failure::outcome_in(&error, region);
             let reports = eligible
                 .iter()
                 .map(|task| {

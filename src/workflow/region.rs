@@ -5,8 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use lambda_runtime::tracing;
+
 use crate::app::App;
-use crate::domain::{AccountId, MemberStatus, Region};
+use crate::domain::{AccountId, Membership, Region};
 use crate::error::Error;
 use crate::failure;
 use crate::macie::InvitationOptions;
@@ -21,14 +23,14 @@ pub enum Memberships {
     /// pays, GetMember for any the listing did not settle.
     Ask,
     /// One ListMembers listing of the region: cheapest for a whole organization.
-    Listed(BTreeMap<AccountId, MemberStatus>),
+    Listed(BTreeMap<AccountId, Membership>),
 }
 
 /// A task, and its relationship with the administrator in the region (`None`: none), or the
 /// outcome to report when it could not be read.
 struct Relationship<'t> {
     task: &'t Task,
-    status: Result<Option<MemberStatus>, Outcome>,
+    status: Result<Option<Membership>, Outcome>,
 }
 
 /// The region's tasks sorted by what each relationship calls for.
@@ -67,7 +69,10 @@ pub async fn invite_in_region(
         reinvite_removed: app.config.reinvite_removed,
         accept: app.config.accept_role_name.is_some(),
     };
-    let actions = sort(region, relationships, policy, count_members);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64);
+    let actions = sort(region, relationships, policy, count_members, now);
     let members_already = actions.members_already;
     let reports = act(app, region, actions, policy, administrator, deadline).await;
     RegionDone {
@@ -171,19 +176,77 @@ async fn relationships<'t>(
         })
         .collect();
     let ask = |task: &'t Task| async move {
-        let status = app.macie.member_status(region, &task.account.id).await;
-        Relationship {
-            task,
-            status: status.map_err(|error| failure::outcome_of(&error)),
+        match app.macie.membership(region, &task.account.id).await {
+            Ok(membership) => Asked::Answered(Relationship {
+                task,
+                status: Ok(membership),
+            }),
+            Err(error) if failure::is_transient(&error) || failure::is_macie_off(&error) => {
+                Asked::Answered(Relationship {
+                    task,
+                    status: Err(failure::outcome_in(&error, region)),
+                })
+            }
+            Err(error) => Asked::Unread(task, error),
         }
     };
-    let later = |task| Relationship {
-        task,
-        status: Err(Outcome::Deferred),
+    let later = |task| {
+        Asked::Answered(Relationship {
+            task,
+            status: Err(Outcome::Deferred),
+        })
     };
     let limit = app.config.max_calls_in_flight;
-    relationships.extend(before_deadline(unsettled, limit, deadline, ask, later).await);
+    let mut unread = Vec::new();
+    for asked in before_deadline(unsettled, limit, deadline, ask, later).await {
+        match asked {
+            Asked::Answered(relationship) => relationships.push(relationship),
+            Asked::Unread(task, error) => unread.push((task, error)),
+        }
+    }
+    relationships.extend(settle_from_listing(app, region, unread).await);
     relationships
+}
+
+/// What GetMember answered for a task: a relationship (or the outcome to report), or a refusal that
+/// the failure policy cannot read as a verdict on the account.
+enum Asked<'t> {
+    Answered(Relationship<'t>),
+    Unread(&'t Task, Error),
+}
+
+/// Settles the relationships that GetMember refused in words the failure policy cannot read, from
+/// one listing of the region's every relationship (ListMembers, onlyAssociated=false): an account
+/// absent from it has none. Only when the listing fails too is the refusal reported (or the
+/// listing's failure, when another attempt may pass it).
+async fn settle_from_listing<'t>(
+    app: &App,
+    region: &Region,
+    unread: Vec<(&'t Task, Error)>,
+) -> Vec<Relationship<'t>> {
+    let Some((_, first)) = unread.first() else {
+        return Vec::new();
+    };
+    tracing::info!(
+        region = region.as_str(),
+        accounts = unread.len(),
+        error = %first,
+        "GetMember refused in words the failure policy cannot read; settling from the region's member listing"
+    );
+    let listing = app.macie.list_members(region).await;
+    unread
+        .into_iter()
+        .map(|(task, refusal)| {
+            let status = match &listing {
+                Ok(members) => Ok(members.get(&task.account.id).cloned()),
+                Err(error) if failure::is_transient(error) => {
+                    Err(failure::outcome_in(error, region))
+                }
+                Err(_) => Err(failure::outcome_in(&refusal, region)),
+            };
+            Relationship { task, status }
+        })
+        .collect()
 }
 
 /// Sorts the tasks by what each relationship calls for; reports those that call for nothing more.
@@ -192,6 +255,7 @@ fn sort<'t>(
     relationships: Vec<Relationship<'t>>,
     policy: MemberPolicy,
     count_members: bool,
+    now: i64,
 ) -> Actions<'t> {
     let mut actions = Actions::default();
     for Relationship { task, status } in relationships {
@@ -202,7 +266,7 @@ fn sort<'t>(
                 continue;
             }
         };
-        let outcome = match plan::member_action(status.as_ref(), policy) {
+        let outcome = match plan::member_action(status.as_ref(), policy, now) {
             MemberAction::AssociateAndInvite => {
                 actions.associate.push(task);
                 continue;
@@ -220,8 +284,9 @@ fn sort<'t>(
                 continue;
             }
             MemberAction::AlreadyMember => Outcome::AlreadyMember {
-                status: status.map_or_else(String::new, |s| s.name().to_owned()),
+                status: status.map_or_else(String::new, |m| m.status.name().to_owned()),
             },
+            MemberAction::Wait(reason) => Outcome::pending(reason),
             MemberAction::Skip(reason) => Outcome::skipped(reason),
             MemberAction::Fail(reason) => Outcome::failed(reason),
         };
@@ -280,7 +345,10 @@ async fn associate<'t>(
         {
             quota_reached.store(true, Ordering::Relaxed);
         }
-        (task, result.map_err(|error| failure::outcome_of(&error)))
+        (
+            task,
+            result.map_err(|error| failure::outcome_in(&error, region)),
+        )
     };
     let limit = app.config.max_calls_in_flight;
     let results = before_deadline(tasks, limit, deadline, associate, |task| {
@@ -315,7 +383,10 @@ async fn invite<'t>(
     let batches = plan::invitation_batches(by_id.keys().map(|id| (*id).clone()).collect());
     let send = |batch: Vec<AccountId>| async move {
         let result = app.macie.invite(region, &batch, options).await;
-        (batch, result.map_err(|error| failure::outcome_of(&error)))
+        (
+            batch,
+            result.map_err(|error| failure::outcome_in(&error, region)),
+        )
     };
     let limit = app.config.max_calls_in_flight;
     let sent = before_deadline(batches, limit, deadline, send, |batch| {
@@ -376,5 +447,5 @@ async fn accept(
     };
     steps
         .await
-        .unwrap_or_else(|error: Error| failure::outcome_of(&error))
+        .unwrap_or_else(|error: Error| failure::outcome_in(&error, region))
 }

@@ -93,7 +93,8 @@ fn history(report: &Report) -> Vec<String> {
 }
 
 fn retry_letter<'a>(app: &App, report: &'a Report, attempt: u32, reason: String) -> Letter<'a> {
-    let delay_seconds = failure::backoff_seconds(
+    let delay_seconds = failure::retry_delay_seconds(
+        &report.outcome,
         report.origin.attempt,
         app.config.retry_base_delay_seconds,
         fastrand::f64(),

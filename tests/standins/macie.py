@@ -13,7 +13,10 @@ and accepting them (EnableMacie, ListInvitations, AcceptInvitation); each call r
   POST /_standin/account  {"region", "macieStatus": "ENABLED" | "PAUSED" | null, "administrator": {"accountId",
                           "relationshipStatus"} | null}   the administrator's own Macie in a region (default:
                           ENABLED, and nobody's member), as GetMacieSession and GetAdministratorAccount answer it
-  POST /_standin/reset    forget members, calls and faults
+  POST /_standin/dialect  {"noMember": ..., "invitationLagSeconds": [created, verifying]}   how Macie words its
+                          answers (see State.set_dialect); the default is real Macie's, as clients tested against
+                          real accounts meet it
+  POST /_standin/reset    forget members, calls and faults, and go back to the default dialect
 """
 
 import json
@@ -38,7 +41,25 @@ ERROR_STATUS = {
     "ConflictException": 409,
     "ThrottlingException": 429,
     "InternalServerException": 500,
+    # CreateMember and CreateInvitations fail for a while with this code (terraform-provider-aws retries
+    # both on it for up to 4 minutes: aws-facts.md, "How Macie really answers"); its status is unverified.
+    "ClientError": 400,
 }
+
+# GetMember of an account that is not a member: the ways real Macie says so (aws-facts.md, "How Macie really
+# answers": terraform-provider-aws internal/service/macie2/member.go, isMemberNotFoundError).
+NO_MEMBER = {
+    "ResourceNotFoundException": "The request failed because the specified resource wasn't found: member {account}",
+    "ValidationException": "The request failed because the specified account is not associated with your account.",
+    "ValidationException2": "The request failed because {account} is not an associated member of account {administrator}.",
+    "ConflictException": "The request failed because no member accounts are associated with your account.",
+}
+# What every call of the administrator answers in a region where its own Macie is off (terraform-provider-aws
+# account.go; DataBiosphere/azul#5779).
+MACIE_OFF = "Macie is not enabled."
+# By default an invitation shows after 1 s as Created, then 1 s as EmailVerificationInProgress, as real Macie's
+# pass through both (terraform-provider-aws waitMemberInvited waits up to 5 minutes): scaled down for tests.
+DEFAULT_LAG = (1.0, 1.0)
 
 
 def now():
@@ -70,6 +91,47 @@ class State:
         self.member_quota = None
         self.sessions = {}  # region -> the administrator's own Macie status there (absent: ENABLED; None: not enabled)
         self.administrator_of = {}  # region -> the administrator's own administrator there, if any
+        self.no_member = "rotate"
+        self.lag = DEFAULT_LAG
+
+    def set_dialect(self, spec):
+        """How Macie words its answers.
+
+        noMember: how GetMember says that an account is not a member: one of NO_MEMBER's keys, or "rotate"
+          (the default) for each in turn by account ID, so that every test meets every form
+        invitationLagSeconds: [created, verifying]: how long an invited member shows as Created, then as
+          EmailVerificationInProgress, before Invited (and only then in the member's ListInvitations)
+        """
+        if "noMember" in spec:
+            if spec["noMember"] not in ("rotate", *NO_MEMBER):
+                raise ValueError(f"noMember must be rotate or one of {sorted(NO_MEMBER)}")
+            self.no_member = spec["noMember"]
+        if "invitationLagSeconds" in spec:
+            created, verifying = spec["invitationLagSeconds"]
+            self.lag = (float(created), float(verifying))
+
+    def no_member_error(self, account_id):
+        form = self.no_member
+        if form == "rotate":
+            forms = sorted(NO_MEMBER)
+            form = forms[int(account_id) % len(forms)] if account_id.isdigit() else forms[0]
+        message = NO_MEMBER[form].format(account=account_id, administrator=self.administrator)
+        return MacieError(form.rstrip("2"), message)
+
+    def status(self, member):
+        """The member's relationship status now: an invitation passes through Created and
+        EmailVerificationInProgress for the dialect's lag before it is Invited."""
+        sent = member.get("invitationSentAt")
+        if sent is not None:
+            elapsed = time.monotonic() - sent
+            created, verifying = self.lag
+            if elapsed < created:
+                return "Created"
+            if elapsed < created + verifying:
+                return "EmailVerificationInProgress"
+            member["relationshipStatus"] = "Invited"
+            del member["invitationSentAt"]
+        return member["relationshipStatus"]
 
     def set_faults(self, spec):
         """Rules, tried in order; each matches an operation ("*" for any), optionally a region and accounts.
@@ -116,7 +178,7 @@ class State:
             "arn": self.member_arn(region, member["accountId"]),
             "email": member["email"],
             "invitedAt": member.get("invitedAt"),
-            "relationshipStatus": member["relationshipStatus"],
+            "relationshipStatus": self.status(member),
             "tags": member.get("tags", {}),
             "updatedAt": member["updatedAt"],
         }
@@ -140,7 +202,7 @@ class State:
                 "ServiceQuotaExceededException",
                 "The request failed because fulfilling the request would exceed one or more service quotas for your account.",
             )
-        if member is None or member["relationshipStatus"] in ("Removed", "Resigned"):
+        if member is None or self.status(member) in ("Removed", "Resigned"):
             members[account_id] = {
                 "accountId": account_id,
                 "email": email,
@@ -153,7 +215,7 @@ class State:
     def get_member(self, region, account_id):
         member = self.region_members(region).get(account_id)
         if member is None:
-            raise MacieError("ResourceNotFoundException", f"The request failed because the specified resource wasn't found: member {account_id}")
+            raise self.no_member_error(account_id)
         return self.describe(region, member)
 
     def list_members(self, region, query):
@@ -163,7 +225,7 @@ class State:
         only_associated = query.get("onlyAssociated", ["true"])[0] != "false"
         members = sorted(self.region_members(region).values(), key=lambda m: m["accountId"])
         if only_associated:
-            members = [m for m in members if m["relationshipStatus"] in ASSOCIATED]
+            members = [m for m in members if self.status(m) in ASSOCIATED]
         start = int(query.get("nextToken", ["0"])[0])
         page = members[start : start + max_results]
         response = {"members": [self.describe(region, m) for m in page]}
@@ -196,9 +258,13 @@ class State:
                     "errorMessage": "The request failed because the account isn't associated with your account. Add the account as a member first.",
                 })
             else:
-                member["relationshipStatus"] = "Invited"
+                # Each invitation is an email to the account's root user: counted, so tests can tell a second one.
+                member["invitations"] = member.get("invitations", 0) + 1
+                member["relationshipStatus"] = "Created"
                 member["invitedAt"] = member["updatedAt"] = now()
                 member["invitationId"] = uuid.uuid4().hex
+                member["invitationSentAt"] = time.monotonic()
+                self.status(member)
         return {"unprocessedAccounts": unprocessed}
 
     # What any account calls about itself.
@@ -210,7 +276,7 @@ class State:
             status = "ENABLED" if (caller, region) in self.enabled else None
         if status is None:
             # As Macie answers where it is not enabled (an AccessDeniedException, not a 404).
-            raise MacieError("AccessDeniedException", "Macie is not enabled.")
+            raise MacieError("AccessDeniedException", MACIE_OFF)
         return {"status": status, "findingPublishingFrequency": "FIFTEEN_MINUTES",
                 "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z"}
 
@@ -235,7 +301,7 @@ class State:
 
     def list_invitations(self, caller, region, query):
         member = self.region_members(region).get(caller)
-        if member is None or member["relationshipStatus"] != "Invited":
+        if member is None or self.status(member) != "Invited":
             return {"invitations": []}
         return {"invitations": [{
             "accountId": self.administrator,
@@ -250,7 +316,7 @@ class State:
             raise MacieError("ValidationException", "administratorAccountId and invitationId are required")
         member = self.region_members(region).get(caller)
         if administrator != self.administrator or member is None or member.get("invitationId") != invitation \
-                or member["relationshipStatus"] != "Invited":
+                or self.status(member) != "Invited":
             raise MacieError("ResourceNotFoundException", "The request failed because the specified invitation wasn't found")
         if (caller, region) not in self.enabled:
             raise MacieError("AccessDeniedException", "Macie isn't enabled for this account in this Region")
@@ -355,6 +421,8 @@ def make_handler(state, caller_of):
                 caller = call["caller"]
                 if operation not in ANY_ACCOUNT_OPERATIONS and (operation in MEMBER_OPERATIONS) != (caller != state.administrator):
                     return 403, {"message": f"{operation} is not for account {caller} in this stand-in"}, "AccessDeniedException"
+                if caller == state.administrator and state.sessions.get(call["region"], "ENABLED") is None:
+                    return 403, {"message": MACIE_OFF}, "AccessDeniedException"
                 try:
                     if operation == "GetMacieSession":
                         return 200, state.get_macie_session(caller, call["region"]), None
@@ -381,7 +449,16 @@ def make_handler(state, caller_of):
                 if method == "GET" and path == "/_standin/calls":
                     return self.send_json(200, {"calls": state.calls})
                 if method == "GET" and path == "/_standin/members":
+                    for members in state.members.values():
+                        for member in members.values():
+                            state.status(member)
                     return self.send_json(200, state.members)
+                if method == "POST" and path == "/_standin/dialect":
+                    try:
+                        state.set_dialect(body)
+                    except (ValueError, TypeError) as error:
+                        return self.send_json(400, {"message": str(error)})
+                    return self.send_json(200, {})
                 if method == "POST" and path == "/_standin/faults":
                     state.set_faults(body)
                     return self.send_json(200, {})
@@ -391,13 +468,16 @@ def make_handler(state, caller_of):
                     account_ids = body.get("accountIds") or [body["accountId"]]
                     for region in regions:
                         members = state.region_members(region)
+                        status = body.get("relationshipStatus", "Enabled")
+                        # A member seeded Created was associated and never invited, unless invitedAt says when.
+                        invited_at = body.get("invitedAt", None if status == "Created" else now())
                         for account_id in account_ids:
                             members[account_id] = {
                                 "accountId": account_id,
                                 "email": body.get("email", f"{account_id}@example.com"),
-                                "relationshipStatus": body.get("relationshipStatus", "Enabled"),
+                                "relationshipStatus": status,
                                 "invitationId": uuid.uuid4().hex,
-                                "invitedAt": now(),
+                                "invitedAt": invited_at,
                                 "updatedAt": now(),
                             }
                     return self.send_json(200, {})

@@ -146,6 +146,27 @@ impl Standins {
         self.post("/_standin/faults", faults);
     }
 
+    /// How the Macie stand-in words its answers (`noMember`, `invitationLagSeconds`: its
+    /// `State.set_dialect`); by default it answers as real Macie does.
+    pub fn set_dialect(&self, dialect: Value) {
+        self.post("/_standin/dialect", dialect);
+    }
+
+    /// Waits until the invitations sent so far show as Invited: the stand-in keeps them Created,
+    /// then EmailVerificationInProgress, for its default lag (1 s each), as real Macie does for minutes.
+    pub async fn wait_for_invitations(&self) {
+        tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    }
+
+    /// Waits for the invitations to show, then invokes the function with every message of the
+    /// retry queue, as its event source mapping would once their delay is over.
+    pub async fn retry_once_invitations_show(&self, app: &App) -> Value {
+        self.wait_for_invitations().await;
+        let messages = self.drain(&self.queues().await.retry).await;
+        assert!(!messages.is_empty(), "nothing was re-queued");
+        invoke(app, sqs_event(&messages)).await.unwrap()
+    }
+
     fn post(&self, path: &str, body: Value) {
         ureq::post(format!("{}{path}", self.macie))
             .send_json(body)
