@@ -541,6 +541,121 @@ mod tests {
         assert_eq!(advice(None, None), None);
     }
 
+    fn macie_error(code: &str, message: &str, operation: &'static str) -> Error {
+        Error::Service {
+            service: "Macie",
+            operation,
+            code: Some(code.to_owned()),
+            status: Some(400),
+            transport: false,
+            message: format!("{code}: {message}"),
+        }
+    }
+
+    #[test]
+    fn every_way_macie_says_no_member_is_read_as_no_member() {
+        for (code, message) in [
+            (
+                "ResourceNotFoundException",
+                "The request failed because the specified resource wasn't found",
+            ),
+            (
+                "ValidationException",
+                "The request failed because the specified account is not associated with your account.",
+            ),
+            (
+                "ValidationException",
+                "111122223333 is not an associated member of account 123456789012",
+            ),
+            (
+                "ConflictException",
+                "No member accounts are associated with your account.",
+            ),
+        ] {
+            assert!(
+                means_no_member(&macie_error(code, message, "GetMember")),
+                "{code}: {message}"
+            );
+        }
+        // Other words under the same codes are no verdict on the account.
+        for (code, message) in [
+            (
+                "ValidationException",
+                "The request failed because the input doesn't satisfy the constraints",
+            ),
+            (
+                "ConflictException",
+                "The request failed because it conflicts with the current state",
+            ),
+            (
+                "AccessDeniedException",
+                "User is not authorized to perform macie2:GetMember",
+            ),
+        ] {
+            assert!(
+                !means_no_member(&macie_error(code, message, "GetMember")),
+                "{code}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn macie_off_for_the_administrator_is_reported_with_the_region_and_the_command() {
+        let off = macie_error(
+            "AccessDeniedException",
+            "Macie is not enabled.",
+            "GetMember",
+        );
+        assert!(is_macie_off(&off) && !means_no_member(&off));
+        let region = Region::parse("eu-west-1", "t").unwrap();
+        let Outcome::Failed { reason, kind } = outcome_in(&off, &region) else {
+            panic!("a failure");
+        };
+        assert_eq!(kind, FailureKind::Permanent);
+        assert!(
+            reason.contains("aws macie2 enable-macie --region eu-west-1"),
+            "{reason}"
+        );
+        // In a member account it is the accept role's business, not the administrator's.
+        let member = macie_error(
+            "AccessDeniedException",
+            "Macie is not enabled.",
+            "AcceptInvitation",
+        );
+        let Outcome::Failed { reason, .. } = outcome_in(&member, &region) else {
+            panic!("a failure");
+        };
+        assert!(reason.contains("ACCEPT_ROLE_NAME"), "{reason}");
+    }
+
+    #[test]
+    fn a_client_error_of_create_member_or_create_invitations_may_pass_later() {
+        for operation in ["CreateMember", "CreateInvitations"] {
+            let error = macie_error(
+                "ClientError",
+                "An error occurred with the client",
+                operation,
+            );
+            assert!(is_transient(&error), "{operation}");
+            let Disposition::DeadLetter { reason } = disposition(&outcome_of(&error), 8, 8) else {
+                panic!("dead-lettered at the last attempt");
+            };
+            assert!(
+                reason.contains("An error occurred with the client"),
+                "{reason}"
+            );
+        }
+        assert!(!is_transient(&macie_error("ClientError", "x", "GetMember")));
+    }
+
+    #[test]
+    fn pending_work_comes_back_soon_whatever_its_attempt() {
+        let pending = Outcome::pending("Created");
+        let failed = failed(FailureKind::Transient);
+        assert_eq!(retry_delay_seconds(&pending, 7, 60, 0.999_999), 119);
+        assert_eq!(retry_delay_seconds(&failed, 7, 60, 0.999_999), 899);
+    }
+
     fn service_error(code: Option<&str>, status: Option<u16>, operation: &'static str) -> Error {
         Error::Service {
             service: "Macie",

@@ -400,3 +400,293 @@ async fn throttling_within_the_sdk_retries_still_ends_in_an_invitation() {
         [429, 429, 200]
     );
 }
+
+// Macie as it really answers (aws-facts.md, "How Macie really answers"): the stand-in speaks real
+// Macie's dialect by default; these tests pin each of its forms.
+
+/// The calls of `operation` about `account` (its path ends with the account ID).
+fn calls_about(standins: &Standins, operation: &str, account: &str) -> Vec<serde_json::Value> {
+    standins
+        .macie_calls_of(operation, None)
+        .into_iter()
+        .filter(|call| call["path"].as_str().unwrap().ends_with(account))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_way_macie_says_no_member_leads_to_associate_and_invite() {
+    // GIVEN a Macie that says "no member" in each of the ways real Macie does (terraform-provider-aws
+    // member.go, isMemberNotFoundError)
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let app = standins.app(&[]).await;
+    for (form, status) in [
+        ("ResourceNotFoundException", 404),
+        ("ValidationException", 400),
+        ("ValidationException2", 400),
+        ("ConflictException", 409),
+    ] {
+        standins.set_dialect(json!({ "noMember": form }));
+        let email = format!("{}@example.com", form.to_lowercase());
+        let account = organization.create_account(&email).await;
+
+        // WHEN the account's creation event arrives
+        let summary = invoke(&app, create_account_result(&account)).await.unwrap();
+
+        // THEN it is associated and invited, from one GetMember in that form
+        assert_eq!(
+            entries(&summary, "invited"),
+            [(account.clone(), "us-east-1".to_owned())],
+            "{form}: {summary:#}"
+        );
+        let asked = calls_about(&standins, "GetMember", &account);
+        assert_eq!(asked.len(), 1, "{form}");
+        assert_eq!(asked[0]["status"], status, "{form}");
+    }
+    assert_eq!(standins.macie_calls_of("CreateMember", None).len(), 4);
+    assert_eq!(standins.macie_calls_of("ListMembers", None).len(), 0);
+}
+
+#[tokio::test]
+async fn a_get_member_refusal_in_unknown_words_is_settled_from_the_regions_listing() {
+    // GIVEN a GetMember that refuses in words no one has read, a new account, and a member already
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let new = organization.create_account("unread.new@example.com").await;
+    let member = organization
+        .create_account("unread.member@example.com")
+        .await;
+    standins.seed_member("us-east-1", &member, "Enabled");
+    standins.set_faults(json!({"rules": [{"operation": "GetMember", "errorType": "ValidationException",
+        "message": "The request failed because the input doesn't satisfy the constraints specified by Amazon Macie."}]}));
+    let app = standins.app(&[]).await;
+
+    // WHEN each is named
+    let new_summary = invoke(&app, json!({ "accountIds": [new] })).await.unwrap();
+    let member_summary = invoke(&app, json!({ "accountIds": [member] }))
+        .await
+        .unwrap();
+
+    // THEN neither is dead-lettered: the region's listing settles both, at one ListMembers each
+    assert_eq!(
+        entries(&new_summary, "invited"),
+        [(new.clone(), "us-east-1".to_owned())],
+        "{new_summary:#}"
+    );
+    assert_eq!(
+        entries(&member_summary, "alreadyMembers"),
+        [(member.clone(), "us-east-1".to_owned())],
+        "{member_summary:#}"
+    );
+    assert!(new_summary.get("deadLettered").is_none());
+    let listings = standins.macie_calls_of("ListMembers", None);
+    assert_eq!(listings.len(), 2);
+    assert!(
+        listings
+            .iter()
+            .all(|call| call["query"]["onlyAssociated"] == "false")
+    );
+    assert_eq!(standins.macie_calls_of("CreateMember", None).len(), 1);
+}
+
+#[tokio::test]
+async fn macie_off_for_the_administrator_in_a_region_is_reported_as_that_with_its_command() {
+    // GIVEN an administrator whose Macie is off in eu-west-1: every call there answers
+    // AccessDeniedException "Macie is not enabled"
+    let standins = Standins::start();
+    let account = standins
+        .organization()
+        .await
+        .create_account("macie.off@example.com")
+        .await;
+    standins.set_own_macie("eu-west-1", json!({ "macieStatus": null }));
+    let app = standins
+        .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")])
+        .await;
+
+    // WHEN a new account's event arrives
+    let summary = invoke(&app, create_account_result(&account)).await.unwrap();
+
+    // THEN it is invited where Macie is on, and in eu-west-1 it gets one failure that names the
+    // region and the command, dead-lettered at once (the dead-letter alarm fires); never "no member"
+    assert_eq!(
+        entries(&summary, "invited"),
+        [(account.clone(), "us-east-1".to_owned())]
+    );
+    assert_eq!(
+        entries(&summary, "failed"),
+        [(account.clone(), "eu-west-1".to_owned())]
+    );
+    let reason = summary["failed"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("aws macie2 enable-macie --region eu-west-1"),
+        "{reason}"
+    );
+    assert_eq!(
+        entries(&summary, "deadLettered"),
+        [(account.clone(), "eu-west-1".to_owned())]
+    );
+    assert!(
+        standins
+            .macie_calls_of("CreateMember", Some("eu-west-1"))
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_client_error_of_create_member_or_create_invitations_is_retried_and_invites_once() {
+    for operation in ["CreateMember", "CreateInvitations"] {
+        // GIVEN a Macie that refuses the call once with the code ClientError, as real Macie does
+        // for a while (terraform-provider-aws retries both on it for up to 4 minutes)
+        let standins = Standins::start();
+        let account = standins
+            .organization()
+            .await
+            .create_account("client.error@example.com")
+            .await;
+        standins.set_faults(
+            json!({"rules": [{"operation": operation, "errorType": "ClientError", "count": 1,
+            "message": "The request failed because of a client error. Try again."}]}),
+        );
+        let app = standins.app(&[]).await;
+
+        // WHEN the event arrives, and the retry message comes back
+        let first = invoke(&app, create_account_result(&account)).await.unwrap();
+        let messages = standins.drain(&standins.queues().await.retry).await;
+        let second = invoke(&app, support::sqs_event(&messages)).await.unwrap();
+
+        // THEN the first attempt is re-queued, not dead-lettered, and the retry invites it, once
+        assert_eq!(
+            entries(&first, "requeued"),
+            [(account.clone(), "us-east-1".to_owned())],
+            "{operation}: {first:#}"
+        );
+        assert!(first.get("deadLettered").is_none(), "{operation}");
+        assert_eq!(second, json!({"batchItemFailures": []}), "{operation}");
+        assert_eq!(
+            standins.macie_statuses(operation),
+            [400, 200],
+            "{operation}"
+        );
+        assert_eq!(
+            standins.macie_statuses("CreateInvitations").last(),
+            Some(&200),
+            "{operation}"
+        );
+        let invitations = standins.macie_statuses("CreateInvitations");
+        let sent = invitations.iter().filter(|status| **status == 200).count();
+        assert_eq!(sent, 1, "{operation}: one invitation, one email");
+    }
+}
+
+#[tokio::test]
+async fn a_client_error_that_lasts_is_dead_lettered_after_max_attempts_with_macies_words() {
+    let standins = Standins::start();
+    let account = standins
+        .organization()
+        .await
+        .create_account("client.error.lasts@example.com")
+        .await;
+    standins.set_faults(
+        json!({"rules": [{"operation": "CreateMember", "errorType": "ClientError",
+        "message": "Macie-words-of-the-refusal"}]}),
+    );
+    let app = standins.app(&[("MAX_ATTEMPTS", "2")]).await;
+
+    invoke(&app, create_account_result(&account)).await.unwrap();
+    let messages = standins.drain(&standins.queues().await.retry).await;
+    invoke(&app, support::sqs_event(&messages)).await.unwrap();
+
+    let letters = standins.drain(&standins.queues().await.dead_letter).await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let letter = letters[0].1.to_string();
+    assert!(
+        letter.contains("after 2 attempts") && letter.contains("Macie-words-of-the-refusal"),
+        "{letter}"
+    );
+}
+
+/// The Control Tower event for `account`: the sample, with the account put in it.
+fn create_managed_account(account: &str) -> serde_json::Value {
+    let mut event = sample_event("controltower-create-managed-account.json");
+    event["detail"]["serviceEventDetails"]["createManagedAccountStatus"]["account"]["accountId"] =
+        json!(account);
+    event
+}
+
+#[tokio::test]
+async fn an_invitation_on_its_way_is_never_sent_again_by_the_next_event_retry_or_reconcile() {
+    // GIVEN an account made by Control Tower's factory, which brings Organizations' CreateAccountResult
+    // and, minutes later, Control Tower's CreateManagedAccount
+    let standins = Standins::start();
+    let account = standins
+        .organization()
+        .await
+        .create_account("factory@example.com")
+        .await;
+    let app = standins.app(&[]).await;
+
+    // WHEN both arrive while Macie still processes the invitation, then a reconcile once it shows
+    let first = invoke(&app, create_account_result(&account)).await.unwrap();
+    let second = invoke(&app, create_managed_account(&account))
+        .await
+        .unwrap();
+    standins.wait_for_invitations().await;
+    let reconcile = invoke(&app, json!({ "action": "reconcile" }))
+        .await
+        .unwrap();
+
+    // THEN it is invited once: the second event finds the invitation on its way (Created or
+    // EmailVerificationInProgress, invited seconds ago), the reconcile finds it Invited
+    assert_eq!(entries(&first, "invited").len(), 1, "{first:#}");
+    assert_eq!(
+        entries(&second, "alreadyMembers"),
+        [(account.clone(), "us-east-1".to_owned())],
+        "{second:#}"
+    );
+    let status = second["alreadyMembers"][0]["status"].as_str();
+    assert!(
+        matches!(status, Some("Created" | "EmailVerificationInProgress")),
+        "{second:#}"
+    );
+    assert_eq!(entries(&reconcile, "invited"), [], "{reconcile:#}");
+    assert_eq!(reconcile["reconcile"]["regions"][0]["alreadyMembers"], 1);
+    assert_eq!(standins.macie_calls_of("CreateInvitations", None).len(), 1);
+    assert_eq!(
+        standins.member_status("us-east-1", &account).as_deref(),
+        Some("Invited")
+    );
+}
+
+#[tokio::test]
+async fn with_an_accept_role_an_invitation_on_its_way_is_pending_and_never_sent_again() {
+    let standins = Standins::start();
+    let account = standins
+        .organization()
+        .await
+        .create_account("factory.accept@example.com")
+        .await;
+    let app = standins
+        .app(&[("ACCEPT_ROLE_NAME", "MacieInviteAccept")])
+        .await;
+
+    let first = invoke(&app, create_account_result(&account)).await.unwrap();
+    let second = invoke(&app, create_managed_account(&account))
+        .await
+        .unwrap();
+
+    // Neither is done until the member is Enabled: both wait, and the invitation went out once.
+    for summary in [&first, &second] {
+        assert_eq!(
+            entries(summary, "pending"),
+            [(account.clone(), "us-east-1".to_owned())],
+            "{summary:#}"
+        );
+    }
+    let reason = second["pending"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("Created") || reason.contains("EmailVerificationInProgress"),
+        "{reason}"
+    );
+    assert_eq!(standins.macie_calls_of("CreateInvitations", None).len(), 1);
+}

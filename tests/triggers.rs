@@ -210,6 +210,29 @@ async fn a_join_naming_an_account_outside_the_organization_invites_no_one() {
 }
 
 #[tokio::test]
+async fn a_join_that_names_no_account_finds_only_accounts_that_joined_by_invitation() {
+    // GIVEN an account created in the organization within the join's window, beside the one that
+    // joined by invitation then (JoinedMethod is compared without case: the API reference spells
+    // it `Created` and `CREATED`)
+    let standins = Standins::start_with(&[
+        "--sample-organization",
+        "--joined",
+        "555555555555=Created@2026-11-26T11:02:30Z",
+    ]);
+    let app = standins.app(&[]).await;
+
+    let summary = invoke(
+        &app,
+        sample_event("account-joined-organization-unnamed.json"),
+    )
+    .await
+    .unwrap();
+
+    // THEN only the invited one is this join's: the created one is CreateAccountResult's
+    assert_eq!(invited_accounts(&summary), ["444455556666"], "{summary:#}");
+}
+
+#[tokio::test]
 async fn a_join_long_after_any_account_joined_invites_no_one_and_says_so() {
     let standins = Standins::start_with_samples();
     let app = standins.app(&[]).await;
