@@ -4,6 +4,7 @@
     python3 bench/run.py > bench/results.json                         # builds, measures, prints JSON
     python3 bench/run.py --opt-level s > bench/results-opt-s.json     # the same at another opt-level
     python3 bench/run.py --scale > bench/results-scale.json           # a reconcile of 10,000 accounts in 17 regions
+    python3 bench/run.py --calls > bench/results-calls.json           # API calls only, in each of Macie's dialects
 
 Measures, for the release build of macie-invite and of bench/echo (an empty lambda_runtime
 function, the floor):
@@ -288,6 +289,76 @@ def scale(macie_invite):
     }
 
 
+# How GetMember says "no member" (tests/standins/macie.py, NO_MEMBER): each form real Macie gives, and
+# the stand-in's default, every form in turn by account ID.
+NO_MEMBER_FORMS = ["ResourceNotFoundException", "ValidationException", "ValidationException2", "ConflictException", "rotate"]
+
+
+def post(url, body):
+    urllib.request.urlopen(urllib.request.Request(url, data=json.dumps(body).encode(), method="POST"))
+
+
+def invited(summary):
+    """Account×regions invited, from the summary's counts (its lists are capped)."""
+    return sum(counts.get("invited", 0) for counts in summary["counts"].values())
+
+
+def calls_only(macie_invite):
+    """The API calls of an invocation for 1, 50 and 1,000 new accounts in each of the ways Macie says
+    "no member", against the minimum; and what the fallbacks cost: a GetMember refusal in words the
+    failure policy cannot read (settled from the region's listing), and Macie off in one region."""
+    standins = Standins(accounts=ORGANIZATION)
+    regions = len(REGIONS.split(","))
+
+    def run(n, dialect=None, faults=None, extra_env=None):
+        standins.reset_macie()
+        if dialect:
+            post(standins.macie + "/_standin/dialect", dialect)
+        if faults:
+            post(standins.macie + "/_standin/faults", faults)
+        before = standins.calls()
+        api, process, _ = start(macie_invite, standins, extra_env)
+        api.wait_ready()
+        _, summary = api.invoke({"accountIds": accounts(n)})
+        stop(process)
+        after = standins.calls()
+        calls = {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) != before.get(op, 0)}
+        return summary, calls
+
+    results = {"no_member_forms": [], "fallbacks": []}
+    for form in NO_MEMBER_FORMS:
+        for n in (1, 50, 1000):
+            summary, calls = run(n, {"noMember": form})
+            made, minimum = made_calls(calls), minimum_calls(n, regions, ORGANIZATION + 1)
+            results["no_member_forms"].append({
+                "no_member": form, "accounts": n, "invited": invited(summary),
+                "made": made, "minimum": minimum, "at_minimum": made == minimum})
+    # GetMember refuses in unknown words: one account, settled from each region's listing of 0 members.
+    unread = {"rules": [{"operation": "GetMember", "errorType": "ValidationException",
+                         "message": "The request failed because the input doesn't satisfy the constraints."}]}
+    summary, calls = run(1, faults=unread)
+    made, minimum = made_calls(calls), minimum_calls(1, regions, ORGANIZATION + 1)
+    results["fallbacks"].append({
+        "case": "GetMember refused in words the policy cannot read (1 account, 2 regions, no members yet)",
+        "invited": invited(summary), "made": made, "minimum": minimum,
+        "extra_calls": {"ListMembers": calls.get("ListMembers", 0)}})
+    # Macie off for the administrator in eu-west-1: one failure per account there, no CreateMember.
+    standins.reset_macie()
+    post(standins.macie + "/_standin/account", {"region": "eu-west-1", "macieStatus": None})
+    before = standins.calls()
+    api, process, _ = start(macie_invite, standins)
+    api.wait_ready()
+    _, summary = api.invoke({"accountIds": accounts(1)})
+    stop(process)
+    after = standins.calls()
+    calls = {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) != before.get(op, 0)}
+    results["fallbacks"].append({
+        "case": "Macie off for the administrator in eu-west-1 (1 account)",
+        "invited": invited(summary), "failed": len(summary["failed"]), "calls": calls})
+    standins.stop()
+    return results
+
+
 def main():
     # --opt-level L: both binaries built with the release profile at opt-level L instead (kept in
     # target directories of their own), to compare it with the profile's.
@@ -297,6 +368,11 @@ def main():
     if opt_level:
         env["CARGO_PROFILE_RELEASE_OPT_LEVEL"] = opt_level
         target, echo_target = ROOT / f"target/opt-{opt_level}", ROOT / f"target/echo-opt-{opt_level}"
+    if "--calls" in sys.argv:
+        # Calls do not depend on the build profile: the debug build, as the tests build it.
+        subprocess.run(["cargo", "build", "--locked", "--bin", "macie-invite"], cwd=ROOT, check=True, env=env)
+        print(json.dumps(calls_only(ROOT / "target/debug/macie-invite"), indent=2))
+        return
     print("building the release binaries…", file=sys.stderr)
     # Built as `cargo lambda build --release` builds it: the binary alone, without dev-dependencies.
     subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "macie-invite", "--target-dir", str(target)],
