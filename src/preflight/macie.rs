@@ -14,11 +14,9 @@ pub fn macie(
     const CHECK: &str = "macie";
     let enable = format!("aws macie2 enable-macie --region {region}");
     let check = match (session, administrator) {
-        // Macie answers AccessDeniedException "Macie is not enabled" where it is not enabled.
-        (Err(error), _)
-            if is_access_denied(error)
-                && error.to_string().to_lowercase().contains("not enabled") =>
-        {
+        // Macie answers AccessDeniedException "Macie is not enabled" where it is not enabled (the
+        // failure policy's table of Macie's words).
+        (Err(error), _) if crate::failure::is_macie_off(error) => {
             Check::fail(
                 CHECK,
                 "Macie is not enabled for this account in this region",
