@@ -8,6 +8,8 @@ use crate::organizations::Organizations;
 use crate::queue::Queue;
 
 /// What every invocation shares: the settings and one adapter per service, built once at init.
+/// Cloning it clones handles: the SDK clients and the metrics' writer are shared.
+#[derive(Clone)]
 pub struct App {
     pub config: Config,
     pub organizations: Organizations,
@@ -30,6 +32,18 @@ impl App {
             ))),
             metrics: MetricsOut::stdout(),
             config,
+        }
+    }
+
+    /// The same application under DRY_RUN: for an invocation that asks for a dry run
+    /// (`"dryRun": true`), and for what the reconcile only plans (BACKFILL off).
+    pub fn planning(&self) -> App {
+        App {
+            config: Config {
+                dry_run: true,
+                ..self.config.clone()
+            },
+            ..self.clone()
         }
     }
 }

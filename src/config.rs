@@ -34,6 +34,10 @@ pub struct Config {
     pub reinvite_removed: bool,
     /// DRY_RUN: decide and report everything, change nothing (no mutating call, nothing queued).
     pub dry_run: bool,
+    /// BACKFILL: whether the reconcile invites the accounts that were in the organization before
+    /// the function was first deployed. Off (the default), it only plans for them, and invites
+    /// those that joined since: day one shows the plan for the existing accounts and emails none.
+    pub backfill: bool,
     /// EXCLUDED_OU_IDS: accounts anywhere under these organizational units are skipped.
     pub excluded_ou_ids: BTreeSet<OrganizationalUnitId>,
     /// ACCEPT_ROLE_NAME: the role that the function assumes in each new account to enable Macie
@@ -84,6 +88,7 @@ impl Config {
             )? as usize,
             reinvite_removed: flag("REINVITE_REMOVED", lookup("REINVITE_REMOVED"))?,
             dry_run: flag("DRY_RUN", lookup("DRY_RUN"))?,
+            backfill: flag("BACKFILL", lookup("BACKFILL"))?,
             excluded_ou_ids: excluded_ou_ids(lookup("EXCLUDED_OU_IDS"))?,
             accept_role_name: role_name(lookup("ACCEPT_ROLE_NAME"))?,
             metrics_namespace: metrics_namespace(lookup("METRICS_NAMESPACE"))?,

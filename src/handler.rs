@@ -35,7 +35,12 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Er
     let own_account = own_account(&event.context.invoked_function_arn);
     let own_account = own_account.as_ref();
     let deadline = Deadline::from_epoch_millis(event.context.deadline);
-    let summary = match event::decode(event.payload)? {
+    let (trigger, planning) = match event::decode(event.payload)? {
+        Trigger::DryRun(trigger) => (*trigger, Some(app.planning())),
+        trigger => (trigger, None),
+    };
+    let app = planning.as_ref().unwrap_or(app);
+    let summary = match trigger {
         Trigger::Invite(request) => {
             let works = named::works(request, &app.config, None)?;
             let run = named::invite(app, works, None, own_account, deadline).await;
@@ -80,6 +85,12 @@ pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Er
         Trigger::Check { accounts } => {
             let report = check::check(app, own_account, &accounts, deadline).await;
             return Ok(Response::Check(Box::new(report)));
+        }
+        Trigger::DryRun(_) => {
+            return Err(Error::MalformedEvent {
+                event: "manual invocation",
+                problem: "a dry run of a dry run".to_owned(),
+            });
         }
     };
     write_metrics(app, &summary, &function_name);

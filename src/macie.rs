@@ -25,6 +25,7 @@ const SERVICE: &str = "Macie";
 /// ListMembers returns at most 25 members a page.
 const MEMBERS_PER_PAGE: i32 = 25;
 
+#[derive(Clone)]
 pub struct Macie {
     base: aws_sdk_macie2::Config,
     clients: BTreeMap<Region, Client>,

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
 
@@ -15,7 +15,8 @@ use crate::summary::{NO_REGION, Summary};
 
 /// Where the EMF lines go: standard output in Lambda, where CloudWatch Logs reads them as they are
 /// (they are not log records of the subscriber); a test hands a writer of its own, and reads it.
-pub struct MetricsOut(Mutex<Box<dyn Write + Send>>);
+#[derive(Clone)]
+pub struct MetricsOut(Arc<Mutex<Box<dyn Write + Send>>>);
 
 impl MetricsOut {
     pub fn stdout() -> Self {
@@ -23,7 +24,7 @@ impl MetricsOut {
     }
 
     pub fn new(writer: impl Write + Send + 'static) -> Self {
-        MetricsOut(Mutex::new(Box::new(writer)))
+        MetricsOut(Arc::new(Mutex::new(Box::new(writer))))
     }
 
     /// Writes the lines; a lost metric line must not fail an invocation whose work is done.

@@ -18,6 +18,7 @@ const SERVICE: &str = "Organizations";
 /// ListAccounts returns at most 20 accounts a page.
 const ACCOUNTS_PER_PAGE: i32 = 20;
 
+#[derive(Clone)]
 pub struct Organizations {
     client: Client,
 }

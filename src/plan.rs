@@ -148,6 +148,17 @@ pub fn excluded_unit<'a>(
     ancestry.iter().find(|unit| excluded.contains(*unit))
 }
 
+/// Whether the reconcile only plans for `account` while BACKFILL is off: it was in the organization
+/// before `deployed` (seconds since the epoch: the retry queue's creation, the stack's first
+/// deployment), or when it joined, or when the function was deployed, is unknown (fail safe: a
+/// plan sends no email).
+pub fn existed_before_deployment(account: &Account, deployed: Option<i64>) -> bool {
+    match (account.joined, deployed) {
+        (Some(joined), Some(deployed)) => joined < deployed,
+        _ => true,
+    }
+}
+
 /// Why an account that Organizations describes is not to be invited, if it is not.
 pub fn ineligibility(account: &Account) -> Option<String> {
     match &account.state {
@@ -409,6 +420,22 @@ mod tests {
         ] {
             assert!(ineligibility(&account(state)).unwrap().contains(state));
         }
+    }
+
+    #[test]
+    fn only_accounts_known_to_have_joined_since_the_deployment_are_acted_on_without_backfill() {
+        let account = |joined| Account {
+            id: id("111111111111"),
+            email: "a@example.com".into(),
+            state: AccountState::Active,
+            joined,
+            joined_by_invitation: false,
+        };
+        assert!(existed_before_deployment(&account(Some(99)), Some(100)));
+        assert!(!existed_before_deployment(&account(Some(100)), Some(100)));
+        // Unknown either way: only planned for, so that no email goes out on a guess.
+        assert!(existed_before_deployment(&account(None), Some(100)));
+        assert!(existed_before_deployment(&account(Some(200)), None));
     }
 
     #[test]

@@ -11,6 +11,7 @@ const SERVICE: &str = "SQS";
 /// SendMessageBatch takes at most 10 messages a call.
 const MESSAGES_PER_BATCH: usize = 10;
 
+#[derive(Clone)]
 pub struct Queue {
     client: Client,
 }
@@ -25,6 +26,24 @@ pub struct Outgoing {
 impl Queue {
     pub fn new(client: Client) -> Self {
         Queue { client }
+    }
+
+    /// When the queue was created (its `CreatedTimestamp`), in seconds since the epoch.
+    pub async fn created_at(&self, queue_url: &str) -> Result<Option<i64>, Error> {
+        let output = self
+            .client
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(QueueAttributeName::CreatedTimestamp)
+            .send()
+            .await
+            .map_err(|error| Error::from_sdk(SERVICE, "GetQueueAttributes", error))?;
+        Ok(output
+            .attributes()
+            .and_then(|attributes| attributes.get(&QueueAttributeName::CreatedTimestamp))
+            // Whole seconds in SQS's answer; a fraction (as moto gives) is dropped.
+            .and_then(|seconds| seconds.parse::<f64>().ok())
+            .map(|seconds| seconds as i64))
     }
 
     /// How many messages the queue holds: waiting, delayed (retries before their time) and in flight.

@@ -62,13 +62,16 @@ impl Entry {
     }
 }
 
-/// What a reconcile found, and what it did in each region. In every region the five counts add up to
+/// What a reconcile found, and what it did in each region. In every region the six counts add up to
 /// `accountsInOrganization`: an account skipped before any regional work counts as skipped in each.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reconciliation {
     pub accounts_in_organization: usize,
     pub regions: Vec<RegionTally>,
+    /// BACKFILL off: which accounts were only planned for, and how to invite them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -79,6 +82,9 @@ pub struct RegionTally {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members_found: Option<usize>,
     pub invited: usize,
+    /// What would be associated and invited: under DRY_RUN, or BACKFILL off.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub planned: usize,
     pub already_members: usize,
     pub skipped: usize,
     pub unprocessed: usize,
@@ -92,6 +98,7 @@ impl RegionTally {
             region: region.clone(),
             members_found,
             invited: 0,
+            planned: 0,
             already_members: 0,
             skipped: 0,
             unprocessed: 0,
@@ -102,9 +109,8 @@ impl RegionTally {
             .filter(|r| r.region.as_ref().is_none_or(|r| r == region))
         {
             *match report.outcome {
-                Outcome::Invited | Outcome::Accepted | Outcome::Planned { .. } => {
-                    &mut tally.invited
-                }
+                Outcome::Invited | Outcome::Accepted => &mut tally.invited,
+                Outcome::Planned { .. } => &mut tally.planned,
                 Outcome::AlreadyMember { .. } => &mut tally.already_members,
                 Outcome::Skipped { .. } => &mut tally.skipped,
                 Outcome::Unprocessed { .. } => &mut tally.unprocessed,

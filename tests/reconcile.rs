@@ -359,3 +359,114 @@ async fn a_reconcile_cut_short_by_its_deadline_goes_on_per_region_with_nothing_l
     }
     assert!(standins.drain(&queues.retry).await.is_empty());
 }
+
+#[tokio::test]
+async fn by_default_a_reconcile_plans_for_the_accounts_from_before_the_deployment_and_invites_those_since()
+ {
+    // GIVEN an account that was in the organization before the function's first deployment (its
+    // retry queue's creation), and one that joined since
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let before = organization.create_account("before@example.com").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    standins.queues().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let since = organization.create_account("since@example.com").await;
+    let app = standins.app(&[("BACKFILL", "false")]).await;
+
+    // WHEN the scheduled reconcile runs with the defaults
+    let summary = invoke(&app, support::sample_event("scheduled-reconcile.json"))
+        .await
+        .unwrap();
+
+    // THEN the account from before is only planned for (no call changes it, no email), the one
+    // since is invited, and the summary says how to invite the others
+    let region = "us-east-1".to_owned();
+    assert_eq!(
+        support::entries(&summary, "invited"),
+        [(since.clone(), region.clone())],
+        "{summary:#}"
+    );
+    assert_eq!(
+        support::entries(&summary, "planned"),
+        [(before.clone(), region.clone())],
+        "{summary:#}"
+    );
+    let tally = &summary["reconcile"]["regions"][0];
+    assert_eq!(
+        (tally["invited"].as_u64(), tally["planned"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let note = summary["reconcile"]["backfill"].as_str().unwrap();
+    assert!(
+        note.contains("BACKFILL=true") && note.starts_with("1 accounts planned"),
+        "{note}"
+    );
+    let associated: Vec<Value> = standins.macie_calls_of("CreateMember", None);
+    assert_eq!(associated.len(), 1);
+    assert_eq!(
+        associated[0]["body"]["account"]["accountId"],
+        since.as_str()
+    );
+    assert!(summary.get("dryRun").is_none());
+
+    // WHEN the operator turns backfill on
+    let backfilled = invoke(
+        &standins.app(&[("BACKFILL", "true")]).await,
+        json!({"action": "reconcile"}),
+    )
+    .await
+    .unwrap();
+
+    // THEN the account from before is invited, and the one since is not invited again
+    assert_eq!(
+        support::entries(&backfilled, "invited"),
+        [(before.clone(), region)],
+        "{backfilled:#}"
+    );
+    assert!(backfilled["reconcile"].get("backfill").is_none());
+    assert_eq!(standins.macie_calls_of("CreateInvitations", None).len(), 2);
+}
+
+#[tokio::test]
+async fn a_manual_invocation_asks_for_a_dry_run_whatever_the_setting() {
+    // GIVEN a function that acts (DRY_RUN off) and two accounts that are no members
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let one = organization.create_account("dry.one@example.com").await;
+    let two = organization.create_account("dry.two@example.com").await;
+    let app = standins.app(&[]).await;
+
+    // WHEN a reconcile and an invitation are asked for with "dryRun": true
+    let reconcile = invoke(&app, json!({"action": "reconcile", "dryRun": true}))
+        .await
+        .unwrap();
+    let named = invoke(&app, json!({"accountIds": [one], "dryRun": true}))
+        .await
+        .unwrap();
+
+    // THEN both report their plan, and nothing is changed or queued
+    assert_eq!(reconcile["dryRun"], true);
+    assert_eq!(named["dryRun"], true);
+    let mut planned: Vec<String> = support::entries(&reconcile, "planned")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    planned.sort();
+    let mut expected = vec![one.clone(), two.clone()];
+    expected.sort();
+    assert_eq!(planned, expected, "{reconcile:#}");
+    assert_eq!(support::entries(&named, "planned").len(), 1, "{named:#}");
+    for operation in ["CreateMember", "CreateInvitations"] {
+        assert!(
+            standins.macie_calls_of(operation, None).is_empty(),
+            "{operation}"
+        );
+    }
+    // and a check, which changes nothing already, refuses the flag with why
+    let error = invoke(&app, json!({"action": "check", "dryRun": true}))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("leave dryRun out"), "{error}");
+}

@@ -17,12 +17,29 @@ pub(super) struct ManualInvocation {
     account_ids: Option<Vec<Value>>,
     create_account_request_ids: Option<Vec<Value>>,
     regions: Option<Vec<Value>>,
+    dry_run: Option<bool>,
 }
 
-pub(super) const MANUAL_KEYS: [&str; 4] =
-    ["action", "accountIds", "createAccountRequestIds", "regions"];
+pub(super) const MANUAL_KEYS: [&str; 5] = [
+    "action",
+    "accountIds",
+    "createAccountRequestIds",
+    "regions",
+    "dryRun",
+];
 
+/// The manual invocation's trigger; with `"dryRun": true`, under a dry run.
 pub(super) fn manual_invocation(manual: ManualInvocation) -> Result<Trigger, Error> {
+    match manual.dry_run {
+        Some(true) if manual.action.as_deref() == Some("check") => Err(manual_error(
+            "a check changes nothing already: leave dryRun out",
+        )),
+        Some(true) => Ok(Trigger::DryRun(Box::new(requested(manual)?))),
+        _ => requested(manual),
+    }
+}
+
+fn requested(manual: ManualInvocation) -> Result<Trigger, Error> {
     let regions = manual
         .regions
         .map(|regions| {

@@ -32,6 +32,9 @@ pub enum Trigger {
     Retry(Vec<Delivery>),
     /// The preflight: verify what the function needs, change nothing; try the accept role in `accounts`.
     Check { accounts: Vec<AccountId> },
+    /// A manual invocation's `"dryRun": true`: the trigger's decisions reported, nothing changed,
+    /// whatever DRY_RUN says.
+    DryRun(Box<Trigger>),
 }
 
 /// One message of the retry queue: its SQS message ID, and what it holds or why it cannot be read.

@@ -16,13 +16,11 @@ pub fn macie(
     let check = match (session, administrator) {
         // Macie answers AccessDeniedException "Macie is not enabled" where it is not enabled (the
         // failure policy's table of Macie's words).
-        (Err(error), _) if crate::failure::is_macie_off(error) => {
-            Check::fail(
-                CHECK,
-                "Macie is not enabled for this account in this region",
-                format!("enable it, as the administrator: {enable}"),
-            )
-        }
+        (Err(error), _) if crate::failure::is_macie_off(error) => Check::fail(
+            CHECK,
+            "Macie is not enabled for this account in this region",
+            format!("enable it, as the administrator: {enable}"),
+        ),
         (Err(error), _) if is_access_denied(error) => Check::fail(
             CHECK,
             format!(

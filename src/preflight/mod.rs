@@ -190,6 +190,7 @@ pub fn settings(config: &Config) -> (Check, Value) {
         "MAX_CALLS_IN_FLIGHT": config.max_calls_in_flight,
         "REINVITE_REMOVED": config.reinvite_removed,
         "DRY_RUN": config.dry_run,
+        "BACKFILL": config.backfill,
         "ACCEPT_ROLE_NAME": config.accept_role_name,
         "METRICS_NAMESPACE": config.metrics_namespace,
         "MAX_ACCOUNTS_PER_EVENT": config.max_accounts_per_event,

@@ -77,10 +77,16 @@ pub async fn reconcile_listed(
     let regions = &origin.regions;
     let mut run = Run::default();
     let eligible = eligible(app, &mut run, accounts, origin, own_account, deadline).await;
+    let (backfill, note) = backfill(app, &eligible).await;
+    let planner = app.planning();
+    let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(|task| {
+        backfill.is_some_and(|deployed| plan::existed_before_deployment(&task.account, deployed))
+    });
+    let groups = [(app, new.as_slice()), (&planner, existing.as_slice())];
     let regional = join_all(
         regions
             .iter()
-            .map(|region| in_region(app, region, &eligible, origin, own_account, deadline)),
+            .map(|region| in_region(region, &groups, origin, own_account, deadline)),
     );
     let mut members_found = Vec::new();
     for (region, region_run) in regions.iter().zip(regional.await) {
@@ -102,8 +108,51 @@ pub async fn reconcile_listed(
     let reconciliation = Reconciliation {
         accounts_in_organization: accounts.len(),
         regions: tallies,
+        backfill: note
+            .map(|note| format!("{} accounts planned, not invited: {note}", existing.len())),
     };
     (run, reconciliation)
+}
+
+/// With BACKFILL off (and not under DRY_RUN, which plans everything anyway), when the function was
+/// first deployed: `Some(Some(time))`, or `Some(None)` where that is unknown (then every account is
+/// only planned for); with what the summary says of it. `None` with BACKFILL on. The deployment's
+/// time is the retry queue's creation (GetQueueAttributes CreatedTimestamp): the template makes it
+/// with the stack and keeps it across updates, so no one has to set a date.
+async fn backfill(app: &App, eligible: &[Task]) -> (Option<Option<i64>>, Option<String>) {
+    let config = &app.config;
+    if config.backfill || config.dry_run || eligible.is_empty() {
+        return (None, None);
+    }
+    let turn_on = "set BACKFILL=true (the stack's Backfill parameter) to invite them";
+    let Some(url) = config.retry_queue_url.as_deref() else {
+        let note = format!(
+            "BACKFILL is off, and without RETRY_QUEUE_URL the time of the first deployment (the retry \
+             queue's creation) is unknown, so every account is planned for; {turn_on}"
+        );
+        return (Some(None), Some(note));
+    };
+    match app.queue.created_at(url).await {
+        Ok(Some(deployed)) => {
+            let note = format!(
+                "BACKFILL is off: the accounts that joined the organization before the function's \
+                 first deployment ({deployed} seconds since the epoch, when its retry queue was \
+                 created) are planned for, and those that joined since are invited; {turn_on}"
+            );
+            (Some(Some(deployed)), Some(note))
+        }
+        result => {
+            let why = match result {
+                Err(error) => error.to_string(),
+                Ok(_) => "the retry queue has no CreatedTimestamp".to_owned(),
+            };
+            let note = format!(
+                "BACKFILL is off, and the time of the first deployment could not be read ({why}), \
+                 so every account is planned for; {turn_on}"
+            );
+            (Some(None), Some(note))
+        }
+    }
 }
 
 /// Replaces the accounts left for later (the deadline near) by the reconcile of their region, or
@@ -179,27 +228,36 @@ async fn eligible(
     eligible
 }
 
-/// One region: its members listed, then each eligible account invited as its relationship calls
-/// for. A listing that fails reports every account there with the failure.
+/// One region: its members listed, then each group's eligible accounts invited (or, for the
+/// planner's, planned for) as their relationship calls for. A listing that fails reports every
+/// account there with the failure.
 async fn in_region(
-    app: &App,
     region: &Region,
-    eligible: &[Task],
+    groups: &[(&App, &[Task])],
     origin: &Origin,
     own_account: Option<&AccountId>,
     deadline: Deadline,
 ) -> RegionRun {
+    let app = groups[0].0;
+    let eligible = || groups.iter().flat_map(|(_, tasks)| tasks.iter());
     match app.macie.list_members(region).await {
         Ok(members) => {
             let members_found = Some(members.len());
-            let memberships = Memberships::Listed(members);
-            let done =
-                invite_in_region(app, region, eligible, memberships, own_account, deadline).await;
-            RegionRun {
+            let done = join_all(groups.iter().map(|(app, tasks)| {
+                let memberships = Memberships::Listed(&members);
+                invite_in_region(app, region, tasks, memberships, own_account, deadline)
+            }))
+            .await;
+            let mut run = RegionRun {
                 members_found,
-                reports: done.reports,
-                members_already: done.members_already,
+                reports: Vec::new(),
+                members_already: 0,
+            };
+            for done in done {
+                run.reports.extend(done.reports);
+                run.members_already += done.members_already;
             }
+            run
         }
         // Throttled past the SDK's retries: the region's reconcile goes on later, as one item.
         Err(error) if failure::is_transient(&error) => {
@@ -213,8 +271,7 @@ async fn in_region(
         }
         Err(error) => {
             let outcome = failure::outcome_in(&error, region);
-            let reports = eligible
-                .iter()
+            let reports = eligible()
                 .map(|task| {
                     Report::account(
                         &task.account.id,

@@ -18,12 +18,12 @@ use crate::workflow::lookup::{Listing, read_listing};
 use crate::workflow::{Deadline, Task, before_deadline};
 
 /// Where the current relationships with Macie come from.
-pub enum Memberships {
+pub enum Memberships<'m> {
     /// Asked for the accounts at hand: GetMember for one, the region's listing for more while it
     /// pays, GetMember for any the listing did not settle.
     Ask,
     /// One ListMembers listing of the region: cheapest for a whole organization.
-    Listed(BTreeMap<AccountId, Membership>),
+    Listed(&'m BTreeMap<AccountId, Membership>),
 }
 
 /// A task, and its relationship with the administrator in the region (`None`: none), or the
@@ -59,7 +59,7 @@ pub async fn invite_in_region(
     app: &App,
     region: &Region,
     tasks: &[Task],
-    memberships: Memberships,
+    memberships: Memberships<'_>,
     administrator: Option<&AccountId>,
     deadline: Deadline,
 ) -> RegionDone {
@@ -142,7 +142,7 @@ async fn relationships<'t>(
     app: &App,
     region: &Region,
     tasks: &'t [Task],
-    memberships: Memberships,
+    memberships: Memberships<'_>,
     deadline: Deadline,
 ) -> Vec<Relationship<'t>> {
     if let Memberships::Listed(members) = memberships {

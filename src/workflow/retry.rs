@@ -195,11 +195,12 @@ async fn redriven(
         }
         // The decoder refuses SQS records inside a redriven event.
         Trigger::Retry(_) => return Ok(Vec::new()),
-        // A preflight changes nothing and answers its caller: run again, it would answer no one.
-        Trigger::Check { .. } => {
+        // A dry run, like a preflight, changes nothing and answers its caller: run again, it would
+        // answer no one.
+        Trigger::Check { .. } | Trigger::DryRun(_) => {
             tracing::info!(
                 outcome = "ignored",
-                "a redriven check is not run again: invoke the function with {{\"action\": \"check\"}}"
+                "a redriven check or dry run is not run again: invoke the function with it"
             );
             return Ok(Vec::new());
         }
