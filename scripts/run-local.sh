@@ -9,12 +9,16 @@
 # The stand-ins' organization holds the accounts that the sample events name. Settings come from the
 # environment as in Lambda (MACIE_REGIONS, INVITATION_MESSAGE, ...); defaults below.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-event=${1:-events/create-account-result.json}
+root="$(cd "$(dirname "$0")/.." && pwd)"
+# The event's path is taken from where the command was run, then the repository root is the
+# working directory.
+event=${1:-$root/events/create-account-result.json}
 if [ ! -f "$event" ]; then
-  echo "no event file at $event: pass one of events/*.json (see events/README.md)" >&2
+  echo "no event file at $event: pass one of $root/events/*.json (see events/README.md)" >&2
   exit 2
 fi
+event="$(cd "$(dirname "$event")" && pwd)/$(basename "$event")"
+cd "$root"
 
 . scripts/tools.sh
 # Built before the first invocation: cargo lambda watch counts the invocation's deadline from the
@@ -62,9 +66,38 @@ for _ in $(seq 300); do
 done
 
 echo "invoking macie-invite with $event" >&2
-if ! cargo lambda invoke macie-invite --invoke-port "$port" --data-file "$event" --output-format json >"$workdir/summary.json"; then
-  echo "--- function output ---" >&2
-  cat "$workdir/watch.log" >&2
+cargo lambda invoke macie-invite --invoke-port "$port" --data-file "$event" --output-format json \
+  >"$workdir/summary.json" 2>"$workdir/invoke.log" &
+invoke=$!
+pids+=($invoke)
+# A function that fails its start (a bad setting) exits at once, but cargo lambda watch keeps the
+# invocation waiting: its own error line ends the run instead.
+start_failure() {
+  python3 -c '
+import json, sys
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        record = json.loads(line)
+    except ValueError:
+        continue
+    fields = record.get("fields", {}) if isinstance(record, dict) else {}
+    if fields.get("message") == "cannot start":
+        print("macie-invite cannot start:", fields.get("error"))
+        sys.exit(0)
+sys.exit(1)
+' "$workdir/watch.log"
+}
+while kill -0 "$invoke" 2>/dev/null; do
+  if start_failure >&2; then
+    exit 1
+  fi
+  sleep 0.2
+done
+if ! wait "$invoke"; then
+  start_failure >&2 && exit 1
+  echo "--- the invocation failed ---" >&2
+  cat "$workdir/invoke.log" >&2
+  grep '^{' "$workdir/watch.log" | grep -v 'AWS_LAMBDA_MAX_CONCURRENCY' >&2 || true
   exit 1
 fi
 echo "--- function logs ---" >&2

@@ -21,6 +21,7 @@ tool_venv() {
     }
   fi
   if ! cmp -s "$requirements" "$dir/.installed-requirements"; then
+    echo "installing the Python tools of $(basename "$requirements") into $(basename "$dir") (pinned, with hashes; about a minute the first time)…" >&2
     # pip itself first (hashed too): the pip that venv brings may refuse hashed requirements with extras.
     "$dir/bin/python3" -m pip install --quiet --disable-pip-version-check --require-hashes \
       -r "$project_dir/requirements-pip.txt" || return 1
