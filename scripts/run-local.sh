@@ -57,6 +57,8 @@ export RETRY_QUEUE_URL=${RETRY_QUEUE_URL-$retry_queue} DEAD_LETTER_QUEUE_URL=${D
 export AWS_LAMBDA_LOG_FORMAT=JSON AWS_LAMBDA_LOG_LEVEL=${AWS_LAMBDA_LOG_LEVEL:-INFO}
 export MACIE_REGIONS=${MACIE_REGIONS:-us-east-1,eu-west-1}
 export INVITATION_MESSAGE=${INVITATION_MESSAGE:-Your account joins our Macie organization.}
+# Retries come back within seconds here (the template's default is 60 s).
+export RETRY_BASE_DELAY_SECONDS=${RETRY_BASE_DELAY_SECONDS:-2}
 
 cargo lambda watch --invoke-port "$port" --ignore-changes >"$workdir/watch.log" 2>&1 &
 pids+=($!)
@@ -65,13 +67,28 @@ for _ in $(seq 300); do
   sleep 0.2
 done
 
-echo "invoking macie-invite with $event" >&2
-cargo lambda invoke macie-invite --invoke-port "$port" --data-file "$event" --output-format json \
-  >"$workdir/summary.json" 2>"$workdir/invoke.log" &
-invoke=$!
-pids+=($invoke)
-# A function that fails its start (a bad setting) exits at once, but cargo lambda watch keeps the
-# invocation waiting: its own error line ends the run instead.
+# invoke FILE OUT: invokes the function with the event in FILE, its answer in OUT. A function that
+# fails its start (a bad setting) exits at once, but cargo lambda watch keeps the invocation
+# waiting: the function's own error line ends the run instead.
+invoke() {
+  cargo lambda invoke macie-invite --invoke-port "$port" --data-file "$1" --output-format json \
+    >"$2" 2>"$workdir/invoke.log" &
+  local invocation=$!
+  pids+=($invocation)
+  while kill -0 "$invocation" 2>/dev/null; do
+    if start_failure >&2; then
+      exit 1
+    fi
+    sleep 0.2
+  done
+  if ! wait "$invocation"; then
+    start_failure >&2 && exit 1
+    echo "--- the invocation failed ---" >&2
+    cat "$workdir/invoke.log" >&2
+    grep '^{' "$workdir/watch.log" | grep -v 'AWS_LAMBDA_MAX_CONCURRENCY' >&2 || true
+    exit 1
+  fi
+}
 start_failure() {
   python3 -c '
 import json, sys
@@ -87,22 +104,50 @@ for line in open(sys.argv[1], errors="replace"):
 sys.exit(1)
 ' "$workdir/watch.log"
 }
-while kill -0 "$invoke" 2>/dev/null; do
-  if start_failure >&2; then
-    exit 1
-  fi
-  sleep 0.2
+
+echo "invoking macie-invite with $event" >&2
+invoke "$event" "$workdir/summary.json"
+
+# Then, as the retry queue's event source mapping would, its messages once their delay is over, in
+# batches of up to 10, for up to RETRY_ROUNDS rounds: a pending acceptance (the invitation shows in
+# the member account after a while) is finished locally too. A message that the function names in
+# batchItemFailures stays on the queue.
+rounds=0
+while [ -n "$RETRY_QUEUE_URL" ] && [ "$rounds" -lt "${RETRY_ROUNDS:-4}" ] && python3 -c '
+import boto3, json, sys
+sqs = boto3.client("sqs", endpoint_url=sys.argv[1], region_name="us-east-1")
+held = sqs.get_queue_attributes(QueueUrl=sys.argv[2], AttributeNames=["All"])["Attributes"]
+if not any(int(held.get(name, 0)) for name in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed")):
+    sys.exit(1)
+messages = sqs.receive_message(QueueUrl=sys.argv[2], MaxNumberOfMessages=10, WaitTimeSeconds=8,
+                               VisibilityTimeout=120).get("Messages", [])
+records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+            "attributes": {}, "messageAttributes": {}, "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:macie-invite-retry", "awsRegion": "us-east-1"}
+           for m in messages]
+json.dump({"Records": records}, open(sys.argv[3], "w"))
+sys.exit(0 if records else 1)
+' "$moto" "$RETRY_QUEUE_URL" "$workdir/batch.json"; do
+  rounds=$((rounds + 1))
+  echo "retry round $rounds: the retry queue's messages, as its event source mapping delivers them" >&2
+  invoke "$workdir/batch.json" "$workdir/batch-$rounds.json"
+  python3 -c '
+import boto3, json, sys
+sqs = boto3.client("sqs", endpoint_url=sys.argv[1], region_name="us-east-1")
+failed = {item["itemIdentifier"] for item in json.load(open(sys.argv[4])).get("batchItemFailures", [])}
+for record in json.load(open(sys.argv[3]))["Records"]:
+    if record["messageId"] not in failed:
+        sqs.delete_message(QueueUrl=sys.argv[2], ReceiptHandle=record["receiptHandle"])
+' "$moto" "$RETRY_QUEUE_URL" "$workdir/batch.json" "$workdir/batch-$rounds.json"
 done
-if ! wait "$invoke"; then
-  start_failure >&2 && exit 1
-  echo "--- the invocation failed ---" >&2
-  cat "$workdir/invoke.log" >&2
-  grep '^{' "$workdir/watch.log" | grep -v 'AWS_LAMBDA_MAX_CONCURRENCY' >&2 || true
-  exit 1
-fi
+
 echo "--- function logs ---" >&2
 # The function's JSON lines, without lambda_runtime's notice that cargo lambda watch sets
 # AWS_LAMBDA_MAX_CONCURRENCY (Lambda does not, for this function).
 grep '^{' "$workdir/watch.log" | grep -v 'AWS_LAMBDA_MAX_CONCURRENCY' >&2 || true
+for round in $(seq "$rounds"); do
+  echo "--- retry round $round: the batch response ---" >&2
+  python3 -m json.tool "$workdir/batch-$round.json" >&2
+done
 echo "--- summary ---" >&2
 python3 -m json.tool "$workdir/summary.json"

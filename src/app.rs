@@ -6,6 +6,7 @@ use crate::macie::Macie;
 use crate::metrics::MetricsOut;
 use crate::organizations::Organizations;
 use crate::queue::Queue;
+use crate::sts::Sts;
 
 /// What every invocation shares: the settings and one adapter per service, built once at init.
 /// Cloning it clones handles: the SDK clients and the metrics' writer are shared.
@@ -15,6 +16,8 @@ pub struct App {
     pub organizations: Organizations,
     pub macie: Macie,
     pub queue: Queue,
+    /// Who the function is, where its ARN does not say (a local emulator's).
+    pub sts: Sts,
     /// Where the invocations' metric lines go (standard output).
     pub metrics: MetricsOut,
 }
@@ -28,6 +31,10 @@ impl App {
             macie: Macie::new(sdk_config, sdk_config, &config.regions),
             queue: Queue::new(aws_sdk_sqs::Client::from_conf(crate::client_config!(
                 aws_sdk_sqs,
+                sdk_config
+            ))),
+            sts: Sts::new(aws_sdk_sts::Client::from_conf(crate::client_config!(
+                aws_sdk_sts,
                 sdk_config
             ))),
             metrics: MetricsOut::stdout(),

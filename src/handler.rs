@@ -32,7 +32,7 @@ pub enum Response {
 
 pub async fn handle(event: LambdaEvent<Value>, app: &App) -> Result<Response, Error> {
     let function_name = function_name(&event.context.invoked_function_arn);
-    let own_account = own_account(&event.context.invoked_function_arn);
+    let own_account = own_account(app, &event.context.invoked_function_arn).await;
     let own_account = own_account.as_ref();
     let deadline = Deadline::from_epoch_millis(event.context.deadline);
     let (trigger, planning) = match event::decode(event.payload)? {
@@ -127,23 +127,33 @@ fn function_name(function_arn: &str) -> String {
         .unwrap_or_else(|| "macie-invite".to_owned())
 }
 
-/// The account that runs the function (the Macie administrator), from `arn:aws:lambda:REGION:ACCOUNT:function:NAME`.
-///
-/// Lambda always sends such an ARN; local emulators (cargo lambda watch sends `function-arn`) may not.
-/// Then the account cannot be screened out here, and Macie itself refuses to make the administrator
-/// its own member.
-fn own_account(function_arn: &str) -> Option<AccountId> {
-    let account = function_arn
+/// The account that runs the function (the Macie administrator): from its ARN, as Lambda always
+/// sends it, with no call; where the ARN names none (a local emulator: cargo lambda watch sends
+/// `function-arn`), from STS GetCallerIdentity. When neither tells, the account is not screened
+/// out (Macie itself refuses to make the administrator its own member) and no invitation is accepted.
+async fn own_account(app: &App, function_arn: &str) -> Option<AccountId> {
+    if let Some(account) = account_in_arn(function_arn) {
+        return Some(account);
+    }
+    match app.sts.caller_account().await {
+        Ok(account) => Some(account),
+        Err(error) => {
+            tracing::warn!(
+                function_arn = crate::quote::excerpt(function_arn),
+                %error,
+                "neither the function ARN nor STS names the function's account; the administrator account is not screened out"
+            );
+            None
+        }
+    }
+}
+
+/// The account of `arn:aws:lambda:REGION:ACCOUNT:function:NAME`.
+fn account_in_arn(function_arn: &str) -> Option<AccountId> {
+    function_arn
         .split(':')
         .nth(4)
-        .and_then(|account| AccountId::parse(account, "invoked_function_arn").ok());
-    if account.is_none() {
-        tracing::warn!(
-            function_arn = crate::quote::excerpt(function_arn),
-            "the function ARN names no account; the administrator account is not screened out"
-        );
-    }
-    account
+        .and_then(|account| AccountId::parse(account, "invoked_function_arn").ok())
 }
 
 #[cfg(test)]
@@ -153,10 +163,10 @@ mod tests {
     #[test]
     fn the_own_account_comes_from_the_function_arn() {
         let own =
-            own_account("arn:aws:lambda:us-east-1:123456789012:function:macie-invite").unwrap();
+            account_in_arn("arn:aws:lambda:us-east-1:123456789012:function:macie-invite").unwrap();
         assert_eq!(own.as_str(), "123456789012");
         for arn in ["", "arn:aws:lambda:us-east-1::function:x", "function-arn"] {
-            assert_eq!(own_account(arn), None, "{arn}");
+            assert_eq!(account_in_arn(arn), None, "{arn}");
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod preflight;
 pub mod queue;
 pub mod quote;
 pub mod sdk;
+pub mod sts;
 pub mod summary;
 pub mod workflow;
 

@@ -114,11 +114,13 @@ async fn a_retry_past_max_attempts_is_not_acted_on() {
 
 #[tokio::test]
 async fn without_its_own_account_the_function_accepts_no_invitation() {
-    // cargo lambda watch, for one, gives the function the ARN `function-arn`, which names no account.
+    // cargo lambda watch, for one, gives the function the ARN `function-arn`, which names no
+    // account; and here STS cannot say either.
     let standins = Standins::start_with_samples();
     let app = standins
         .app(&[("ACCEPT_ROLE_NAME", "MacieInviteAccept")])
         .await;
+    let app = standins.without_caller_identity(app).await;
 
     let summary = invoke_as(
         &app,
@@ -142,4 +144,37 @@ async fn without_its_own_account_the_function_accepts_no_invitation() {
             "{operation}"
         );
     }
+}
+
+#[tokio::test]
+async fn where_the_arn_names_no_account_sts_does_and_the_administrator_is_skipped() {
+    // GIVEN a local emulator's ARN, `function-arn`, and credentials of the administrator account
+    let standins = Standins::start_with_samples();
+    let app = standins.app(&[]).await;
+
+    // WHEN the whole organization is reconciled
+    let summary = invoke_as(&app, json!({"action": "reconcile"}), "function-arn")
+        .await
+        .unwrap();
+
+    // THEN the administrator (moto's account, as GetCallerIdentity names it) is skipped, not failed
+    let skipped: Vec<&serde_json::Value> = summary["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["accountId"] == support::ADMINISTRATOR)
+        .collect();
+    assert_eq!(skipped.len(), 1, "{summary:#}");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("own account")
+    );
+    assert!(
+        !entries(&summary, "failed")
+            .iter()
+            .any(|(id, _)| id == support::ADMINISTRATOR),
+        "{summary:#}"
+    );
 }

@@ -424,9 +424,9 @@ async fn accept(
     // An invitation is accepted only from this account: unknown, nothing is accepted (fail closed).
     let Some(administrator) = administrator else {
         return Outcome::failed(
-            "the function's own account is unknown (its ARN names none), and an invitation is \
-             accepted only from it: accept the invitation in the member account, or run the function \
-             where Lambda gives it its ARN",
+            "the function's own account is unknown (neither its ARN nor STS GetCallerIdentity \
+             names it), and an invitation is accepted only from it: accept the invitation in the \
+             member account, or run the function where Lambda gives it its ARN",
         );
     };
     let steps = async {

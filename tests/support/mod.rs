@@ -236,11 +236,18 @@ impl Standins {
                 &Self::sdk_config(&self.moto, "us-east-1").await
             ),
         ));
+        let sts = macie_invite::sts::Sts::new(aws_sdk_sts::Client::from_conf(
+            macie_invite::client_config!(
+                aws_sdk_sts,
+                &Self::sdk_config(&self.moto, "us-east-1").await
+            ),
+        ));
         App {
             config,
             organizations,
             macie,
             queue,
+            sts,
             metrics: quiet_metrics(),
         }
     }
@@ -257,6 +264,22 @@ impl Standins {
                 &Self::sdk_config(&unreachable, "us-east-1").await,
                 &app.config.regions,
             ),
+            ..app
+        }
+    }
+
+    /// `app` with an STS that cannot be reached for GetCallerIdentity: where the function's ARN
+    /// names no account, nothing else says which it is.
+    pub async fn without_caller_identity(&self, app: App) -> App {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let unreachable = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let config = macie_invite::client_config!(
+            aws_sdk_sts,
+            &Self::sdk_config(&unreachable, "us-east-1").await
+        );
+        App {
+            sts: macie_invite::sts::Sts::new(aws_sdk_sts::Client::from_conf(config)),
             ..app
         }
     }
