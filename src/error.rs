@@ -18,13 +18,11 @@ pub enum Error {
     },
 
     #[error(
-        "unsupported event: received {received}; accepted: EventBridge events of Organizations \
-         (CreateAccountResult, CreateAccount, CreateGovCloudAccount, AccountJoinedOrganization), \
-         of Control Tower (CreateManagedAccount, UpdateManagedAccount), scheduled events (a reconcile), \
-         custom events whose detail has accountId, accountIds or createAccountRequestId, and manual \
-         invocations {{\"accountIds\": [...], \"createAccountRequestIds\": [...], \"regions\": [...]}} \
-         or {{\"action\": \"reconcile\"}}, and messages of the function's own retry queue (retries, and redriven dead letters, \
-         Lambda destination records and EventBridge events)"
+        "unsupported event: received {received}. A manual invocation is {{\"accountIds\": [...]}}, \
+         {{\"createAccountRequestIds\": [...]}}, {{\"action\": \"reconcile\"}} or {{\"action\": \"check\"}} \
+         (optionally with \"regions\" and \"dryRun\"); the others are EventBridge events (CreateAccountResult, \
+         CreateAccount, AccountJoinedOrganization, CreateManagedAccount, UpdateManagedAccount, schedules, \
+         account factories' events) and the retry queue's messages (README, \"What it accepts\")"
     )]
     UnsupportedEvent { received: String },
 

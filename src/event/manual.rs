@@ -28,6 +28,35 @@ pub(super) const MANUAL_KEYS: [&str; 5] = [
     "dryRun",
 ];
 
+/// The first field of `fields` that a manual invocation does not take, with the accepted field
+/// closest to it when one is near enough to be a typo; `None` when every field is accepted.
+pub(super) fn unknown_field<'f>(
+    fields: impl IntoIterator<Item = &'f String>,
+) -> Option<(&'f str, Option<&'static str>)> {
+    let unknown = fields
+        .into_iter()
+        .find(|field| !MANUAL_KEYS.contains(&field.as_str()))?;
+    let closest = MANUAL_KEYS
+        .iter()
+        .map(|key| (strsim::levenshtein(unknown, key), *key))
+        .min()
+        .filter(|(distance, key)| *distance <= 2.max(key.len() / 4))
+        .map(|(_, key)| key);
+    Some((unknown, closest))
+}
+
+/// The error for an unknown field, naming the closest accepted one.
+pub(super) fn unknown_field_error(field: &str, closest: Option<&str>) -> Error {
+    let field = excerpt(field);
+    manual_error(&match closest {
+        Some(closest) => format!("unknown field `{field}`; did you mean `{closest}`?"),
+        None => format!(
+            "unknown field `{field}`; a manual invocation takes {}",
+            MANUAL_KEYS.map(|key| format!("`{key}`")).join(", ")
+        ),
+    })
+}
+
 /// The manual invocation's trigger; with `"dryRun": true`, under a dry run.
 pub(super) fn manual_invocation(manual: ManualInvocation) -> Result<Trigger, Error> {
     match manual.dry_run {

@@ -8,7 +8,9 @@ use aws_lambda_events::sqs::SqsEvent;
 use serde_json::Value;
 
 use eventbridge::decode_eventbridge;
-use manual::{MANUAL_KEYS, ManualInvocation, manual_invocation};
+use manual::{
+    MANUAL_KEYS, ManualInvocation, manual_invocation, unknown_field, unknown_field_error,
+};
 
 use crate::domain::{AccountId, CreateAccountRequestId, Region, Work};
 use crate::error::Error;
@@ -107,7 +109,15 @@ pub fn decode(payload: Value) -> Result<Trigger, Error> {
             serde_json::from_value(payload).map_err(|error| malformed("EventBridge", error))?;
         return decode_eventbridge(event);
     }
-    if MANUAL_KEYS.iter().any(|key| fields.contains_key(*key)) {
+    // A typed-by-hand invocation: an unknown field is named, with the accepted one it is closest to,
+    // whatever else the invocation holds.
+    let manual = MANUAL_KEYS.iter().any(|key| fields.contains_key(*key));
+    if let Some((field, closest)) = unknown_field(fields.keys())
+        && (manual || closest.is_some())
+    {
+        return Err(unknown_field_error(field, closest));
+    }
+    if manual {
         let manual: ManualInvocation = serde_json::from_value(payload)
             .map_err(|error| malformed("manual invocation", error))?;
         return manual_invocation(manual);
@@ -529,7 +539,24 @@ mod tests {
             (json!([1, 2]), "a JSON array"),
             (json!("111122223333"), "a JSON string"),
             (json!(null), "a JSON null"),
-            (json!({"accounts": ["111122223333"]}), "keys: accounts"),
+            (
+                json!({"accounts": ["111122223333"]}),
+                "unknown field `accounts`; did you mean `accountIds`?",
+            ),
+            (
+                json!({"acountIds": ["111122223333"]}),
+                "unknown field `acountIds`; did you mean `accountIds`?",
+            ),
+            (
+                json!({"action": "reconcile", "dryrun": true}),
+                "unknown field `dryrun`; did you mean `dryRun`?",
+            ),
+            (
+                json!({"accountIds": ["111122223333"], "colour": "blue"}),
+                "unknown field `colour`; a manual invocation takes `action`, `accountIds`",
+            ),
+            (json!({"hello": "world"}), "keys: hello"),
+            (json!({"hello": "world"}), "{\"action\": \"check\"}"),
             (
                 json!({"source": "aws.ec2", "detail-type": "EC2 Instance State-change Notification", "detail": {}}),
                 "source \"aws.ec2\", detail-type \"EC2 Instance State-change Notification\" and eventName (none)",
@@ -581,7 +608,7 @@ mod tests {
             ),
             (
                 json!({"accountIds": ["111122223333"], "region": "x"}),
-                "unknown field `region`",
+                "unknown field `region`; did you mean `regions`?",
             ),
             (
                 json!({"accountIds": [111122223333u64]}),
@@ -634,6 +661,8 @@ mod tests {
             "AccountJoinedOrganization",
             "accountIds",
             "reconcile",
+            "{\"action\": \"check\"}",
+            "dryRun",
         ] {
             assert!(message.contains(accepted), "{message}");
         }
