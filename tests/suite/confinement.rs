@@ -2,10 +2,10 @@
 //! regions outside MACIE_REGIONS, retries past MAX_ATTEMPTS, and accepting an invitation when it
 //! cannot tell which administrator it is.
 
-mod support;
+use crate::support;
 
+use crate::support::{Standins, entries, invoke, invoke_as, sqs_event};
 use serde_json::json;
-use support::{Standins, entries, invoke, invoke_as, sqs_event};
 
 const REGIONS: (&str, &str) = ("MACIE_REGIONS", "us-east-1,eu-west-1");
 

@@ -1,12 +1,10 @@
 //! Every sample event in events/, through the real handler, against the stand-ins seeded with the
 //! accounts the samples name; and the triggers' edge cases.
 
-mod support;
-
-use serde_json::{Value, json};
-use support::{
+use crate::support::{
     ADMINISTRATOR, CallCounter, Standins, entries, invoke, invoke_as, sample_event, sqs_event,
 };
+use serde_json::{Value, json};
 
 /// Each sample, and what the function must do with it (the region is us-east-1 unless the sample names others).
 const SAMPLES: &[(&str, Expected)] = &[

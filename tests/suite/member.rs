@@ -2,10 +2,8 @@
 //! Macie enabled and the invitation accepted there, as the Macie stand-in sees the member's calls.
 //! And what each relationship status calls for (REINVITE_REMOVED).
 
-mod support;
-
+use crate::support::{ADMINISTRATOR, Standins, create_account_result, entries, invoke, sqs_event};
 use serde_json::{Value, json};
-use support::{ADMINISTRATOR, Standins, create_account_result, entries, invoke, sqs_event};
 
 const ROLE: &str = "MacieInviteAccept";
 

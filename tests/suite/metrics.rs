@@ -1,11 +1,9 @@
 //! The invocation's metrics: Embedded Metric Format lines, written where the application says
 //! (standard output in Lambda), counted from every outcome.
 
-mod support;
-
+use crate::support::{Captured, Standins, invoke, sample_event};
 use macie_invite::App;
 use macie_invite::metrics::MetricsOut;
-use support::{Captured, Standins, invoke, sample_event};
 
 #[tokio::test]
 async fn each_invocation_writes_its_totals_and_one_line_per_region() {

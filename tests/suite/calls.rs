@@ -2,10 +2,8 @@
 //! listings of the organization and of Macie's members for many, and never much more than the
 //! fewer of the two. moto's Organizations and the Macie stand-in, over HTTP, count them.
 
-mod support;
-
+use crate::support::{CallCounter, Standins, entries, invoke};
 use serde_json::json;
-use support::{CallCounter, Standins, entries, invoke};
 
 const REGIONS: &str = "us-east-1,eu-west-1";
 

@@ -1,12 +1,14 @@
 //! The reconcile of a whole organization: moto's Organizations with 65 accounts over several pages,
 //! the Macie stand-in with members in every relationship status, the real handler and clients.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 
+use crate::support::{
+    ADMINISTRATOR, CallCounter, Standins, invoke, invoke_with_time_left, sqs_event,
+};
 use serde_json::{Value, json};
-use support::{ADMINISTRATOR, CallCounter, Standins, invoke, invoke_with_time_left, sqs_event};
 
 /// Relationship statuses seeded per region, by index of the account created below, and where
 /// each must end in the summary.

@@ -1,10 +1,12 @@
 //! The invitation pipeline end to end: the real handler and SDK clients, over HTTP, against moto's
 //! Organizations and the Macie stand-in.
 
-mod support;
+use crate::support;
 
+use crate::support::{
+    ADMINISTRATOR, Standins, create_account_result, entries, invoke, sample_event,
+};
 use serde_json::json;
-use support::{ADMINISTRATOR, Standins, create_account_result, entries, invoke, sample_event};
 
 #[tokio::test]
 async fn a_succeeded_event_invites_the_new_account_with_its_email_the_message_and_the_flag() {

@@ -2,14 +2,12 @@
 //! engine (moto's, through PutRule, PutEvents and an SQS target per rule: tests/standins/rules.py)
 //! against every EventBridge sample in events/ and against events that must not invoke the function.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use crate::support::{ADMINISTRATOR, Standins, sample_event};
 use serde_json::{Value, json};
-use support::{ADMINISTRATOR, Standins, sample_event};
 
 /// Each EventBridge sample, and the rule meant for it in template.yaml and in management.yaml
 /// (`None`: no rule; the scheduled event comes from the schedule itself, which has no pattern; the

@@ -2,10 +2,8 @@
 //! every check and changes nothing; each thing that is wrong fails its own check, with what to fix,
 //! and the invocation still succeeds.
 
-mod support;
-
+use crate::support::{ADMINISTRATOR, Standins, invoke, invoke_as, invoke_with_time_left};
 use serde_json::{Value, json};
-use support::{ADMINISTRATOR, Standins, invoke, invoke_as, invoke_with_time_left};
 
 const ROLE: &str = "MacieInviteAccept";
 

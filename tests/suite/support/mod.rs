@@ -199,7 +199,7 @@ impl Standins {
     /// dead-letter queues are moto's (RETRY_BASE_DELAY_SECONDS 0) unless `settings` names others ("" for none).
     /// BACKFILL is on unless `settings` says otherwise: a test's organization is made before the
     /// retry queue, so with the function's default every account would be one from before the
-    /// deployment, only planned for (tests/reconcile.rs tests that default).
+    /// deployment, only planned for (tests/suite/reconcile.rs tests that default).
     pub async fn counted_app(&self, settings: &[(&str, &str)], counter: &CallCounter) -> App {
         let queues = self.queues().await;
         let mut settings = settings.to_vec();

@@ -1,8 +1,7 @@
 //! Creation requests that have not succeeded: DescribeCreateAccountStatus answers faked with
 //! aws-smithy-mocks (moto completes every creation at once), Macie from the stand-in.
 
-mod support;
-
+use crate::support::{Standins, invoke};
 use aws_sdk_organizations::Client;
 use aws_sdk_organizations::operation::describe_create_account_status::{
     DescribeCreateAccountStatusError, DescribeCreateAccountStatusOutput,
@@ -15,7 +14,6 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use macie_invite::App;
 use macie_invite::organizations::Organizations;
 use serde_json::json;
-use support::{Standins, invoke};
 
 fn status(id: &'static str, state: CreateAccountState) -> aws_smithy_mocks::Rule {
     mock!(Client::describe_create_account_status)

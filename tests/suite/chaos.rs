@@ -1,12 +1,10 @@
 //! Random fault schedules over 200 accounts in two regions: whatever fails, and however often,
 //! every account ends invited or dead-lettered in each region, none is lost and none is invited twice.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::support::{Standins, invoke, sqs_event};
 use serde_json::{Value, json};
-use support::{Standins, invoke, sqs_event};
 
 const ACCOUNTS: usize = 200;
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];

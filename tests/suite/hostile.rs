@@ -5,15 +5,13 @@
 //! Property tests over arbitrary JSON and over mutations of every sample in events/ (a few thousand
 //! cases in all); `fuzz/` holds a cargo-fuzz target over the same decoders for longer runs.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::{Standins, entries, invoke};
 use macie_invite::event::{Delivery, Trigger, decode};
 use macie_invite::message::RetryMessage;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use support::{Standins, entries, invoke};
 
 /// Arbitrary JSON: scalars of every kind (strings that look like IDs, regions and request IDs
 /// among them), nested in arrays and objects whose keys are mostly ones the decoders look for.

@@ -1,12 +1,10 @@
 //! Nothing is lost: re-queues with backoff, retry-queue deliveries, dead letters, deadlines and
 //! duplicate deliveries, with real SQS (moto) and the Macie stand-in's faults.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{Standins, entries, invoke, invoke_with_time_left, sqs_event};
 use serde_json::{Value, json};
-use support::{Standins, entries, invoke, invoke_with_time_left, sqs_event};
 
 /// Feeds every message of the retry queue back to the function, as the SQS event source would,
 /// until the queue is empty (RETRY_BASE_DELAY_SECONDS is 0); returns the batch responses.

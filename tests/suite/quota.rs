@@ -1,10 +1,8 @@
 //! Macie's quota of members (1,000 by invitation): the first refusal in a region stops the
 //! CreateMember calls there, and every account left is dead-lettered once, with what to do.
 
-mod support;
-
+use crate::support::{Standins, entries, invoke};
 use serde_json::json;
-use support::{Standins, entries, invoke};
 
 #[tokio::test]
 async fn past_the_member_quota_no_more_create_member_calls_are_made_in_the_region() {

@@ -1,15 +1,13 @@
 //! The logs of a run: JSON lines, one per account and region with its outcome (and one more for what
 //! becomes of it when it is not done), and no email address.
 
-mod support;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use crate::support::{SECRET_ACCESS_KEY, Standins, invoke};
 use lambda_runtime::tracing;
 use lambda_runtime::tracing::subscriber::fmt::MakeWriter;
 use serde_json::{Value, json};
-use support::{SECRET_ACCESS_KEY, Standins, invoke};
 
 /// Collects what the subscriber writes.
 #[derive(Clone, Default)]

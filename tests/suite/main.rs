@@ -1,0 +1,23 @@
+//! The integration tests, one binary: each module a part of the function's behaviour, against the
+//! real SDK clients over HTTP and the local stand-ins (tests/standins), through the real handler.
+//! One binary, not one per file: each links the SDK crates again (about 300 MB apiece in debug).
+
+mod support;
+
+mod calls;
+mod chaos;
+mod check;
+mod confinement;
+mod hostile;
+mod invitation;
+mod logs;
+mod member;
+mod metrics;
+mod quota;
+mod reconcile;
+mod requests;
+mod retries;
+mod rules;
+mod startup;
+mod template;
+mod triggers;
