@@ -193,6 +193,8 @@ struct Words {
     code: &'static str,
     phrases: &'static [&'static [&'static str]],
     meaning: Meaning,
+    /// Where the reading comes from: for the reader of the table (and its test), not the code.
+    #[allow(dead_code)]
     source: &'static str,
 }
 
@@ -280,10 +282,7 @@ pub fn reading(code: &str, message: &str) -> Option<Meaning> {
                     .iter()
                     .all(|group| group.iter().any(|phrase| message.contains(phrase)))
         })
-        .map(|words| {
-            debug_assert!(!words.source.is_empty());
-            words.meaning
-        })
+        .map(|words| words.meaning)
 }
 
 /// What a Macie call's error means, where the table reads it.
@@ -313,11 +312,7 @@ pub fn is_macie_off(error: &Error) -> bool {
 /// administrator's own Macie is off there, one permanent failure that names the region and the
 /// command that mends it, never a verdict on the account.
 pub fn outcome_in(error: &Error, region: &Region) -> Outcome {
-    let in_member_account = matches!(
-        error.operation(),
-        Some("EnableMacie" | "ListInvitations" | "AcceptInvitation")
-    );
-    if is_macie_off(error) && !in_member_account {
+    if is_macie_off(error) && !in_member_account(error.operation()) {
         return Outcome::failed(format!(
             "Macie is not enabled for the administrator account in {region} ({error}): run `aws macie2 \
              enable-macie --region {region}` in the administrator account, or remove {region} from \
@@ -339,15 +334,27 @@ pub fn unprocessed_advice(error_code: &str, error_message: &str) -> Option<&'sta
 const QUOTA_ADVICE: &str = "Macie's quota of members is reached (1,000 by invitation): remove members that have \
                             left, or manage accounts through Organizations with a delegated Macie administrator";
 
-/// What the operator must do about a call that failed for good, by its error code.
-pub fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'static str> {
-    let in_member_account = matches!(
+/// Whether `operation` is made in a member account, through ACCEPT_ROLE_NAME, rather than by the
+/// administrator.
+fn in_member_account(operation: Option<&str>) -> bool {
+    matches!(
         operation,
         Some("AssumeRole" | "EnableMacie" | "ListInvitations" | "AcceptInvitation")
-    );
+    )
+}
+
+/// Whether a GetMember refusal is no verdict on the account, to be settled from the region's
+/// listing instead: neither a "later" nor Macie off, and in words the table does not read as "no
+/// member" (those never reach here: the adapter answers `None` for them).
+pub fn needs_listing(error: &Error) -> bool {
+    !is_transient(error) && !is_macie_off(error)
+}
+
+/// What the operator must do about a call that failed for good, by its error code.
+pub fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'static str> {
     match code? {
         "ServiceQuotaExceededException" => Some(QUOTA_ADVICE),
-        "AccessDeniedException" | "AccessDenied" if in_member_account => Some(
+        "AccessDeniedException" | "AccessDenied" if in_member_account(operation) => Some(
             "The role ACCEPT_ROLE_NAME in the member account must trust the function's role and allow \
              macie2:EnableMacie, macie2:ListInvitations and macie2:AcceptInvitation (with \
              iam:CreateServiceLinkedRole for Macie's service-linked role)",
@@ -549,6 +556,13 @@ mod tests {
             status: Some(400),
             transport: false,
             message: format!("{code}: {message}"),
+        }
+    }
+
+    #[test]
+    fn every_reading_of_macies_words_names_its_source() {
+        for words in MACIE_WORDS {
+            assert!(!words.source.is_empty(), "{}", words.code);
         }
     }
 

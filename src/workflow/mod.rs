@@ -27,6 +27,13 @@ use crate::plan;
 /// its time instead (local emulators give 3 s, Lambda's default timeout).
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
 
+/// Now, in seconds since the epoch, as Organizations' and Macie's timestamps are compared.
+pub fn now_seconds() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
 /// When the invocation must stop starting calls.
 #[derive(Clone, Copy, Debug)]
 pub struct Deadline(Option<SystemTime>);

@@ -3,7 +3,6 @@
 //! each of their regions.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::join_all;
 use lambda_runtime::tracing;
@@ -19,7 +18,7 @@ use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report};
 use crate::plan;
 use crate::workflow::lookup::{Resolution, exclusions, look_up, resolve};
 use crate::workflow::region::{Memberships, invite_in_region};
-use crate::workflow::{Deadline, Run, Task, confine};
+use crate::workflow::{Deadline, Run, Task, confine, now_seconds};
 
 /// An account named by the work, with the work it came from.
 struct Named {
@@ -252,11 +251,7 @@ pub async fn recent_joins(
 
 /// The seconds since the epoch between which an account counts as the join of `joins`.
 fn join_window(joins: &RecentJoins) -> (i64, i64) {
-    let around = joins.around.unwrap_or_else(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs() as i64)
-    });
+    let around = joins.around.unwrap_or_else(now_seconds);
     (
         around - RecentJoins::BEFORE_SECONDS,
         around + RecentJoins::AFTER_SECONDS,

@@ -77,10 +77,12 @@ pub async fn reconcile_listed(
     let regions = &origin.regions;
     let mut run = Run::default();
     let eligible = eligible(app, &mut run, accounts, origin, own_account, deadline).await;
-    let (backfill, note) = backfill(app, &eligible).await;
+    let cutoff = backfill_cutoff(app, &eligible).await;
     let planner = app.planning();
     let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(|task| {
-        backfill.is_some_and(|deployed| plan::existed_before_deployment(&task.account, deployed))
+        cutoff
+            .as_ref()
+            .is_some_and(|cutoff| plan::existed_before_deployment(&task.account, cutoff.deployed))
     });
     let groups = [(app, new.as_slice()), (&planner, existing.as_slice())];
     let regional = join_all(
@@ -108,21 +110,34 @@ pub async fn reconcile_listed(
     let reconciliation = Reconciliation {
         accounts_in_organization: accounts.len(),
         regions: tallies,
-        backfill: note
-            .map(|note| format!("{} accounts planned, not invited: {note}", existing.len())),
+        backfill: cutoff.map(|cutoff| {
+            format!(
+                "{} accounts planned, not invited: {}",
+                existing.len(),
+                cutoff.note
+            )
+        }),
     };
     (run, reconciliation)
 }
 
-/// With BACKFILL off (and not under DRY_RUN, which plans everything anyway), when the function was
-/// first deployed: `Some(Some(time))`, or `Some(None)` where that is unknown (then every account is
-/// only planned for); with what the summary says of it. `None` with BACKFILL on. The deployment's
-/// time is the retry queue's creation (GetQueueAttributes CreatedTimestamp): the template makes it
-/// with the stack and keeps it across updates, so no one has to set a date.
-async fn backfill(app: &App, eligible: &[Task]) -> (Option<Option<i64>>, Option<String>) {
+/// BACKFILL off: the accounts from before the function's first deployment are only planned for.
+struct Cutoff {
+    /// When the function was first deployed, in seconds since the epoch; `None` where that is
+    /// unknown, and then every account is only planned for.
+    deployed: Option<i64>,
+    /// What the summary says of it.
+    note: String,
+}
+
+/// The cutoff of a reconcile with BACKFILL off (and not under DRY_RUN, which plans everything
+/// anyway); `None` with BACKFILL on. The deployment's time is the retry queue's creation
+/// (GetQueueAttributes CreatedTimestamp): the template makes it with the stack and keeps it across
+/// updates, so no one has to set a date.
+async fn backfill_cutoff(app: &App, eligible: &[Task]) -> Option<Cutoff> {
     let config = &app.config;
     if config.backfill || config.dry_run || eligible.is_empty() {
-        return (None, None);
+        return None;
     }
     let turn_on = "set BACKFILL=true (the stack's Backfill parameter) to invite them";
     let Some(url) = config.retry_queue_url.as_deref() else {
@@ -130,7 +145,10 @@ async fn backfill(app: &App, eligible: &[Task]) -> (Option<Option<i64>>, Option<
             "BACKFILL is off, and without RETRY_QUEUE_URL the time of the first deployment (the retry \
              queue's creation) is unknown, so every account is planned for; {turn_on}"
         );
-        return (Some(None), Some(note));
+        return Some(Cutoff {
+            deployed: None,
+            note,
+        });
     };
     match app.queue.created_at(url).await {
         Ok(Some(deployed)) => {
@@ -139,7 +157,10 @@ async fn backfill(app: &App, eligible: &[Task]) -> (Option<Option<i64>>, Option<
                  first deployment ({deployed} seconds since the epoch, when its retry queue was \
                  created) are planned for, and those that joined since are invited; {turn_on}"
             );
-            (Some(Some(deployed)), Some(note))
+            Some(Cutoff {
+                deployed: Some(deployed),
+                note,
+            })
         }
         result => {
             let why = match result {
@@ -150,7 +171,10 @@ async fn backfill(app: &App, eligible: &[Task]) -> (Option<Option<i64>>, Option<
                 "BACKFILL is off, and the time of the first deployment could not be read ({why}), \
                  so every account is planned for; {turn_on}"
             );
-            (Some(None), Some(note))
+            Some(Cutoff {
+                deployed: None,
+                note,
+            })
         }
     }
 }

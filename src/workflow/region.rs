@@ -15,7 +15,7 @@ use crate::macie::InvitationOptions;
 use crate::outcome::{Outcome, Report};
 use crate::plan::{self, MemberAction, MemberPolicy, Source};
 use crate::workflow::lookup::{Listing, read_listing};
-use crate::workflow::{Deadline, Task, before_deadline};
+use crate::workflow::{Deadline, Task, before_deadline, now_seconds};
 
 /// Where the current relationships with Macie come from.
 pub enum Memberships<'m> {
@@ -69,10 +69,7 @@ pub async fn invite_in_region(
         reinvite_removed: app.config.reinvite_removed,
         accept: app.config.accept_role_name.is_some(),
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as i64);
-    let actions = sort(region, relationships, policy, count_members, now);
+    let actions = sort(region, relationships, policy, count_members, now_seconds());
     let members_already = actions.members_already;
     let reports = act(app, region, actions, policy, administrator, deadline).await;
     RegionDone {
@@ -181,13 +178,11 @@ async fn relationships<'t>(
                 task,
                 status: Ok(membership),
             }),
-            Err(error) if failure::is_transient(&error) || failure::is_macie_off(&error) => {
-                Asked::Answered(Relationship {
-                    task,
-                    status: Err(failure::outcome_in(&error, region)),
-                })
-            }
-            Err(error) => Asked::Unread(task, error),
+            Err(error) if failure::needs_listing(&error) => Asked::Unread(task, error),
+            Err(error) => Asked::Answered(Relationship {
+                task,
+                status: Err(failure::outcome_in(&error, region)),
+            }),
         }
     };
     let later = |task| {
