@@ -42,6 +42,12 @@ pub struct Standins {
     queues: tokio::sync::OnceCell<Queues>,
 }
 
+/// An endpoint where nothing listens: a port bound, then freed.
+fn unreachable_endpoint() -> String {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", closed.local_addr().unwrap())
+}
+
 /// The URLs of the function's queues in moto.
 pub struct Queues {
     pub retry: String,
@@ -255,9 +261,7 @@ impl Standins {
     /// `app` with an STS that cannot be reached: no role can be assumed, as when a brand-new account
     /// has no role yet.
     pub async fn without_sts(&self, app: App) -> App {
-        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let unreachable = format!("http://{}", closed.local_addr().unwrap());
-        drop(closed);
+        let unreachable = unreachable_endpoint();
         App {
             macie: Macie::new(
                 &Self::sdk_config(&self.macie, "us-east-1").await,
@@ -271,9 +275,7 @@ impl Standins {
     /// `app` with an STS that cannot be reached for GetCallerIdentity: where the function's ARN
     /// names no account, nothing else says which it is.
     pub async fn without_caller_identity(&self, app: App) -> App {
-        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let unreachable = format!("http://{}", closed.local_addr().unwrap());
-        drop(closed);
+        let unreachable = unreachable_endpoint();
         let config = macie_invite::client_config!(
             aws_sdk_sts,
             &Self::sdk_config(&unreachable, "us-east-1").await
