@@ -28,7 +28,8 @@ impl Queue {
         Queue { client }
     }
 
-    /// When the queue was created (its `CreatedTimestamp`), in seconds since the epoch.
+    /// When the queue was created (its `CreatedTimestamp`, "the time when the queue was created in
+    /// seconds (epoch time)": SQS API reference, GetQueueAttributes), in seconds since the epoch.
     pub async fn created_at(&self, queue_url: &str) -> Result<Option<i64>, Error> {
         let output = self
             .client
