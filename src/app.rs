@@ -12,9 +12,13 @@ use crate::sts::Sts;
 /// Cloning it clones handles: the SDK clients and the metrics' writer are shared.
 #[derive(Clone)]
 pub struct App {
+    /// The settings, read and checked at init.
     pub config: Config,
+    /// Organizations: the accounts and their creations.
     pub organizations: Organizations,
+    /// Macie, in each region of MACIE_REGIONS, and in member accounts.
     pub macie: Macie,
+    /// SQS: the retry and dead-letter queues.
     pub queue: Queue,
     /// Who the function is, where its ARN does not say (a local emulator's).
     pub sts: Sts,
@@ -23,6 +27,7 @@ pub struct App {
 }
 
 impl App {
+    /// Builds every adapter from one SDK configuration.
     pub fn new(config: Config, sdk_config: &aws_config::SdkConfig) -> Self {
         App {
             organizations: Organizations::new(aws_sdk_organizations::Client::from_conf(
@@ -44,7 +49,7 @@ impl App {
 
     /// The same application under DRY_RUN: for an invocation that asks for a dry run
     /// (`"dryRun": true`), and for what the reconcile only plans (BACKFILL off).
-    pub fn planning(&self) -> App {
+    pub(crate) fn planning(&self) -> App {
         App {
             config: Config {
                 dry_run: true,

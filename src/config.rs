@@ -6,9 +6,10 @@ use crate::domain::{AccountId, OrganizationalUnitId, Region};
 use crate::error::Error;
 
 /// Macie's documented limit on the invitation message.
-pub const MAX_INVITATION_MESSAGE_CHARS: usize = 80;
+pub(crate) const MAX_INVITATION_MESSAGE_CHARS: usize = 80;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// Every setting, read from the environment and checked once, at init.
 pub struct Config {
     /// MACIE_REGIONS, or the function's own region.
     pub regions: Vec<Region>,
@@ -54,51 +55,58 @@ pub struct Config {
 }
 
 impl Config {
+    /// Reads and checks every setting.
+    ///
+    /// # Errors
+    /// A setting with a bad value: the error names the variable and what is wrong.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads the settings through `lookup` (the environment, in production).
+    ///
+    /// # Errors
+    /// As [`Config::from_env`].
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         Ok(Config {
-            regions: regions(lookup("MACIE_REGIONS"), lookup("AWS_REGION"))?,
-            invitation_message: invitation_message(lookup("INVITATION_MESSAGE"))?,
-            disable_email_notification: flag(
+            regions: parse_regions(lookup("MACIE_REGIONS"), lookup("AWS_REGION"))?,
+            invitation_message: parse_invitation_message(lookup("INVITATION_MESSAGE"))?,
+            disable_email_notification: parse_flag(
                 "DISABLE_EMAIL_NOTIFICATION",
                 lookup("DISABLE_EMAIL_NOTIFICATION"),
             )?,
-            excluded_account_ids: excluded_account_ids(lookup("EXCLUDED_ACCOUNT_IDS"))?,
-            retry_queue_url: queue_url("RETRY_QUEUE_URL", lookup("RETRY_QUEUE_URL"))?,
-            dead_letter_queue_url: queue_url(
+            excluded_account_ids: parse_excluded_account_ids(lookup("EXCLUDED_ACCOUNT_IDS"))?,
+            retry_queue_url: parse_queue_url("RETRY_QUEUE_URL", lookup("RETRY_QUEUE_URL"))?,
+            dead_letter_queue_url: parse_queue_url(
                 "DEAD_LETTER_QUEUE_URL",
                 lookup("DEAD_LETTER_QUEUE_URL"),
             )?,
-            max_attempts: number("MAX_ATTEMPTS", lookup("MAX_ATTEMPTS"), 8, 1..=100)?,
-            retry_base_delay_seconds: number(
+            max_attempts: parse_number("MAX_ATTEMPTS", lookup("MAX_ATTEMPTS"), 8, 1..=100)?,
+            retry_base_delay_seconds: parse_number(
                 "RETRY_BASE_DELAY_SECONDS",
                 lookup("RETRY_BASE_DELAY_SECONDS"),
                 60,
                 0..=900,
             )?,
-            max_calls_in_flight: number(
+            max_calls_in_flight: parse_number(
                 "MAX_CALLS_IN_FLIGHT",
                 lookup("MAX_CALLS_IN_FLIGHT"),
                 10,
                 1..=100,
             )? as usize,
-            reinvite_removed: flag("REINVITE_REMOVED", lookup("REINVITE_REMOVED"))?,
-            dry_run: flag("DRY_RUN", lookup("DRY_RUN"))?,
-            backfill: flag("BACKFILL", lookup("BACKFILL"))?,
-            excluded_ou_ids: excluded_ou_ids(lookup("EXCLUDED_OU_IDS"))?,
-            accept_role_name: role_name(lookup("ACCEPT_ROLE_NAME"))?,
-            metrics_namespace: metrics_namespace(lookup("METRICS_NAMESPACE"))?,
-            max_accounts_per_event: number(
+            reinvite_removed: parse_flag("REINVITE_REMOVED", lookup("REINVITE_REMOVED"))?,
+            dry_run: parse_flag("DRY_RUN", lookup("DRY_RUN"))?,
+            backfill: parse_flag("BACKFILL", lookup("BACKFILL"))?,
+            excluded_ou_ids: parse_excluded_ou_ids(lookup("EXCLUDED_OU_IDS"))?,
+            accept_role_name: parse_role_name(lookup("ACCEPT_ROLE_NAME"))?,
+            metrics_namespace: parse_metrics_namespace(lookup("METRICS_NAMESPACE"))?,
+            max_accounts_per_event: parse_number(
                 "MAX_ACCOUNTS_PER_EVENT",
                 lookup("MAX_ACCOUNTS_PER_EVENT"),
                 1_000,
                 1..=10_000,
             )? as usize,
-            management_account_id: management_account_id(lookup("MANAGEMENT_ACCOUNT_ID"))?,
+            management_account_id: parse_management_account_id(lookup("MANAGEMENT_ACCOUNT_ID"))?,
         })
     }
 }
@@ -112,14 +120,14 @@ fn invalid(name: &'static str, value: &str, problem: impl Into<String>) -> Error
 }
 
 /// The non-empty items of a comma-separated list, trimmed.
-fn list(value: &str) -> impl Iterator<Item = &str> {
+fn split_list(value: &str) -> impl Iterator<Item = &str> {
     value
         .split(',')
         .map(str::trim)
         .filter(|item| !item.is_empty())
 }
 
-fn regions(
+fn parse_regions(
     macie_regions: Option<String>,
     own_region: Option<String>,
 ) -> Result<Vec<Region>, Error> {
@@ -135,7 +143,7 @@ fn regions(
         }
     };
     let mut regions: Vec<Region> = Vec::new();
-    for item in list(&value) {
+    for item in split_list(&value) {
         let region = Region::parse(item, name).map_err(|_| {
             invalid(
                 name,
@@ -153,7 +161,7 @@ fn regions(
     Ok(regions)
 }
 
-fn invitation_message(value: Option<String>) -> Result<Option<String>, Error> {
+fn parse_invitation_message(value: Option<String>) -> Result<Option<String>, Error> {
     match value {
         None => Ok(None),
         Some(message) if message.is_empty() => Ok(None),
@@ -174,7 +182,7 @@ fn invitation_message(value: Option<String>) -> Result<Option<String>, Error> {
     }
 }
 
-fn flag(name: &'static str, value: Option<String>) -> Result<bool, Error> {
+fn parse_flag(name: &'static str, value: Option<String>) -> Result<bool, Error> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(false),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
@@ -183,7 +191,7 @@ fn flag(name: &'static str, value: Option<String>) -> Result<bool, Error> {
     }
 }
 
-fn queue_url(name: &'static str, value: Option<String>) -> Result<Option<String>, Error> {
+fn parse_queue_url(name: &'static str, value: Option<String>) -> Result<Option<String>, Error> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
@@ -197,7 +205,7 @@ fn queue_url(name: &'static str, value: Option<String>) -> Result<Option<String>
     }
 }
 
-fn number(
+fn parse_number(
     name: &'static str,
     value: Option<String>,
     default: u32,
@@ -223,9 +231,9 @@ fn number(
     }
 }
 
-fn excluded_account_ids(value: Option<String>) -> Result<BTreeSet<AccountId>, Error> {
+fn parse_excluded_account_ids(value: Option<String>) -> Result<BTreeSet<AccountId>, Error> {
     let value = value.unwrap_or_default();
-    list(&value)
+    split_list(&value)
         .map(|item| {
             AccountId::parse(item, "EXCLUDED_ACCOUNT_IDS").map_err(|_| {
                 invalid(
@@ -238,7 +246,7 @@ fn excluded_account_ids(value: Option<String>) -> Result<BTreeSet<AccountId>, Er
         .collect()
 }
 
-fn management_account_id(value: Option<String>) -> Result<Option<AccountId>, Error> {
+fn parse_management_account_id(value: Option<String>) -> Result<Option<AccountId>, Error> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(id) => AccountId::parse(id, "MANAGEMENT_ACCOUNT_ID")
@@ -253,9 +261,9 @@ fn management_account_id(value: Option<String>) -> Result<Option<AccountId>, Err
     }
 }
 
-fn excluded_ou_ids(value: Option<String>) -> Result<BTreeSet<OrganizationalUnitId>, Error> {
+fn parse_excluded_ou_ids(value: Option<String>) -> Result<BTreeSet<OrganizationalUnitId>, Error> {
     let value = value.unwrap_or_default();
-    list(&value)
+    split_list(&value)
         .map(|item| {
             OrganizationalUnitId::parse(item).ok_or_else(|| {
                 invalid(
@@ -270,7 +278,7 @@ fn excluded_ou_ids(value: Option<String>) -> Result<BTreeSet<OrganizationalUnitI
 
 /// An IAM role name: 1 to 64 letters, digits and `+=,.@_-` (no path: the role's ARN is built as
 /// `arn:<partition>:iam::<account>:role/<name>`).
-fn role_name(value: Option<String>) -> Result<Option<String>, Error> {
+fn parse_role_name(value: Option<String>) -> Result<Option<String>, Error> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(name)
@@ -290,7 +298,7 @@ fn role_name(value: Option<String>) -> Result<Option<String>, Error> {
 }
 
 /// A CloudWatch namespace: 1 to 255 letters, digits and `.-_/#: `, not starting with `AWS/`.
-fn metrics_namespace(value: Option<String>) -> Result<String, Error> {
+fn parse_metrics_namespace(value: Option<String>) -> Result<String, Error> {
     let name = value.as_deref().map(str::trim).unwrap_or("");
     if name.is_empty() {
         return Ok("MacieInvite".to_owned());
@@ -399,7 +407,7 @@ mod tests {
     }
 
     #[test]
-    fn bad_settings_name_the_variable_and_the_problem() {
+    fn bad_regions_name_the_variable_and_the_problem() {
         type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
         let cases: &[Case] = &[
             (&[], &["MACIE_REGIONS", "AWS_REGION"]),
@@ -412,90 +420,58 @@ mod tests {
                 &[("AWS_REGION", "us-east-1"), ("MACIE_REGIONS", ",")],
                 &["MACIE_REGIONS", "no region"],
             ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("INVITATION_MESSAGE", &"x".repeat(81)),
-                ],
-                &["INVITATION_MESSAGE", "81 characters", "at most 80"],
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("DISABLE_EMAIL_NOTIFICATION", "yes"),
-                ],
-                &["DISABLE_EMAIL_NOTIFICATION", "true or false"],
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("EXCLUDED_ACCOUNT_IDS", "111122223333,12345"),
-                ],
-                &["EXCLUDED_ACCOUNT_IDS", "\"12345\"", "12 digits"],
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("MANAGEMENT_ACCOUNT_ID", "o-abcdefghij"),
-                ],
-                &["MANAGEMENT_ACCOUNT_ID", "12 digits", "management account"],
-            ),
-            (
-                &[("AWS_REGION", "us-east-1"), ("MAX_ATTEMPTS", "0")],
-                &["MAX_ATTEMPTS", "from 1 to 100"],
-            ),
-            (
-                &[("AWS_REGION", "us-east-1"), ("MAX_ATTEMPTS", "eight")],
-                &["MAX_ATTEMPTS", "\"eight\""],
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("RETRY_BASE_DELAY_SECONDS", "901"),
-                ],
-                &["RETRY_BASE_DELAY_SECONDS", "from 0 to 900"],
-            ),
-            (
-                &[("AWS_REGION", "us-east-1"), ("RETRY_QUEUE_URL", "my-queue")],
-                &["RETRY_QUEUE_URL", "queue URL"],
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("EXCLUDED_OU_IDS", "ou-ab12-cd34ef56,r-ab12"),
-                ],
-                &[
-                    "EXCLUDED_OU_IDS",
-                    "\"r-ab12\" is not an organizational unit ID",
-                ],
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("ACCEPT_ROLE_NAME", "path/Role"),
-                ],
-                &["ACCEPT_ROLE_NAME", "no path"],
-            ),
-            (
-                &[
-                    ("AWS_REGION", "us-east-1"),
-                    ("METRICS_NAMESPACE", "AWS/Macie"),
-                ],
-                &["METRICS_NAMESPACE", "not AWS/"],
-            ),
-            (
-                &[("AWS_REGION", "us-east-1"), ("DRY_RUN", "yes")],
-                &["DRY_RUN", "true or false"],
-            ),
         ];
         for (vars, expected) in cases {
-            let message = error(vars);
-            for part in *expected {
-                assert!(
-                    message.contains(part),
-                    "{message:?} should contain {part:?}"
-                );
-            }
+            assert_names(&error(vars), expected);
+        }
+    }
+
+    #[test]
+    fn bad_settings_name_the_variable_and_the_problem() {
+        let long_message = "x".repeat(81);
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "INVITATION_MESSAGE",
+                &long_message,
+                &["81 characters", "at most 80"],
+            ),
+            ("DISABLE_EMAIL_NOTIFICATION", "yes", &["true or false"]),
+            (
+                "EXCLUDED_ACCOUNT_IDS",
+                "111122223333,12345",
+                &["\"12345\"", "12 digits"],
+            ),
+            (
+                "MANAGEMENT_ACCOUNT_ID",
+                "o-abcdefghij",
+                &["12 digits", "management account"],
+            ),
+            ("MAX_ATTEMPTS", "0", &["from 1 to 100"]),
+            ("MAX_ATTEMPTS", "eight", &["\"eight\""]),
+            ("RETRY_BASE_DELAY_SECONDS", "901", &["from 0 to 900"]),
+            ("RETRY_QUEUE_URL", "my-queue", &["queue URL"]),
+            (
+                "EXCLUDED_OU_IDS",
+                "ou-ab12-cd34ef56,r-ab12",
+                &["\"r-ab12\" is not an organizational unit ID"],
+            ),
+            ("ACCEPT_ROLE_NAME", "path/Role", &["no path"]),
+            ("METRICS_NAMESPACE", "AWS/Macie", &["not AWS/"]),
+            ("DRY_RUN", "yes", &["true or false"]),
+        ];
+        for (name, value, expected) in cases {
+            let message = error(&[("AWS_REGION", "us-east-1"), (name, value)]);
+            assert_names(&message, &[name]);
+            assert_names(&message, expected);
+        }
+    }
+
+    fn assert_names(message: &str, parts: &[&str]) {
+        for part in parts {
+            assert!(
+                message.contains(part),
+                "{message:?} should contain {part:?}"
+            );
         }
     }
 

@@ -25,6 +25,7 @@ impl AccountId {
         }
     }
 
+    /// The ID as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -42,6 +43,7 @@ impl fmt::Display for AccountId {
 pub struct CreateAccountRequestId(String);
 
 impl CreateAccountRequestId {
+    /// Checks `value`; `field` says where it came from, for the error.
     pub fn parse(value: &str, field: &str) -> Result<Self, Error> {
         let valid = value.strip_prefix("car-").is_some_and(|rest| {
             (8..=32).contains(&rest.len())
@@ -59,6 +61,7 @@ impl CreateAccountRequestId {
         }
     }
 
+    /// The ID as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -89,6 +92,7 @@ impl OrganizationalUnitId {
         (part(root, 4..=32) && part(unit, 8..=32)).then(|| OrganizationalUnitId(value.to_owned()))
     }
 
+    /// The ID as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -106,6 +110,7 @@ impl fmt::Display for OrganizationalUnitId {
 pub struct Region(String);
 
 impl Region {
+    /// Checks `value`; `field` says where it came from, for the error.
     pub fn parse(value: &str, field: &str) -> Result<Self, Error> {
         // Shape of every region name: a partition prefix, one or more words, a number.
         let mut parts = value.split('-');
@@ -148,6 +153,7 @@ impl Region {
             .map_or("aws", |(_, partition)| partition)
     }
 
+    /// The name as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -162,11 +168,14 @@ impl fmt::Display for Region {
 /// The state of an account in the organization (Organizations `State`, or the older `Status`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AccountState {
+    /// Active: it may be invited.
     Active,
+    /// Any other state (SUSPENDED, PENDING_CLOSURE, CLOSED, …), by its name.
     Other(String),
 }
 
 impl AccountState {
+    /// The state of its name.
     pub fn from_name(name: &str) -> Self {
         match name {
             "ACTIVE" => AccountState::Active,
@@ -178,8 +187,11 @@ impl AccountState {
 /// An account of the organization, as Organizations describes it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Account {
+    /// Its ID.
     pub id: AccountId,
+    /// Its email address: personal data, never logged.
     pub email: String,
+    /// Its state in the organization.
     pub state: AccountState,
     /// When it joined the organization (`JoinedTimestamp`), in seconds since the epoch.
     pub joined: Option<i64>,
@@ -203,11 +215,26 @@ impl fmt::Debug for Account {
 /// What a piece of work is about: an account, or a creation request that will name one.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Subject {
+    /// An account, by its ID.
     Account(AccountId),
+    /// A creation request, by its ID.
     Request(CreateAccountRequestId),
     /// The reconcile of the work's regions: what a reconcile could not finish in a region (its
     /// listing throttled, or the deadline near) goes on as one work item, not one per account.
     Reconcile,
+}
+
+impl Subject {
+    /// The subject as every output names it: its account ID, its creation request ID, and whether
+    /// it is a reconcile ("" and false where they do not apply). The summary's entries, the queues'
+    /// messages and the log lines all take it from here.
+    pub fn fields(&self) -> (&str, &str, bool) {
+        match self {
+            Subject::Account(id) => (id.as_str(), "", false),
+            Subject::Request(id) => ("", id.as_str(), false),
+            Subject::Reconcile => ("", "", true),
+        }
+    }
 }
 
 impl fmt::Display for Subject {
@@ -217,6 +244,22 @@ impl fmt::Display for Subject {
             Subject::Request(id) => write!(f, "creation request {id}"),
             Subject::Reconcile => f.write_str("the reconcile"),
         }
+    }
+}
+
+/// `{"accountId": …}`, `{"createAccountRequestId": …}` or `{"reconcile": true}`: flattened into the
+/// summary's entries and the queues' messages.
+impl Serialize for Subject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (account_id, request_id, reconcile) = self.fields();
+        let mut map = serializer.serialize_map(Some(1))?;
+        match (account_id, request_id) {
+            ("", "") => map.serialize_entry("reconcile", &reconcile)?,
+            ("", request_id) => map.serialize_entry("createAccountRequestId", request_id)?,
+            (account_id, _) => map.serialize_entry("accountId", account_id)?,
+        }
+        map.end()
     }
 }
 
@@ -249,64 +292,60 @@ impl Origin {
 /// One piece of work of an invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Work {
+    /// What it is about.
     pub subject: Subject,
+    /// Where it comes from.
     pub origin: Origin,
 }
 
 /// Where a CreateAccount request stands (DescribeCreateAccountStatus).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Creation {
+    /// The request made this account.
     Succeeded(AccountId),
-    Failed { reason: String },
+    /// The request failed.
+    Failed {
+        /// Organizations' reason.
+        reason: String,
+    },
+    /// The account is still being created.
     InProgress,
 }
 
-/// An account's relationship with the Macie administrator in one region (`relationshipStatus`).
+/// An account's relationship with the Macie administrator in one region (`relationshipStatus`). The
+/// Macie adapter reads it from the SDK's `RelationshipStatus`; each variant bears the value's name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MemberStatus {
+    /// A member, enabled.
     Enabled,
+    /// A member whose Macie is suspended.
     Paused,
+    /// Invited, not yet accepted.
     Invited,
+    /// Associated, not yet invited (or the invitation not yet shown).
     Created,
+    /// Removed by the administrator.
     Removed,
+    /// Left the administrator.
     Resigned,
+    /// The invitation email being verified.
     EmailVerificationInProgress,
+    /// The invitation email could not be verified.
     EmailVerificationFailed,
+    /// Macie is disabled for the region.
     RegionDisabled,
+    /// The account is suspended.
     AccountSuspended,
+    /// A status this build does not know, by its name.
     Other(String),
 }
 
 impl MemberStatus {
-    pub fn from_name(name: &str) -> Self {
-        match name {
-            "Enabled" => MemberStatus::Enabled,
-            "Paused" => MemberStatus::Paused,
-            "Invited" => MemberStatus::Invited,
-            "Created" => MemberStatus::Created,
-            "Removed" => MemberStatus::Removed,
-            "Resigned" => MemberStatus::Resigned,
-            "EmailVerificationInProgress" => MemberStatus::EmailVerificationInProgress,
-            "EmailVerificationFailed" => MemberStatus::EmailVerificationFailed,
-            "RegionDisabled" => MemberStatus::RegionDisabled,
-            "AccountSuspended" => MemberStatus::AccountSuspended,
-            other => MemberStatus::Other(other.to_owned()),
-        }
-    }
-
-    pub fn name(&self) -> &str {
+    /// The status as Macie names it: each variant is named after its `RelationshipStatus` value.
+    pub fn name(&self) -> String {
         match self {
-            MemberStatus::Enabled => "Enabled",
-            MemberStatus::Paused => "Paused",
-            MemberStatus::Invited => "Invited",
-            MemberStatus::Created => "Created",
-            MemberStatus::Removed => "Removed",
-            MemberStatus::Resigned => "Resigned",
-            MemberStatus::EmailVerificationInProgress => "EmailVerificationInProgress",
-            MemberStatus::EmailVerificationFailed => "EmailVerificationFailed",
-            MemberStatus::RegionDisabled => "RegionDisabled",
-            MemberStatus::AccountSuspended => "AccountSuspended",
-            MemberStatus::Other(name) => name,
+            MemberStatus::Other(name) => name.clone(),
+            known => format!("{known:?}"),
         }
     }
 }
@@ -315,6 +354,7 @@ impl MemberStatus {
 /// return it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Membership {
+    /// The relationship.
     pub status: MemberStatus,
     /// When the administrator last invited the account (`invitedAt`), in seconds since the epoch;
     /// `None` when it never did.
@@ -324,7 +364,9 @@ pub struct Membership {
 /// The organization, as DescribeOrganization answers it to any of its accounts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Organization {
+    /// Its ID (`o-…`).
     pub id: String,
+    /// Its management account.
     pub management_account: AccountId,
 }
 
@@ -332,35 +374,46 @@ pub struct Organization {
 /// an account that is itself a member cannot be the administrator of others.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Administrator {
+    /// The administrator.
     pub account_id: AccountId,
+    /// This account's relationship with it.
     pub status: MemberStatus,
 }
 
 /// How many messages a queue holds (GetQueueAttributes' approximate counts).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct QueueDepth {
+    /// Messages ready to be received.
     pub waiting: u64,
+    /// Messages not yet visible (a retry's delay).
     pub delayed: u64,
+    /// Messages received and not yet deleted.
     pub in_flight: u64,
 }
 
 /// An account that CreateInvitations reported in `unprocessedAccounts`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unprocessed {
+    /// The account.
     pub account_id: AccountId,
+    /// Macie's error code.
     pub error_code: String,
+    /// Macie's message.
     pub error_message: String,
 }
 
 /// One page of a listing: its items, and whether more pages follow.
 pub struct Page<T> {
+    /// The page's items.
     pub items: Vec<T>,
+    /// Whether more pages follow.
     pub more: bool,
 }
 
 /// A listing read a page at a time: an SDK paginator behind an adapter (it ends on an empty token,
 /// stops on a repeated one, and can be dropped early), with its items in our types.
 pub trait Pages {
+    /// What the listing lists.
     type Item;
     /// The next page; `None` once the listing is over.
     fn next_page(&mut self) -> impl Future<Output = Option<Result<Page<Self::Item>, Error>>>;
@@ -373,6 +426,22 @@ pub async fn read_all<P: Pages>(mut pages: P) -> Result<Vec<P::Item>, Error> {
         items.extend(page?.items);
     }
     Ok(items)
+}
+
+/// Valid IDs and names for tests, from literals.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::{AccountId, Region};
+
+    /// An account ID from a literal of 12 digits.
+    pub(crate) fn account_id(value: &str) -> AccountId {
+        AccountId::parse(value, "test").unwrap()
+    }
+
+    /// A region from a literal region name.
+    pub(crate) fn region(name: &str) -> Region {
+        Region::parse(name, "test").unwrap()
+    }
 }
 
 #[cfg(test)]

@@ -10,13 +10,18 @@ use crate::quote::redact_emails;
 /// Everything that can fail an invocation or the cold start.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
+    /// A setting (an environment variable) with a bad value: the cold start fails.
     #[error("setting {name} is invalid: {problem} (value: {value:?})")]
     InvalidSetting {
+        /// The variable.
         name: &'static str,
+        /// Its value, cut short.
         value: String,
+        /// What is wrong with it.
         problem: String,
     },
 
+    /// An event that is none of those the function accepts.
     #[error(
         "unsupported event: received {received}. A manual invocation is {{\"accountIds\": [...]}}, \
          {{\"createAccountRequestIds\": [...]}}, {{\"action\": \"reconcile\"}} or {{\"action\": \"check\"}} \
@@ -24,75 +29,123 @@ pub enum Error {
          CreateAccount, AccountJoinedOrganization, CreateManagedAccount, UpdateManagedAccount, schedules, \
          account factories' events) and the retry queue's messages (README, \"What it accepts\")"
     )]
-    UnsupportedEvent { received: String },
+    UnsupportedEvent {
+        /// What was received instead.
+        received: String,
+    },
 
+    /// An event of a known kind that does not hold what that kind must.
     #[error("malformed {event} event: {problem}")]
     MalformedEvent {
+        /// The kind of event.
         event: &'static str,
+        /// What is wrong with it.
         problem: String,
     },
 
+    /// A value where an account ID belongs that is not one.
     #[error(
         "invalid account ID {value:?} at {field}: an account ID is a string of exactly 12 digits"
     )]
-    InvalidAccountId { value: String, field: String },
+    InvalidAccountId {
+        /// The value, cut short.
+        value: String,
+        /// Where it was.
+        field: String,
+    },
 
+    /// An account ID given as a JSON number (or any other non-string).
     #[error(
         "invalid account ID {value:?} at {field}: it is a JSON {kind}, and an account ID must be a \
          string, in quotes (\"111122223333\"), so that its leading zeros survive"
     )]
     AccountIdNotAString {
+        /// The value, cut short.
         value: String,
+        /// Where it was.
         field: String,
+        /// The JSON kind it has.
         kind: &'static str,
     },
 
+    /// A value where a creation request ID belongs that is not one.
     #[error(
         "invalid account creation request ID {value:?} at {field}: expected car- and 8 to 32 lowercase letters or digits"
     )]
-    InvalidRequestId { value: String, field: String },
+    InvalidRequestId {
+        /// The value, cut short.
+        value: String,
+        /// Where it was.
+        field: String,
+    },
 
+    /// A value where a region name belongs that is not one.
     #[error("invalid region {value:?} at {field}: expected a region name such as us-east-1")]
-    InvalidRegion { value: String, field: String },
+    InvalidRegion {
+        /// The value, cut short.
+        value: String,
+        /// Where it was.
+        field: String,
+    },
 
+    /// A region named outside MACIE_REGIONS.
     #[error(
         "region {region} is not one of MACIE_REGIONS ({allowed}): the function acts only in the \
          regions it is configured for; name only those, or add the region to MacieRegions"
     )]
-    RegionNotAllowed { region: String, allowed: String },
+    RegionNotAllowed {
+        /// The region named.
+        region: String,
+        /// MACIE_REGIONS.
+        allowed: String,
+    },
 
+    /// An event that names more accounts than MAX_ACCOUNTS_PER_EVENT.
     #[error(
         "the event names {count} accounts and creation requests, more than MAX_ACCOUNTS_PER_EVENT \
          ({limit}); nothing was done: split it, or run a reconcile ({{\"action\": \"reconcile\"}})"
     )]
-    TooManyAccounts { count: usize, limit: usize },
+    TooManyAccounts {
+        /// How many the event names.
+        count: usize,
+        /// MAX_ACCOUNTS_PER_EVENT.
+        limit: usize,
+    },
 
+    /// Work that could be neither done nor kept on a queue: the invocation fails so that Lambda retries it.
     #[error(
         "{} could not be finished and there is no queue to keep them (RETRY_QUEUE_URL, or sending to it failed): {}; \
          invoke again with them",
         unfinished.len(),
         unfinished.join("; ")
     )]
-    RetryLater { unfinished: Vec<String> },
+    RetryLater {
+        /// What was not finished, and why it was not sent.
+        unfinished: Vec<String>,
+    },
 
     /// A call that failed after the SDK's own retries: the facts of it. Whether another attempt may
     /// pass is the failure policy's decision (`failure::is_transient`).
     #[error("{service} {operation} failed: {message}")]
     Service {
+        /// The service called.
         service: &'static str,
+        /// The operation that failed.
         operation: &'static str,
+        /// The service's error code, where it sent one.
         code: Option<String>,
         /// The HTTP status of the answer, when there was one.
         status: Option<u16>,
         /// No answer came, or one that could not be read (a timeout, a connection error).
         transport: bool,
+        /// What the service said, without email addresses.
         message: String,
     },
 }
 
 impl Error {
     /// Converts an SDK error, after the SDK's own retries, into ours.
-    pub fn from_sdk<E>(
+    pub(crate) fn from_sdk<E>(
         service: &'static str,
         operation: &'static str,
         error: SdkError<E, HttpResponse>,
@@ -125,7 +178,7 @@ impl Error {
     }
 
     /// The service's error code, for service errors that carry one.
-    pub fn code(&self) -> Option<&str> {
+    pub(crate) fn code(&self) -> Option<&str> {
         match self {
             Error::Service { code, .. } => code.as_deref(),
             _ => None,
@@ -133,7 +186,7 @@ impl Error {
     }
 
     /// The operation that failed, for service errors.
-    pub fn operation(&self) -> Option<&'static str> {
+    pub(crate) fn operation(&self) -> Option<&'static str> {
         match self {
             Error::Service { operation, .. } => Some(operation),
             _ => None,
@@ -142,7 +195,7 @@ impl Error {
 
     /// A stable name for the kind of error, for the runtime's errorType and for alarms; a service
     /// error is named by the failure policy, after whether it may pass later.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Error::InvalidSetting { .. } => "InvalidSetting",
             Error::UnsupportedEvent { .. } => "UnsupportedEvent",
@@ -157,5 +210,24 @@ impl Error {
             Error::RetryLater { .. } => "RetryLater",
             Error::Service { .. } => "Service",
         }
+    }
+}
+
+/// A call's answer, or `None` where the service said that what was asked for is not there
+/// (`absent` reads its error, as the SDK models it); any other error in our terms. How every adapter
+/// says "not found".
+pub(crate) fn found<T, E>(
+    service: &'static str,
+    operation: &'static str,
+    result: Result<T, SdkError<E, HttpResponse>>,
+    absent: impl FnOnce(&E) -> bool,
+) -> Result<Option<T>, Error>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(answer) => Ok(Some(answer)),
+        Err(error) if error.as_service_error().is_some_and(absent) => Ok(None),
+        Err(error) => Err(Error::from_sdk(service, operation, error)),
     }
 }

@@ -17,7 +17,7 @@ const SERVICE_FAULTS: &[&str] = &["InternalServerException", "ServiceException"]
 /// Whether the same call may pass later: no answer (a timeout, a connection error), throttling, a
 /// 5xx or a bare 429, Macie's ClientError on CreateMember or CreateInvitations, or a role in a member account that cannot be assumed yet (a brand-new account's
 /// role may not exist for some minutes). Whatever else is refused will be refused again.
-pub fn is_transient(error: &Error) -> bool {
+pub(crate) fn is_transient(error: &Error) -> bool {
     match error {
         Error::Service {
             transport: true, ..
@@ -48,7 +48,7 @@ pub fn is_transient(error: &Error) -> bool {
 }
 
 /// The outcome of a call that failed: transient, or permanent with what to do.
-pub fn outcome_of(error: &Error) -> Outcome {
+pub(crate) fn outcome_of(error: &Error) -> Outcome {
     let (kind, advice) = if is_transient(error) {
         (FailureKind::Transient, None)
     } else {
@@ -69,18 +69,18 @@ pub fn outcome_of(error: &Error) -> Outcome {
 
 /// Whether the service refused the caller: its policy, a control policy, or (Macie) the service not
 /// enabled. AccessDeniedException, or AccessDenied as STS and SQS name it.
-pub fn is_access_denied(error: &Error) -> bool {
+pub(crate) fn is_access_denied(error: &Error) -> bool {
     matches!(error.code(), Some("AccessDeniedException" | "AccessDenied"))
 }
 
 /// Whether Macie refused the call for its quota of members (1,000 by invitation; aws-facts.md).
-pub fn is_quota_refusal(error: &Error) -> bool {
+pub(crate) fn is_quota_refusal(error: &Error) -> bool {
     error.code() == Some("ServiceQuotaExceededException")
 }
 
 /// The outcome of an account left unassociated because Macie refused an earlier one in `region`
 /// for its member quota: permanent, so it is dead-lettered at once, with what to do.
-pub fn quota_stop(region: &Region) -> Outcome {
+pub(crate) fn quota_stop(region: &Region) -> Outcome {
     Outcome::failed(format!(
         "not associated: Macie refused an earlier account in {region} for its quota of members, so no \
          more CreateMember calls are made there in this invocation. {QUOTA_ADVICE}"
@@ -89,7 +89,7 @@ pub fn quota_stop(region: &Region) -> Outcome {
 
 /// The runtime's errorType: `MacieInvite.{Retryable|Permanent}.{Kind}`, so that whoever reads it
 /// knows whether invoking again can help.
-pub fn error_type(error: &Error) -> String {
+pub(crate) fn error_type(error: &Error) -> String {
     let transient = is_transient(error);
     let retry = if transient { "Retryable" } else { "Permanent" };
     let kind = match error {
@@ -110,15 +110,15 @@ impl From<Error> for Diagnostic {
 }
 
 /// SQS delays a message by at most 15 minutes.
-pub const MAX_DELAY_SECONDS: u32 = 900;
+pub(crate) const MAX_DELAY_SECONDS: u32 = 900;
 
 /// Attempts during which an account that Organizations does not know is tried again: right after
 /// its creation it may not be visible yet.
-pub const NOT_FOUND_ATTEMPTS: u32 = 3;
+pub(crate) const NOT_FOUND_ATTEMPTS: u32 = 3;
 
 /// What to do with a subject once an attempt is over.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Disposition {
+pub(crate) enum Disposition {
     /// Finished: invited, already a member, skipped, or a creation that failed.
     Done,
     /// Try again as attempt `attempt`.
@@ -127,7 +127,7 @@ pub enum Disposition {
     DeadLetter { reason: String },
 }
 
-pub fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) -> Disposition {
+pub(crate) fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) -> Disposition {
     let retry = |reason: String| {
         if attempt < max_attempts {
             Disposition::Requeue {
@@ -177,7 +177,7 @@ pub fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) -> Dispos
 
 /// What Macie's words mean, where a decision rests on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Meaning {
+pub(crate) enum Meaning {
     /// The account has no relationship with this administrator (GetMember's other ways of saying so).
     NoMember,
     /// Macie is not enabled for the caller in the region (every call there answers so).
@@ -271,7 +271,7 @@ const MACIE_WORDS: &[Words] = &[
 ];
 
 /// What Macie meant by an error `code` with `message`, where the table reads it.
-pub fn reading(code: &str, message: &str) -> Option<Meaning> {
+pub(crate) fn reading(code: &str, message: &str) -> Option<Meaning> {
     let message = message.to_ascii_lowercase();
     MACIE_WORDS
         .iter()
@@ -298,20 +298,21 @@ fn reading_of(error: &Error) -> Option<Meaning> {
     }
 }
 
-/// Whether GetMember's error says that the account is no member of this administrator.
-pub fn means_no_member(error: &Error) -> bool {
-    reading_of(error) == Some(Meaning::NoMember)
+/// Whether GetMember's error (its code and message, as the SDK gives them) says that the account
+/// is no member of this administrator.
+pub(crate) fn says_no_member(code: Option<&str>, message: Option<&str>) -> bool {
+    reading(code.unwrap_or(""), message.unwrap_or("")) == Some(Meaning::NoMember)
 }
 
 /// Whether the error says that Macie is not enabled for the caller in the call's region.
-pub fn is_macie_off(error: &Error) -> bool {
+pub(crate) fn is_macie_off(error: &Error) -> bool {
     reading_of(error) == Some(Meaning::MacieOff)
 }
 
 /// The outcome of a Macie call in `region` that failed: as [`outcome_of`], but where the
 /// administrator's own Macie is off there, one permanent failure that names the region and the
 /// command that mends it, never a verdict on the account.
-pub fn outcome_in(error: &Error, region: &Region) -> Outcome {
+pub(crate) fn outcome_in(error: &Error, region: &Region) -> Outcome {
     if is_macie_off(error) && !in_member_account(error.operation()) {
         return Outcome::failed(format!(
             "Macie is not enabled for the administrator account in {region} ({error}): run `aws macie2 \
@@ -324,7 +325,7 @@ pub fn outcome_in(error: &Error, region: &Region) -> Outcome {
 
 /// What the operator must do about an account that CreateInvitations left unprocessed, when no
 /// retry can help; `None` when a retry may pass (InternalError, and ClientErrors not known to be lasting).
-pub fn unprocessed_advice(error_code: &str, error_message: &str) -> Option<&'static str> {
+pub(crate) fn unprocessed_advice(error_code: &str, error_message: &str) -> Option<&'static str> {
     match reading(error_code, error_message)? {
         Meaning::Lasting(advice) => Some(advice),
         Meaning::NoMember | Meaning::MacieOff => None,
@@ -346,12 +347,12 @@ fn in_member_account(operation: Option<&str>) -> bool {
 /// Whether a GetMember refusal is no verdict on the account, to be settled from the region's
 /// listing instead: neither a "later" nor Macie off, and in words the table does not read as "no
 /// member" (those never reach here: the adapter answers `None` for them).
-pub fn needs_listing(error: &Error) -> bool {
+pub(crate) fn needs_listing(error: &Error) -> bool {
     !is_transient(error) && !is_macie_off(error)
 }
 
 /// What the operator must do about a call that failed for good, by its error code.
-pub fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'static str> {
+pub(crate) fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'static str> {
     match code? {
         "ServiceQuotaExceededException" => Some(QUOTA_ADVICE),
         "AccessDeniedException" | "AccessDenied" if in_member_account(operation) => Some(
@@ -379,11 +380,11 @@ pub fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'static st
 /// Attempts after which the backoff of pending work (an invitation Macie is still processing, a
 /// creation in progress) stops growing: an invitation shows within minutes (terraform-provider-aws
 /// waits up to 5), so it is looked at again at most 2 × RETRY_BASE_DELAY_SECONDS later.
-pub const PENDING_BACKOFF_ATTEMPTS: u32 = 2;
+pub(crate) const PENDING_BACKOFF_ATTEMPTS: u32 = 2;
 
 /// How long a re-queued `outcome` waits after its `attempt`-th attempt: [`backoff_seconds`], held
 /// short for pending work.
-pub fn retry_delay_seconds(outcome: &Outcome, attempt: u32, base: u32, jitter: f64) -> u32 {
+pub(crate) fn retry_delay_seconds(outcome: &Outcome, attempt: u32, base: u32, jitter: f64) -> u32 {
     let attempt = match outcome {
         Outcome::Pending { .. } => attempt.min(PENDING_BACKOFF_ATTEMPTS),
         _ => attempt,
@@ -394,7 +395,7 @@ pub fn retry_delay_seconds(outcome: &Outcome, attempt: u32, base: u32, jitter: f
 /// How long a re-queued subject waits after its `attempt`-th attempt failed: `base` × 2^(attempt−1),
 /// capped at SQS's 900 s, with equal jitter (`jitter` in [0, 1) picks a point in the upper half) so
 /// that accounts throttled together do not come back together.
-pub fn backoff_seconds(attempt: u32, base: u32, jitter: f64) -> u32 {
+pub(crate) fn backoff_seconds(attempt: u32, base: u32, jitter: f64) -> u32 {
     let ceiling = u64::from(base)
         .saturating_mul(1u64 << attempt.saturating_sub(1).min(20))
         .min(u64::from(MAX_DELAY_SECONDS));
@@ -587,7 +588,7 @@ mod tests {
             ),
         ] {
             assert!(
-                means_no_member(&macie_error(code, message, "GetMember")),
+                says_no_member(Some(code), Some(message)),
                 "{code}: {message}"
             );
         }
@@ -607,7 +608,7 @@ mod tests {
             ),
         ] {
             assert!(
-                !means_no_member(&macie_error(code, message, "GetMember")),
+                !says_no_member(Some(code), Some(message)),
                 "{code}: {message}"
             );
         }
@@ -620,7 +621,7 @@ mod tests {
             "Macie is not enabled.",
             "GetMember",
         );
-        assert!(is_macie_off(&off) && !means_no_member(&off));
+        assert!(is_macie_off(&off) && !says_no_member(off.code(), Some(&off.to_string())));
         let region = Region::parse("eu-west-1", "t").unwrap();
         let Outcome::Failed { reason, kind } = outcome_in(&off, &region) else {
             panic!("a failure");

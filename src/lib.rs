@@ -1,27 +1,44 @@
 //! macie-invite: invites every new account of an AWS Organization to Amazon Macie, in every configured region.
+//!
+//! # Layout
+//! Imports flow one way, from the top of this list to the bottom:
+//! - [`handle`] (`handler`): the Lambda handler, which decodes the event and hands it to the one
+//!   dispatch (`workflow::dispatch`).
+//! - `workflow`: what each trigger asks for (`job`), the workflows that do it (`named`,
+//!   `reconcile`, `retry`, `check`), what becomes of the work afterwards (`settle`), and what they
+//!   share (`lookup`, `region`, the invocation and its deadline).
+//! - `preflight`: the check's judgements; `summary`: the answer; [`metrics`]: its EMF lines.
+//! - The adapters, one per service, in our own types: [`organizations`], [`macie`], [`queue`],
+//!   [`sts`]; with [`sdk`], the clients' shared settings.
+//! - [`event`] (every trigger decoded into a [`event::Trigger`]) and [`message`] (the queues'
+//!   bodies); `failure` (the one failure policy and Macie's words), `plan` (pure decisions),
+//!   `outcome` (what happened to each subject).
+//! - [`domain`] (the types the function reasons with), `config`, `error`, `quote` and [`logging`].
+#![warn(missing_docs)]
 
-pub mod app;
-pub mod config;
+mod app;
+mod config;
 pub mod domain;
-pub mod error;
+mod error;
 pub mod event;
-pub mod failure;
-pub mod handler;
+mod failure;
+mod handler;
 pub mod logging;
 pub mod macie;
 pub mod message;
 pub mod metrics;
 pub mod organizations;
-pub mod outcome;
-pub mod plan;
-pub mod preflight;
+mod outcome;
+mod plan;
+mod preflight;
 pub mod queue;
-pub mod quote;
+mod quote;
 pub mod sdk;
 pub mod sts;
-pub mod summary;
-pub mod workflow;
+mod summary;
+mod workflow;
 
+pub use app::App;
 pub use config::Config;
 pub use error::Error;
-pub use handler::{App, Response, handle};
+pub use handler::{Response, handle};

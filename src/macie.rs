@@ -6,17 +6,18 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_macie2::Client;
 use aws_sdk_macie2::operation::list_members::{ListMembersError, ListMembersOutput};
-use aws_sdk_macie2::types::AccountDetail;
+use aws_sdk_macie2::types::{AccountDetail, RelationshipStatus};
 use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::domain::{
     Account, AccountId, Administrator, MemberStatus, Membership, Page, Pages, Region, Unprocessed,
     read_all,
 };
-use crate::error::Error;
+use crate::error::{Error, found};
 use crate::failure;
 use crate::quote::redact_emails;
 
@@ -26,6 +27,7 @@ const SERVICE: &str = "Macie";
 const MEMBERS_PER_PAGE: i32 = 25;
 
 #[derive(Clone)]
+/// Macie as the administrator sees it, one client per region.
 pub struct Macie {
     base: aws_sdk_macie2::Config,
     clients: BTreeMap<Region, Client>,
@@ -45,7 +47,7 @@ impl Pages for MemberPages {
         let page = self.0.next().await?;
         Some(
             page.map(|output| Page {
-                items: output.members().iter().filter_map(member).collect(),
+                items: output.members().iter().filter_map(to_member).collect(),
                 more: output.next_token().is_some_and(|token| !token.is_empty()),
             })
             .map_err(|error| Error::from_sdk(SERVICE, "ListMembers", error)),
@@ -54,22 +56,42 @@ impl Pages for MemberPages {
 }
 
 /// A member in our types; `None` for an entry without a valid account ID.
-fn member(member: &aws_sdk_macie2::types::Member) -> Option<(AccountId, Membership)> {
+fn to_member(member: &aws_sdk_macie2::types::Member) -> Option<(AccountId, Membership)> {
     let account_id = AccountId::parse(member.account_id()?, "Macie Member.accountId").ok()?;
     Some((
         account_id,
-        membership(member.relationship_status(), member.invited_at()),
+        to_membership(member.relationship_status(), member.invited_at()),
     ))
 }
 
 /// A relationship status and invitation time, as GetMember and ListMembers return them.
-fn membership(
-    status: Option<&aws_sdk_macie2::types::RelationshipStatus>,
+fn to_membership(
+    status: Option<&RelationshipStatus>,
     invited_at: Option<&aws_smithy_types::DateTime>,
 ) -> Membership {
     Membership {
-        status: MemberStatus::from_name(status.map_or("", |status| status.as_str())),
+        status: to_member_status(status),
         invited_at: invited_at.map(aws_smithy_types::DateTime::secs),
+    }
+}
+
+/// Our status from the SDK's; a value this build does not know keeps its name.
+pub(crate) fn to_member_status(status: Option<&RelationshipStatus>) -> MemberStatus {
+    match status {
+        Some(RelationshipStatus::Enabled) => MemberStatus::Enabled,
+        Some(RelationshipStatus::Paused) => MemberStatus::Paused,
+        Some(RelationshipStatus::Invited) => MemberStatus::Invited,
+        Some(RelationshipStatus::Created) => MemberStatus::Created,
+        Some(RelationshipStatus::Removed) => MemberStatus::Removed,
+        Some(RelationshipStatus::Resigned) => MemberStatus::Resigned,
+        Some(RelationshipStatus::EmailVerificationInProgress) => {
+            MemberStatus::EmailVerificationInProgress
+        }
+        Some(RelationshipStatus::EmailVerificationFailed) => MemberStatus::EmailVerificationFailed,
+        Some(RelationshipStatus::RegionDisabled) => MemberStatus::RegionDisabled,
+        Some(RelationshipStatus::AccountSuspended) => MemberStatus::AccountSuspended,
+        Some(other) => MemberStatus::Other(other.as_str().to_owned()),
+        None => MemberStatus::Other(String::new()),
     }
 }
 
@@ -84,7 +106,9 @@ pub const SESSION_NAME: &str = "macie-invite";
 /// What CreateInvitations sends besides the accounts.
 #[derive(Clone, Copy, Debug)]
 pub struct InvitationOptions<'a> {
+    /// INVITATION_MESSAGE.
     pub message: Option<&'a str>,
+    /// DISABLE_EMAIL_NOTIFICATION.
     pub disable_email_notification: bool,
 }
 
@@ -100,7 +124,7 @@ impl Macie {
         let base = crate::client_config!(aws_sdk_macie2, sdk_config);
         let clients = regions
             .iter()
-            .map(|region| (region.clone(), client_for(&base, region)))
+            .map(|region| (region.clone(), build_client(&base, region)))
             .collect();
         Macie {
             base,
@@ -155,30 +179,26 @@ impl Macie {
         self.clients
             .get(region)
             .cloned()
-            .unwrap_or_else(|| client_for(&self.base, region))
+            .unwrap_or_else(|| build_client(&self.base, region))
     }
 
     /// The account's relationship with this administrator in `region`; `None` when it has none,
-    /// in any of the ways Macie says so (the failure policy's table, [`failure::means_no_member`]).
+    /// in any of the ways Macie says so (the failure policy's table, [`failure::says_no_member`]).
     pub async fn membership(
         &self,
         region: &Region,
         account_id: &AccountId,
     ) -> Result<Option<Membership>, Error> {
-        let result = self
+        let asked = self
             .client(region)
             .get_member()
             .id(account_id.as_str())
             .send()
             .await;
-        match result.map_err(|error| Error::from_sdk(SERVICE, "GetMember", error)) {
-            Ok(output) => Ok(Some(membership(
-                output.relationship_status(),
-                output.invited_at(),
-            ))),
-            Err(error) if failure::means_no_member(&error) => Ok(None),
-            Err(error) => Err(error),
-        }
+        let output = found(SERVICE, "GetMember", asked, |error| {
+            failure::says_no_member(error.code(), error.message())
+        })?;
+        Ok(output.map(|output| to_membership(output.relationship_status(), output.invited_at())))
     }
 
     /// This account's own Macie status in `region` (GetMacieSession: ENABLED or PAUSED). Where
@@ -198,30 +218,21 @@ impl Macie {
 
     /// The administrator whose member this account is in `region`, if any (GetAdministratorAccount).
     pub async fn administrator(&self, region: &Region) -> Result<Option<Administrator>, Error> {
-        match self.client(region).get_administrator_account().send().await {
-            Ok(output) => Ok(output.administrator().and_then(|administrator| {
-                Some(Administrator {
-                    account_id: AccountId::parse(
-                        administrator.account_id()?,
-                        "GetAdministratorAccount administrator.accountId",
-                    )
-                    .ok()?,
-                    status: MemberStatus::from_name(
-                        administrator
-                            .relationship_status()
-                            .map_or("", |status| status.as_str()),
-                    ),
-                })
-            })),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(error) => Err(Error::from_sdk(SERVICE, "GetAdministratorAccount", error)),
-        }
+        let asked = self.client(region).get_administrator_account().send().await;
+        let output = found(SERVICE, "GetAdministratorAccount", asked, |error| {
+            error.is_resource_not_found_exception()
+        })?;
+        Ok(output.and_then(|output| {
+            let administrator = output.administrator()?;
+            Some(Administrator {
+                account_id: AccountId::parse(
+                    administrator.account_id()?,
+                    "GetAdministratorAccount administrator.accountId",
+                )
+                .ok()?,
+                status: to_member_status(administrator.relationship_status()),
+            })
+        }))
     }
 
     /// Every account associated with this administrator in `region`, in any relationship status.
@@ -308,17 +319,11 @@ impl Macie {
 impl MemberSession {
     /// Enables Macie in the member account; ConflictException means it already is.
     pub async fn enable_macie(&self) -> Result<(), Error> {
-        match self.client.enable_macie().send().await {
-            Ok(_) => Ok(()),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conflict_exception()) =>
-            {
-                Ok(())
-            }
-            Err(error) => Err(Error::from_sdk(SERVICE, "EnableMacie", error)),
-        }
+        let enabled = self.client.enable_macie().send().await;
+        found(SERVICE, "EnableMacie", enabled, |error| {
+            error.is_conflict_exception()
+        })
+        .map(|_| ())
     }
 
     /// The ID of the pending invitation that `administrator` sent; `None` when there is none (yet).
@@ -366,7 +371,7 @@ impl MemberSession {
     }
 }
 
-fn client_for(base: &aws_sdk_macie2::Config, region: &Region) -> Client {
+fn build_client(base: &aws_sdk_macie2::Config, region: &Region) -> Client {
     let config = base
         .to_builder()
         .region(aws_sdk_macie2::config::Region::new(

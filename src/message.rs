@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{AccountId, CreateAccountRequestId, Origin, Region, Subject, Work};
 use crate::error::Error;
-use crate::quote::{clip, excerpt};
+use crate::quote::{clip, cut, excerpt};
 
 /// How much of the history a message keeps, and how long each reason may be: bounded whatever
 /// happens, far under SQS's 256 KiB.
@@ -19,15 +19,14 @@ const MAX_ATTEMPT: u32 = 100;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RetryMessage {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub create_account_request_id: Option<String>,
-    /// The reconcile of `regions`, instead of one account.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub reconcile: bool,
+    /// An account, a creation request, or the reconcile of `regions`.
+    #[serde(flatten)]
+    pub subject: Subject,
+    /// The regions still to do.
     pub regions: Vec<String>,
+    /// The attempt the retry will be (2 or more).
     pub attempt: u32,
+    /// Why each earlier attempt failed, the most recent ones, each cut short.
     pub history: Vec<String>,
 }
 
@@ -49,23 +48,21 @@ struct Incoming {
 }
 
 impl RetryMessage {
+    /// The retry of `subject` in `regions`, as attempt `attempt`.
     pub fn new(subject: &Subject, regions: &[Region], attempt: u32, history: &[String]) -> Self {
-        let (account_id, create_account_request_id) = match subject {
-            Subject::Account(id) => (Some(id.to_string()), None),
-            Subject::Request(id) => (None, Some(id.to_string())),
-            Subject::Reconcile => (None, None),
-        };
         RetryMessage {
-            account_id,
-            create_account_request_id,
-            reconcile: *subject == Subject::Reconcile,
+            subject: subject.clone(),
             regions: regions.iter().map(ToString::to_string).collect(),
             attempt,
-            history: bounded_history(history),
+            history: keep_recent_history(history),
         }
     }
 
     /// Decodes and checks a message body read from the retry queue.
+    ///
+    /// # Errors
+    /// A body that is not one of the function's retries or dead letters, or holds a bad value:
+    /// the error names the message and what is wrong.
     pub fn decode(body: &str, message_id: &str) -> Result<Work, Error> {
         let malformed = |problem: String| Error::MalformedEvent {
             event: "retry message",
@@ -73,24 +70,13 @@ impl RetryMessage {
         };
         let message: Incoming =
             serde_json::from_str(body).map_err(|error| malformed(error.to_string()))?;
-        let subject = match (
-            &message.account_id,
-            &message.create_account_request_id,
-            message.reconcile,
-        ) {
-            (Some(id), None, false) => Subject::Account(AccountId::parse(id, "accountId")?),
-            (None, Some(id), false) => {
-                Subject::Request(CreateAccountRequestId::parse(id, "createAccountRequestId")?)
-            }
-            (None, None, true) => Subject::Reconcile,
-            _ => {
-                return Err(malformed(
-                    "expected exactly one of accountId and createAccountRequestId, or reconcile \
-                     (true) for the reconcile of the regions"
-                        .to_owned(),
-                ));
-            }
-        };
+        let subject = message.read_subject()?.ok_or_else(|| {
+            malformed(
+                "expected exactly one of accountId and createAccountRequestId, or reconcile \
+                 (true) for the reconcile of the regions"
+                    .to_owned(),
+            )
+        })?;
         if message.regions.is_empty() || message.regions.len() > MAX_REGIONS {
             return Err(malformed(format!(
                 "regions must name 1 to {MAX_REGIONS} regions"
@@ -102,35 +88,59 @@ impl RetryMessage {
             .enumerate()
             .map(|(index, region)| Region::parse(region, &format!("regions[{index}]")))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut history = message.history;
-        let attempt = match (message.attempt, message.attempts, message.reason) {
-            (Some(attempt), None, None) if (2..=MAX_ATTEMPT).contains(&attempt) => attempt,
-            (Some(attempt), None, None) => {
-                return Err(malformed(format!(
-                    "attempt is {attempt}; a retry is attempt 2 to {MAX_ATTEMPT}"
-                )));
-            }
-            (None, Some(attempts), Some(reason)) => {
-                history.push(format!(
-                    "dead-lettered after {attempts} attempts ({reason}); redriven"
-                ));
-                1
-            }
-            _ => {
-                return Err(malformed(
-                    "expected attempt (a retry) or attempts and reason (a dead letter)".to_owned(),
-                ));
-            }
-        };
+        let (attempt, history) = message.read_attempt().map_err(malformed)?;
         Ok(Work {
             subject,
             origin: Origin {
                 regions,
                 attempt,
-                history: bounded_history(&history),
+                history: keep_recent_history(&history),
                 message_id: Some(message_id.to_owned()),
             },
         })
+    }
+}
+
+impl Incoming {
+    /// The subject the message names; `None` when it names none, or more than one.
+    fn read_subject(&self) -> Result<Option<Subject>, Error> {
+        Ok(Some(
+            match (
+                &self.account_id,
+                &self.create_account_request_id,
+                self.reconcile,
+            ) {
+                (Some(id), None, false) => Subject::Account(AccountId::parse(id, "accountId")?),
+                (None, Some(id), false) => {
+                    Subject::Request(CreateAccountRequestId::parse(id, "createAccountRequestId")?)
+                }
+                (None, None, true) => Subject::Reconcile,
+                _ => return Ok(None),
+            },
+        ))
+    }
+
+    /// The attempt the message is, and its history: a retry's own, or a redriven dead letter's
+    /// (attempt 1 again, its redrive recorded); else what is wrong.
+    fn read_attempt(self) -> Result<(u32, Vec<String>), String> {
+        let mut history = self.history;
+        match (self.attempt, self.attempts, self.reason) {
+            (Some(attempt), None, None) if (2..=MAX_ATTEMPT).contains(&attempt) => {
+                Ok((attempt, history))
+            }
+            (Some(attempt), None, None) => Err(format!(
+                "attempt is {attempt}; a retry is attempt 2 to {MAX_ATTEMPT}"
+            )),
+            (None, Some(attempts), Some(reason)) => {
+                history.push(format!(
+                    "dead-lettered after {attempts} attempts ({reason}); redriven"
+                ));
+                Ok((1, history))
+            }
+            _ => {
+                Err("expected attempt (a retry) or attempts and reason (a dead letter)".to_owned())
+            }
+        }
     }
 }
 
@@ -139,19 +149,21 @@ impl RetryMessage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeadLetter {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub create_account_request_id: Option<String>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub reconcile: bool,
+    /// An account, a creation request, or the reconcile of `regions`.
+    #[serde(flatten)]
+    pub subject: Subject,
+    /// The regions it was not done in.
     pub regions: Vec<String>,
+    /// How many attempts were made.
     pub attempts: u32,
+    /// What the operator must do.
     pub reason: String,
+    /// Why each attempt failed, the most recent ones, each cut short.
     pub history: Vec<String>,
 }
 
 impl DeadLetter {
+    /// The dead letter of `subject` in `regions`, after `attempts` attempts.
     pub fn new(
         subject: &Subject,
         regions: &[Region],
@@ -161,9 +173,7 @@ impl DeadLetter {
     ) -> Self {
         let retry = RetryMessage::new(subject, regions, attempts, history);
         DeadLetter {
-            account_id: retry.account_id,
-            create_account_request_id: retry.create_account_request_id,
-            reconcile: retry.reconcile,
+            subject: retry.subject,
             regions: retry.regions,
             attempts,
             reason: reason.to_owned(),
@@ -173,23 +183,17 @@ impl DeadLetter {
 }
 
 /// The most recent reasons, each cut short.
-fn bounded_history(history: &[String]) -> Vec<String> {
+fn keep_recent_history(history: &[String]) -> Vec<String> {
     history[history.len().saturating_sub(HISTORY_KEPT)..]
         .iter()
-        .map(|reason| match reason.char_indices().nth(REASON_CHARS) {
-            Some((end, _)) => format!("{}…", &reason[..end]),
-            None => reason.clone(),
-        })
+        .map(|reason| cut(reason, REASON_CHARS))
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn region(name: &str) -> Region {
-        Region::parse(name, "t").unwrap()
-    }
+    use crate::domain::fixtures::region;
 
     #[test]
     fn a_retry_message_comes_back_as_the_work_it_was() {

@@ -19,10 +19,12 @@ use crate::summary::{NO_REGION, Summary};
 pub struct MetricsOut(Arc<Mutex<Box<dyn Write + Send>>>);
 
 impl MetricsOut {
+    /// To standard output, as in Lambda.
     pub fn stdout() -> Self {
         Self::new(std::io::stdout())
     }
 
+    /// To `writer`.
     pub fn new(writer: impl Write + Send + 'static) -> Self {
         MetricsOut(Arc::new(Mutex::new(Box::new(writer))))
     }
@@ -55,23 +57,29 @@ pub const METRICS: [&str; 6] = [
 pub struct Counts([u64; METRICS.len()]);
 
 /// The EMF lines for an invocation's summary: the totals, then one line per region.
-pub fn lines(
+pub(crate) fn format_lines(
     summary: &Summary,
     namespace: &str,
     function_name: &str,
     timestamp_ms: u64,
 ) -> Vec<String> {
-    let (totals, by_region) = count(summary);
-    let mut lines = vec![line(namespace, function_name, None, &totals, timestamp_ms)];
+    let (totals, by_region) = count_metrics(summary);
+    let mut lines = vec![format_line(
+        namespace,
+        function_name,
+        None,
+        &totals,
+        timestamp_ms,
+    )];
     lines.extend(by_region.iter().map(|(region, counts)| {
-        line(namespace, function_name, Some(region), counts, timestamp_ms)
+        format_line(namespace, function_name, Some(region), counts, timestamp_ms)
     }));
     lines
 }
 
 /// The counts over all regions, and for each region that has outcomes, from the summary's counts
 /// (which hold every outcome, listed or not).
-pub fn count(summary: &Summary) -> (Counts, BTreeMap<String, Counts>) {
+pub(crate) fn count_metrics(summary: &Summary) -> (Counts, BTreeMap<String, Counts>) {
     let mut totals = Counts::default();
     let mut by_region: BTreeMap<String, Counts> = BTreeMap::new();
     for (region, counts) in &summary.counts {
@@ -93,7 +101,7 @@ pub fn count(summary: &Summary) -> (Counts, BTreeMap<String, Counts>) {
     (totals, by_region)
 }
 
-fn line(
+fn format_line(
     namespace: &str,
     function_name: &str,
     region: Option<&String>,
@@ -158,10 +166,11 @@ mod tests {
         }
         .recount();
 
-        let lines: Vec<Value> = lines(&summary, "MacieInvite", "macie-invite", 1_764_000_000_000)
-            .iter()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect();
+        let lines: Vec<Value> =
+            format_lines(&summary, "MacieInvite", "macie-invite", 1_764_000_000_000)
+                .iter()
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect();
 
         assert_eq!(lines.len(), 3);
         let totals = &lines[0];
@@ -177,14 +186,18 @@ mod tests {
             .collect();
         assert_eq!(names, METRICS);
         assert_eq!(totals["FunctionName"], "macie-invite");
+        let values = |line: &Value, names: &[&str]| -> Vec<u64> {
+            names
+                .iter()
+                .map(|name| line[name].as_u64().unwrap())
+                .collect()
+        };
+        let (invited, skipped, dead_lettered) =
+            ("AccountsInvited", "AccountsSkipped", "AccountsDeadLettered");
         assert_eq!(
-            (
-                totals["AccountsInvited"].as_u64(),
-                totals["AccountsSkipped"].as_u64()
-            ),
-            (Some(3), Some(1))
+            values(totals, &[invited, skipped, dead_lettered]),
+            [3, 1, 1]
         );
-        assert_eq!(totals["AccountsDeadLettered"], 1);
         assert!(totals.get("Region").is_none());
 
         let (eu, us) = (&lines[1], &lines[2]);
@@ -196,25 +209,13 @@ mod tests {
             eu["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
             json!([["FunctionName", "Region"]])
         );
-        assert_eq!(
-            (
-                eu["AccountsInvited"].as_u64(),
-                eu["AccountsDeadLettered"].as_u64()
-            ),
-            (Some(1), Some(1))
-        );
-        assert_eq!(
-            (
-                us["AccountsInvited"].as_u64(),
-                us["AccountsSkipped"].as_u64()
-            ),
-            (Some(2), Some(0))
-        );
+        assert_eq!(values(eu, &[invited, dead_lettered]), [1, 1]);
+        assert_eq!(values(us, &[invited, skipped]), [2, 0]);
     }
 
     #[test]
     fn an_invocation_without_outcomes_still_writes_its_totals() {
-        let lines = lines(&Summary::default(), "Security/MacieInvite", "f", 0);
+        let lines = format_lines(&Summary::default(), "Security/MacieInvite", "f", 0);
         assert_eq!(lines.len(), 1);
         let totals: Value = serde_json::from_str(&lines[0]).unwrap();
         for metric in METRICS {

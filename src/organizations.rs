@@ -11,7 +11,7 @@ use crate::domain::{
     Account, AccountId, AccountState, CreateAccountRequestId, Creation, Organization,
     OrganizationalUnitId, Page, Pages, read_all,
 };
-use crate::error::Error;
+use crate::error::{Error, found};
 
 const SERVICE: &str = "Organizations";
 
@@ -19,11 +19,13 @@ const SERVICE: &str = "Organizations";
 const ACCOUNTS_PER_PAGE: i32 = 20;
 
 #[derive(Clone)]
+/// Organizations as this account may read it.
 pub struct Organizations {
     client: Client,
 }
 
 impl Organizations {
+    /// The adapter around a client.
     pub fn new(client: Client) -> Self {
         Organizations { client }
     }
@@ -66,23 +68,16 @@ impl Organizations {
 
     /// The account as the organization knows it; `None` when it is not an account of the organization.
     pub async fn describe_account(&self, account_id: &AccountId) -> Result<Option<Account>, Error> {
-        match self
+        let described = self
             .client
             .describe_account()
             .account_id(account_id.as_str())
             .send()
-            .await
-        {
-            Ok(output) => Ok(output.account().and_then(account)),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_account_not_found_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(error) => Err(Error::from_sdk(SERVICE, "DescribeAccount", error)),
-        }
+            .await;
+        let described = found(SERVICE, "DescribeAccount", described, |error| {
+            error.is_account_not_found_exception()
+        })?;
+        Ok(described.and_then(|output| output.account().and_then(to_account)))
     }
 
     /// Where a CreateAccount request stands; `None` when Organizations knows no such request.
@@ -90,28 +85,18 @@ impl Organizations {
         &self,
         request_id: &CreateAccountRequestId,
     ) -> Result<Option<Creation>, Error> {
-        let output = match self
+        let output = self
             .client
             .describe_create_account_status()
             .create_account_request_id(request_id.as_str())
             .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_create_account_status_not_found_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(error) => {
-                return Err(Error::from_sdk(
-                    SERVICE,
-                    "DescribeCreateAccountStatus",
-                    error,
-                ));
-            }
+            .await;
+        let operation = "DescribeCreateAccountStatus";
+        let Some(output) = found(SERVICE, operation, output, |error| {
+            error.is_create_account_status_not_found_exception()
+        })?
+        else {
+            return Ok(None);
         };
         let status = output.create_account_status();
         let creation = match status.and_then(|status| status.state()) {
@@ -181,7 +166,7 @@ impl Pages for AccountPages {
         let page = self.0.next().await?;
         Some(
             page.map(|output| Page {
-                items: output.accounts().iter().filter_map(account).collect(),
+                items: output.accounts().iter().filter_map(to_account).collect(),
                 more: output.next_token().is_some_and(|token| !token.is_empty()),
             })
             .map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error)),
@@ -192,12 +177,14 @@ impl Pages for AccountPages {
 /// Where an account or unit hangs in the organization.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Parent {
+    /// The root of the organization.
     Root,
+    /// An organizational unit.
     Unit(OrganizationalUnitId),
 }
 
 /// Our account from the SDK's; `None` for an entry without a valid ID, which cannot be invited.
-fn account(account: &types::Account) -> Option<Account> {
+fn to_account(account: &types::Account) -> Option<Account> {
     // `Status` is being retired in favour of `State`: read `State`, fall back to `Status`.
     let state = account
         .state()

@@ -1,5 +1,7 @@
 //! What happened to each account in each region: the reports, their log lines and the invocation's summary.
 
+use std::collections::BTreeMap;
+
 use lambda_runtime::tracing;
 use serde::Serialize;
 
@@ -8,7 +10,7 @@ use crate::quote::redact_emails;
 
 /// Why a call failed, as far as retrying is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailureKind {
+pub(crate) enum FailureKind {
     /// Throttling, 5xx, a timeout or a connection error that outlasted the SDK's retries: may pass.
     Transient,
     /// Organizations does not know the account: right after a creation it may not yet.
@@ -18,7 +20,7 @@ pub enum FailureKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Invited,
     /// Invited and accepted in the member account (ACCEPT_ROLE_NAME): an Enabled member.
     Accepted,
@@ -49,24 +51,24 @@ pub enum Outcome {
 }
 
 /// Why deferred work was not done, as the summary and the logs say it.
-pub const DEFERRED: &str = "the invocation's deadline was near; left for the next attempt";
+pub(crate) const DEFERRED: &str = "the invocation's deadline was near; left for the next attempt";
 
 impl Outcome {
-    pub fn skipped(reason: impl Into<String>) -> Self {
+    pub(crate) fn skipped(reason: impl Into<String>) -> Self {
         Outcome::Skipped {
             reason: redact_emails(&reason.into()),
         }
     }
 
     /// A failure that no retry can mend.
-    pub fn failed(reason: impl Into<String>) -> Self {
+    pub(crate) fn failed(reason: impl Into<String>) -> Self {
         Outcome::Failed {
             reason: redact_emails(&reason.into()),
             kind: FailureKind::Permanent,
         }
     }
 
-    pub fn not_in_organization() -> Self {
+    pub(crate) fn not_in_organization() -> Self {
         Outcome::Failed {
             reason: "not an account of this organization (DescribeAccount: AccountNotFoundException, or absent from ListAccounts)"
                 .to_owned(),
@@ -74,13 +76,13 @@ impl Outcome {
         }
     }
 
-    pub fn pending(reason: impl Into<String>) -> Self {
+    pub(crate) fn pending(reason: impl Into<String>) -> Self {
         Outcome::Pending {
             reason: reason.into(),
         }
     }
 
-    pub fn unprocessed(unprocessed: &Unprocessed) -> Self {
+    pub(crate) fn unprocessed(unprocessed: &Unprocessed) -> Self {
         Outcome::Unprocessed {
             error_code: unprocessed.error_code.clone(),
             error_message: redact_emails(&unprocessed.error_message),
@@ -88,7 +90,7 @@ impl Outcome {
     }
 
     /// The name used for the outcome in log lines.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Outcome::Invited => "invited",
             Outcome::Accepted => "accepted",
@@ -102,7 +104,7 @@ impl Outcome {
     }
 
     /// The status, reason or error message, where the outcome has one.
-    pub fn detail(&self) -> Option<&str> {
+    pub(crate) fn detail(&self) -> Option<&str> {
         match self {
             Outcome::Invited | Outcome::Accepted | Outcome::Planned { .. } => None,
             Outcome::AlreadyMember { status } => Some(status),
@@ -115,7 +117,7 @@ impl Outcome {
     }
 
     /// The reason an attempt did not finish the work, for the retry history.
-    pub fn attempt_reason(&self) -> String {
+    pub(crate) fn attempt_reason(&self) -> String {
         match self {
             Outcome::Unprocessed {
                 error_code,
@@ -124,11 +126,36 @@ impl Outcome {
             other => other.detail().unwrap_or(other.name()).to_owned(),
         }
     }
+    /// Whether the outcome needs nothing more (its log line is INFO; the others WARN).
+    fn is_done(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Invited
+                | Outcome::Accepted
+                | Outcome::Planned { .. }
+                | Outcome::AlreadyMember { .. }
+                | Outcome::Skipped { .. }
+        )
+    }
+
+    /// What a log line says of the outcome.
+    fn log_message(&self) -> &'static str {
+        match self {
+            Outcome::Invited => "account invited",
+            Outcome::Accepted => "account invited and accepted: an enabled member",
+            Outcome::Planned { .. } => "dry run: would act",
+            Outcome::AlreadyMember { .. } => "account already a member",
+            Outcome::Skipped { .. } => "account skipped",
+            Outcome::Unprocessed { .. } => "account unprocessed by CreateInvitations",
+            Outcome::Failed { .. } => "call failed",
+            Outcome::Pending { .. } | Outcome::Deferred => "not done in this invocation",
+        }
+    }
 }
 
 /// The outcome for one subject, in one region where a region applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Report {
+pub(crate) struct Report {
     pub subject: Subject,
     pub region: Option<Region>,
     pub outcome: Outcome,
@@ -136,7 +163,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(
+    pub(crate) fn new(
         subject: Subject,
         region: Option<Region>,
         outcome: Outcome,
@@ -150,7 +177,7 @@ impl Report {
         }
     }
 
-    pub fn account(
+    pub(crate) fn account(
         account_id: &AccountId,
         region: Option<&Region>,
         outcome: Outcome,
@@ -166,102 +193,67 @@ impl Report {
 
     /// One structured log line; the level says whether someone must act: INFO for what needs
     /// nothing more, WARN for what is not done.
-    pub fn log(&self) {
-        let (account_id, _) = subject_ids(&self.subject);
+    pub(crate) fn log(&self) {
+        let (account_id, request_id, _) = self.subject.fields();
+        let create_account_request_id = (!request_id.is_empty()).then_some(request_id);
         let region = self.region.as_ref().map_or("", Region::as_str);
         let outcome = self.outcome.name();
         let attempt = self.origin.attempt;
-        let detail = self.outcome.detail().unwrap_or("");
-        match &self.outcome {
-            Outcome::Invited => {
-                tracing::info!(account_id, region, outcome, attempt, "account invited")
+        let detail = self.outcome.detail();
+        let (status, reason, error_code, actions) = match &self.outcome {
+            Outcome::AlreadyMember { .. } => (detail, None, None, None),
+            Outcome::Unprocessed { error_code, .. } => {
+                (None, None, Some(error_code.as_str()), None)
             }
-            Outcome::Accepted => tracing::info!(
-                account_id,
-                region,
-                outcome,
-                attempt,
-                "account invited and accepted: an enabled member"
-            ),
-            Outcome::Planned { actions } => tracing::info!(
-                account_id,
-                region,
-                outcome,
-                attempt,
-                actions = actions.join(", "),
-                "dry run: would act"
-            ),
-            Outcome::AlreadyMember { .. } => {
-                let status = detail;
-                tracing::info!(
-                    account_id,
-                    region,
-                    outcome,
-                    attempt,
-                    status,
-                    "account already a member"
-                )
-            }
-            Outcome::Skipped { .. } => {
-                let reason = detail;
-                tracing::info!(
-                    account_id,
-                    region,
-                    outcome,
-                    attempt,
-                    reason,
-                    "account skipped"
-                )
-            }
-            _ => self.log_not_done(),
-        }
-    }
-
-    /// The WARN line of what is not done: unprocessed, failed, or left for later.
-    fn log_not_done(&self) {
-        let (account_id, create_account_request_id) = subject_ids(&self.subject);
-        let region = self.region.as_ref().map_or("", Region::as_str);
-        let outcome = self.outcome.name();
-        let attempt = self.origin.attempt;
-        match &self.outcome {
-            Outcome::Unprocessed {
-                error_code,
-                error_message,
-            } => tracing::warn!(
-                account_id,
-                region,
-                outcome,
-                attempt,
-                error_code = error_code.as_str(),
-                error_message = error_message.as_str(),
-                "account unprocessed by CreateInvitations"
-            ),
-            _ => {
-                let what = if matches!(self.outcome, Outcome::Failed { .. }) {
-                    "call failed"
-                } else {
-                    "not done in this invocation"
-                };
-                tracing::warn!(
+            Outcome::Planned { actions } => (None, None, None, Some(actions.join(", "))),
+            _ => (None, detail, None, None),
+        };
+        let error_message = error_code.and(detail);
+        let message = self.outcome.log_message();
+        macro_rules! line {
+            ($level:ident) => {
+                tracing::$level!(
                     account_id,
                     create_account_request_id,
                     region,
                     outcome,
                     attempt,
-                    reason = self.outcome.detail().unwrap_or(""),
-                    "{what}"
+                    status,
+                    reason,
+                    error_code,
+                    error_message,
+                    actions,
+                    "{message}"
                 )
-            }
+            };
+        }
+        if self.outcome.is_done() {
+            line!(info)
+        } else {
+            line!(warn)
         }
     }
 }
 
-/// The account ID and the creation request ID of a subject, as log fields ("" where none).
-pub fn subject_ids(subject: &Subject) -> (&str, &str) {
-    match subject {
-        Subject::Account(id) => (id.as_str(), ""),
-        Subject::Request(id) => ("", id.as_str()),
-        Subject::Reconcile => ("", ""),
+/// What a run did: one report per subject (and region), and the creations that failed.
+#[derive(Default)]
+pub(crate) struct Run {
+    /// What became of each subject, in each region where one applies.
+    pub reports: Vec<Report>,
+    /// The creation requests that made no account.
+    pub creations_failed: Vec<CreationFailure>,
+    /// Per region, the accounts found members already and counted rather than reported (a
+    /// reconcile: a report each would grow with the organization).
+    pub members_already: BTreeMap<Region, usize>,
+}
+
+impl Run {
+    /// Adds what a later run did to this one; a region's members already are as the later run
+    /// counted them (it read the same members again).
+    pub(crate) fn absorb(&mut self, later: Run) {
+        self.reports.extend(later.reports);
+        self.creations_failed.extend(later.creations_failed);
+        self.members_already.extend(later.members_already);
     }
 }
 
@@ -275,7 +267,7 @@ pub struct CreationFailure {
 }
 
 impl CreationFailure {
-    pub fn log(&self) {
+    pub(crate) fn log(&self) {
         tracing::warn!(
             create_account_request_id = self.create_account_request_id.as_deref().unwrap_or(""),
             failure_reason = self.failure_reason.as_str(),
@@ -294,7 +286,7 @@ pub struct NotAnAddition {
 }
 
 impl NotAnAddition {
-    pub fn log(&self) {
+    pub(crate) fn log(&self) {
         tracing::warn!(
             event = self.event.as_str(),
             reason = self.reason.as_str(),
@@ -307,10 +299,7 @@ impl NotAnAddition {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn id(value: &str) -> AccountId {
-        AccountId::parse(value, "test").unwrap()
-    }
+    use crate::domain::fixtures::account_id as id;
 
     #[test]
     fn email_addresses_are_redacted_from_reasons_and_messages() {

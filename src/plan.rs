@@ -8,12 +8,12 @@ use crate::domain::{
 use crate::error::Error;
 
 /// CreateInvitations takes at most this many account IDs a call.
-pub const MAX_ACCOUNTS_PER_INVITATION: usize = 50;
+pub(crate) const MAX_ACCOUNTS_PER_INVITATION: usize = 50;
 
 /// Work confined to the regions the function is configured for (MACIE_REGIONS): what may go on,
 /// and each subject and region refused, with the work it came from.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Confined {
+pub(crate) struct Confined {
     pub works: Vec<Work>,
     pub refused: Vec<(Work, Region)>,
 }
@@ -21,7 +21,7 @@ pub struct Confined {
 /// Keeps in each work only the regions of `allowed`: a manual invocation or a retry message may
 /// name others, and the function never acts there. Work left with no region is dropped (its
 /// regions are all in `refused`).
-pub fn confine(works: Vec<Work>, allowed: &[Region]) -> Confined {
+pub(crate) fn confine_works(works: Vec<Work>, allowed: &[Region]) -> Confined {
     let mut confined = Confined::default();
     for mut work in works {
         let (kept, refused): (Vec<Region>, Vec<Region>) = std::mem::take(&mut work.origin.regions)
@@ -40,7 +40,7 @@ pub fn confine(works: Vec<Work>, allowed: &[Region]) -> Confined {
 
 /// The regions of a reconcile: those it names, all of MACIE_REGIONS, or none at all when it names
 /// one outside them.
-pub fn reconcile_regions<'a>(
+pub(crate) fn reconcile_regions<'a>(
     named: Option<&'a [Region]>,
     allowed: &'a [Region],
 ) -> Result<&'a [Region], Error> {
@@ -61,7 +61,7 @@ pub fn reconcile_regions<'a>(
 }
 
 /// Why a region is refused, for the report.
-pub fn region_refusal(region: &Region) -> String {
+pub(crate) fn region_refusal(region: &Region) -> String {
     format!(
         "region {region} is not one of MACIE_REGIONS: the function acts only in the regions it is configured for (add it to MacieRegions to invite there)"
     )
@@ -70,7 +70,7 @@ pub fn region_refusal(region: &Region) -> String {
 /// How the function learns about accounts: one call per account (DescribeAccount, GetMember), or
 /// a listing of pages (ListAccounts, ListMembers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     EachAccount,
     Listing,
 }
@@ -78,14 +78,14 @@ pub enum Source {
 /// A listing of the organization (20 accounts a page) costs fewer calls than one DescribeAccount
 /// per account only in an organization of fewer than 20 × N accounts, and its pages come one after
 /// another where look-ups run side by side: up to this many accounts are looked up one by one.
-pub const ACCOUNTS_LOOKED_UP_ONE_BY_ONE: usize = 50;
+pub(crate) const ACCOUNTS_LOOKED_UP_ONE_BY_ONE: usize = 50;
 
 /// A region's member listing answers for every account on its first page when the region has at
 /// most 25 members (a new administrator, a new region): one GetMember is asked only for one account.
-pub const MEMBERSHIPS_ASKED_ONE_BY_ONE: usize = 1;
+pub(crate) const MEMBERSHIPS_ASKED_ONE_BY_ONE: usize = 1;
 
 /// Where to learn about `wanted` accounts, when up to `one_by_one` of them are cheapest asked each.
-pub fn source(wanted: usize, one_by_one: usize) -> Source {
+pub(crate) fn source(wanted: usize, one_by_one: usize) -> Source {
     if wanted <= one_by_one {
         Source::EachAccount
     } else {
@@ -99,20 +99,20 @@ pub fn source(wanted: usize, one_by_one: usize) -> Source {
 /// than a tenth of the accounts still to find (pages without any of them, such as the oldest
 /// accounts of an organization, do not end it at once). So it never costs more than a tenth, and
 /// one call, above asking for each account, and it stops as soon as it has found them all.
-pub fn keep_listing(pages: usize, found: usize, wanted: usize) -> bool {
+pub(crate) fn keep_listing(pages: usize, found: usize, wanted: usize) -> bool {
     let left = wanted.saturating_sub(found);
     left > 0 && (found > pages || pages * 10 < left)
 }
 
 /// The accounts left to look up, and those screened out before any call, with why.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Screening {
+pub(crate) struct Screening {
     pub to_look_up: Vec<AccountId>,
     pub skipped: Vec<(AccountId, &'static str)>,
 }
 
 /// Drops duplicates (keeping the first), and skips excluded accounts and the function's own account.
-pub fn screen(
+pub(crate) fn screen(
     ids: Vec<AccountId>,
     excluded: &BTreeSet<AccountId>,
     own_account: Option<&AccountId>,
@@ -141,7 +141,7 @@ pub fn screen(
 }
 
 /// The excluded unit that an account sits under, given its units from the nearest up to the root.
-pub fn excluded_unit<'a>(
+pub(crate) fn excluded_unit<'a>(
     ancestry: &'a [OrganizationalUnitId],
     excluded: &BTreeSet<OrganizationalUnitId>,
 ) -> Option<&'a OrganizationalUnitId> {
@@ -152,7 +152,7 @@ pub fn excluded_unit<'a>(
 /// before `deployed` (seconds since the epoch: the retry queue's creation, the stack's first
 /// deployment), or when it joined, or when the function was deployed, is unknown (fail safe: a
 /// plan sends no email).
-pub fn existed_before_deployment(account: &Account, deployed: Option<i64>) -> bool {
+pub(crate) fn existed_before_deployment(account: &Account, deployed: Option<i64>) -> bool {
     match (account.joined, deployed) {
         (Some(joined), Some(deployed)) => joined < deployed,
         _ => true,
@@ -160,7 +160,7 @@ pub fn existed_before_deployment(account: &Account, deployed: Option<i64>) -> bo
 }
 
 /// Why an account that Organizations describes is not to be invited, if it is not.
-pub fn ineligibility(account: &Account) -> Option<String> {
+pub(crate) fn ineligibility(account: &Account) -> Option<String> {
     match &account.state {
         AccountState::Active if account.email.is_empty() => Some(
             "Organizations returned no email address for the account, and Macie needs one"
@@ -175,7 +175,7 @@ pub fn ineligibility(account: &Account) -> Option<String> {
 
 /// What to do in one region, given the account's current relationship with Macie there.
 #[derive(Debug, PartialEq, Eq)]
-pub enum MemberAction {
+pub(crate) enum MemberAction {
     /// A live membership or an invitation on its way: nothing to do.
     AlreadyMember,
     /// Not associated (or no longer): CreateMember, then CreateInvitations.
@@ -194,7 +194,7 @@ pub enum MemberAction {
 
 /// The settings that change what a relationship calls for.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct MemberPolicy {
+pub(crate) struct MemberPolicy {
     /// REINVITE_REMOVED: associate and invite again the members that were removed or resigned.
     pub reinvite_removed: bool,
     /// ACCEPT_ROLE_NAME is set: the function accepts invitations in the member accounts.
@@ -206,10 +206,10 @@ pub struct MemberPolicy {
 /// before `Invited`, and terraform-provider-aws waits up to 5 minutes for that (aws-facts.md, "How
 /// Macie really answers"); Control Tower's factory brings two events for one account minutes apart.
 /// Thrice the provider's wait: a member still `Created` after it is invited again.
-pub const INVITATION_SETTLING_SECONDS: i64 = 15 * 60;
+pub(crate) const INVITATION_SETTLING_SECONDS: i64 = 15 * 60;
 
 /// What one region's `membership` calls for, at `now` (seconds since the epoch).
-pub fn member_action(
+pub(crate) fn member_action(
     membership: Option<&Membership>,
     policy: MemberPolicy,
     now: i64,
@@ -264,7 +264,7 @@ pub fn member_action(
 }
 
 /// The CreateInvitations calls for these accounts: sorted, without duplicates, at most 50 a call.
-pub fn invitation_batches(mut ids: Vec<AccountId>) -> Vec<Vec<AccountId>> {
+pub(crate) fn invitation_batches(mut ids: Vec<AccountId>) -> Vec<Vec<AccountId>> {
     ids.sort();
     ids.dedup();
     ids.chunks(MAX_ACCOUNTS_PER_INVITATION)
@@ -275,6 +275,7 @@ pub fn invitation_batches(mut ids: Vec<AccountId>) -> Vec<Vec<AccountId>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::fixtures::account_id as id;
 
     #[test]
     fn work_keeps_only_the_configured_regions_and_reports_the_others() {
@@ -289,7 +290,7 @@ mod tests {
         };
         let allowed = [region("us-east-1"), region("eu-west-1")];
 
-        let confined = confine(
+        let confined = confine_works(
             vec![work(&["eu-west-1", "ap-south-1"]), work(&["sa-east-1"])],
             &allowed,
         );
@@ -298,10 +299,6 @@ mod tests {
         let refused: Vec<&str> = confined.refused.iter().map(|(_, r)| r.as_str()).collect();
         assert_eq!(refused, ["ap-south-1", "sa-east-1"]);
         assert!(region_refusal(&region("ap-south-1")).contains("MACIE_REGIONS"));
-    }
-
-    fn id(value: &str) -> AccountId {
-        AccountId::parse(value, "test").unwrap()
     }
 
     /// The calls spent on `wanted` accounts when the listing's pages hold `per_page` of them each:
@@ -488,16 +485,22 @@ mod tests {
 
     const NOW: i64 = 1_800_000_000;
 
+    /// A status as Macie would send it, read as the adapter reads it.
+    fn status_named(name: &str) -> MemberStatus {
+        let status = aws_sdk_macie2::types::RelationshipStatus::from(name);
+        crate::macie::to_member_status(Some(&status))
+    }
+
     fn never_invited(status: &str) -> Membership {
         Membership {
-            status: MemberStatus::from_name(status),
+            status: status_named(status),
             invited_at: None,
         }
     }
 
     fn invited_ago(status: &str, seconds: i64) -> Membership {
         Membership {
-            status: MemberStatus::from_name(status),
+            status: status_named(status),
             invited_at: Some(NOW - seconds),
         }
     }

@@ -12,6 +12,7 @@ const SERVICE: &str = "SQS";
 const MESSAGES_PER_BATCH: usize = 10;
 
 #[derive(Clone)]
+/// SQS: the function's own queues.
 pub struct Queue {
     client: Client,
 }
@@ -19,11 +20,14 @@ pub struct Queue {
 /// One message to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outgoing {
+    /// The message body.
     pub body: String,
+    /// How long SQS keeps it hidden.
     pub delay_seconds: u32,
 }
 
 impl Queue {
+    /// The adapter around a client.
     pub fn new(client: Client) -> Self {
         Queue { client }
     }

@@ -2,16 +2,17 @@
 //! and without email addresses.
 
 /// Input text quoted in an error, cut short: events can be forged and large.
-pub fn excerpt(text: &str) -> String {
+pub(crate) fn excerpt(text: &str) -> String {
     cut(text, 64)
 }
 
 /// A longer explanation that may quote input (a decoder's message), cut short likewise.
-pub fn clip(text: &str) -> String {
+pub(crate) fn clip(text: &str) -> String {
     cut(text, 300)
 }
 
-fn cut(text: &str, limit: usize) -> String {
+/// The text's first `limit` characters, and `…` where it went on.
+pub(crate) fn cut(text: &str, limit: usize) -> String {
     match text.char_indices().nth(limit) {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text.to_owned(),
@@ -20,7 +21,7 @@ fn cut(text: &str, limit: usize) -> String {
 
 /// Replaces every word that holds an `@` with `<redacted>`: service messages may quote an email
 /// address, and no email address may reach a log line or the summary.
-pub fn redact_emails(text: &str) -> String {
+pub(crate) fn redact_emails(text: &str) -> String {
     if !text.contains('@') {
         return text.to_owned();
     }
@@ -38,7 +39,7 @@ pub fn redact_emails(text: &str) -> String {
 
 /// Free text from outside (an event's message, a retry's history) as a log line or a summary may
 /// quote it: cut short, and without email addresses.
-pub fn free_text(text: &str) -> String {
+pub(crate) fn free_text(text: &str) -> String {
     redact_emails(&excerpt(text))
 }
 

@@ -8,11 +8,13 @@ use crate::error::Error;
 const SERVICE: &str = "STS";
 
 #[derive(Clone)]
+/// STS: who the function is.
 pub struct Sts {
     client: Client,
 }
 
 impl Sts {
+    /// The adapter around a client.
     pub fn new(client: Client) -> Self {
         Sts { client }
     }

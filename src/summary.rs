@@ -5,20 +5,34 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::{AccountId, CreateAccountRequestId, Region, Subject};
-use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report};
+use crate::domain::{Region, Subject};
+use crate::event::Ignored;
+use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
+
+/// The field of a bucket, in any of the structs that count or list by bucket (the summary's lists,
+/// its counts, a reconcile's tallies), which all name their fields after the buckets.
+macro_rules! field_of {
+    ($holder:expr, $bucket:expr) => {
+        match $bucket {
+            Bucket::Invited => &mut $holder.invited,
+            Bucket::Accepted => &mut $holder.accepted,
+            Bucket::Planned => &mut $holder.planned,
+            Bucket::AlreadyMembers => &mut $holder.already_members,
+            Bucket::Skipped => &mut $holder.skipped,
+            Bucket::Unprocessed => &mut $holder.unprocessed,
+            Bucket::Failed => &mut $holder.failed,
+            Bucket::Pending => &mut $holder.pending,
+        }
+    };
+}
 
 /// One entry of the summary: the subject, the region, and what applies of status, reason and error.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<AccountId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub create_account_request_id: Option<CreateAccountRequestId>,
-    /// The entry is about the reconcile of its region (or of every region), not one account.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub reconcile: bool,
+    /// An account, a creation request, or the reconcile of its region (or of every region).
+    #[serde(flatten)]
+    pub subject: Subject,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,16 +54,9 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(subject: &Subject, region: Option<&Region>) -> Self {
-        let (account_id, create_account_request_id) = match subject {
-            Subject::Account(id) => (Some(id.clone()), None),
-            Subject::Request(id) => (None, Some(id.clone())),
-            Subject::Reconcile => (None, None),
-        };
+    pub(crate) fn new(subject: &Subject, region: Option<&Region>) -> Self {
         Entry {
-            account_id,
-            create_account_request_id,
-            reconcile: *subject == Subject::Reconcile,
+            subject: subject.clone(),
             region: region.cloned(),
             status: None,
             reason: None,
@@ -59,6 +66,27 @@ impl Entry {
             delay_seconds: None,
             actions: None,
         }
+    }
+
+    /// The entry of a report, with what its outcome says: the status of a member already, the
+    /// actions planned, Macie's error for the unprocessed, else the reason.
+    pub(crate) fn of(report: &Report) -> Self {
+        let mut entry = Entry::new(&report.subject, report.region.as_ref());
+        let detail = report.outcome.detail().map(str::to_owned);
+        match &report.outcome {
+            Outcome::Invited | Outcome::Accepted => {}
+            Outcome::Planned { actions } => entry.actions = Some(actions.clone()),
+            Outcome::AlreadyMember { .. } => entry.status = detail,
+            Outcome::Unprocessed { error_code, .. } => {
+                entry.error_code = Some(error_code.clone());
+                entry.error_message = detail;
+            }
+            Outcome::Skipped { .. }
+            | Outcome::Failed { .. }
+            | Outcome::Pending { .. }
+            | Outcome::Deferred => entry.reason = detail,
+        }
+        entry
     }
 }
 
@@ -82,6 +110,9 @@ pub struct RegionTally {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members_found: Option<usize>,
     pub invited: usize,
+    /// Invited and accepted in the member account (ACCEPT_ROLE_NAME).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub accepted: usize,
     /// What would be associated and invited: under DRY_RUN, or BACKFILL off.
     #[serde(skip_serializing_if = "is_zero")]
     pub planned: usize,
@@ -89,37 +120,69 @@ pub struct RegionTally {
     pub skipped: usize,
     pub unprocessed: usize,
     pub failed: usize,
+    /// Not done in this invocation: to try again.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pending: usize,
 }
 
 impl RegionTally {
-    /// Counts the outcomes in `region`, and those that apply to every region.
-    pub fn count(region: &Region, members_found: Option<usize>, reports: &[Report]) -> Self {
+    /// Counts the outcomes in `region`, and those that apply to every region; `members_already`
+    /// are the members counted rather than reported.
+    pub(crate) fn count(
+        region: &Region,
+        members_found: Option<usize>,
+        members_already: usize,
+        reports: &[Report],
+    ) -> Self {
         let mut tally = RegionTally {
             region: region.clone(),
             members_found,
             invited: 0,
+            accepted: 0,
             planned: 0,
-            already_members: 0,
+            already_members: members_already,
             skipped: 0,
             unprocessed: 0,
             failed: 0,
+            pending: 0,
         };
         for report in reports
             .iter()
             .filter(|r| r.region.as_ref().is_none_or(|r| r == region))
         {
-            *match report.outcome {
-                Outcome::Invited | Outcome::Accepted => &mut tally.invited,
-                Outcome::Planned { .. } => &mut tally.planned,
-                Outcome::AlreadyMember { .. } => &mut tally.already_members,
-                Outcome::Skipped { .. } => &mut tally.skipped,
-                Outcome::Unprocessed { .. } => &mut tally.unprocessed,
-                Outcome::Failed { .. } | Outcome::Pending { .. } | Outcome::Deferred => {
-                    &mut tally.failed
-                }
-            } += 1;
+            *field_of!(tally, Bucket::of(&report.outcome)) += 1;
         }
         tally
+    }
+}
+
+/// Where an outcome is listed and counted: the one mapping that the summary's lists, its counts,
+/// the reconcile's tallies and the metrics share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Bucket {
+    Invited,
+    Accepted,
+    Planned,
+    AlreadyMembers,
+    Skipped,
+    Unprocessed,
+    Failed,
+    Pending,
+}
+
+impl Bucket {
+    /// The bucket of an outcome.
+    pub(crate) fn of(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Invited => Bucket::Invited,
+            Outcome::Accepted => Bucket::Accepted,
+            Outcome::Planned { .. } => Bucket::Planned,
+            Outcome::AlreadyMember { .. } => Bucket::AlreadyMembers,
+            Outcome::Skipped { .. } => Bucket::Skipped,
+            Outcome::Unprocessed { .. } => Bucket::Unprocessed,
+            Outcome::Failed { .. } => Bucket::Failed,
+            Outcome::Pending { .. } | Outcome::Deferred => Bucket::Pending,
+        }
     }
 }
 
@@ -196,11 +259,11 @@ fn is_zero(count: &usize) -> bool {
 }
 
 /// The key of the counts of outcomes settled before any region.
-pub const NO_REGION: &str = "noRegion";
+pub(crate) const NO_REGION: &str = "noRegion";
 
 /// What the lists hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Detail {
+pub(crate) enum Detail {
     /// Every subject named (an event or invocation that names accounts): whoever named them wants
     /// to see what became of each, members already included.
     Every,
@@ -208,36 +271,73 @@ pub enum Detail {
     Changes,
 }
 
+impl Detail {
+    /// What a run's lists hold: a reconcile's, what changed; any other's, every subject named.
+    pub(crate) fn of(reconcile: bool) -> Self {
+        if reconcile {
+            Detail::Changes
+        } else {
+            Detail::Every
+        }
+    }
+
+    /// Whether the lists hold the outcomes of this bucket (else they are only counted).
+    pub(crate) fn lists(self, bucket: Bucket) -> bool {
+        self == Detail::Every || bucket != Bucket::AlreadyMembers
+    }
+}
+
 /// At most this many entries a list.
-pub const LIST_CAP: usize = 1_000;
+pub(crate) const LIST_CAP: usize = 1_000;
 
 /// At most this many bytes of entries, all lists together, so that a response stays under 256 KiB
 /// (the counts take a few hundred bytes a region). What does not fit is counted in `leftOut`.
-pub const ENTRY_BYTES: usize = 200_000;
+pub(crate) const ENTRY_BYTES: usize = 200_000;
 
 impl Summary {
+    /// The summary of a run: every report counted, and listed under `detail`, ordered by subject
+    /// and region; with the reconcile's findings, where the run was one.
+    pub(crate) fn of_run(run: &Run, reconcile: Option<Reconciliation>, dry_run: bool) -> Self {
+        let detail = Detail::of(reconcile.is_some());
+        let mut summary = Summary {
+            dry_run,
+            creations_failed: run.creations_failed.clone(),
+            reconcile,
+            ..Summary::from_reports(&run.reports, detail)
+        };
+        for (region, members) in &run.members_already {
+            if *members > 0 {
+                summary.counts_of(Some(region)).already_members += *members;
+            }
+        }
+        summary
+    }
+
+    /// The summary of an event that calls for nothing.
+    pub(crate) fn of_ignored(ignored: Ignored) -> Self {
+        match ignored {
+            Ignored::CreationFailed(failure) => Summary {
+                creations_failed: vec![failure],
+                ..Summary::default()
+            },
+            Ignored::NotAnAddition(event) => Summary {
+                ignored: vec![event],
+                ..Summary::default()
+            },
+        }
+    }
+
     /// Sorts the reports into the summary, ordered by subject and region, and counts them all.
-    pub fn from_reports(reports: &[Report], detail: Detail) -> Self {
+    pub(crate) fn from_reports(reports: &[Report], detail: Detail) -> Self {
         let mut reports: Vec<&Report> = reports.iter().collect();
         reports.sort_by(|a, b| (&a.subject, &a.region).cmp(&(&b.subject, &b.region)));
         let mut summary = Summary::default();
         for report in reports {
-            let counts = summary.counts_of(report.region.as_ref());
-            *match report.outcome {
-                Outcome::Invited => &mut counts.invited,
-                Outcome::Accepted => &mut counts.accepted,
-                Outcome::Planned { .. } => &mut counts.planned,
-                Outcome::AlreadyMember { .. } => &mut counts.already_members,
-                Outcome::Skipped { .. } => &mut counts.skipped,
-                Outcome::Unprocessed { .. } => &mut counts.unprocessed,
-                Outcome::Failed { .. } => &mut counts.failed,
-                Outcome::Pending { .. } | Outcome::Deferred => &mut counts.pending,
-            } += 1;
-            if detail == Detail::Changes && matches!(report.outcome, Outcome::AlreadyMember { .. })
-            {
-                continue;
+            let bucket = Bucket::of(&report.outcome);
+            *field_of!(summary.counts_of(report.region.as_ref()), bucket) += 1;
+            if detail.lists(bucket) {
+                field_of!(summary, bucket).push(Entry::of(report));
             }
-            summary.list(report);
         }
         summary
     }
@@ -247,15 +347,8 @@ impl Summary {
         self.counts.entry(key.to_owned()).or_default()
     }
 
-    /// Counts members already that were counted, not reported (a reconcile's).
-    pub fn count_members_already(&mut self, region: &Region, members: usize) {
-        if members > 0 {
-            self.counts_of(Some(region)).already_members += members;
-        }
-    }
-
     /// Adds what was re-queued and dead-lettered, to the lists and the counts.
-    pub fn add_settled(&mut self, requeued: Vec<Entry>, dead_lettered: Vec<Entry>) {
+    pub(crate) fn add_settled(&mut self, requeued: Vec<Entry>, dead_lettered: Vec<Entry>) {
         for entry in &requeued {
             self.counts_of(entry.region.as_ref()).requeued += 1;
         }
@@ -268,7 +361,7 @@ impl Summary {
 
     /// The summary with each list cut to [`LIST_CAP`] entries, and all of them together to
     /// [`ENTRY_BYTES`], the lists that need attention first; `leftOut` says how many each lost.
-    pub fn bounded(mut self) -> Self {
+    pub(crate) fn bounded(mut self) -> Self {
         let mut budget = ENTRY_BYTES;
         let mut left_out = BTreeMap::new();
         let mut keep = |name: &'static str, count: usize| {
@@ -300,7 +393,7 @@ impl Summary {
 
     /// The counts, from the lists as they are (for a summary made without reports).
     #[cfg(test)]
-    pub fn recount(mut self) -> Self {
+    pub(crate) fn recount(mut self) -> Self {
         let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
         let mut count = |list: &[Entry], field: fn(&mut Counts) -> &mut usize| {
             for entry in list {
@@ -316,46 +409,6 @@ impl Summary {
         count(&self.dead_lettered, |c| &mut c.dead_lettered);
         self.counts = counts;
         self
-    }
-
-    fn list(&mut self, report: &Report) {
-        let summary = self;
-        {
-            let mut entry = Entry::new(&report.subject, report.region.as_ref());
-            let list = match &report.outcome {
-                Outcome::Invited => &mut summary.invited,
-                Outcome::Accepted => &mut summary.accepted,
-                Outcome::Planned { actions } => {
-                    entry.actions = Some(actions.clone());
-                    &mut summary.planned
-                }
-                Outcome::AlreadyMember { status } => {
-                    entry.status = Some(status.clone());
-                    &mut summary.already_members
-                }
-                Outcome::Skipped { reason } => {
-                    entry.reason = Some(reason.clone());
-                    &mut summary.skipped
-                }
-                Outcome::Unprocessed {
-                    error_code,
-                    error_message,
-                } => {
-                    entry.error_code = Some(error_code.clone());
-                    entry.error_message = Some(error_message.clone());
-                    &mut summary.unprocessed
-                }
-                Outcome::Failed { reason, .. } => {
-                    entry.reason = Some(reason.clone());
-                    &mut summary.failed
-                }
-                Outcome::Pending { .. } | Outcome::Deferred => {
-                    entry.reason = report.outcome.detail().map(str::to_owned);
-                    &mut summary.pending
-                }
-            };
-            list.push(entry);
-        }
     }
 }
 
@@ -380,14 +433,11 @@ fn fit<T: Serialize>(list: &mut Vec<T>, budget: &mut usize) -> usize {
 mod tests {
     use super::*;
     use crate::domain::Origin;
+    use crate::domain::fixtures::account_id as id;
     use serde_json::json;
 
-    fn id(value: &str) -> AccountId {
-        AccountId::parse(value, "test").unwrap()
-    }
-
-    fn region(value: &str) -> Option<Region> {
-        Some(Region::parse(value, "test").unwrap())
+    fn in_region(value: &str) -> Option<Region> {
+        Some(crate::domain::fixtures::region(value))
     }
 
     fn report(account: &str, region: Option<Region>, outcome: Outcome) -> Report {
@@ -403,11 +453,11 @@ mod tests {
     fn the_summary_lists_each_outcome_with_its_details_in_account_and_region_order() {
         let summary = Summary::from_reports(
             &[
-                report("222222222222", region("us-east-1"), Outcome::Invited),
-                report("111111111111", region("us-east-1"), Outcome::Invited),
+                report("222222222222", in_region("us-east-1"), Outcome::Invited),
+                report("111111111111", in_region("us-east-1"), Outcome::Invited),
                 report(
                     "333333333333",
-                    region("eu-west-1"),
+                    in_region("eu-west-1"),
                     Outcome::AlreadyMember {
                         status: "Enabled".into(),
                     },
@@ -419,7 +469,7 @@ mod tests {
                 ),
                 report(
                     "555555555555",
-                    region("us-east-1"),
+                    in_region("us-east-1"),
                     Outcome::Unprocessed {
                         error_code: "InternalError".into(),
                         error_message: "try again".into(),

@@ -5,10 +5,10 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{
-    Ignored, RecentJoins, Request, Trigger, account_id_value, account_ids, call_error, field,
-    invite_accounts, json_kind, not_an_addition,
+use super::json::{
+    name_json_kind, parse_account_id_value, parse_account_ids, read_call_error, read_field,
 };
+use super::trigger::{Ignored, RecentJoins, Request, Trigger};
 use crate::domain::{AccountId, CreateAccountRequestId};
 use crate::error::Error;
 use crate::outcome::CreationFailure;
@@ -36,30 +36,30 @@ pub(super) fn decode_eventbridge(event: EventBridgeEvent<Value>) -> Result<Trigg
         event_name,
     ) {
         ("aws.organizations", SERVICE_EVENT, Some("CreateAccountResult")) => {
-            create_account_result(detail)
+            decode_create_account_result(detail)
         }
         ("aws.organizations", API_CALL, Some("CreateAccount")) => {
-            create_account_call("CreateAccount", detail)
+            decode_create_account_call("CreateAccount", detail)
         }
         ("aws.organizations", API_CALL, Some("CreateGovCloudAccount")) => {
-            create_account_call("CreateGovCloudAccount", detail)
+            decode_create_account_call("CreateGovCloudAccount", detail)
         }
         ("aws.organizations", SERVICE_EVENT, Some("AccountJoinedOrganization")) => {
-            account_joined(&event)
+            decode_account_joined(&event)
         }
         ("aws.controltower", SERVICE_EVENT, Some("CreateManagedAccount")) => {
-            managed_account("CreateManagedAccount", detail)
+            decode_managed_account("CreateManagedAccount", detail)
         }
         ("aws.controltower", SERVICE_EVENT, Some("UpdateManagedAccount")) => {
-            managed_account("UpdateManagedAccount", detail)
+            decode_managed_account("UpdateManagedAccount", detail)
         }
-        ("aws.controltower", SERVICE_EVENT, Some(name)) => Ok(not_an_addition(
+        ("aws.controltower", SERVICE_EVENT, Some(name)) => Ok(Trigger::not_an_addition(
             name,
             "a Control Tower lifecycle event that adds no account",
         )),
         ("aws.events", "Scheduled Event", _) => Ok(Trigger::Reconcile { regions: None }),
         (source, _, _) if !source.starts_with("aws.") && has_custom_fields(detail) => {
-            custom_event(detail)
+            decode_custom_event(detail)
         }
         (source, detail_type, event_name) => Err(Error::UnsupportedEvent {
             received: format!(
@@ -73,16 +73,16 @@ pub(super) fn decode_eventbridge(event: EventBridgeEvent<Value>) -> Result<Trigg
 }
 
 /// Organizations' `CreateAccountResult`: the outcome of an account creation.
-fn create_account_result(detail: &Value) -> Result<Trigger, Error> {
+fn decode_create_account_result(detail: &Value) -> Result<Trigger, Error> {
     const PATH: &str = "detail.serviceEventDetails.createAccountStatus";
-    let status: CreateAccountStatus = field(detail, PATH, "CreateAccountResult")?;
+    let status: CreateAccountStatus = read_field(detail, PATH, "CreateAccountResult")?;
     match status.state.as_deref() {
         Some("SUCCEEDED") => {
             let account_id = status.account_id.ok_or_else(|| Error::MalformedEvent {
                 event: "CreateAccountResult",
                 problem: format!("state SUCCEEDED without {PATH}.accountId"),
             })?;
-            Ok(invite_accounts(vec![AccountId::parse(
+            Ok(Trigger::invite_accounts(vec![AccountId::parse(
                 &account_id,
                 &format!("{PATH}.accountId"),
             )?]))
@@ -109,15 +109,15 @@ fn create_account_result(detail: &Value) -> Result<Trigger, Error> {
 }
 
 /// Organizations' `CreateAccount` API call: only the creation request ID is known yet.
-fn create_account_call(name: &'static str, detail: &Value) -> Result<Trigger, Error> {
-    if let Some(error) = call_error(detail) {
-        return Ok(not_an_addition(
+fn decode_create_account_call(name: &'static str, detail: &Value) -> Result<Trigger, Error> {
+    if let Some(error) = read_call_error(detail) {
+        return Ok(Trigger::not_an_addition(
             name,
             &format!("the call failed ({error}); no account was created"),
         ));
     }
     const PATH: &str = "detail.responseElements.createAccountStatus";
-    let status: CreateAccountStatus = field(detail, PATH, name)?;
+    let status: CreateAccountStatus = read_field(detail, PATH, name)?;
     let id = status.id.ok_or_else(|| Error::MalformedEvent {
         event: name,
         problem: format!("{PATH}.id is missing"),
@@ -137,14 +137,14 @@ fn create_account_call(name: &'static str, detail: &Value) -> Result<Trigger, Er
 /// management account (the event's `account`) or the caller; when none is left, the accounts that
 /// joined recently are looked for in the organization. A join recorded as CREATED is left to
 /// `CreateAccountResult`, which names the account.
-fn account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
+fn decode_account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
     const NAME: &str = "AccountJoinedOrganization";
     let detail = &event.detail;
     // Spelled `Created` and `CREATED` in the API reference (aws-facts.md): compared without case.
     if let Some(method) =
         find_string(detail, "joinedMethod").filter(|method| method.eq_ignore_ascii_case("CREATED"))
     {
-        return Ok(not_an_addition(
+        return Ok(Trigger::not_an_addition(
             NAME,
             &format!(
                 "joinedMethod {method}: an account created in the organization, which CreateAccountResult names"
@@ -152,7 +152,7 @@ fn account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
         ));
     }
     let mut not = Vec::new();
-    for (value, field) in [
+    for (value, read_field) in [
         (event.account.as_deref(), "account"),
         (
             detail
@@ -162,15 +162,15 @@ fn account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
         ),
     ] {
         if let Some(value) = value {
-            not.push(AccountId::parse(value, field)?);
+            not.push(AccountId::parse(value, read_field)?);
         }
     }
     let mut named = Vec::new();
     if let Some(details) = detail.get("serviceEventDetails") {
-        account_id_fields(details, "detail.serviceEventDetails", &mut named)?;
+        collect_account_id_fields(details, "detail.serviceEventDetails", &mut named)?;
     }
     for (index, resource) in event.resources.iter().flatten().enumerate() {
-        if let Some(id) = account_arn_id(resource) {
+        if let Some(id) = read_account_arn(resource) {
             named.push(AccountId::parse(id, &format!("resources[{index}]"))?);
         }
     }
@@ -184,23 +184,27 @@ fn account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
             not,
         }));
     }
-    Ok(invite_accounts(named))
+    Ok(Trigger::invite_accounts(named))
 }
 
 /// Every string under a key named `accountId` (in any case) in `value`, at any depth.
-fn account_id_fields(value: &Value, path: &str, into: &mut Vec<AccountId>) -> Result<(), Error> {
+fn collect_account_id_fields(
+    value: &Value,
+    path: &str,
+    into: &mut Vec<AccountId>,
+) -> Result<(), Error> {
     match value {
         Value::Object(fields) => fields.iter().try_for_each(|(key, value)| {
             let path = format!("{path}.{}", excerpt(key));
             if key.eq_ignore_ascii_case("accountId") {
-                into.push(account_id_value(value, &path)?);
+                into.push(parse_account_id_value(value, &path)?);
                 Ok(())
             } else {
-                account_id_fields(value, &path, into)
+                collect_account_id_fields(value, &path, into)
             }
         }),
         Value::Array(items) => items.iter().enumerate().try_for_each(|(index, item)| {
-            account_id_fields(item, &format!("{path}[{index}]"), into)
+            collect_account_id_fields(item, &format!("{path}[{index}]"), into)
         }),
         _ => Ok(()),
     }
@@ -220,7 +224,7 @@ fn find_string<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
 
 /// The account ID of an Organizations account ARN
 /// (`arn:PARTITION:organizations::MANAGEMENT:account/o-ID/ACCOUNT`).
-fn account_arn_id(arn: &str) -> Option<&str> {
+fn read_account_arn(arn: &str) -> Option<&str> {
     let resource = arn.strip_prefix("arn:")?.splitn(5, ':').nth(4)?;
     let mut parts = resource.split('/');
     (arn.contains(":organizations:") && parts.next() == Some("account"))
@@ -230,7 +234,7 @@ fn account_arn_id(arn: &str) -> Option<&str> {
 
 /// Control Tower's `CreateManagedAccount` and `UpdateManagedAccount`. Their `message` and timestamps
 /// may be missing, so only the fields used are read.
-fn managed_account(name: &'static str, detail: &Value) -> Result<Trigger, Error> {
+fn decode_managed_account(name: &'static str, detail: &Value) -> Result<Trigger, Error> {
     let status_field = if name == "CreateManagedAccount" {
         "createManagedAccountStatus"
     } else {
@@ -254,7 +258,7 @@ fn managed_account(name: &'static str, detail: &Value) -> Result<Trigger, Error>
                         event: name,
                         problem: format!("state SUCCEEDED without {path}.account.accountId"),
                     })?;
-            Ok(invite_accounts(vec![account_id_value(
+            Ok(Trigger::invite_accounts(vec![parse_account_id_value(
                 account_id,
                 &format!("{path}.account.accountId"),
             )?]))
@@ -288,24 +292,24 @@ fn has_custom_fields(detail: &Value) -> bool {
 
 /// A custom event from an account factory: `detail.accountId`, `detail.accountIds` or
 /// `detail.createAccountRequestId`, in any combination.
-fn custom_event(detail: &Value) -> Result<Trigger, Error> {
+fn decode_custom_event(detail: &Value) -> Result<Trigger, Error> {
     let mut request = Request::default();
     if let Some(id) = detail.get("accountId") {
         request
             .account_ids
-            .push(account_id_value(id, "detail.accountId")?);
+            .push(parse_account_id_value(id, "detail.accountId")?);
     }
     if let Some(ids) = detail.get("accountIds") {
         let ids = ids.as_array().ok_or_else(|| Error::MalformedEvent {
             event: "custom",
             problem: format!(
                 "detail.accountIds is a {}, not an array of account IDs",
-                json_kind(ids)
+                name_json_kind(ids)
             ),
         })?;
         request
             .account_ids
-            .extend(account_ids(ids, "detail.accountIds")?);
+            .extend(parse_account_ids(ids, "detail.accountIds")?);
     }
     if let Some(id) = detail.get("createAccountRequestId") {
         let id = id.as_str().ok_or_else(|| Error::InvalidRequestId {

@@ -3,11 +3,14 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Request, Trigger, account_ids};
+use super::json::parse_account_ids;
+use super::trigger::{Request, Trigger};
 use crate::domain::{CreateAccountRequestId, Region};
 use crate::error::Error;
-use crate::preflight::MAX_ACCOUNTS_TO_TRY;
 use crate::quote::excerpt;
+
+/// At most this many accounts may be named to try the accept role in, in one check.
+const MAX_ACCOUNTS_TO_TRY: usize = 10;
 
 /// A manual invocation, typed by hand: unknown fields are refused, so a typo cannot go unnoticed.
 #[derive(Deserialize)]
@@ -63,12 +66,12 @@ pub(super) fn manual_invocation(manual: ManualInvocation) -> Result<Trigger, Err
         Some(true) if manual.action.as_deref() == Some("check") => Err(manual_error(
             "a check changes nothing already: leave dryRun out",
         )),
-        Some(true) => Ok(Trigger::DryRun(Box::new(requested(manual)?))),
-        _ => requested(manual),
+        Some(true) => Ok(Trigger::DryRun(Box::new(decode_request(manual)?))),
+        _ => decode_request(manual),
     }
 }
 
-fn requested(manual: ManualInvocation) -> Result<Trigger, Error> {
+fn decode_request(manual: ManualInvocation) -> Result<Trigger, Error> {
     let regions = manual
         .regions
         .map(|regions| {
@@ -99,15 +102,18 @@ fn requested(manual: ManualInvocation) -> Result<Trigger, Error> {
             "a reconcile covers the whole organization: leave accountIds and createAccountRequestIds out",
         )),
         Some("reconcile") => Ok(Trigger::Reconcile { regions }),
-        Some("check") => check(
+        Some("check") => decode_check(
             manual.account_ids,
             manual.create_account_request_ids,
             regions,
         ),
         None | Some("invite") => {
             let request = Request {
-                account_ids: account_ids(&manual.account_ids.unwrap_or_default(), "accountIds")?,
-                create_account_request_ids: request_ids(
+                account_ids: parse_account_ids(
+                    &manual.account_ids.unwrap_or_default(),
+                    "accountIds",
+                )?,
+                create_account_request_ids: parse_request_ids(
                     &manual.create_account_request_ids.unwrap_or_default(),
                 )?,
                 regions,
@@ -128,7 +134,7 @@ fn requested(manual: ManualInvocation) -> Result<Trigger, Error> {
 
 /// The preflight: it covers every region of MACIE_REGIONS, and `accountIds` names at most a few
 /// accounts to try the accept role in.
-fn check(
+fn decode_check(
     named: Option<Vec<Value>>,
     request_ids: Option<Vec<Value>>,
     regions: Option<Vec<Region>>,
@@ -138,7 +144,7 @@ fn check(
             "a check covers every region of MACIE_REGIONS: leave createAccountRequestIds and regions out (accountIds names accounts to try the accept role in)",
         ));
     }
-    let mut accounts = account_ids(&named.unwrap_or_default(), "accountIds")?;
+    let mut accounts = parse_account_ids(&named.unwrap_or_default(), "accountIds")?;
     accounts.sort();
     accounts.dedup();
     if accounts.len() > MAX_ACCOUNTS_TO_TRY {
@@ -150,7 +156,7 @@ fn check(
     Ok(Trigger::Check { accounts })
 }
 
-fn request_ids(values: &[Value]) -> Result<Vec<CreateAccountRequestId>, Error> {
+fn parse_request_ids(values: &[Value]) -> Result<Vec<CreateAccountRequestId>, Error> {
     values
         .iter()
         .enumerate()

@@ -1,112 +1,44 @@
 //! Decoding of every accepted trigger into a [`Trigger`], with an error naming what was received.
 
 mod eventbridge;
+mod json;
 mod manual;
+mod trigger;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::SqsEvent;
 use serde_json::Value;
 
 use eventbridge::decode_eventbridge;
+use json::{name_json_kind, report_malformed};
 use manual::{
     MANUAL_KEYS, ManualInvocation, manual_invocation, unknown_field, unknown_field_error,
 };
+pub use trigger::{Delivery, Ignored, MessageContent, RecentJoins, Request, Trigger};
 
-use crate::domain::{AccountId, CreateAccountRequestId, Region, Work};
 use crate::error::Error;
 use crate::message::RetryMessage;
-use crate::outcome::{CreationFailure, NotAnAddition};
-use crate::quote::{clip, excerpt};
+use crate::quote::excerpt;
 
-/// What an invocation asks the function to do.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Trigger {
-    /// Invite accounts, named directly or through their creation requests.
-    Invite(Request),
-    /// Invite every account of the organization that is not a member yet.
-    Reconcile { regions: Option<Vec<Region>> },
-    /// A known event that adds no account to invite: report it, call nothing.
-    Ignore(Ignored),
-    /// Invite the accounts that joined the organization around an `AccountJoinedOrganization` event
-    /// that named none: they are found in the organization's listing by their join time.
-    InviteRecentJoins(RecentJoins),
-    /// Messages from the retry queue: each with what it asks for, or why it cannot be read.
-    Retry(Vec<Delivery>),
-    /// The preflight: verify what the function needs, change nothing; try the accept role in `accounts`.
-    Check { accounts: Vec<AccountId> },
-    /// A manual invocation's `"dryRun": true`: the trigger's decisions reported, nothing changed,
-    /// whatever DRY_RUN says.
-    DryRun(Box<Trigger>),
-}
-
-/// One message of the retry queue: its SQS message ID, and what it holds or why it cannot be read.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Delivery {
-    pub message_id: String,
-    pub content: Result<Delivered, Error>,
-}
-
-/// What a message of the retry queue holds.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Delivered {
-    /// A retry (or a redriven dead letter) of one account or creation request.
-    Work(Work),
-    /// An event that reached no invocation, redriven by the operator from the dead-letter queue: an
-    /// on-failure destination record of Lambda (its `requestPayload`), or an event that a rule could
-    /// not deliver (EventBridge writes the event itself to the target's dead-letter queue).
-    Event(Box<Trigger>),
-}
-
-/// The accounts to look for after a join that names no account: those that joined within an hour
-/// before the event's time (or a quarter of an hour after it, for clocks apart), other than the
-/// accounts the event itself speaks for.
-#[derive(Debug, PartialEq, Eq)]
-pub struct RecentJoins {
-    /// The event's time, in seconds since the epoch; `None` when it has none (then: now).
-    pub around: Option<i64>,
-    /// The management account (the event's `account`) and the caller: never the joined account.
-    pub not: Vec<AccountId>,
-}
-
-impl RecentJoins {
-    /// How long before the event's time an account may have joined to count as this join.
-    pub const BEFORE_SECONDS: i64 = 3_600;
-    /// How long after it, for clocks and records that disagree.
-    pub const AFTER_SECONDS: i64 = 900;
-}
-
-/// The accounts an event names (validated, possibly with duplicates).
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Request {
-    pub account_ids: Vec<AccountId>,
-    pub create_account_request_ids: Vec<CreateAccountRequestId>,
-    /// Chooses among MACIE_REGIONS for this invocation (manual invocations only).
-    pub regions: Option<Vec<Region>>,
-}
-
-/// A known event that calls for no invitation, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Ignored {
-    /// An account creation that failed, with the service's reason.
-    CreationFailed(CreationFailure),
-    /// An event of a known source that adds no account.
-    NotAnAddition(NotAnAddition),
-}
-
+/// Decodes an invocation's payload: an SQS batch of the retry queue, an EventBridge event, or a
+/// manual invocation.
+///
+/// # Errors
+/// A payload that is none of these, or one of them malformed: the error names what was received.
 pub fn decode(payload: Value) -> Result<Trigger, Error> {
     let Value::Object(fields) = &payload else {
         return Err(Error::UnsupportedEvent {
-            received: format!("a JSON {}, not an object", json_kind(&payload)),
+            received: format!("a JSON {}, not an object", name_json_kind(&payload)),
         });
     };
     if fields.contains_key("Records") {
         let event: SqsEvent =
-            serde_json::from_value(payload).map_err(|error| malformed("SQS", error))?;
-        return retry_messages(event);
+            serde_json::from_value(payload).map_err(|error| report_malformed("SQS", error))?;
+        return decode_retry_messages(event);
     }
     if fields.contains_key("detail-type") || fields.contains_key("source") {
-        let event: EventBridgeEvent<Value> =
-            serde_json::from_value(payload).map_err(|error| malformed("EventBridge", error))?;
+        let event: EventBridgeEvent<Value> = serde_json::from_value(payload)
+            .map_err(|error| report_malformed("EventBridge", error))?;
         return decode_eventbridge(event);
     }
     // A typed-by-hand invocation: an unknown field is named, with the accepted one it is closest to,
@@ -119,7 +51,7 @@ pub fn decode(payload: Value) -> Result<Trigger, Error> {
     }
     if manual {
         let manual: ManualInvocation = serde_json::from_value(payload)
-            .map_err(|error| malformed("manual invocation", error))?;
+            .map_err(|error| report_malformed("manual invocation", error))?;
         return manual_invocation(manual);
     }
     let keys: Vec<String> = fields.keys().take(10).map(|key| excerpt(key)).collect();
@@ -132,7 +64,7 @@ pub fn decode(payload: Value) -> Result<Trigger, Error> {
 }
 
 /// Messages of the function's own retry queue. A record from any other source is refused whole.
-fn retry_messages(event: SqsEvent) -> Result<Trigger, Error> {
+fn decode_retry_messages(event: SqsEvent) -> Result<Trigger, Error> {
     if let Some(source) = event.records.iter().find_map(|record| {
         record
             .event_source
@@ -154,7 +86,7 @@ fn retry_messages(event: SqsEvent) -> Result<Trigger, Error> {
             let message_id = record
                 .message_id
                 .unwrap_or_else(|| format!("(record {index} without messageId)"));
-            let content = retry_body(record.body.as_deref().unwrap_or(""), &message_id);
+            let content = decode_retry_body(record.body.as_deref().unwrap_or(""), &message_id);
             Delivery {
                 message_id,
                 content,
@@ -166,7 +98,7 @@ fn retry_messages(event: SqsEvent) -> Result<Trigger, Error> {
 
 /// A message body of the retry queue: the function's own retry message or dead letter, a Lambda
 /// on-failure destination record, or an EventBridge event from a rule target's dead-letter queue.
-fn retry_body(body: &str, message_id: &str) -> Result<Delivered, Error> {
+fn decode_retry_body(body: &str, message_id: &str) -> Result<MessageContent, Error> {
     let redriven = |payload: Value| {
         if payload.get("Records").is_some() {
             return Err(Error::MalformedEvent {
@@ -177,7 +109,7 @@ fn retry_body(body: &str, message_id: &str) -> Result<Delivered, Error> {
                 ),
             });
         }
-        decode(payload).map(|trigger| Delivered::Event(Box::new(trigger)))
+        decode(payload).map(|trigger| MessageContent::Event(Box::new(trigger)))
     };
     match serde_json::from_str::<Value>(body) {
         // Lambda's on-failure destination record: the original event is its requestPayload.
@@ -187,94 +119,16 @@ fn retry_body(body: &str, message_id: &str) -> Result<Delivered, Error> {
             redriven(record.remove("requestPayload").unwrap_or_default())
         }
         Ok(event @ Value::Object(_)) if event.get("detail-type").is_some() => redriven(event),
-        _ => RetryMessage::decode(body, message_id).map(Delivered::Work),
-    }
-}
-
-fn invite_accounts(account_ids: Vec<AccountId>) -> Trigger {
-    Trigger::Invite(Request {
-        account_ids,
-        ..Request::default()
-    })
-}
-
-fn not_an_addition(event: &str, reason: &str) -> Trigger {
-    Trigger::Ignore(Ignored::NotAnAddition(NotAnAddition {
-        event: excerpt(event),
-        reason: reason.to_owned(),
-    }))
-}
-
-/// The `errorCode` of a CloudTrail API call record, when the call failed: free text from the
-/// event, cut short and without email addresses.
-fn call_error(detail: &Value) -> Option<String> {
-    detail
-        .get("errorCode")
-        .and_then(Value::as_str)
-        .map(crate::quote::free_text)
-}
-
-/// The object at `path` (`detail.a.b`), typed.
-fn field<T: serde::de::DeserializeOwned>(
-    detail: &Value,
-    path: &str,
-    event: &'static str,
-) -> Result<T, Error> {
-    let pointer = path.trim_start_matches("detail").replace('.', "/");
-    let value = detail
-        .pointer(&pointer)
-        .ok_or_else(|| Error::MalformedEvent {
-            event,
-            problem: format!("{path} is missing"),
-        })?;
-    T::deserialize(value).map_err(|error| Error::MalformedEvent {
-        event,
-        problem: clip(&format!("{path}: {error}")),
-    })
-}
-
-fn account_id_value(value: &Value, field: &str) -> Result<AccountId, Error> {
-    match value {
-        Value::String(id) => AccountId::parse(id, field),
-        // A number loses an ID's leading zeros, so only strings are accepted.
-        other => Err(Error::AccountIdNotAString {
-            value: excerpt(&other.to_string()),
-            field: field.to_owned(),
-            kind: json_kind(other),
-        }),
-    }
-}
-
-fn account_ids(values: &[Value], field: &str) -> Result<Vec<AccountId>, Error> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(index, value)| account_id_value(value, &format!("{field}[{index}]")))
-        .collect()
-}
-
-fn malformed(event: &'static str, error: serde_json::Error) -> Error {
-    // serde quotes the offending value whole: clip it.
-    Error::MalformedEvent {
-        event,
-        problem: clip(&error.to_string()),
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+        _ => RetryMessage::decode(body, message_id).map(MessageContent::Work),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::fixtures::region;
+    use crate::domain::{AccountId, CreateAccountRequestId};
+    use crate::outcome::CreationFailure;
     use eventbridge::{API_CALL, SERVICE_EVENT};
     use serde_json::json;
 
@@ -293,40 +147,63 @@ mod tests {
         })
     }
 
-    fn region(name: &str) -> Region {
-        Region::parse(name, "t").unwrap()
-    }
-
     fn request_id(id: &str) -> CreateAccountRequestId {
         CreateAccountRequestId::parse(id, "t").unwrap()
     }
 
     #[test]
     fn every_sample_event_decodes_to_what_it_asks_for() {
-        let cases = [
-            ("create-account-result.json", accounts(&["555555555555"])),
+        let naming: [(&str, &[&str]); 6] = [
+            ("create-account-result.json", &["555555555555"]),
+            (
+                "manual-invoke.json",
+                &["111111111111", "222222222222", "333333333333"],
+            ),
+            (
+                "controltower-create-managed-account.json",
+                &["666666666666"],
+            ),
+            (
+                "controltower-update-managed-account.json",
+                &["777777777777"],
+            ),
+            ("account-joined-organization.json", &["444455556666"]),
+            ("custom-account-factory.json", &["888888888888"]),
+        ];
+        let mut cases: Vec<(&str, Trigger)> = naming
+            .into_iter()
+            .map(|(name, ids)| (name, accounts(ids)))
+            .collect();
+        cases.extend(samples_that_name_no_account());
+        let dir = format!("{}/events", env!("CARGO_MANIFEST_DIR"));
+        let files = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|entry| entry.as_ref().unwrap().path().extension() == Some("json".as_ref()))
+            .count();
+        assert_eq!(files, cases.len(), "every file in events/ has a case here");
+        for (name, expected) in cases {
+            assert_eq!(decode(sample(name)).unwrap(), expected, "{name}");
+        }
+    }
+
+    /// The samples' creation request, in these regions.
+    fn requests(regions: Option<[&str; 3]>) -> Trigger {
+        Trigger::Invite(Request {
+            create_account_request_ids: vec![request_id("car-examplecreateaccountrequestid333")],
+            regions: regions.map(|names| names.map(region).to_vec()),
+            ..Request::default()
+        })
+    }
+
+    /// The samples that ask for something else than the accounts they name.
+    fn samples_that_name_no_account() -> Vec<(&'static str, Trigger)> {
+        vec![
             (
                 "create-account-result-failed.json",
                 Trigger::Ignore(Ignored::CreationFailed(CreationFailure {
                     create_account_request_id: Some("car-examplecreateaccountrequestid222".into()),
                     failure_reason: "EMAIL_ALREADY_EXISTS".into(),
                 })),
-            ),
-            (
-                "manual-invoke.json",
-                accounts(&["111111111111", "222222222222", "333333333333"]),
-            ),
-            (
-                "controltower-create-managed-account.json",
-                accounts(&["666666666666"]),
-            ),
-            (
-                "controltower-update-managed-account.json",
-                accounts(&["777777777777"]),
-            ),
-            (
-                "account-joined-organization.json",
-                accounts(&["444455556666"]),
             ),
             (
                 "account-joined-organization-unnamed.json",
@@ -339,32 +216,13 @@ mod tests {
                 "redriven-destination-record.json",
                 Trigger::Retry(vec![Delivery {
                     message_id: "5b4f1d2e-8c3a-4e6f-9a7b-0c1d2e3f4a5b".to_owned(),
-                    content: Ok(Delivered::Event(Box::new(accounts(&["555555555555"])))),
+                    content: Ok(MessageContent::Event(Box::new(accounts(&["555555555555"])))),
                 }]),
             ),
-            ("custom-account-factory.json", accounts(&["888888888888"])),
-            (
-                "create-account-call.json",
-                Trigger::Invite(Request {
-                    create_account_request_ids: vec![request_id(
-                        "car-examplecreateaccountrequestid333",
-                    )],
-                    ..Request::default()
-                }),
-            ),
+            ("create-account-call.json", requests(None)),
             (
                 "manual-invoke-requests.json",
-                Trigger::Invite(Request {
-                    create_account_request_ids: vec![request_id(
-                        "car-examplecreateaccountrequestid333",
-                    )],
-                    regions: Some(vec![
-                        region("us-east-1"),
-                        region("eu-west-1"),
-                        region("ap-southeast-2"),
-                    ]),
-                    ..Request::default()
-                }),
+                requests(Some(["us-east-1", "eu-west-1", "ap-southeast-2"])),
             ),
             (
                 "scheduled-reconcile.json",
@@ -380,16 +238,7 @@ mod tests {
                     accounts: Vec::new(),
                 },
             ),
-        ];
-        let dir = format!("{}/events", env!("CARGO_MANIFEST_DIR"));
-        let files = std::fs::read_dir(dir)
-            .unwrap()
-            .filter(|entry| entry.as_ref().unwrap().path().extension() == Some("json".as_ref()))
-            .count();
-        assert_eq!(files, cases.len(), "every file in events/ has a case here");
-        for (name, expected) in cases {
-            assert_eq!(decode(sample(name)).unwrap(), expected, "{name}");
-        }
+        ]
     }
 
     #[test]
@@ -484,7 +333,9 @@ mod tests {
         let from_rule = record(sample("controltower-create-managed-account.json"));
         assert_eq!(
             decode(from_rule).unwrap(),
-            event(Ok(Delivered::Event(Box::new(accounts(&["666666666666"])))))
+            event(Ok(MessageContent::Event(Box::new(accounts(&[
+                "666666666666"
+            ])))))
         );
         let destination = |payload: Value| {
             record(
@@ -494,7 +345,7 @@ mod tests {
         };
         assert_eq!(
             decode(destination(json!({"action": "reconcile"}))).unwrap(),
-            event(Ok(Delivered::Event(Box::new(Trigger::Reconcile {
+            event(Ok(MessageContent::Event(Box::new(Trigger::Reconcile {
                 regions: None
             }))))
         );
@@ -535,7 +386,7 @@ mod tests {
 
     #[test]
     fn rejected_input_gets_an_error_that_says_what_was_received() {
-        let cases = [
+        assert_rejected(&[
             (json!([1, 2]), "a JSON array"),
             (json!("111122223333"), "a JSON string"),
             (json!(null), "a JSON null"),
@@ -557,6 +408,12 @@ mod tests {
             ),
             (json!({"hello": "world"}), "keys: hello"),
             (json!({"hello": "world"}), "{\"action\": \"check\"}"),
+        ]);
+    }
+
+    #[test]
+    fn rejected_eventbridge_events_say_what_was_received() {
+        assert_rejected(&[
             (
                 json!({"source": "aws.ec2", "detail-type": "EC2 Instance State-change Notification", "detail": {}}),
                 "source \"aws.ec2\", detail-type \"EC2 Instance State-change Notification\" and eventName (none)",
@@ -600,6 +457,12 @@ mod tests {
                 json!({"source": "com.example", "detail-type": "x", "detail": {"accountId": 111122223333u64}}),
                 "invalid account ID \"111122223333\" at detail.accountId",
             ),
+        ]);
+    }
+
+    #[test]
+    fn rejected_manual_invocations_say_which_value_is_wrong() {
+        assert_rejected(&[
             (json!({"accountIds": []}), "no account named"),
             (json!({"regions": ["us-east-1"]}), "no account named"),
             (
@@ -642,7 +505,10 @@ mod tests {
                 json!({"action": "delete"}),
                 "action \"delete\" is not one of",
             ),
-        ];
+        ]);
+    }
+
+    fn assert_rejected(cases: &[(Value, &str)]) {
         for (payload, expected) in cases {
             let message = decode(payload.clone()).unwrap_err().to_string();
             assert!(

@@ -1,12 +1,12 @@
 //! The preflight's judgement of Macie: this account's own Macie in a region, and the accept role in
 //! member accounts.
 
-use super::{Check, Status, is_access_denied, refused};
+use super::{Check, Status, is_access_denied, judge_refusal};
 use crate::domain::{AccountId, Administrator, MemberStatus, Region};
 use crate::error::Error;
 
 /// Macie in one region: enabled for this account, which is nobody's member.
-pub fn macie(
+pub(crate) fn judge_macie(
     region: &Region,
     session: &Result<String, Error>,
     administrator: Option<&Result<Option<Administrator>, Error>>,
@@ -30,7 +30,7 @@ pub fn macie(
                 "enable Macie ({enable}), and keep this region in MacieRegions (the role's Macie statements allow only those regions)"
             ),
         ),
-        (Err(error), _) => refused(CHECK, error, "macie2:GetMacieSession"),
+        (Err(error), _) => judge_refusal(CHECK, error, "macie2:GetMacieSession"),
         (Ok(status), _) if status == "PAUSED" => Check::fail(
             CHECK,
             "Macie is suspended (PAUSED) for this account in this region",
@@ -44,8 +44,20 @@ pub fn macie(
             format!("enable it: {enable}"),
         ),
         (Ok(_), None) => Check::pass(CHECK, "Macie is enabled"),
-        (Ok(_), Some(Err(error))) => refused(CHECK, error, "macie2:GetAdministratorAccount"),
-        (Ok(_), Some(Ok(Some(administrator))))
+        (Ok(_), Some(administrator)) => judge_administrator(region, administrator),
+    };
+    check.in_region(region)
+}
+
+/// Macie enabled in `region`: this account is nobody's member, or it cannot have members.
+fn judge_administrator(
+    region: &Region,
+    administrator: &Result<Option<Administrator>, Error>,
+) -> Check {
+    const CHECK: &str = "macie";
+    match administrator {
+        Err(error) => judge_refusal(CHECK, error, "macie2:GetAdministratorAccount"),
+        Ok(Some(administrator))
             if matches!(
                 administrator.status,
                 MemberStatus::Enabled | MemberStatus::Paused
@@ -63,7 +75,7 @@ pub fn macie(
                 ),
             )
         }
-        (Ok(_), Some(Ok(Some(administrator)))) => Check::pass(
+        Ok(Some(administrator)) => Check::pass(
             CHECK,
             format!(
                 "Macie is enabled; {}'s relationship with this account is {}, not a membership",
@@ -71,16 +83,15 @@ pub fn macie(
                 administrator.status.name()
             ),
         ),
-        (Ok(_), Some(Ok(None))) => Check::pass(
+        Ok(None) => Check::pass(
             CHECK,
             "Macie is enabled, and this account is no other administrator's member",
         ),
-    };
-    check.in_region(region)
+    }
 }
 
 /// The accept role when there is no account to try it in: not set, or no account named.
-pub fn accept_role_untried(role_name: Option<&str>) -> Check {
+pub(crate) fn judge_accept_role_untried(role_name: Option<&str>) -> Check {
     const CHECK: &str = "acceptRole";
     match role_name {
         None => Check::new(
@@ -101,7 +112,7 @@ pub fn accept_role_untried(role_name: Option<&str>) -> Check {
 /// The accept role in `account`: assumed, and Macie answers that account through it
 /// (ListInvitations, which acceptance starts with). `own` is the function's account: without it,
 /// acceptance fails closed.
-pub fn accept_role(
+pub(crate) fn judge_accept_role(
     role_name: &str,
     account: &AccountId,
     own: Option<&AccountId>,

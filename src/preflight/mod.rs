@@ -13,12 +13,11 @@ use crate::domain::{AccountId, Organization, Region};
 use crate::error::Error;
 use crate::failure::is_access_denied;
 
-pub use macie::{accept_role, accept_role_untried, macie};
-pub use organization::{Found, Read, events, exclusions, organizations, unit_found};
-pub use queues::{QueueRole, queue};
-
-/// At most this many accounts may be named to try the accept role in, in one check.
-pub const MAX_ACCOUNTS_TO_TRY: usize = 10;
+pub(crate) use macie::{judge_accept_role, judge_accept_role_untried, judge_macie};
+pub(crate) use organization::{
+    Read, judge_events, judge_exclusions, judge_organizations, unit_found,
+};
+pub(crate) use queues::{QueueRole, judge_queue};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -82,7 +81,7 @@ impl Check {
     }
 
     /// `organizations`, `macie/us-east-1`, `acceptRole/111122223333`.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match (&self.region, &self.account) {
             (Some(region), _) => format!("{}/{region}", self.check),
             (None, Some(account)) => format!("{}/{account}", self.check),
@@ -95,7 +94,7 @@ impl Check {
 /// check, and the settings in force.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Report {
+pub struct CheckReport {
     pub ok: bool,
     /// The account that runs the function (from its ARN), when known.
     pub account: Option<AccountId>,
@@ -106,8 +105,8 @@ pub struct Report {
     pub settings: Value,
 }
 
-impl Report {
-    pub fn new(
+impl CheckReport {
+    pub(crate) fn new(
         account: Option<AccountId>,
         organization: Option<&Organization>,
         checks: Vec<Check>,
@@ -118,9 +117,9 @@ impl Report {
             .filter(|check| check.status == Status::Fail)
             .map(Check::label)
             .collect();
-        Report {
+        CheckReport {
             ok: failing.is_empty(),
-            runs_in: runs_in(account.as_ref(), organization),
+            runs_in: describe_runs_in(account.as_ref(), organization),
             account,
             failing,
             checks,
@@ -129,7 +128,10 @@ impl Report {
     }
 }
 
-fn runs_in(own: Option<&AccountId>, organization: Option<&Organization>) -> Option<String> {
+fn describe_runs_in(
+    own: Option<&AccountId>,
+    organization: Option<&Organization>,
+) -> Option<String> {
     let (own, organization) = (own?, organization?);
     Some(if *own == organization.management_account {
         format!("the management account of {}", organization.id)
@@ -143,7 +145,7 @@ fn runs_in(own: Option<&AccountId>, organization: Option<&Organization>) -> Opti
 
 /// A probe that failed for a reason other than the one its check is about: a refusal of the role,
 /// or a fault on the way.
-fn refused(check: &'static str, error: &Error, action: &str) -> Check {
+fn judge_refusal(check: &'static str, error: &Error, action: &str) -> Check {
     if is_access_denied(error) {
         Check::fail(
             check,
@@ -163,7 +165,7 @@ fn refused(check: &'static str, error: &Error, action: &str) -> Check {
 
 /// The settings in force, by the names of their variables; a bad value would have stopped the
 /// function at start, so they passed their checks.
-pub fn settings(config: &Config) -> (Check, Value) {
+pub(crate) fn judge_settings(config: &Config) -> (Check, Value) {
     let mut detail = format!(
         "read and valid; the function acts in {} region(s): {}",
         config.regions.len(),
@@ -202,6 +204,7 @@ pub fn settings(config: &Config) -> (Check, Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::fixtures::account_id as account;
     use crate::domain::{Administrator, MemberStatus};
 
     fn refusal(operation: &'static str, code: &str, message: &str) -> Error {
@@ -213,10 +216,6 @@ mod tests {
             transport: false,
             message: format!("{code}: {message}"),
         }
-    }
-
-    fn account(id: &str) -> AccountId {
-        AccountId::parse(id, "test").unwrap()
     }
 
     fn organization() -> Organization {
@@ -250,7 +249,7 @@ mod tests {
             ]
         };
         let own = account("210987654321");
-        let check = organizations(Some(&own), &Ok(organization()), &reads());
+        let check = judge_organizations(Some(&own), &Ok(organization()), &reads());
         assert_eq!(check.status, Status::Fail);
         assert!(
             check
@@ -265,7 +264,7 @@ mod tests {
                 .contains("DelegateOrganizationsRead=true")
         );
         // in the management account, the same refusal is the role's
-        let check = organizations(
+        let check = judge_organizations(
             Some(&account("111122223333")),
             &Ok(organization()),
             &reads(),
@@ -282,11 +281,11 @@ mod tests {
             ("ListAccounts", Ok(())),
             ("DescribeCreateAccountStatus", Err(not_found)),
         ];
-        let check = organizations(Some(&own), &Ok(organization()), &reads);
+        let check = judge_organizations(Some(&own), &Ok(organization()), &reads);
         assert_eq!(check.status, Status::Pass, "{check:?}");
         let throttled = refusal("ListParents", "TooManyRequestsException", "slow down");
         let reads: Vec<Read> = vec![("ListParents", Err(throttled))];
-        let check = organizations(Some(&own), &Ok(organization()), &reads);
+        let check = judge_organizations(Some(&own), &Ok(organization()), &reads);
         assert!(check.fix.unwrap().starts_with("check again"));
     }
 
@@ -314,7 +313,7 @@ mod tests {
             (Some(&member), None, Status::Fail, "refuses the events"),
         ];
         for (own, expected, status, says) in cases {
-            let check = events(own, expected, &organization);
+            let check = judge_events(own, expected, &organization);
             assert_eq!(check.status, status, "{check:?}");
             assert!(check.detail.contains(says), "{check:?}");
             if status == Status::Fail {
@@ -329,7 +328,7 @@ mod tests {
     #[test]
     fn where_the_function_runs_follows_the_management_account() {
         let report = |own: &str| {
-            Report::new(
+            CheckReport::new(
                 Some(account(own)),
                 Some(&organization()),
                 Vec::new(),
@@ -352,7 +351,7 @@ mod tests {
             "ThrottlingException",
             "slow down",
         ));
-        let check = macie(
+        let check = judge_macie(
             &Region::parse("us-east-1", "test").unwrap(),
             &throttled,
             None,
@@ -368,7 +367,7 @@ mod tests {
             account_id: account("999999999999"),
             status: MemberStatus::Invited,
         }));
-        let check = macie(&region, &Ok("ENABLED".to_owned()), Some(&invited));
+        let check = judge_macie(&region, &Ok("ENABLED".to_owned()), Some(&invited));
         assert_eq!(check.status, Status::Pass, "{check:?}");
     }
 
@@ -383,11 +382,11 @@ mod tests {
 
     #[test]
     fn the_report_is_ok_only_when_no_check_failed() {
-        let skipped = accept_role_untried(None);
-        let failed = queue(QueueRole::Retry, None);
-        let ok = Report::new(None, None, vec![skipped.clone()], Value::Null);
+        let skipped = judge_accept_role_untried(None);
+        let failed = judge_queue(QueueRole::Retry, None);
+        let ok = CheckReport::new(None, None, vec![skipped.clone()], Value::Null);
         assert!(ok.ok);
-        let not = Report::new(None, None, vec![skipped, failed], Value::Null);
+        let not = CheckReport::new(None, None, vec![skipped, failed], Value::Null);
         assert!(!not.ok);
         assert_eq!(not.failing, ["retryQueue"]);
     }

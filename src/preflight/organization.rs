@@ -1,16 +1,16 @@
 //! The preflight's judgement of the organization: read access, where the function runs, the rules'
 //! management account, and the exclusions.
 
-use super::{Check, Status, is_access_denied, refused};
+use super::{Check, Status, is_access_denied, judge_refusal};
 use crate::domain::{AccountId, Organization, OrganizationalUnitId};
 use crate::error::Error;
 
 /// One read the function makes of Organizations, tried once: its action, and how it went.
-pub type Read = (&'static str, Result<(), Error>);
+pub(crate) type Read = (&'static str, Result<(), Error>);
 
 /// Organizations: the function may make each of its reads (`reads`: ListAccounts, DescribeAccount,
 /// DescribeCreateAccountStatus, ListParents, tried on the management account), and where it runs.
-pub fn organizations(
+pub(crate) fn judge_organizations(
     own: Option<&AccountId>,
     organization: &Result<Organization, Error>,
     reads: &[Read],
@@ -25,7 +25,7 @@ pub fn organizations(
                 "deploy the function in the organization's management account, or in a member account that it delegates to (README, Deploying)",
             );
         }
-        Err(error) => return refused(CHECK, error, "organizations:DescribeOrganization"),
+        Err(error) => return judge_refusal(CHECK, error, "organizations:DescribeOrganization"),
     };
     let management = &organization.management_account;
     let delegated = own.is_some_and(|own| own != management);
@@ -40,24 +40,8 @@ pub fn organizations(
         _ => None,
     });
     match (denied.as_slice(), fault) {
-        ([], None) => Check::pass(
-            CHECK,
-            format!(
-                "organization {}, management account {management}: {} answer{}",
-                organization.id,
-                reads
-                    .iter()
-                    .map(|(action, _)| *action)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if delegated {
-                    " (this account is a delegated administrator)"
-                } else {
-                    ""
-                }
-            ),
-        ),
-        ([], Some((action, error))) => refused(CHECK, error, action),
+        ([], None) => Check::pass(CHECK, describe_answers(organization, reads, delegated)),
+        ([], Some((action, error))) => judge_refusal(CHECK, error, action),
         (denied, _) if delegated => Check::fail(
             CHECK,
             format!(
@@ -74,6 +58,22 @@ pub fn organizations(
     }
 }
 
+/// What the check says when every read answered.
+fn describe_answers(organization: &Organization, reads: &[Read], delegated: bool) -> String {
+    let actions: Vec<&str> = reads.iter().map(|(action, _)| *action).collect();
+    let delegated = if delegated {
+        " (this account is a delegated administrator)"
+    } else {
+        ""
+    };
+    format!(
+        "organization {}, management account {}: {} answer{delegated}",
+        organization.id,
+        organization.management_account,
+        actions.join(", ")
+    )
+}
+
 fn is_not_found(error: &Error) -> bool {
     error
         .code()
@@ -83,7 +83,7 @@ fn is_not_found(error: &Error) -> bool {
 /// Event delivery: the rules accept the organization's management account (MANAGEMENT_ACCOUNT_ID,
 /// the template's ManagementAccountId), and where the function runs in a member account, the event
 /// bus lets the management account forward to it (the template's bus policy needs that setting).
-pub fn events(
+pub(crate) fn judge_events(
     own: Option<&AccountId>,
     expected: Option<&AccountId>,
     organization: &Result<Organization, Error>,
@@ -126,11 +126,14 @@ pub fn events(
 
 /// What the check found of one excluded ID: it names something of the organization, or not;
 /// `None` when it was not looked up, the invocation's deadline being near.
-pub type Found<T> = (T, Option<Result<bool, Error>>);
+pub(crate) type Found<T> = (T, Option<Result<bool, Error>>);
 
 /// EXCLUDED_ACCOUNT_IDS and EXCLUDED_OU_IDS name accounts and units of the organization: an ID that
 /// names nothing (a typo) excludes nothing, and the account it was meant for would be invited.
-pub fn exclusions(accounts: &[Found<AccountId>], units: &[Found<OrganizationalUnitId>]) -> Check {
+pub(crate) fn judge_exclusions(
+    accounts: &[Found<AccountId>],
+    units: &[Found<OrganizationalUnitId>],
+) -> Check {
     const CHECK: &str = "exclusions";
     if accounts.is_empty() && units.is_empty() {
         return Check::new(CHECK, Status::Skip, "nothing is excluded");
@@ -163,7 +166,7 @@ pub fn exclusions(accounts: &[Found<AccountId>], units: &[Found<OrganizationalUn
             ),
             "correct ExcludedAccountIds and ExcludedOuIds (EXCLUDED_ACCOUNT_IDS, EXCLUDED_OU_IDS), or remove the IDs",
         ),
-        (true, Some(error)) => refused(
+        (true, Some(error)) => judge_refusal(
             CHECK,
             error,
             "organizations:DescribeAccount and ListParents",
@@ -187,7 +190,7 @@ pub fn exclusions(accounts: &[Found<AccountId>], units: &[Found<OrganizationalUn
 /// Whether ListParents of an organizational unit found it: Organizations answers
 /// ChildNotFoundException for an ID that names nothing (its API reference; moto answers
 /// OrganizationalUnitNotFoundException).
-pub fn unit_found(parent: Result<(), Error>) -> Result<bool, Error> {
+pub(crate) fn unit_found(parent: Result<(), Error>) -> Result<bool, Error> {
     match parent {
         Ok(()) => Ok(true),
         Err(error)

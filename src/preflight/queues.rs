@@ -1,12 +1,12 @@
 //! The preflight's judgement of the retry and dead-letter queues.
 
-use super::{Check, refused};
+use super::{Check, judge_refusal};
 use crate::domain::QueueDepth;
 use crate::error::Error;
 
 /// Which queue a queue check is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum QueueRole {
+pub(crate) enum QueueRole {
     Retry,
     DeadLetter,
 }
@@ -28,7 +28,7 @@ impl QueueRole {
 }
 
 /// A queue: set, and reachable. `depth` is `None` when the setting is absent.
-pub fn queue(role: QueueRole, depth: Option<&Result<QueueDepth, Error>>) -> Check {
+pub(crate) fn judge_queue(role: QueueRole, depth: Option<&Result<QueueDepth, Error>>) -> Check {
     let (check, setting) = (role.check(), role.setting());
     match depth {
         None => Check::fail(
@@ -54,7 +54,7 @@ pub fn queue(role: QueueRole, depth: Option<&Result<QueueDepth, Error>>) -> Chec
                 format!("set {setting} to the URL of an existing queue (template.yaml's output)"),
             )
         }
-        Some(Err(error)) => refused(check, error, "sqs:GetQueueAttributes"),
+        Some(Err(error)) => judge_refusal(check, error, "sqs:GetQueueAttributes"),
         Some(Ok(depth)) => {
             let mut detail = format!(
                 "reachable: {} waiting, {} delayed, {} in flight",

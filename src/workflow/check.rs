@@ -9,29 +9,34 @@ use crate::domain::{
     AccountId, CreateAccountRequestId, Organization, OrganizationalUnitId, QueueDepth, Region,
 };
 use crate::error::Error;
-use crate::preflight::{self, Check, QueueRole, Read, Report, Status};
-use crate::workflow::{Deadline, before_deadline};
+use crate::preflight::{self, Check, CheckReport, QueueRole, Read, Status};
+use crate::workflow::{Deadline, Invocation, before_deadline};
 
 /// Runs every check; `accounts` are the accounts to try the accept role in. Lookups of excluded
 /// IDs, which may be many, stop as the deadline nears.
-pub async fn check(
+pub(crate) async fn run_check(
     app: &App,
-    own: Option<&AccountId>,
+    invocation: &Invocation,
     accounts: &[AccountId],
-    deadline: Deadline,
-) -> Report {
+) -> CheckReport {
+    let own = invocation.own_account.as_ref();
     let ((organization, reads), regions, queues, accept, exclusions) = tokio::join!(
-        organization(app),
-        join_all(app.config.regions.iter().map(|region| macie(app, region))),
-        join_all([QueueRole::Retry, QueueRole::DeadLetter].map(|role| queue(app, role))),
-        accept_roles(app, own, accounts),
-        exclusions(app, deadline),
+        probe_organization(app),
+        join_all(
+            app.config
+                .regions
+                .iter()
+                .map(|region| probe_macie(app, region))
+        ),
+        join_all([QueueRole::Retry, QueueRole::DeadLetter].map(|role| probe_queue(app, role))),
+        probe_accept_roles(app, own, accounts),
+        probe_exclusions(app, invocation.deadline),
     );
-    let (settings_check, settings) = preflight::settings(&app.config);
+    let (settings_check, settings) = preflight::judge_settings(&app.config);
     let expected = app.config.management_account_id.as_ref();
     let checks: Vec<Check> = [
-        preflight::organizations(own, &organization, &reads),
-        preflight::events(own, expected, &organization),
+        preflight::judge_organizations(own, &organization, &reads),
+        preflight::judge_events(own, expected, &organization),
     ]
     .into_iter()
     .chain(regions)
@@ -39,8 +44,8 @@ pub async fn check(
     .chain(accept)
     .chain([exclusions, settings_check])
     .collect();
-    let report = Report::new(own.cloned(), organization.ok().as_ref(), checks, settings);
-    log(&report);
+    let report = CheckReport::new(own.cloned(), organization.ok().as_ref(), checks, settings);
+    log_report(&report);
     report
 }
 
@@ -49,7 +54,7 @@ const NO_SUCH_REQUEST: &str = "car-00000000";
 
 /// The organization, and each read the function makes of it, tried on its management account (a
 /// creation request that does not exist: Organizations answers that it finds none, if allowed to).
-async fn organization(app: &App) -> (Result<Organization, Error>, Vec<Read>) {
+async fn probe_organization(app: &App) -> (Result<Organization, Error>, Vec<Read>) {
     let organization = app.organizations.describe_organization().await;
     let Ok(management) = organization.as_ref().map(|o| &o.management_account) else {
         return (organization, Vec::new());
@@ -73,17 +78,19 @@ async fn organization(app: &App) -> (Result<Organization, Error>, Vec<Read>) {
     (organization, reads)
 }
 
-async fn macie(app: &App, region: &Region) -> Check {
+/// This account's Macie in `region`, and whether it is another administrator's member.
+async fn probe_macie(app: &App, region: &Region) -> Check {
     let session = app.macie.session_status(region).await;
     // A member of another administrator is told apart only where Macie answers at all.
     let administrator = match &session {
         Ok(_) => Some(app.macie.administrator(region).await),
         Err(_) => None,
     };
-    preflight::macie(region, &session, administrator.as_ref())
+    preflight::judge_macie(region, &session, administrator.as_ref())
 }
 
-async fn queue(app: &App, role: QueueRole) -> Check {
+/// The queue of `role`: configured, and readable.
+async fn probe_queue(app: &App, role: QueueRole) -> Check {
     let url = match role {
         QueueRole::Retry => app.config.retry_queue_url.as_deref(),
         QueueRole::DeadLetter => app.config.dead_letter_queue_url.as_deref(),
@@ -92,13 +99,17 @@ async fn queue(app: &App, role: QueueRole) -> Check {
         Some(url) => Some(app.queue.depth(url).await),
         None => None,
     };
-    preflight::queue(role, depth.as_ref())
+    preflight::judge_queue(role, depth.as_ref())
 }
 
 /// The accept role in each named account, tried in the first region (a role is global).
-async fn accept_roles(app: &App, own: Option<&AccountId>, accounts: &[AccountId]) -> Vec<Check> {
+async fn probe_accept_roles(
+    app: &App,
+    own: Option<&AccountId>,
+    accounts: &[AccountId],
+) -> Vec<Check> {
     let (Some(role), false) = (app.config.accept_role_name.as_deref(), accounts.is_empty()) else {
-        return vec![preflight::accept_role_untried(
+        return vec![preflight::judge_accept_role_untried(
             app.config.accept_role_name.as_deref(),
         )];
     };
@@ -111,13 +122,13 @@ async fn accept_roles(app: &App, own: Option<&AccountId>, accounts: &[AccountId]
             },
             None => Ok(()),
         };
-        preflight::accept_role(role, account, own, &tried)
+        preflight::judge_accept_role(role, account, own, &tried)
     }))
     .await
 }
 
 /// Each excluded account and unit looked up, a few at a time, while the deadline allows.
-async fn exclusions(app: &App, deadline: Deadline) -> Check {
+async fn probe_exclusions(app: &App, deadline: Deadline) -> Check {
     let limit = app.config.max_calls_in_flight;
     let account = |id: AccountId| async move {
         let found = app.organizations.describe_account(&id).await;
@@ -137,11 +148,11 @@ async fn exclusions(app: &App, deadline: Deadline) -> Check {
     );
     accounts.sort_by(|a, b| a.0.cmp(&b.0));
     units.sort_by(|a, b| a.0.cmp(&b.0));
-    preflight::exclusions(&accounts, &units)
+    preflight::judge_exclusions(&accounts, &units)
 }
 
 /// One line for each failing check, and one for the whole.
-fn log(report: &Report) {
+fn log_report(report: &CheckReport) {
     for check in report.checks.iter().filter(|c| c.status == Status::Fail) {
         tracing::warn!(
             check = check.label(),

@@ -18,7 +18,7 @@ use crate::plan::{self, Source};
 use crate::workflow::{Deadline, before_deadline};
 
 /// A creation request, with the work it came from, and what became of it.
-pub struct Resolution {
+pub(crate) struct Resolution {
     pub request_id: CreateAccountRequestId,
     pub origin: Origin,
     /// The account it made (or its failure, or that it is in progress), or the outcome to report.
@@ -26,7 +26,7 @@ pub struct Resolution {
 }
 
 /// Resolves creation requests: the account each made, or the outcome to report for the request.
-pub async fn resolve(
+pub(crate) async fn resolve(
     app: &App,
     requests: Vec<(CreateAccountRequestId, Origin)>,
     deadline: Deadline,
@@ -61,7 +61,7 @@ pub async fn resolve(
 /// organization's accounts when the invocation has listed them already (`known`); else many
 /// accounts are read from the listing while it pays (see [`plan::keep_listing`]), and the others
 /// are described one by one.
-pub async fn look_up(
+pub(crate) async fn look_up(
     app: &App,
     ids: Vec<AccountId>,
     known: Option<&[Account]>,
@@ -92,7 +92,7 @@ pub async fn look_up(
     let mut looked_up: BTreeMap<AccountId, Result<Account, Outcome>> = listing
         .found
         .into_iter()
-        .map(|(id, account)| (id, eligible(account)))
+        .map(|(id, account)| (id, require_eligible(account)))
         .collect();
     let rest: Vec<AccountId> = wanted
         .into_iter()
@@ -105,7 +105,7 @@ pub async fn look_up(
     }
     let describe = |id: AccountId| async move {
         let result = match app.organizations.describe_account(&id).await {
-            Ok(Some(account)) => eligible(account),
+            Ok(Some(account)) => require_eligible(account),
             Ok(None) => Err(Outcome::not_in_organization()),
             Err(error) => Err(failure::outcome_of(&error)),
         };
@@ -119,7 +119,8 @@ pub async fn look_up(
     looked_up
 }
 
-fn eligible(account: Account) -> Result<Account, Outcome> {
+/// The account, or why it may not be invited.
+fn require_eligible(account: Account) -> Result<Account, Outcome> {
     match plan::ineligibility(&account) {
         None => Ok(account),
         Some(reason) => Err(Outcome::skipped(reason)),
@@ -129,7 +130,7 @@ fn eligible(account: Account) -> Result<Account, Outcome> {
 /// Whether each account may be invited as far as EXCLUDED_OU_IDS goes: `Err` with the outcome to
 /// report when it sits under an excluded unit (at any depth), or its place could not be read.
 /// Each account's parents are read with ListParents up to the root; a unit's parent is read once.
-pub async fn exclusions(
+pub(crate) async fn screen_excluded_units(
     app: &App,
     ids: Vec<AccountId>,
     deadline: Deadline,
@@ -141,7 +142,7 @@ pub async fn exclusions(
     let parents: Mutex<BTreeMap<OrganizationalUnitId, Parent>> = Mutex::default();
     let parents = &parents;
     let verdict = |id: AccountId| async move {
-        let verdict = match ancestry(app, &id, parents).await {
+        let verdict = match read_ancestry(app, &id, parents).await {
             Err(error) => Err(failure::outcome_of(&error)),
             Ok(ancestry) => match plan::excluded_unit(&ancestry, excluded) {
                 Some(unit) => Err(Outcome::skipped(format!(
@@ -163,7 +164,7 @@ pub async fn exclusions(
 
 /// The units above an account, nearest first, up to the root; `parents` remembers each unit's
 /// parent across accounts.
-async fn ancestry(
+async fn read_ancestry(
     app: &App,
     id: &AccountId,
     parents: &Mutex<BTreeMap<OrganizationalUnitId, Parent>>,
@@ -187,7 +188,7 @@ async fn ancestry(
 
 /// The wanted items a listing held, and whether it was read to the end (then an account it did not
 /// hold is not in it).
-pub struct Listing<T> {
+pub(crate) struct Listing<T> {
     pub found: BTreeMap<AccountId, T>,
     pub complete: bool,
 }
@@ -204,7 +205,7 @@ impl<T> Default for Listing<T> {
 /// Reads a listing page by page while [`plan::keep_listing`] says it pays. A failed page or a near
 /// deadline ends it early: the accounts it has not settled are then asked for one by one, with the
 /// retries and re-queueing of every single call.
-pub async fn read_listing<P: Pages>(
+pub(crate) async fn read_listing<P: Pages>(
     wanted: &BTreeSet<AccountId>,
     deadline: Deadline,
     operation: &str,

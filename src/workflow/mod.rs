@@ -1,48 +1,113 @@
-//! The workflows: the accounts an event names (`named`), the reconcile of the whole organization
-//! (`reconcile`), the messages of the retry queue (`retry`), what becomes of each subject
-//! afterwards (`settle`), and the preflight (`check`); with what they share: the look-ups (`lookup`), the work in one region
-//! (`region`), the invocation's deadline and bounded concurrent calls (here).
+//! The workflows: the one dispatch (`dispatch`) of what each trigger asks for (`job`) to the
+//! accounts an event names (`named`), the reconcile of the whole organization (`reconcile`), the
+//! messages of the retry queue (`retry`) and the preflight (`check`), and what becomes of each
+//! subject afterwards (`settle`); with what they share: the look-ups (`lookup`), the work in one
+//! region (`region`), and here the invocation, its deadline and bounded concurrent calls.
 
-pub mod check;
-pub mod lookup;
-pub mod named;
-pub mod reconcile;
-pub mod region;
-pub mod retry;
-pub mod settle;
+pub(crate) mod check;
+pub(crate) mod dispatch;
+pub(crate) mod job;
+pub(crate) mod lookup;
+pub(crate) mod named;
+pub(crate) mod reconcile;
+pub(crate) mod region;
+pub(crate) mod retry;
+pub(crate) mod settle;
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{StreamExt, stream};
+use lambda_runtime::tracing;
 
 use crate::app::App;
-use crate::domain::{Account, Origin, Region, Work};
-use crate::outcome::{CreationFailure, Outcome, Report};
+use crate::domain::{Account, AccountId, Origin, Work};
+use crate::outcome::{Outcome, Report, Run};
 use crate::plan;
 
 /// No new call starts this close to the invocation's deadline: what remains is re-queued, which
 /// takes a few SendMessageBatch calls. An invocation with less than 40 s in all keeps a quarter of
 /// its time instead (local emulators give 3 s, Lambda's default timeout).
-pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+pub(crate) const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
 
 /// Now, in seconds since the epoch, as Organizations' and Macie's timestamps are compared.
-pub fn now_seconds() -> i64 {
+pub(crate) fn now_seconds() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
+/// Now, in milliseconds since the epoch, as metrics are stamped.
+pub(crate) fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as u64)
+}
+
+/// What every workflow knows of the invocation it runs in.
+pub(crate) struct Invocation {
+    /// The account that runs the function (the Macie administrator), where it is known.
+    pub own_account: Option<AccountId>,
+    /// When to stop starting calls.
+    pub deadline: Deadline,
+    /// The function's name, for its metrics.
+    pub function_name: String,
+}
+
+impl Invocation {
+    /// The invocation of `context`: the function's account, its deadline and its name.
+    pub(crate) async fn of(app: &App, context: &lambda_runtime::Context) -> Self {
+        let function_name = match context.env_config.function_name.as_str() {
+            // A local emulator may name none.
+            "" => "macie-invite".to_owned(),
+            name => name.to_owned(),
+        };
+        Invocation {
+            own_account: own_account(app, &context.invoked_function_arn).await,
+            deadline: Deadline::from_epoch_millis(context.deadline),
+            function_name,
+        }
+    }
+}
+
+/// The account that runs the function (the Macie administrator): from its ARN, as Lambda always
+/// sends it, with no call; where the ARN names none (a local emulator: cargo lambda watch sends
+/// `function-arn`), from STS GetCallerIdentity. When neither tells, the account is not screened
+/// out (Macie itself refuses to make the administrator its own member) and no invitation is accepted.
+async fn own_account(app: &App, function_arn: &str) -> Option<AccountId> {
+    if let Some(account) = account_in_arn(function_arn) {
+        return Some(account);
+    }
+    match app.sts.caller_account().await {
+        Ok(account) => Some(account),
+        Err(error) => {
+            tracing::warn!(
+                function_arn = crate::quote::excerpt(function_arn),
+                %error,
+                "neither the function ARN nor STS names the function's account; the administrator account is not screened out"
+            );
+            None
+        }
+    }
+}
+
+/// The account of `arn:aws:lambda:REGION:ACCOUNT:function:NAME`.
+fn account_in_arn(function_arn: &str) -> Option<AccountId> {
+    function_arn
+        .split(':')
+        .nth(4)
+        .and_then(|account| AccountId::parse(account, "invoked_function_arn").ok())
+}
+
 /// When the invocation must stop starting calls.
 #[derive(Clone, Copy, Debug)]
-pub struct Deadline(Option<SystemTime>);
+pub(crate) struct Deadline(Option<SystemTime>);
 
 impl Deadline {
     /// From the runtime's deadline in milliseconds since the epoch, read as the invocation starts.
     /// A value before 2000 is no epoch time and means none is known: 0 when the runtime has none,
     /// and `cargo lambda watch` sends its timeout (600000) there.
-    pub fn from_epoch_millis(millis: u64) -> Self {
+    pub(crate) fn from_epoch_millis(millis: u64) -> Self {
         Self::at(millis, SystemTime::now())
     }
 
@@ -55,15 +120,15 @@ impl Deadline {
         }))
     }
 
-    pub fn near(&self) -> bool {
+    pub(crate) fn near(&self) -> bool {
         self.0.is_some_and(|stop| SystemTime::now() >= stop)
     }
 }
 
 /// The work confined to MACIE_REGIONS; each subject and region refused is reported in `run`, and
 /// no call is made there.
-pub fn confine(app: &App, run: &mut Run, works: Vec<Work>) -> Vec<Work> {
-    let confined = plan::confine(works, &app.config.regions);
+pub(crate) fn confine_and_report(app: &App, run: &mut Run, works: Vec<Work>) -> Vec<Work> {
+    let confined = plan::confine_works(works, &app.config.regions);
     for (work, region) in confined.refused {
         let outcome = Outcome::skipped(plan::region_refusal(&region));
         let report = Report::new(work.subject, Some(region), outcome, &work.origin);
@@ -74,7 +139,7 @@ pub fn confine(app: &App, run: &mut Run, works: Vec<Work>) -> Vec<Work> {
 
 /// Runs `work` on every item, at most `limit` at once, in any order. An item whose turn comes when
 /// the deadline is near is not started: `deferred(item)` stands for its result.
-pub async fn before_deadline<I, T, Fut>(
+pub(crate) async fn before_deadline<I, T, Fut>(
     items: impl IntoIterator<Item = I>,
     limit: usize,
     deadline: Deadline,
@@ -100,24 +165,24 @@ where
 
 /// One account to invite in one region, with the work it came from.
 #[derive(Clone, Debug)]
-pub struct Task {
+pub(crate) struct Task {
     pub account: Account,
     pub origin: Origin,
-}
-
-/// What a run did: one report per subject (and region), and the creations that failed.
-#[derive(Default)]
-pub struct Run {
-    pub reports: Vec<Report>,
-    pub creations_failed: Vec<CreationFailure>,
-    /// Per region, the accounts found members already and counted rather than reported (a
-    /// reconcile: a report each would grow with the organization).
-    pub members_already: BTreeMap<Region, usize>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_own_account_comes_from_the_function_arn() {
+        let own =
+            account_in_arn("arn:aws:lambda:us-east-1:123456789012:function:macie-invite").unwrap();
+        assert_eq!(own.as_str(), "123456789012");
+        for arn in ["", "arn:aws:lambda:us-east-1::function:x", "function-arn"] {
+            assert_eq!(account_in_arn(arn), None, "{arn}");
+        }
+    }
 
     fn stop(time_left: Duration) -> Duration {
         let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);

@@ -14,11 +14,11 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::event::{RecentJoins, Request};
-use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report};
+use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
 use crate::plan;
-use crate::workflow::lookup::{Resolution, exclusions, look_up, resolve};
+use crate::workflow::lookup::{Resolution, look_up, resolve, screen_excluded_units};
 use crate::workflow::region::{Memberships, invite_in_region};
-use crate::workflow::{Deadline, Run, Task, confine, now_seconds};
+use crate::workflow::{Deadline, Task, confine_and_report, now_seconds};
 
 /// An account named by the work, with the work it came from.
 struct Named {
@@ -28,7 +28,7 @@ struct Named {
 
 /// Invites the work's subjects: resolves creation requests, screens and looks up the accounts,
 /// then associates and invites them in their regions.
-pub async fn invite(
+pub(crate) async fn invite_named(
     app: &App,
     works: Vec<Work>,
     known: Option<&[Account]>,
@@ -36,7 +36,7 @@ pub async fn invite(
     deadline: Deadline,
 ) -> Run {
     let mut run = Run::default();
-    let works = confine(app, &mut run, works);
+    let works = confine_and_report(app, &mut run, works);
     let mut named = Vec::new();
     let mut requests = Vec::new();
     for Work { subject, origin } in works {
@@ -52,11 +52,11 @@ pub async fn invite(
             }
         }
     }
-    named.extend(created_accounts(
+    named.extend(take_created_accounts(
         &mut run,
         resolve(app, requests, deadline).await,
     ));
-    let tasks = tasks(app, &mut run, named, known, own_account, deadline).await;
+    let tasks = plan_tasks(app, &mut run, named, known, own_account, deadline).await;
     let regional = join_all(tasks.iter().map(|(region, tasks)| {
         invite_in_region(app, region, tasks, Memberships::Ask, own_account, deadline)
     }));
@@ -66,7 +66,7 @@ pub async fn invite(
 }
 
 /// The accounts the creation requests made; what else became of them goes into the run.
-fn created_accounts(run: &mut Run, resolutions: Vec<Resolution>) -> Vec<Named> {
+fn take_created_accounts(run: &mut Run, resolutions: Vec<Resolution>) -> Vec<Named> {
     let mut created = Vec::new();
     for Resolution {
         request_id,
@@ -92,19 +92,19 @@ fn created_accounts(run: &mut Run, resolutions: Vec<Resolution>) -> Vec<Named> {
             Err(outcome) => outcome,
         };
         run.reports
-            .push(request_report(request_id, outcome, &origin));
+            .push(report_request(request_id, outcome, &origin));
     }
     created
 }
 
-fn request_report(request_id: CreateAccountRequestId, outcome: Outcome, origin: &Origin) -> Report {
+fn report_request(request_id: CreateAccountRequestId, outcome: Outcome, origin: &Origin) -> Report {
     Report::new(Subject::Request(request_id), None, outcome, origin)
 }
 
 /// The accounts to invite, by region: screened (excluded, the administrator itself), looked up
 /// (in the organization, ACTIVE) and outside EXCLUDED_OU_IDS; each account and region once. What
 /// is not invited goes into the run, once per account.
-async fn tasks(
+async fn plan_tasks(
     app: &App,
     run: &mut Run,
     named: Vec<Named>,
@@ -119,7 +119,7 @@ async fn tasks(
         .iter()
         .map(|(id, reason)| (id, *reason))
         .collect();
-    let looked_up = eligible(app, screening.to_look_up.clone(), known, deadline).await;
+    let looked_up = look_up_eligible(app, screening.to_look_up.clone(), known, deadline).await;
     let mut reported = BTreeSet::new();
     let mut planned = BTreeSet::new();
     let mut tasks: BTreeMap<Region, Vec<Task>> = BTreeMap::new();
@@ -157,7 +157,7 @@ async fn tasks(
 }
 
 /// Each account looked up and checked against EXCLUDED_OU_IDS: the account, or the outcome to report.
-async fn eligible(
+async fn look_up_eligible(
     app: &App,
     ids: Vec<AccountId>,
     known: Option<&[Account]>,
@@ -169,7 +169,7 @@ async fn eligible(
         .filter(|(_, result)| result.is_ok())
         .map(|(id, _)| id.clone())
         .collect();
-    for (id, verdict) in exclusions(app, found, deadline).await {
+    for (id, verdict) in screen_excluded_units(app, found, deadline).await {
         if let Err(outcome) = verdict {
             looked_up.insert(id, Err(outcome));
         }
@@ -180,10 +180,10 @@ async fn eligible(
 /// The work an event names: a first attempt, in the regions it names or MACIE_REGIONS, refused
 /// whole when it names more than MAX_ACCOUNTS_PER_EVENT. `message_id` ties the work to the retry
 /// queue's message that brought it, if any.
-pub fn works(
+pub(crate) fn make_works(
     request: Request,
     config: &Config,
-    message_id: Option<String>,
+    message_id: Option<&str>,
 ) -> Result<Vec<Work>, Error> {
     let count = request.account_ids.len() + request.create_account_request_ids.len();
     if count > config.max_accounts_per_event {
@@ -193,7 +193,7 @@ pub fn works(
         });
     }
     let origin = Origin {
-        message_id,
+        message_id: message_id.map(str::to_owned),
         ..Origin::first(request.regions.as_deref().unwrap_or(&config.regions))
     };
     let accounts = request.account_ids.into_iter().map(Subject::Account);
@@ -213,12 +213,12 @@ pub fn works(
 /// The accounts that joined around a join event that named none, as a request (`None` when no
 /// account joined then), from the organization's accounts: `known` when they were listed already,
 /// else listed now into `known`, so that they are not read again.
-pub async fn recent_joins(
+pub(crate) async fn find_recent_joins(
     app: &App,
     joins: &RecentJoins,
     known: &mut Option<Vec<Account>>,
 ) -> Result<Option<Request>, Error> {
-    let (after, until) = join_window(joins);
+    let (after, until) = bound_join_window(joins);
     let accounts = match known {
         Some(accounts) => accounts,
         None => known.insert(app.organizations.list_accounts().await?),
@@ -250,7 +250,7 @@ pub async fn recent_joins(
 }
 
 /// The seconds since the epoch between which an account counts as the join of `joins`.
-fn join_window(joins: &RecentJoins) -> (i64, i64) {
+fn bound_join_window(joins: &RecentJoins) -> (i64, i64) {
     let around = joins.around.unwrap_or_else(now_seconds);
     (
         around - RecentJoins::BEFORE_SECONDS,
@@ -259,8 +259,8 @@ fn join_window(joins: &RecentJoins) -> (i64, i64) {
 }
 
 /// What to report when no account joined around a join event.
-pub fn no_recent_join(joins: &RecentJoins) -> NotAnAddition {
-    let (after, until) = join_window(joins);
+pub(crate) fn report_no_recent_join(joins: &RecentJoins) -> NotAnAddition {
+    let (after, until) = bound_join_window(joins);
     NotAnAddition {
         event: "AccountJoinedOrganization".to_owned(),
         reason: format!(

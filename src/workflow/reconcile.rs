@@ -6,15 +6,15 @@ use std::collections::BTreeSet;
 use futures_util::future::join_all;
 
 use crate::app::App;
-use crate::domain::{Account, AccountId, Origin, Region, Subject};
+use crate::domain::{Account, AccountId, Origin, Region, Subject, Work};
 use crate::error::Error;
 use crate::failure;
-use crate::outcome::{Outcome, Report};
+use crate::outcome::{Outcome, Report, Run};
 use crate::plan;
 use crate::summary::{Reconciliation, RegionTally};
-use crate::workflow::lookup::exclusions;
+use crate::workflow::lookup::screen_excluded_units;
 use crate::workflow::region::{Memberships, invite_in_region};
-use crate::workflow::{Deadline, Run, Task};
+use crate::workflow::{Deadline, Task, confine_and_report};
 
 /// What a region's work found and did.
 struct RegionRun {
@@ -25,49 +25,54 @@ struct RegionRun {
     members_already: usize,
 }
 
-/// Invites every ACTIVE account of the organization that is not a member yet, in each region of
-/// `origin` (the reconcile's first attempt, or a retry of what one could not finish). What cannot
-/// be finished for now (a listing throttled past the SDK's retries, the deadline near) goes on as
-/// one work item per region, or one for the whole reconcile, never one per account. A listing of
-/// the organization refused for good fails the invocation.
-pub async fn reconcile(
-    app: &App,
-    origin: &Origin,
-    own_account: Option<&AccountId>,
-    deadline: Deadline,
-) -> Result<(Run, Reconciliation), Error> {
-    match list_accounts(app, origin).await? {
-        Listed::Accounts(accounts) => {
-            Ok(reconcile_listed(app, origin, &accounts, own_account, deadline).await)
-        }
-        Listed::Later(run) => Ok((run, Reconciliation::default())),
-    }
-}
-
 /// The organization's accounts, or, when the listing was throttled past the SDK's retries, the run
 /// that re-queues the whole reconcile.
-pub enum Listed {
+pub(crate) enum Roster {
     Accounts(Vec<Account>),
     Later(Run),
 }
 
 /// Lists the organization once for one or more reconciles; a refusal for good is an error.
-pub async fn list_accounts(app: &App, origin: &Origin) -> Result<Listed, Error> {
+pub(crate) async fn list_roster(app: &App, origin: &Origin) -> Result<Roster, Error> {
     match app.organizations.list_accounts().await {
-        Ok(accounts) => Ok(Listed::Accounts(accounts)),
+        Ok(accounts) => Ok(Roster::Accounts(accounts)),
         Err(error) if failure::is_transient(&error) => {
             let mut run = Run::default();
             let outcome = failure::outcome_of(&error);
             let report = Report::new(Subject::Reconcile, None, outcome, origin);
             run.reports.push(report);
-            Ok(Listed::Later(run))
+            Ok(Roster::Later(run))
         }
         Err(error) => Err(error),
     }
 }
 
+/// Runs the reconciles (their regions confined to MACIE_REGIONS) over the organization's accounts,
+/// into `run`: what the last found. Each invites every ACTIVE account of the organization that is
+/// not a member yet, in each region of its work (a reconcile's first attempt, or a retry of what
+/// one could not finish). What cannot be finished for now (a listing throttled past the SDK's
+/// retries, the deadline near) goes on as one work item per region, or one for the whole
+/// reconcile, never one per account.
+pub(crate) async fn reconcile_all(
+    app: &App,
+    run: &mut Run,
+    works: Vec<Work>,
+    accounts: &[Account],
+    own_account: Option<&AccountId>,
+    deadline: Deadline,
+) -> Reconciliation {
+    let mut found = Reconciliation::default();
+    for work in &confine_and_report(app, run, works) {
+        let (reconciled, reconciliation) =
+            reconcile(app, &work.origin, accounts, own_account, deadline).await;
+        run.absorb(reconciled);
+        found = reconciliation;
+    }
+    found
+}
+
 /// The reconcile of `origin`'s regions over the organization's accounts, listed already.
-pub async fn reconcile_listed(
+async fn reconcile(
     app: &App,
     origin: &Origin,
     accounts: &[Account],
@@ -76,8 +81,9 @@ pub async fn reconcile_listed(
 ) -> (Run, Reconciliation) {
     let regions = &origin.regions;
     let mut run = Run::default();
-    let eligible = eligible(app, &mut run, accounts, origin, own_account, deadline).await;
-    let cutoff = backfill_cutoff(app, &eligible).await;
+    let eligible =
+        screen_organization(app, &mut run, accounts, origin, own_account, deadline).await;
+    let cutoff = read_backfill_cutoff(app, &eligible).await;
     let planner = app.planning();
     let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(|task| {
         cutoff
@@ -88,7 +94,7 @@ pub async fn reconcile_listed(
     let regional = join_all(
         regions
             .iter()
-            .map(|region| in_region(region, &groups, origin, own_account, deadline)),
+            .map(|region| reconcile_region(region, &groups, origin, own_account, deadline)),
     );
     let mut members_found = Vec::new();
     for (region, region_run) in regions.iter().zip(regional.await) {
@@ -102,9 +108,8 @@ pub async fn reconcile_listed(
         .iter()
         .zip(members_found)
         .map(|(region, found)| {
-            let mut tally = RegionTally::count(region, found, &run.reports);
-            tally.already_members += run.members_already.get(region).copied().unwrap_or(0);
-            tally
+            let members_already = run.members_already.get(region).copied().unwrap_or(0);
+            RegionTally::count(region, found, members_already, &run.reports)
         })
         .collect();
     let reconciliation = Reconciliation {
@@ -134,7 +139,7 @@ struct Cutoff {
 /// anyway); `None` with BACKFILL on. The deployment's time is the retry queue's creation
 /// (GetQueueAttributes CreatedTimestamp): the template makes it with the stack and keeps it across
 /// updates, so no one has to set a date.
-async fn backfill_cutoff(app: &App, eligible: &[Task]) -> Option<Cutoff> {
+async fn read_backfill_cutoff(app: &App, eligible: &[Task]) -> Option<Cutoff> {
     let config = &app.config;
     if config.backfill || config.dry_run || eligible.is_empty() {
         return None;
@@ -203,7 +208,7 @@ fn collapse_deferred(reports: &mut Vec<Report>, origin: &Origin) {
 
 /// The organization's accounts that may be invited: screened, ACTIVE, outside EXCLUDED_OU_IDS.
 /// Those that may not are reported in the run.
-async fn eligible(
+async fn screen_organization(
     app: &App,
     run: &mut Run,
     accounts: &[Account],
@@ -240,7 +245,7 @@ async fn eligible(
         .iter()
         .map(|task| task.account.id.clone())
         .collect();
-    let verdicts = exclusions(app, ids, deadline).await;
+    let verdicts = screen_excluded_units(app, ids, deadline).await;
     eligible.retain(|task| match &verdicts[&task.account.id] {
         Ok(()) => true,
         Err(outcome) => {
@@ -255,7 +260,7 @@ async fn eligible(
 /// One region: its members listed, then each group's eligible accounts invited (or, for the
 /// planner's, planned for) as their relationship calls for. A listing that fails reports every
 /// account there with the failure.
-async fn in_region(
+async fn reconcile_region(
     region: &Region,
     groups: &[(&App, &[Task])],
     origin: &Origin,

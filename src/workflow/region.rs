@@ -18,7 +18,7 @@ use crate::workflow::lookup::{Listing, read_listing};
 use crate::workflow::{Deadline, Task, before_deadline, now_seconds};
 
 /// Where the current relationships with Macie come from.
-pub enum Memberships<'m> {
+pub(crate) enum Memberships<'m> {
     /// Asked for the accounts at hand: GetMember for one, the region's listing for more while it
     /// pays, GetMember for any the listing did not settle.
     Ask,
@@ -46,7 +46,7 @@ struct Actions<'t> {
 
 /// What the work in a region did: a report per account that changed or needs attention (and, for
 /// accounts asked about one by one, per member already), and how many members already it counted.
-pub struct RegionDone {
+pub(crate) struct RegionDone {
     pub reports: Vec<Report>,
     pub members_already: usize,
 }
@@ -55,7 +55,7 @@ pub struct RegionDone {
 /// each one's relationship calls for; under DRY_RUN, reports what it would do instead. With the
 /// region's listing at hand (a reconcile), members already are counted, not reported: a reconcile
 /// of a large organization holds no report for each of them.
-pub async fn invite_in_region(
+pub(crate) async fn invite_in_region(
     app: &App,
     region: &Region,
     tasks: &[Task],
@@ -64,12 +64,12 @@ pub async fn invite_in_region(
     deadline: Deadline,
 ) -> RegionDone {
     let count_members = matches!(memberships, Memberships::Listed(_));
-    let relationships = relationships(app, region, tasks, memberships, deadline).await;
+    let relationships = read_relationships(app, region, tasks, memberships, deadline).await;
     let policy = MemberPolicy {
         reinvite_removed: app.config.reinvite_removed,
         accept: app.config.accept_role_name.is_some(),
     };
-    let actions = sort(region, relationships, policy, count_members, now_seconds());
+    let actions = sort_by_action(region, relationships, policy, count_members, now_seconds());
     let members_already = actions.members_already;
     let reports = act(app, region, actions, policy, administrator, deadline).await;
     RegionDone {
@@ -88,13 +88,13 @@ async fn act(
     deadline: Deadline,
 ) -> Vec<Report> {
     if app.config.dry_run {
-        return planned(region, actions, policy);
+        return report_planned(region, actions, policy);
     }
     let mut reports = std::mem::take(&mut actions.reports);
     let (associated, refused) = associate(app, region, actions.associate, deadline).await;
     reports.extend(refused);
     actions.invite.extend(associated);
-    let (invited, outcomes) = invite(app, region, actions.invite, deadline).await;
+    let (invited, outcomes) = send_invitations(app, region, actions.invite, deadline).await;
     reports.extend(outcomes);
     actions.accept.extend(invited);
     if let Some(role_name) = &app.config.accept_role_name {
@@ -122,20 +122,21 @@ async fn accept_all<'t>(
 ) -> Vec<Report> {
     let accept_one = |task: &'t Task| async move {
         let outcome = accept(app, region, &task.account.id, role_name, administrator).await;
-        report(region, task, outcome)
+        report_task(region, task, outcome)
     };
     let limit = app.config.max_calls_in_flight;
-    let later = |task: &'t Task| report(region, task, Outcome::Deferred);
+    let later = |task: &'t Task| report_task(region, task, Outcome::Deferred);
     before_deadline(tasks, limit, deadline, accept_one, later).await
 }
 
-fn report(region: &Region, task: &Task, outcome: Outcome) -> Report {
+/// The report of a task's outcome in the region.
+fn report_task(region: &Region, task: &Task, outcome: Outcome) -> Report {
     Report::account(&task.account.id, Some(region), outcome, &task.origin)
 }
 
 /// Each account's relationship with the administrator in `region`: from the listing the caller
 /// has, or from this region's listing while it pays, then GetMember for the rest.
-async fn relationships<'t>(
+async fn read_relationships<'t>(
     app: &App,
     region: &Region,
     tasks: &'t [Task],
@@ -151,27 +152,7 @@ async fn relationships<'t>(
             })
             .collect();
     }
-    let wanted: BTreeSet<AccountId> = tasks.iter().map(|task| task.account.id.clone()).collect();
-    let listing = match plan::source(wanted.len(), plan::MEMBERSHIPS_ASKED_ONE_BY_ONE) {
-        Source::EachAccount => Listing::default(),
-        Source::Listing => {
-            let pages = app.macie.member_pages(region);
-            read_listing(&wanted, deadline, "ListMembers", pages, |(id, _)| id).await
-        }
-    };
-    let (listed, unsettled): (Vec<&Task>, Vec<&Task>) = tasks
-        .iter()
-        .partition(|task| listing.complete || listing.found.contains_key(&task.account.id));
-    let mut relationships: Vec<Relationship> = listed
-        .into_iter()
-        .map(|task| Relationship {
-            task,
-            status: Ok(listing
-                .found
-                .get(&task.account.id)
-                .map(|(_, status)| status.clone())),
-        })
-        .collect();
+    let (mut relationships, unsettled) = read_region_listing(app, region, tasks, deadline).await;
     let ask = |task: &'t Task| async move {
         match app.macie.membership(region, &task.account.id).await {
             Ok(membership) => Asked::Answered(Relationship {
@@ -201,6 +182,38 @@ async fn relationships<'t>(
     }
     relationships.extend(settle_from_listing(app, region, unread).await);
     relationships
+}
+
+/// The relationships the region's listing settles, read while it pays, and the tasks it left
+/// unsettled.
+async fn read_region_listing<'t>(
+    app: &App,
+    region: &Region,
+    tasks: &'t [Task],
+    deadline: Deadline,
+) -> (Vec<Relationship<'t>>, Vec<&'t Task>) {
+    let wanted: BTreeSet<AccountId> = tasks.iter().map(|task| task.account.id.clone()).collect();
+    let listing = match plan::source(wanted.len(), plan::MEMBERSHIPS_ASKED_ONE_BY_ONE) {
+        Source::EachAccount => Listing::default(),
+        Source::Listing => {
+            let pages = app.macie.member_pages(region);
+            read_listing(&wanted, deadline, "ListMembers", pages, |(id, _)| id).await
+        }
+    };
+    let (listed, unsettled): (Vec<&Task>, Vec<&Task>) = tasks
+        .iter()
+        .partition(|task| listing.complete || listing.found.contains_key(&task.account.id));
+    let relationships = listed
+        .into_iter()
+        .map(|task| Relationship {
+            task,
+            status: Ok(listing
+                .found
+                .get(&task.account.id)
+                .map(|(_, status)| status.clone())),
+        })
+        .collect();
+    (relationships, unsettled)
 }
 
 /// What GetMember answered for a task: a relationship (or the outcome to report), or a refusal that
@@ -245,7 +258,7 @@ async fn settle_from_listing<'t>(
 }
 
 /// Sorts the tasks by what each relationship calls for; reports those that call for nothing more.
-fn sort<'t>(
+fn sort_by_action<'t>(
     region: &Region,
     relationships: Vec<Relationship<'t>>,
     policy: MemberPolicy,
@@ -257,7 +270,7 @@ fn sort<'t>(
         let status = match status {
             Ok(status) => status,
             Err(outcome) => {
-                actions.reports.push(report(region, task, outcome));
+                actions.reports.push(report_task(region, task, outcome));
                 continue;
             }
         };
@@ -279,19 +292,19 @@ fn sort<'t>(
                 continue;
             }
             MemberAction::AlreadyMember => Outcome::AlreadyMember {
-                status: status.map_or_else(String::new, |m| m.status.name().to_owned()),
+                status: status.map_or_else(String::new, |m| m.status.name()),
             },
             MemberAction::Wait(reason) => Outcome::pending(reason),
             MemberAction::Skip(reason) => Outcome::skipped(reason),
             MemberAction::Fail(reason) => Outcome::failed(reason),
         };
-        actions.reports.push(report(region, task, outcome));
+        actions.reports.push(report_task(region, task, outcome));
     }
     actions
 }
 
 /// DRY_RUN: what would be done with each task, and no call.
-fn planned(region: &Region, actions: Actions, policy: MemberPolicy) -> Vec<Report> {
+fn report_planned(region: &Region, actions: Actions, policy: MemberPolicy) -> Vec<Report> {
     let planned = |steps: &[&'static str], then_accept: bool| Outcome::Planned {
         actions: steps
             .iter()
@@ -312,7 +325,7 @@ fn planned(region: &Region, actions: Actions, policy: MemberPolicy) -> Vec<Repor
         reports.extend(
             tasks
                 .into_iter()
-                .map(|task| report(region, task, outcome.clone())),
+                .map(|task| report_task(region, task, outcome.clone())),
         );
     }
     reports
@@ -355,7 +368,7 @@ async fn associate<'t>(
     for (task, result) in results {
         match result {
             Ok(()) => associated.push(task),
-            Err(outcome) => reports.push(report(region, task, outcome)),
+            Err(outcome) => reports.push(report_task(region, task, outcome)),
         }
     }
     (associated, reports)
@@ -363,7 +376,7 @@ async fn associate<'t>(
 
 /// Invites the tasks' accounts (CreateInvitations, 50 a call): with ACCEPT_ROLE_NAME, those invited
 /// go on to be accepted; the reports of the others (or of all, without it).
-async fn invite<'t>(
+async fn send_invitations<'t>(
     app: &App,
     region: &Region,
     tasks: Vec<&'t Task>,
@@ -400,7 +413,7 @@ async fn invite<'t>(
             };
             match (&outcome, &app.config.accept_role_name) {
                 (Outcome::Invited, Some(_)) => to_accept.push(by_id[id]),
-                _ => reports.push(report(region, by_id[id], outcome)),
+                _ => reports.push(report_task(region, by_id[id], outcome)),
             }
         }
     }

@@ -7,17 +7,15 @@ use lambda_runtime::tracing;
 
 use crate::app::App;
 use crate::domain::Region;
-use crate::error::Error;
 use crate::failure::{self, Disposition};
 use crate::message::{DeadLetter, RetryMessage};
-use crate::outcome::{CreationFailure, Outcome, Report, subject_ids};
+use crate::outcome::{CreationFailure, Report, Run};
 use crate::queue::Outgoing;
-use crate::summary::{Detail, Entry, Summary};
-use crate::workflow::Run;
+use crate::summary::{Bucket, Detail, Entry, Reconciliation, Summary};
 
 /// What became of the subjects that are not done.
 #[derive(Default)]
-pub struct Settlement {
+pub(crate) struct Settlement {
     pub requeued: Vec<Entry>,
     pub dead_lettered: Vec<Entry>,
     /// Work that could be neither re-queued nor dead-lettered.
@@ -25,7 +23,7 @@ pub struct Settlement {
 }
 
 /// Work that could be neither re-queued nor dead-lettered.
-pub struct Unsent {
+pub(crate) struct Unsent {
     /// The SQS message it came in, if any: delivered again.
     pub message_id: Option<String>,
     /// What it was, and why it was not sent.
@@ -48,7 +46,7 @@ struct Sent<'a> {
 
 /// Sends every subject that is not done to the retry queue (with its backoff) or the dead-letter
 /// queue (with what to do), as the outcome and the attempt decide.
-pub async fn settle(app: &App, reports: &[Report]) -> Settlement {
+pub(crate) async fn settle(app: &App, reports: &[Report]) -> Settlement {
     let config = &app.config;
     let mut retries = Vec::new();
     let mut dead_letters = Vec::new();
@@ -58,23 +56,25 @@ pub async fn settle(app: &App, reports: &[Report]) -> Settlement {
         match disposition {
             Disposition::Done => {}
             Disposition::Requeue { attempt, reason } => {
-                retries.push(retry_letter(app, report, attempt, reason))
+                retries.push(write_retry_letter(app, report, attempt, reason))
             }
-            Disposition::DeadLetter { reason } => dead_letters.push(dead_letter(report, reason)),
+            Disposition::DeadLetter { reason } => {
+                dead_letters.push(write_dead_letter(report, reason))
+            }
         }
     }
     let mut settlement = Settlement::default();
     for sent in send(app, config.retry_queue_url.as_deref(), retries).await {
-        requeued(&mut settlement, sent);
+        record_requeued(&mut settlement, sent);
     }
     for sent in send(app, config.dead_letter_queue_url.as_deref(), dead_letters).await {
-        dead_lettered(&mut settlement, sent);
+        record_dead_lettered(&mut settlement, sent);
     }
     settlement
 }
 
 /// The regions a report's retry or dead letter names: its own, or all of its work's.
-fn regions(report: &Report) -> Vec<Region> {
+fn regions_to_retry(report: &Report) -> Vec<Region> {
     report.region.as_ref().map_or_else(
         || report.origin.regions.clone(),
         |region| vec![region.clone()],
@@ -82,7 +82,7 @@ fn regions(report: &Report) -> Vec<Region> {
 }
 
 /// The work's history with this attempt's reason added.
-fn history(report: &Report) -> Vec<String> {
+fn extend_history(report: &Report) -> Vec<String> {
     let mut history = report.origin.history.clone();
     history.push(format!(
         "attempt {}: {}",
@@ -92,14 +92,24 @@ fn history(report: &Report) -> Vec<String> {
     history
 }
 
-fn retry_letter<'a>(app: &App, report: &'a Report, attempt: u32, reason: String) -> Letter<'a> {
+fn write_retry_letter<'a>(
+    app: &App,
+    report: &'a Report,
+    attempt: u32,
+    reason: String,
+) -> Letter<'a> {
     let delay_seconds = failure::retry_delay_seconds(
         &report.outcome,
         report.origin.attempt,
         app.config.retry_base_delay_seconds,
         fastrand::f64(),
     );
-    let body = RetryMessage::new(&report.subject, &regions(report), attempt, &history(report));
+    let body = RetryMessage::new(
+        &report.subject,
+        &regions_to_retry(report),
+        attempt,
+        &extend_history(report),
+    );
     let mut entry = Entry::new(&report.subject, report.region.as_ref());
     entry.reason = Some(reason);
     entry.attempt = Some(attempt);
@@ -108,20 +118,20 @@ fn retry_letter<'a>(app: &App, report: &'a Report, attempt: u32, reason: String)
         report,
         entry,
         message: Outgoing {
-            body: json(&body),
+            body: to_json(&body),
             delay_seconds,
         },
     }
 }
 
-fn dead_letter(report: &Report, reason: String) -> Letter<'_> {
+fn write_dead_letter(report: &Report, reason: String) -> Letter<'_> {
     let attempts = report.origin.attempt;
     let body = DeadLetter::new(
         &report.subject,
-        &regions(report),
+        &regions_to_retry(report),
         attempts,
         &reason,
-        &history(report),
+        &extend_history(report),
     );
     let mut entry = Entry::new(&report.subject, report.region.as_ref());
     entry.reason = Some(reason);
@@ -130,13 +140,13 @@ fn dead_letter(report: &Report, reason: String) -> Letter<'_> {
         report,
         entry,
         message: Outgoing {
-            body: json(&body),
+            body: to_json(&body),
             delay_seconds: 0,
         },
     }
 }
 
-fn requeued(settlement: &mut Settlement, sent: Sent) {
+fn record_requeued(settlement: &mut Settlement, sent: Sent) {
     let Sent {
         report,
         entry,
@@ -144,7 +154,7 @@ fn requeued(settlement: &mut Settlement, sent: Sent) {
     } = sent;
     match result {
         Ok(()) => {
-            let (account_id, create_account_request_id) = subject_ids(&report.subject);
+            let (account_id, create_account_request_id, _) = report.subject.fields();
             tracing::warn!(
                 account_id,
                 create_account_request_id,
@@ -162,22 +172,22 @@ fn requeued(settlement: &mut Settlement, sent: Sent) {
             what: format!(
                 "{} in {}: {why}",
                 report.subject,
-                region_list(&entry, report)
+                join_regions(&entry, report)
             ),
         }),
     }
 }
 
-fn dead_lettered(settlement: &mut Settlement, sent: Sent) {
+fn record_dead_lettered(settlement: &mut Settlement, sent: Sent) {
     let Sent {
         report,
         entry,
         result,
     } = sent;
-    let (account_id, create_account_request_id) = subject_ids(&report.subject);
+    let (account_id, create_account_request_id, _) = report.subject.fields();
     let region = entry.region.as_ref().map_or("", Region::as_str);
     let reason = entry.reason.as_deref().unwrap_or("");
-    let history = history_excerpt(&report.origin.history);
+    let history = excerpt_history(&report.origin.history);
     let attempts = report.origin.attempt;
     match result {
         Ok(()) => {
@@ -241,7 +251,7 @@ async fn send<'a>(app: &App, queue_url: Option<&str>, letters: Vec<Letter<'a>>) 
         .collect()
 }
 
-fn region_list(entry: &Entry, report: &Report) -> String {
+fn join_regions(entry: &Entry, report: &Report) -> String {
     match &entry.region {
         Some(region) => region.to_string(),
         None => report
@@ -257,7 +267,7 @@ fn region_list(entry: &Entry, report: &Report) -> String {
 /// What a log line says of a history: how many attempts it records, and the last one cut short.
 /// The history is data (a retry message's, which anyone who may send to the queue can write): the
 /// dead letter keeps it whole, bounded; a log line quotes only this excerpt.
-fn history_excerpt(history: &[String]) -> String {
+fn excerpt_history(history: &[String]) -> String {
     match history.last() {
         Some(last) => format!(
             "{} earlier attempts; the last: {}",
@@ -268,51 +278,41 @@ fn history_excerpt(history: &[String]) -> String {
     }
 }
 
-fn json<T: serde::Serialize>(body: &T) -> String {
+fn to_json<T: serde::Serialize>(body: &T) -> String {
     serde_json::to_string(body).unwrap_or_default()
 }
 
-/// Logs a run and sorts it into the summary: a line per subject and region, but under
-/// `Detail::Changes` none for a member already (counted, not listed).
-pub fn summarize(app: &App, run: &Run, detail: Detail) -> Summary {
-    run.reports
-        .iter()
-        .filter(|report| {
-            detail == Detail::Every || !matches!(report.outcome, Outcome::AlreadyMember { .. })
-        })
-        .for_each(Report::log);
-    run.creations_failed.iter().for_each(CreationFailure::log);
-    let mut summary = Summary {
-        dry_run: app.config.dry_run,
-        creations_failed: run.creations_failed.clone(),
-        ..Summary::from_reports(&run.reports, detail)
-    };
-    for (region, members) in &run.members_already {
-        summary.count_members_already(region, *members);
-    }
-    summary
+/// A run logged, summarized and settled: its summary, and the work that could be neither re-queued
+/// nor dead-lettered, for the caller to keep (the retry queue delivers its message again; an
+/// invocation fails, so that Lambda's own retries keep it).
+pub(crate) struct Finished {
+    pub summary: Summary,
+    pub unsent: Vec<Unsent>,
 }
 
-/// Logs and summarizes a run, then re-queues or dead-letters what is not done. Work that can be
-/// neither fails the invocation, so that Lambda's own retries keep it.
-pub async fn finish(app: &App, run: Run, detail: Detail) -> Result<Summary, Error> {
-    let mut summary = summarize(app, &run, detail);
+/// Logs and summarizes a run, then re-queues or dead-letters what is not done (under DRY_RUN,
+/// nothing is sent). The log lines follow the summary's lists: under a reconcile, none for a
+/// member already.
+pub(crate) async fn finish(app: &App, run: &Run, reconcile: Option<Reconciliation>) -> Finished {
+    let detail = Detail::of(reconcile.is_some());
+    run.reports
+        .iter()
+        .filter(|report| detail.lists(Bucket::of(&report.outcome)))
+        .for_each(Report::log);
+    run.creations_failed.iter().for_each(CreationFailure::log);
+    let mut summary = Summary::of_run(run, reconcile, app.config.dry_run);
+    let mut unsent = Vec::new();
     if !app.config.dry_run {
         let settlement = settle(app, &run.reports).await;
-        if !settlement.unsent.is_empty() {
-            let unfinished = settlement.unsent.into_iter().map(|unsent| unsent.what);
-            return Err(Error::RetryLater {
-                unfinished: unfinished.collect(),
-            });
-        }
         summary.add_settled(settlement.requeued, settlement.dead_lettered);
+        unsent = settlement.unsent;
     }
     log_counts(&summary);
-    Ok(summary)
+    Finished { summary, unsent }
 }
 
 /// One line per region with its counts: what the invocation did there, however many accounts.
-pub fn log_counts(summary: &Summary) {
+fn log_counts(summary: &Summary) {
     for (region, counts) in &summary.counts {
         tracing::info!(
             region,

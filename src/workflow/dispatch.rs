@@ -1,0 +1,88 @@
+//! The one dispatch: a trigger's job run by its workflow, its metrics written, and its answer.
+
+use aws_lambda_events::sqs::SqsBatchResponse;
+use serde::Serialize;
+
+use crate::app::App;
+use crate::domain::Account;
+use crate::error::Error;
+use crate::event::Trigger;
+use crate::metrics;
+use crate::preflight::CheckReport;
+use crate::summary::Summary;
+use crate::workflow::check::run_check;
+use crate::workflow::job::{Job, job_of, run_works};
+use crate::workflow::retry::retry_batch;
+use crate::workflow::settle::finish;
+use crate::workflow::{Invocation, now_millis};
+
+/// The summary of an invocation, or for messages of the retry queue the batch response that
+/// names the messages to deliver again.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    /// What became of each subject, bounded.
+    Summary(Box<Summary>),
+    /// The messages of the retry queue to deliver again.
+    Batch(SqsBatchResponse),
+    /// What the preflight, `{"action": "check"}`, found.
+    Check(Box<CheckReport>),
+}
+
+/// Answers a trigger: its job, run by its workflow.
+pub(crate) async fn answer(
+    app: &App,
+    trigger: Trigger,
+    invocation: &Invocation,
+) -> Result<Response, Error> {
+    let mut known = None;
+    let job = job_of(app, trigger, None, &mut known).await?;
+    run_job(app, job, known, invocation).await
+}
+
+async fn run_job(
+    app: &App,
+    job: Job,
+    known: Option<Vec<Account>>,
+    invocation: &Invocation,
+) -> Result<Response, Error> {
+    let summary = match job {
+        Job::Work(works) => {
+            let (run, reconcile) = run_works(app, works, known.as_deref(), invocation).await?;
+            let finished = finish(app, &run, reconcile).await;
+            if !finished.unsent.is_empty() {
+                let unfinished = finished.unsent.into_iter().map(|unsent| unsent.what);
+                return Err(Error::RetryLater {
+                    unfinished: unfinished.collect(),
+                });
+            }
+            finished.summary
+        }
+        Job::Nothing(ignored) => {
+            ignored.log();
+            Summary::of_ignored(ignored)
+        }
+        // For messages of the retry queue, the function answers the batch response.
+        Job::Batch(deliveries) => {
+            let (summary, batch) = retry_batch(app, deliveries, invocation).await;
+            write_metrics(app, &summary, invocation);
+            return Ok(Response::Batch(batch));
+        }
+        Job::Check(accounts) => {
+            let report = run_check(app, invocation, &accounts).await;
+            return Ok(Response::Check(Box::new(report)));
+        }
+        Job::DryRun(job) => {
+            return Box::pin(run_job(&app.planning(), *job, known, invocation)).await;
+        }
+    };
+    write_metrics(app, &summary, invocation);
+    Ok(Response::Summary(Box::new(summary.bounded())))
+}
+
+/// Writes the invocation's metrics, as Embedded Metric Format lines.
+fn write_metrics(app: &App, summary: &Summary, invocation: &Invocation) {
+    let namespace = &app.config.metrics_namespace;
+    let lines = metrics::format_lines(summary, namespace, &invocation.function_name, now_millis());
+    app.metrics.write(&lines);
+}
