@@ -182,9 +182,17 @@ fn parse_invitation_message(value: Option<String>) -> Result<Option<String>, Err
     }
 }
 
+/// The value, trimmed; `None` where it is unset or blank (then the default applies).
+fn given(value: &Option<String>) -> Option<&str> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+}
+
 fn parse_flag(name: &'static str, value: Option<String>) -> Result<bool, Error> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(false),
+    match given(&value) {
+        None => Ok(false),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
         Some(v) => Err(invalid(name, v, "expected true or false")),
@@ -192,8 +200,8 @@ fn parse_flag(name: &'static str, value: Option<String>) -> Result<bool, Error> 
 }
 
 fn parse_queue_url(name: &'static str, value: Option<String>) -> Result<Option<String>, Error> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
+    match given(&value) {
+        None => Ok(None),
         Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
             Ok(Some(url.to_owned()))
         }
@@ -211,8 +219,8 @@ fn parse_number(
     default: u32,
     range: std::ops::RangeInclusive<u32>,
 ) -> Result<u32, Error> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(default),
+    match given(&value) {
+        None => Ok(default),
         Some(text) => text
             .parse::<u32>()
             .ok()
@@ -247,8 +255,8 @@ fn parse_excluded_account_ids(value: Option<String>) -> Result<BTreeSet<AccountI
 }
 
 fn parse_management_account_id(value: Option<String>) -> Result<Option<AccountId>, Error> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
+    match given(&value) {
+        None => Ok(None),
         Some(id) => AccountId::parse(id, "MANAGEMENT_ACCOUNT_ID")
             .map(Some)
             .map_err(|_| {
@@ -279,8 +287,8 @@ fn parse_excluded_ou_ids(value: Option<String>) -> Result<BTreeSet<Organizationa
 /// An IAM role name: 1 to 64 letters, digits and `+=,.@_-` (no path: the role's ARN is built as
 /// `arn:<partition>:iam::<account>:role/<name>`).
 fn parse_role_name(value: Option<String>) -> Result<Option<String>, Error> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
+    match given(&value) {
+        None => Ok(None),
         Some(name)
             if name.len() <= 64
                 && name
@@ -299,10 +307,9 @@ fn parse_role_name(value: Option<String>) -> Result<Option<String>, Error> {
 
 /// A CloudWatch namespace: 1 to 255 letters, digits and `.-_/#: `, not starting with `AWS/`.
 fn parse_metrics_namespace(value: Option<String>) -> Result<String, Error> {
-    let name = value.as_deref().map(str::trim).unwrap_or("");
-    if name.is_empty() {
+    let Some(name) = given(&value) else {
         return Ok("MacieInvite".to_owned());
-    }
+    };
     let valid = name.len() <= 255
         && !name.starts_with("AWS/")
         && name

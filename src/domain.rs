@@ -7,10 +7,34 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::quote::{clip, excerpt};
 
-/// An AWS account ID: exactly 12 ASCII digits (leading zeros are significant).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct AccountId(String);
+/// A checked text type: a newtype over the `String` its `parse` accepted, shown and serialized as
+/// that text.
+macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+text_type! {
+    /// An AWS account ID: exactly 12 ASCII digits (leading zeros are significant).
+    AccountId
+}
 
 impl AccountId {
     /// Checks `value`; `field` says where it came from, for the error.
@@ -24,23 +48,12 @@ impl AccountId {
             })
         }
     }
-
-    /// The ID as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+text_type! {
+    /// The ID of a CreateAccount request: `car-` and 8 to 32 lowercase letters or digits.
+    CreateAccountRequestId
 }
-
-/// The ID of a CreateAccount request: `car-` and 8 to 32 lowercase letters or digits.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct CreateAccountRequestId(String);
 
 impl CreateAccountRequestId {
     /// Checks `value`; `field` says where it came from, for the error.
@@ -60,24 +73,13 @@ impl CreateAccountRequestId {
             })
         }
     }
-
-    /// The ID as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for CreateAccountRequestId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+text_type! {
+    /// The ID of an organizational unit: `ou-`, 4 to 32 lowercase letters or digits (the root's ID
+    /// part), `-`, and 8 to 32 more.
+    OrganizationalUnitId
 }
-
-/// The ID of an organizational unit: `ou-`, 4 to 32 lowercase letters or digits (the root's ID
-/// part), `-`, and 8 to 32 more.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct OrganizationalUnitId(String);
 
 impl OrganizationalUnitId {
     /// `None` when `value` is not an OU ID (a root's `r-…`, for one).
@@ -91,23 +93,12 @@ impl OrganizationalUnitId {
         let (root, unit) = value.strip_prefix("ou-")?.split_once('-')?;
         (part(root, 4..=32) && part(unit, 8..=32)).then(|| OrganizationalUnitId(value.to_owned()))
     }
-
-    /// The ID as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for OrganizationalUnitId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+text_type! {
+    /// An AWS region name such as `us-east-1` or `us-gov-west-1`.
+    Region
 }
-
-/// An AWS region name such as `us-east-1` or `us-gov-west-1`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct Region(String);
 
 impl Region {
     /// Checks `value`; `field` says where it came from, for the error.
@@ -151,17 +142,6 @@ impl Region {
             .iter()
             .find(|(prefix, _)| self.0.starts_with(prefix))
             .map_or("aws", |(_, partition)| partition)
-    }
-
-    /// The name as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Region {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

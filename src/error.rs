@@ -144,6 +144,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// A malformed event of this kind, and what is wrong with it.
+    pub(crate) fn malformed(event: &'static str, problem: impl Into<String>) -> Self {
+        Error::MalformedEvent {
+            event,
+            problem: problem.into(),
+        }
+    }
+
     /// Converts an SDK error, after the SDK's own retries, into ours.
     pub(crate) fn from_sdk<E>(
         service: &'static str,

@@ -54,7 +54,7 @@ pub const METRICS: [&str; 6] = [
 /// How many accounts (each in one region, or in none when it was settled before any region) ended
 /// each way, for each metric.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Counts([u64; METRICS.len()]);
+pub struct MetricValues([u64; METRICS.len()]);
 
 /// The EMF lines for an invocation's summary: the totals, then one line per region.
 pub(crate) fn format_lines(
@@ -79,9 +79,9 @@ pub(crate) fn format_lines(
 
 /// The counts over all regions, and for each region that has outcomes, from the summary's counts
 /// (which hold every outcome, listed or not).
-pub(crate) fn count_metrics(summary: &Summary) -> (Counts, BTreeMap<String, Counts>) {
-    let mut totals = Counts::default();
-    let mut by_region: BTreeMap<String, Counts> = BTreeMap::new();
+pub(crate) fn count_metrics(summary: &Summary) -> (MetricValues, BTreeMap<String, MetricValues>) {
+    let mut totals = MetricValues::default();
+    let mut by_region: BTreeMap<String, MetricValues> = BTreeMap::new();
     for (region, counts) in &summary.counts {
         let values = [
             counts.invited,
@@ -105,7 +105,7 @@ fn format_line(
     namespace: &str,
     function_name: &str,
     region: Option<&String>,
-    counts: &Counts,
+    counts: &MetricValues,
     timestamp_ms: u64,
 ) -> String {
     let dimensions = match region {
@@ -141,30 +141,34 @@ fn format_line(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AccountId, Region, Subject};
-    use crate::summary::Entry;
+    use crate::domain::fixtures::{account_id, region};
+    use crate::domain::{Origin, Subject};
+    use crate::outcome::{Outcome, Report};
+    use crate::summary::{Detail, Entry};
 
-    fn entry(account: &str, region: Option<&str>) -> Entry {
-        let region = region.map(|name| Region::parse(name, "test").unwrap());
-        Entry::new(
-            &Subject::Account(AccountId::parse(account, "test").unwrap()),
-            region.as_ref(),
+    fn report(account: &str, region_name: Option<&str>, outcome: Outcome) -> Report {
+        let subject = Subject::Account(account_id(account));
+        Report::new(
+            subject,
+            region_name.map(region),
+            outcome,
+            &Origin::first(&[]),
         )
     }
 
     #[test]
     fn one_line_of_totals_then_one_per_region_each_a_valid_emf_document() {
-        let summary = Summary {
-            invited: vec![
-                entry("111111111111", Some("us-east-1")),
-                entry("111111111111", Some("eu-west-1")),
-                entry("222222222222", Some("us-east-1")),
-            ],
-            skipped: vec![entry("333333333333", None)],
-            dead_lettered: vec![entry("444444444444", Some("eu-west-1"))],
-            ..Summary::default()
-        }
-        .recount();
+        let invited = |account, region| report(account, Some(region), Outcome::Invited);
+        let reports = [
+            invited("111111111111", "us-east-1"),
+            invited("111111111111", "eu-west-1"),
+            invited("222222222222", "us-east-1"),
+            report("333333333333", None, Outcome::skipped("excluded")),
+        ];
+        let mut summary = Summary::from_reports(&reports, Detail::Every);
+        let subject = Subject::Account(account_id("444444444444"));
+        let dead_letter = Entry::new(&subject, Some(&region("eu-west-1")));
+        summary.add_settled(Vec::new(), vec![dead_letter]);
 
         let lines: Vec<Value> =
             format_lines(&summary, "MacieInvite", "macie-invite", 1_764_000_000_000)

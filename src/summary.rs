@@ -390,26 +390,6 @@ impl Summary {
         self.left_out = left_out;
         self
     }
-
-    /// The counts, from the lists as they are (for a summary made without reports).
-    #[cfg(test)]
-    pub(crate) fn recount(mut self) -> Self {
-        let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
-        let mut count = |list: &[Entry], field: fn(&mut Counts) -> &mut usize| {
-            for entry in list {
-                let key = entry.region.as_ref().map_or(NO_REGION, Region::as_str);
-                *field(counts.entry(key.to_owned()).or_default()) += 1;
-            }
-        };
-        count(&self.invited, |c| &mut c.invited);
-        count(&self.accepted, |c| &mut c.accepted);
-        count(&self.already_members, |c| &mut c.already_members);
-        count(&self.skipped, |c| &mut c.skipped);
-        count(&self.requeued, |c| &mut c.requeued);
-        count(&self.dead_lettered, |c| &mut c.dead_lettered);
-        self.counts = counts;
-        self
-    }
 }
 
 /// Keeps the list's first entries while they fit in `budget` bytes and [`LIST_CAP`]; returns how

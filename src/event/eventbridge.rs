@@ -78,9 +78,11 @@ fn decode_create_account_result(detail: &Value) -> Result<Trigger, Error> {
     let status: CreateAccountStatus = read_field(detail, PATH, "CreateAccountResult")?;
     match status.state.as_deref() {
         Some("SUCCEEDED") => {
-            let account_id = status.account_id.ok_or_else(|| Error::MalformedEvent {
-                event: "CreateAccountResult",
-                problem: format!("state SUCCEEDED without {PATH}.accountId"),
+            let account_id = status.account_id.ok_or_else(|| {
+                Error::malformed(
+                    "CreateAccountResult",
+                    format!("state SUCCEEDED without {PATH}.accountId"),
+                )
             })?;
             Ok(Trigger::invite_accounts(vec![AccountId::parse(
                 &account_id,
@@ -95,16 +97,7 @@ fn decode_create_account_result(detail: &Value) -> Result<Trigger, Error> {
                     free_text(&reason)
                 }),
         }))),
-        state => Err(Error::MalformedEvent {
-            event: "CreateAccountResult",
-            problem: format!(
-                "{PATH}.state is {}; expected SUCCEEDED or FAILED",
-                state.map_or("missing".to_owned(), |state| format!(
-                    "{:?}",
-                    excerpt(state)
-                ))
-            ),
-        }),
+        state => Err(unexpected_state("CreateAccountResult", PATH, state)),
     }
 }
 
@@ -118,10 +111,9 @@ fn decode_create_account_call(name: &'static str, detail: &Value) -> Result<Trig
     }
     const PATH: &str = "detail.responseElements.createAccountStatus";
     let status: CreateAccountStatus = read_field(detail, PATH, name)?;
-    let id = status.id.ok_or_else(|| Error::MalformedEvent {
-        event: name,
-        problem: format!("{PATH}.id is missing"),
-    })?;
+    let id = status
+        .id
+        .ok_or_else(|| Error::malformed(name, format!("{PATH}.id is missing")))?;
     Ok(Trigger::Invite(Request {
         create_account_request_ids: vec![CreateAccountRequestId::parse(
             &id,
@@ -232,6 +224,17 @@ fn read_account_arn(arn: &str) -> Option<&str> {
         .flatten()
 }
 
+/// The error for a status whose `state` is neither of the two an outcome event carries.
+fn unexpected_state(event: &'static str, path: &str, state: Option<&str>) -> Error {
+    let state = state.map_or("missing".to_owned(), |state| {
+        format!("{:?}", excerpt(state))
+    });
+    Error::malformed(
+        event,
+        format!("{path}.state is {state}; expected SUCCEEDED or FAILED"),
+    )
+}
+
 /// Control Tower's `CreateManagedAccount` and `UpdateManagedAccount`. Their `message` and timestamps
 /// may be missing, so only the fields used are read.
 fn decode_managed_account(name: &'static str, detail: &Value) -> Result<Trigger, Error> {
@@ -244,20 +247,16 @@ fn decode_managed_account(name: &'static str, detail: &Value) -> Result<Trigger,
     let status = detail
         .get("serviceEventDetails")
         .and_then(|details| details.get(status_field))
-        .ok_or_else(|| Error::MalformedEvent {
-            event: name,
-            problem: format!("{path} is missing"),
-        })?;
+        .ok_or_else(|| Error::malformed(name, format!("{path} is missing")))?;
     let message = status.get("message").and_then(Value::as_str);
     match status.get("state").and_then(Value::as_str) {
         Some("SUCCEEDED") => {
-            let account_id =
-                status
-                    .pointer("/account/accountId")
-                    .ok_or_else(|| Error::MalformedEvent {
-                        event: name,
-                        problem: format!("state SUCCEEDED without {path}.account.accountId"),
-                    })?;
+            let account_id = status.pointer("/account/accountId").ok_or_else(|| {
+                Error::malformed(
+                    name,
+                    format!("state SUCCEEDED without {path}.account.accountId"),
+                )
+            })?;
             Ok(Trigger::invite_accounts(vec![parse_account_id_value(
                 account_id,
                 &format!("{path}.account.accountId"),
@@ -271,16 +270,7 @@ fn decode_managed_account(name: &'static str, detail: &Value) -> Result<Trigger,
                 message.map_or("(no message given)".to_owned(), free_text)
             ),
         }))),
-        state => Err(Error::MalformedEvent {
-            event: name,
-            problem: format!(
-                "{path}.state is {}; expected SUCCEEDED or FAILED",
-                state.map_or("missing".to_owned(), |state| format!(
-                    "{:?}",
-                    excerpt(state)
-                ))
-            ),
-        }),
+        state => Err(unexpected_state(name, &path, state)),
     }
 }
 
@@ -300,12 +290,14 @@ fn decode_custom_event(detail: &Value) -> Result<Trigger, Error> {
             .push(parse_account_id_value(id, "detail.accountId")?);
     }
     if let Some(ids) = detail.get("accountIds") {
-        let ids = ids.as_array().ok_or_else(|| Error::MalformedEvent {
-            event: "custom",
-            problem: format!(
-                "detail.accountIds is a {}, not an array of account IDs",
-                name_json_kind(ids)
-            ),
+        let ids = ids.as_array().ok_or_else(|| {
+            Error::malformed(
+                "custom",
+                format!(
+                    "detail.accountIds is a {}, not an array of account IDs",
+                    name_json_kind(ids)
+                ),
+            )
         })?;
         request
             .account_ids

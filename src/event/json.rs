@@ -25,14 +25,9 @@ pub(super) fn read_field<T: serde::de::DeserializeOwned>(
     let pointer = path.trim_start_matches("detail").replace('.', "/");
     let value = detail
         .pointer(&pointer)
-        .ok_or_else(|| Error::MalformedEvent {
-            event,
-            problem: format!("{path} is missing"),
-        })?;
-    T::deserialize(value).map_err(|error| Error::MalformedEvent {
-        event,
-        problem: clip(&format!("{path}: {error}")),
-    })
+        .ok_or_else(|| Error::malformed(event, format!("{path} is missing")))?;
+    T::deserialize(value)
+        .map_err(|error| Error::malformed(event, clip(&format!("{path}: {error}"))))
 }
 
 pub(super) fn parse_account_id_value(value: &Value, field: &str) -> Result<AccountId, Error> {
@@ -57,10 +52,7 @@ pub(super) fn parse_account_ids(values: &[Value], field: &str) -> Result<Vec<Acc
 
 pub(super) fn report_malformed(event: &'static str, error: serde_json::Error) -> Error {
     // serde quotes the offending value whole: clip it.
-    Error::MalformedEvent {
-        event,
-        problem: clip(&error.to_string()),
-    }
+    Error::malformed(event, clip(&error.to_string()))
 }
 
 pub(super) fn name_json_kind(value: &Value) -> &'static str {

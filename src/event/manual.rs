@@ -174,8 +174,5 @@ fn parse_request_ids(values: &[Value]) -> Result<Vec<CreateAccountRequestId>, Er
 }
 
 fn manual_error(problem: &str) -> Error {
-    Error::MalformedEvent {
-        event: "manual invocation",
-        problem: problem.to_owned(),
-    }
+    Error::malformed("manual invocation", problem.to_owned())
 }

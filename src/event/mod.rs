@@ -101,13 +101,13 @@ fn decode_retry_messages(event: SqsEvent) -> Result<Trigger, Error> {
 fn decode_retry_body(body: &str, message_id: &str) -> Result<MessageContent, Error> {
     let redriven = |payload: Value| {
         if payload.get("Records").is_some() {
-            return Err(Error::MalformedEvent {
-                event: "redriven",
-                problem: format!(
+            return Err(Error::malformed(
+                "redriven",
+                format!(
                     "message {}: a redriven event holds SQS records; only EventBridge events and manual invocations are redriven",
                     excerpt(message_id)
                 ),
-            });
+            ));
         }
         decode(payload).map(|trigger| MessageContent::Event(Box::new(trigger)))
     };

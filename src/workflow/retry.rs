@@ -85,15 +85,15 @@ async fn take_delivery(app: &App, batch: &mut Batch, delivery: Delivery) {
         // A retry past MAX_ATTEMPTS was not sent by this function (the queue policy lets only its
         // role send); it is not acted on.
         Ok(MessageContent::Work(work)) if work.origin.attempt > app.config.max_attempts => {
-            Err(Error::MalformedEvent {
-                event: "retry message",
-                problem: format!(
+            Err(Error::malformed(
+                "retry message",
+                format!(
                     "message {}: attempt {} is past MAX_ATTEMPTS ({})",
                     excerpt(&message_id),
                     work.origin.attempt,
                     app.config.max_attempts
                 ),
-            })
+            ))
         }
         Ok(MessageContent::Work(work)) => Ok(vec![work]),
         Ok(MessageContent::Event(trigger)) => {

@@ -110,18 +110,10 @@ fn write_retry_letter<'a>(
         attempt,
         &extend_history(report),
     );
-    let mut entry = Entry::new(&report.subject, report.region.as_ref());
-    entry.reason = Some(reason);
-    entry.attempt = Some(attempt);
-    entry.delay_seconds = Some(delay_seconds);
-    Letter {
-        report,
-        entry,
-        message: Outgoing {
-            body: to_json(&body),
-            delay_seconds,
-        },
-    }
+    let mut letter = write_letter(report, reason, attempt, to_json(&body));
+    letter.entry.delay_seconds = Some(delay_seconds);
+    letter.message.delay_seconds = delay_seconds;
+    letter
 }
 
 fn write_dead_letter(report: &Report, reason: String) -> Letter<'_> {
@@ -133,16 +125,22 @@ fn write_dead_letter(report: &Report, reason: String) -> Letter<'_> {
         &reason,
         &extend_history(report),
     );
+    write_letter(report, reason, attempts, to_json(&body))
+}
+
+/// The letter of `body` about `report`, and its entry: the reason, and the attempt it names.
+fn write_letter(report: &Report, reason: String, attempt: u32, body: String) -> Letter<'_> {
     let mut entry = Entry::new(&report.subject, report.region.as_ref());
     entry.reason = Some(reason);
-    entry.attempt = Some(attempts);
+    entry.attempt = Some(attempt);
+    let message = Outgoing {
+        body,
+        delay_seconds: 0,
+    };
     Letter {
         report,
         entry,
-        message: Outgoing {
-            body: to_json(&body),
-            delay_seconds: 0,
-        },
+        message,
     }
 }
 

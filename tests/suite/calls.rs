@@ -2,7 +2,7 @@
 //! listings of the organization and of Macie's members for many, and never much more than the
 //! fewer of the two. moto's Organizations and the Macie stand-in, over HTTP, count them.
 
-use crate::support::{CallCounter, Standins, entries, invoke};
+use crate::support::{CallCounter, Standins, entries, invoke, invoke_ok};
 use serde_json::json;
 
 const REGIONS: &str = "us-east-1,eu-west-1";
@@ -70,15 +70,11 @@ async fn a_few_accounts_are_described_each_and_checked_each() {
     let app = standins.counted_app(&[], &counter).await;
 
     // WHEN one account is named, then three
-    let one = invoke(&app, json!({ "accountIds": created(119..120) }))
-        .await
-        .unwrap();
+    let one = invoke_ok(&app, json!({ "accountIds": created(119..120) })).await;
     let describe_for_one = counter.count("DescribeAccount");
     let get_member_for_one = standins.macie_calls_of("GetMember", None).len();
     let list_members_for_one = standins.macie_calls_of("ListMembers", None).len();
-    let three = invoke(&app, json!({ "accountIds": created(116..119) }))
-        .await
-        .unwrap();
+    let three = invoke_ok(&app, json!({ "accountIds": created(116..119) })).await;
 
     // THEN one is one DescribeAccount and one GetMember; three are three DescribeAccount, and one
     // page of the long member listing (which finds none of them) before three GetMember

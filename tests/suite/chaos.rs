@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::support::{Standins, invoke, sqs_event};
+use crate::support::{Standins, invoke, invoke_ok, sqs_event};
 use serde_json::{Value, json};
 
 const ACCOUNTS: usize = 200;
@@ -68,9 +68,7 @@ async fn under_random_faults_every_account_ends_invited_or_dead_lettered_exactly
         let (schedule, taken) = faults(seed, &accounts);
         standins.set_faults(schedule);
 
-        invoke(&app, json!({ "accountIds": accounts }))
-            .await
-            .unwrap();
+        invoke_ok(&app, json!({ "accountIds": accounts })).await;
         let mut deliveries = 0;
         loop {
             let messages = standins.drain(&queues.retry).await;

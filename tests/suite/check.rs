@@ -2,7 +2,9 @@
 //! every check and changes nothing; each thing that is wrong fails its own check, with what to fix,
 //! and the invocation still succeeds.
 
-use crate::support::{ADMINISTRATOR, Standins, invoke, invoke_as, invoke_with_time_left};
+use crate::support::{
+    ADMINISTRATOR, Standins, invoke, invoke_as, invoke_ok, invoke_with_time_left,
+};
 use serde_json::{Value, json};
 
 const ROLE: &str = "MacieInviteAccept";
@@ -62,9 +64,7 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
     let before = standins.moto_calls();
 
     // WHEN the check runs, naming an account to try the role in
-    let report = invoke(&app, json!({"action": "check", "accountIds": [account]}))
-        .await
-        .unwrap();
+    let report = invoke_ok(&app, json!({"action": "check", "accountIds": [account]})).await;
 
     // THEN it is ok, every check passed, and it says where the function runs
     assert_eq!(report["ok"], true, "{report:#}");
@@ -384,8 +384,7 @@ async fn exclusions_that_name_nothing_in_the_organization_fail_with_each_id() {
 async fn a_check_at_its_deadline_says_the_exclusions_were_not_looked_up() {
     // GIVEN exclusions, and an invocation whose deadline is already near
     let standins = Standins::start();
-    let organization = standins.organization().await;
-    let excluded = organization.create_account("excluded@example.com").await;
+    let excluded = standins.new_account("excluded@example.com").await;
     let app = standins.app(&[("EXCLUDED_ACCOUNT_IDS", &excluded)]).await;
 
     // WHEN the check runs
@@ -409,16 +408,13 @@ async fn a_check_at_its_deadline_says_the_exclusions_were_not_looked_up() {
 async fn an_accept_role_that_cannot_be_assumed_fails_for_that_account() {
     // GIVEN the accept role set, and an STS that refuses (as for a role not deployed in the account)
     let standins = Standins::start();
-    let organization = standins.organization().await;
-    let account = organization.create_account("no.role@example.com").await;
+    let account = standins.new_account("no.role@example.com").await;
     let app = standins
         .without_sts(standins.app(&[("ACCEPT_ROLE_NAME", ROLE)]).await)
         .await;
 
     // WHEN the check tries the role in that account
-    let report = invoke(&app, json!({"action": "check", "accountIds": [account]}))
-        .await
-        .unwrap();
+    let report = invoke_ok(&app, json!({"action": "check", "accountIds": [account]})).await;
 
     // THEN that check fails, saying how to deploy the role
     let label = format!("acceptRole/{account}");

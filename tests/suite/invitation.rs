@@ -4,15 +4,14 @@
 use crate::support;
 
 use crate::support::{
-    ADMINISTRATOR, Standins, create_account_result, entries, invoke, sample_event,
+    ADMINISTRATOR, Standins, create_account_result, entries, invoke, invoke_ok, sample_event,
 };
 use serde_json::json;
 
 #[tokio::test]
 async fn a_succeeded_event_invites_the_new_account_with_its_email_the_message_and_the_flag() {
     let standins = Standins::start();
-    let organization = standins.organization().await;
-    let account = organization.create_account("new-team@example.com").await;
+    let account = standins.new_account("new-team@example.com").await;
     let app = standins
         .app(&[
             ("INVITATION_MESSAGE", "Welcome to Macie"),
@@ -46,11 +45,7 @@ async fn a_succeeded_event_invites_the_new_account_with_its_email_the_message_an
 #[tokio::test]
 async fn the_email_flag_is_sent_explicitly_and_no_message_when_none_is_set() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("quiet@example.com")
-        .await;
+    let account = standins.new_account("quiet@example.com").await;
     let app = standins.app(&[]).await;
 
     invoke(&app, create_account_result(&account)).await.unwrap();
@@ -112,17 +107,11 @@ async fn members_already_enabled_paused_or_invited_get_no_create_member_or_invit
 #[tokio::test]
 async fn an_associated_but_never_invited_member_is_invited_without_a_second_create_member() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("created@example.com")
-        .await;
+    let account = standins.new_account("created@example.com").await;
     standins.seed_member("us-east-1", &account, "Created");
     let app = standins.app(&[]).await;
 
-    let summary = invoke(&app, json!({ "accountIds": [account] }))
-        .await
-        .unwrap();
+    let summary = invoke_ok(&app, json!({ "accountIds": [account] })).await;
 
     assert_eq!(
         entries(&summary, "invited"),
@@ -204,9 +193,7 @@ async fn one_hundred_twenty_new_accounts_take_three_invitations_per_region_in_ea
         .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")])
         .await;
 
-    let summary = invoke(&app, json!({ "accountIds": accounts }))
-        .await
-        .unwrap();
+    let summary = invoke_ok(&app, json!({ "accountIds": accounts })).await;
 
     assert_eq!(entries(&summary, "invited").len(), 240);
     for region in ["us-east-1", "eu-west-1"] {
@@ -229,11 +216,7 @@ async fn one_hundred_twenty_new_accounts_take_three_invitations_per_region_in_ea
 #[tokio::test]
 async fn with_two_regions_the_account_is_associated_and_invited_in_both() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("both@example.com")
-        .await;
+    let account = standins.new_account("both@example.com").await;
     standins.seed_member("eu-west-1", &account, "Invited");
     let app = standins
         .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1,ap-southeast-2")])
@@ -280,9 +263,7 @@ async fn unprocessed_accounts_appear_in_the_result_with_their_error() {
     ]}));
     let app = standins.app(&[]).await;
 
-    let summary = invoke(&app, json!({ "accountIds": [unlucky, lucky] }))
-        .await
-        .unwrap();
+    let summary = invoke_ok(&app, json!({ "accountIds": [unlucky, lucky] })).await;
 
     assert_eq!(
         entries(&summary, "invited"),
@@ -300,11 +281,7 @@ async fn unprocessed_accounts_appear_in_the_result_with_their_error() {
 #[tokio::test]
 async fn a_macie_error_that_outlasts_the_sdk_retries_fails_the_account_in_that_region_only() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("faulty@example.com")
-        .await;
+    let account = standins.new_account("faulty@example.com").await;
     standins.set_faults(json!({"rules": [
         {"kind": "error", "operation": "CreateMember", "region": "eu-west-1", "errorType": "AccessDeniedException"}
     ]}));
@@ -312,9 +289,7 @@ async fn a_macie_error_that_outlasts_the_sdk_retries_fails_the_account_in_that_r
         .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")])
         .await;
 
-    let summary = invoke(&app, json!({ "accountIds": [account] }))
-        .await
-        .unwrap();
+    let summary = invoke_ok(&app, json!({ "accountIds": [account] })).await;
 
     assert_eq!(
         entries(&summary, "invited"),
@@ -378,20 +353,14 @@ async fn a_malformed_event_fails_the_invocation_with_an_error_that_names_it() {
 #[tokio::test]
 async fn throttling_within_the_sdk_retries_still_ends_in_an_invitation() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("patient@example.com")
-        .await;
+    let account = standins.new_account("patient@example.com").await;
     // The SDK's standard retry mode (4 attempts, src/sdk.rs) absorbs two throttled calls.
     standins.set_faults(json!({"rules": [
         {"kind": "error", "operation": "CreateInvitations", "errorType": "ThrottlingException", "count": 2}
     ]}));
     let app = standins.app(&[]).await;
 
-    let summary = invoke(&app, json!({ "accountIds": [account] }))
-        .await
-        .unwrap();
+    let summary = invoke_ok(&app, json!({ "accountIds": [account] })).await;
 
     assert_eq!(
         entries(&summary, "invited"),
@@ -465,9 +434,7 @@ async fn a_get_member_refusal_in_unknown_words_is_settled_from_the_regions_listi
 
     // WHEN each is named
     let new_summary = invoke(&app, json!({ "accountIds": [new] })).await.unwrap();
-    let member_summary = invoke(&app, json!({ "accountIds": [member] }))
-        .await
-        .unwrap();
+    let member_summary = invoke_ok(&app, json!({ "accountIds": [member] })).await;
 
     // THEN neither is dead-lettered: the region's listing settles both, at one ListMembers each
     assert_eq!(
@@ -496,11 +463,7 @@ async fn macie_off_for_the_administrator_in_a_region_is_reported_as_that_with_it
     // GIVEN an administrator whose Macie is off in eu-west-1: every call there answers
     // AccessDeniedException "Macie is not enabled"
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("macie.off@example.com")
-        .await;
+    let account = standins.new_account("macie.off@example.com").await;
     standins.set_own_macie("eu-west-1", json!({ "macieStatus": null }));
     let app = standins
         .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")])
@@ -541,11 +504,7 @@ async fn a_client_error_of_create_member_or_create_invitations_is_retried_and_in
         // GIVEN a Macie that refuses the call once with the code ClientError, as real Macie does
         // for a while (terraform-provider-aws retries both on it for up to 4 minutes)
         let standins = Standins::start();
-        let account = standins
-            .organization()
-            .await
-            .create_account("client.error@example.com")
-            .await;
+        let account = standins.new_account("client.error@example.com").await;
         standins.set_faults(
             json!({"rules": [{"operation": operation, "errorType": "ClientError", "count": 1,
             "message": "The request failed because of a client error. Try again."}]}),
@@ -584,11 +543,7 @@ async fn a_client_error_of_create_member_or_create_invitations_is_retried_and_in
 #[tokio::test]
 async fn a_client_error_that_lasts_is_dead_lettered_after_max_attempts_with_macies_words() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("client.error.lasts@example.com")
-        .await;
+    let account = standins.new_account("client.error.lasts@example.com").await;
     standins.set_faults(
         json!({"rules": [{"operation": "CreateMember", "errorType": "ClientError",
         "message": "Macie-words-of-the-refusal"}]}),
@@ -621,11 +576,7 @@ async fn an_invitation_on_its_way_is_never_sent_again_by_the_next_event_retry_or
     // GIVEN an account made by Control Tower's factory, which brings Organizations' CreateAccountResult
     // and, minutes later, Control Tower's CreateManagedAccount
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("factory@example.com")
-        .await;
+    let account = standins.new_account("factory@example.com").await;
     let app = standins.app(&[]).await;
 
     // WHEN both arrive while Macie still processes the invitation, then a reconcile once it shows
@@ -634,9 +585,7 @@ async fn an_invitation_on_its_way_is_never_sent_again_by_the_next_event_retry_or
         .await
         .unwrap();
     standins.wait_for_invitations().await;
-    let reconcile = invoke(&app, json!({ "action": "reconcile" }))
-        .await
-        .unwrap();
+    let reconcile = invoke_ok(&app, json!({ "action": "reconcile" })).await;
 
     // THEN it is invited once: the second event finds the invitation on its way (Created or
     // EmailVerificationInProgress, invited seconds ago), the reconcile finds it Invited
@@ -663,11 +612,7 @@ async fn an_invitation_on_its_way_is_never_sent_again_by_the_next_event_retry_or
 #[tokio::test]
 async fn with_an_accept_role_an_invitation_on_its_way_is_pending_and_never_sent_again() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("factory.accept@example.com")
-        .await;
+    let account = standins.new_account("factory.accept@example.com").await;
     let app = standins
         .app(&[("ACCEPT_ROLE_NAME", "MacieInviteAccept")])
         .await;

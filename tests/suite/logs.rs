@@ -2,10 +2,13 @@
 //! becomes of it when it is not done), and no email address.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
-use crate::support::{SECRET_ACCESS_KEY, Standins, invoke};
+use crate::support::{SECRET_ACCESS_KEY, Standins, invoke, invoke_ok};
 use lambda_runtime::tracing;
+use lambda_runtime::tracing::Dispatch;
+use lambda_runtime::tracing::dispatcher::DefaultGuard;
+use lambda_runtime::tracing::subscriber::filter::LevelFilter;
 use lambda_runtime::tracing::subscriber::fmt::MakeWriter;
 use serde_json::{Value, json};
 
@@ -28,6 +31,28 @@ impl<'a> MakeWriter<'a> for Captured {
     fn make_writer(&'a self) -> Self::Writer {
         self.clone()
     }
+}
+
+/// Makes `subscriber` this thread's default while the guard lives.
+///
+/// tracing-core caches each callsite's interest for the whole process, and while just one
+/// dispatcher is registered it asks the registering thread's own default (tokio-rs/tracing#3611):
+/// a test on another thread, with no subscriber, that reaches one of our log lines first while
+/// this capture is the only dispatcher turns that line off for this capture too (a CI run lost the
+/// INFO lines of a run that way). Two dispatchers that want nothing, registered before any capture
+/// and for the whole run, keep tracing-core on its path over every registered dispatcher.
+fn capture(subscriber: impl Into<Dispatch>) -> DefaultGuard {
+    static ANCHORS: LazyLock<[Dispatch; 2]> = LazyLock::new(|| {
+        [(); 2].map(|()| {
+            Dispatch::new(
+                tracing::subscriber::fmt()
+                    .with_max_level(LevelFilter::OFF)
+                    .finish(),
+            )
+        })
+    });
+    LazyLock::force(&ANCHORS);
+    tracing::dispatcher::set_default(&subscriber.into())
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -58,7 +83,7 @@ async fn each_account_and_region_gets_one_json_line_with_its_outcome_and_no_emai
         .with_max_level(tracing::Level::INFO)
         .with_writer(captured.clone())
         .finish();
-    let _guard = tracing::dispatcher::set_default(&subscriber.into());
+    let _guard = capture(subscriber);
     invoke(
         &app,
         json!({"accountIds": [invited, member, unprocessed, "999988887777"]}),
@@ -139,10 +164,8 @@ async fn trace_of_a_full_run(
             ("MACIE_REGIONS", "us-east-1,eu-west-1"),
         ])
         .await;
-    let _guard = tracing::dispatcher::set_default(&subscriber.into());
-    let summary = invoke(&app, json!({ "accountIds": [account, invited] }))
-        .await
-        .unwrap();
+    let _guard = capture(subscriber);
+    let summary = invoke_ok(&app, json!({ "accountIds": [account, invited] })).await;
     // The invitations sent now show in the member accounts later: accepted by the retry.
     let retried = standins.retry_once_invitations_show(&app).await;
     assert_eq!(retried, json!({"batchItemFailures": []}));
@@ -179,8 +202,6 @@ fn leaks(text: &str) -> Vec<&'static str> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn at_trace_level_no_log_line_holds_an_email_the_message_or_a_credential() {
-    use lambda_runtime::tracing::subscriber::filter::LevelFilter;
-
     let captured = Captured::default();
     let production = macie_invite::logging::subscriber(LevelFilter::TRACE, true, captured.clone());
     let text = trace_of_a_full_run(production, &captured).await;

@@ -2,7 +2,9 @@
 //! Macie enabled and the invitation accepted there, as the Macie stand-in sees the member's calls.
 //! And what each relationship status calls for (REINVITE_REMOVED).
 
-use crate::support::{ADMINISTRATOR, Standins, create_account_result, entries, invoke, sqs_event};
+use crate::support::{
+    ADMINISTRATOR, Standins, create_account_result, entries, invoke, invoke_ok, sqs_event,
+};
 use serde_json::{Value, json};
 
 const ROLE: &str = "MacieInviteAccept";
@@ -19,8 +21,7 @@ fn callers(standins: &Standins, operation: &str) -> Vec<String> {
 async fn with_an_accept_role_a_new_account_ends_an_enabled_member_in_every_region() {
     // GIVEN a new account, and the function set to accept through a role in it
     let standins = Standins::start();
-    let organization = standins.organization().await;
-    let account = organization.create_account("new.owner@example.com").await;
+    let account = standins.new_account("new.owner@example.com").await;
     let app = standins
         .app(&[
             ("MACIE_REGIONS", "us-east-1,eu-west-1"),
@@ -82,8 +83,7 @@ async fn an_invited_member_is_accepted_without_a_second_invitation_and_macie_alr
  {
     // GIVEN an account invited earlier, whose acceptance failed after Macie was enabled
     let standins = Standins::start();
-    let organization = standins.organization().await;
-    let account = organization.create_account("late.owner@example.com").await;
+    let account = standins.new_account("late.owner@example.com").await;
     let app = standins.app(&[("ACCEPT_ROLE_NAME", ROLE)]).await;
     standins.set_faults(json!({"rules": [
         {"operation": "AcceptInvitation", "errorType": "AccessDeniedException", "count": 1}
@@ -267,9 +267,7 @@ async fn accounts_under_an_excluded_unit_at_any_depth_are_skipped_with_the_unit_
     organization.move_account(&included, &workloads).await;
     let app = standins.app(&[("EXCLUDED_OU_IDS", &sandbox)]).await;
 
-    let summary = invoke(&app, json!({ "accountIds": [excluded, included, at_root] }))
-        .await
-        .unwrap();
+    let summary = invoke_ok(&app, json!({ "accountIds": [excluded, included, at_root] })).await;
 
     let mut invited = entries(&summary, "invited");
     invited.sort();
@@ -294,8 +292,7 @@ async fn accounts_under_an_excluded_unit_at_any_depth_are_skipped_with_the_unit_
 async fn a_role_that_cannot_be_assumed_yet_is_requeued_after_the_invitation() {
     // GIVEN an STS that cannot be reached (as a role not created yet cannot be assumed)
     let standins = Standins::start();
-    let organization = standins.organization().await;
-    let account = organization.create_account("no.role.yet@example.com").await;
+    let account = standins.new_account("no.role.yet@example.com").await;
     let app = standins
         .without_sts(standins.app(&[("ACCEPT_ROLE_NAME", ROLE)]).await)
         .await;

@@ -6,7 +6,7 @@ use crate::support;
 use std::collections::BTreeMap;
 
 use crate::support::{
-    ADMINISTRATOR, CallCounter, Standins, invoke, invoke_with_time_left, sqs_event,
+    ADMINISTRATOR, CallCounter, Standins, invoke, invoke_ok, invoke_with_time_left, sqs_event,
 };
 use serde_json::{Value, json};
 
@@ -201,11 +201,7 @@ async fn a_reconcile_invites_exactly_the_active_accounts_that_are_not_members_wi
 #[tokio::test]
 async fn a_region_whose_listing_fails_reports_each_account_there_and_the_others_go_on() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("one@example.com")
-        .await;
+    let account = standins.new_account("one@example.com").await;
     standins.set_faults(json!({"rules": [
         {"kind": "error", "operation": "ListMembers", "region": "eu-west-1", "errorType": "AccessDeniedException"}
     ]}));
@@ -440,12 +436,8 @@ async fn a_manual_invocation_asks_for_a_dry_run_whatever_the_setting() {
     let app = standins.app(&[]).await;
 
     // WHEN a reconcile and an invitation are asked for with "dryRun": true
-    let reconcile = invoke(&app, json!({"action": "reconcile", "dryRun": true}))
-        .await
-        .unwrap();
-    let named = invoke(&app, json!({"accountIds": [one], "dryRun": true}))
-        .await
-        .unwrap();
+    let reconcile = invoke_ok(&app, json!({"action": "reconcile", "dryRun": true})).await;
+    let named = invoke_ok(&app, json!({"accountIds": [one], "dryRun": true})).await;
 
     // THEN both report their plan, and nothing is changed or queued
     assert_eq!(reconcile["dryRun"], true);

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Standins, entries, invoke, invoke_with_time_left, sqs_event};
+use crate::support::{Standins, entries, invoke, invoke_ok, invoke_with_time_left, sqs_event};
 use serde_json::{Value, json};
 
 /// Feeds every message of the retry queue back to the function, as the SQS event source would,
@@ -48,11 +48,7 @@ fn invited_once_per_region(standins: &Standins, account: &str) -> Vec<String> {
 #[tokio::test]
 async fn an_unprocessed_internal_error_is_requeued_and_invited_when_the_message_comes_back() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("flaky@example.com")
-        .await;
+    let account = standins.new_account("flaky@example.com").await;
     standins.set_faults(json!({"rules": [
         {"kind": "unprocessed", "accountIds": [account], "errorCode": "InternalError", "count": 1}
     ]}));
@@ -60,9 +56,7 @@ async fn an_unprocessed_internal_error_is_requeued_and_invited_when_the_message_
         .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")])
         .await;
 
-    let summary = invoke(&app, json!({"accountIds": [account]}))
-        .await
-        .unwrap();
+    let summary = invoke_ok(&app, json!({"accountIds": [account]})).await;
 
     assert_eq!(entries(&summary, "unprocessed").len(), 1);
     let requeued = &summary["requeued"][0];
@@ -96,20 +90,14 @@ async fn an_unprocessed_internal_error_is_requeued_and_invited_when_the_message_
 #[tokio::test]
 async fn throttling_that_outlasts_the_sdk_retries_is_requeued_and_invited_later() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("throttled@example.com")
-        .await;
+    let account = standins.new_account("throttled@example.com").await;
     // The SDK makes 4 attempts: all four are throttled.
     standins.set_faults(json!({"rules": [
         {"kind": "error", "operation": "CreateInvitations", "errorType": "ThrottlingException", "count": 4}
     ]}));
     let app = standins.app(&[]).await;
 
-    let summary = invoke(&app, json!({"accountIds": [account]}))
-        .await
-        .unwrap();
+    let summary = invoke_ok(&app, json!({"accountIds": [account]})).await;
 
     assert_eq!(entries(&summary, "invited"), []);
     assert!(
@@ -126,18 +114,12 @@ async fn throttling_that_outlasts_the_sdk_retries_is_requeued_and_invited_later(
 #[tokio::test]
 async fn a_bare_http_429_is_retried_by_the_sdk() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("bare429@example.com")
-        .await;
+    let account = standins.new_account("bare429@example.com").await;
     standins
         .set_faults(json!({"rules": [{"kind": "http429", "operation": "GetMember", "count": 2}]}));
     let app = standins.app(&[]).await;
 
-    let summary = invoke(&app, json!({"accountIds": [account]}))
-        .await
-        .unwrap();
+    let summary = invoke_ok(&app, json!({"accountIds": [account]})).await;
 
     assert_eq!(
         entries(&summary, "invited"),
@@ -152,18 +134,12 @@ async fn a_bare_http_429_is_retried_by_the_sdk() {
 #[tokio::test]
 async fn a_permanent_client_error_goes_straight_to_the_dead_letter_queue_with_what_to_do() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("taken@example.com")
-        .await;
+    let account = standins.new_account("taken@example.com").await;
     standins.set_faults(json!({"rules": [{"kind": "unprocessed", "accountIds": [account], "errorCode": "ClientError",
         "errorMessage": "The account is already associated with a different administrator account."}]}));
     let app = standins.app(&[]).await;
 
-    let summary = invoke(&app, json!({"accountIds": [account]}))
-        .await
-        .unwrap();
+    let summary = invoke_ok(&app, json!({"accountIds": [account]})).await;
 
     assert!(summary.get("requeued").is_none(), "{summary}");
     let queues = standins.queues().await;
@@ -187,17 +163,11 @@ async fn a_permanent_client_error_goes_straight_to_the_dead_letter_queue_with_wh
 #[tokio::test]
 async fn after_max_attempts_the_account_is_dead_lettered_with_the_reason_of_every_attempt() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("hopeless@example.com")
-        .await;
+    let account = standins.new_account("hopeless@example.com").await;
     standins.set_faults(json!({"rules": [{"kind": "unprocessed", "accountIds": [account], "errorCode": "InternalError"}]}));
     let app = standins.app(&[("MAX_ATTEMPTS", "3")]).await;
 
-    invoke(&app, json!({"accountIds": [account]}))
-        .await
-        .unwrap();
+    invoke_ok(&app, json!({"accountIds": [account]})).await;
     drain_retries(&standins, &app).await;
 
     assert_eq!(standins.macie_calls_of("CreateInvitations", None).len(), 3);
@@ -264,11 +234,7 @@ async fn at_the_deadline_no_call_starts_and_everything_is_requeued() {
 #[tokio::test]
 async fn a_duplicate_event_or_message_sends_no_second_invitation() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("twice@example.com")
-        .await;
+    let account = standins.new_account("twice@example.com").await;
     standins.set_faults(json!({"rules": [
         {"kind": "unprocessed", "accountIds": [account], "errorCode": "InternalError", "count": 1}
     ]}));
@@ -299,11 +265,7 @@ async fn a_duplicate_event_or_message_sends_no_second_invitation() {
 #[tokio::test]
 async fn without_a_retry_queue_the_invocation_fails_and_lists_what_to_retry() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("local@example.com")
-        .await;
+    let account = standins.new_account("local@example.com").await;
     standins.set_faults(json!({"rules": [{"kind": "unprocessed", "accountIds": [account], "errorCode": "InternalError"}]}));
     let app = standins.app(&[("RETRY_QUEUE_URL", "")]).await;
 
@@ -357,17 +319,11 @@ async fn the_batch_response_names_only_unreadable_messages_and_those_that_could_
 #[tokio::test]
 async fn a_dead_letter_moved_back_to_the_retry_queue_is_tried_again_from_the_first_attempt() {
     let standins = Standins::start();
-    let account = standins
-        .organization()
-        .await
-        .create_account("redriven@example.com")
-        .await;
+    let account = standins.new_account("redriven@example.com").await;
     standins.set_faults(json!({"rules": [{"kind": "error", "operation": "CreateMember", "errorType": "ServiceQuotaExceededException", "count": 1}]}));
     let app = standins.app(&[]).await;
 
-    invoke(&app, json!({"accountIds": [account]}))
-        .await
-        .unwrap();
+    invoke_ok(&app, json!({"accountIds": [account]})).await;
     let dead = standins.drain(&standins.queues().await.dead_letter).await;
     assert!(
         dead[0].1["reason"].as_str().unwrap().contains("quota"),

@@ -350,6 +350,11 @@ impl Standins {
             .unwrap();
         Organization { client }
     }
+
+    /// A new organization in moto with one new ACTIVE account of this email: its ID.
+    pub async fn new_account(&self, email: &str) -> String {
+        self.organization().await.create_account(email).await
+    }
 }
 
 impl Drop for Standins {
@@ -516,6 +521,11 @@ pub fn region(name: &str) -> Region {
 /// Drives the real handler as the Lambda runtime would, with 5 minutes to go, and returns its response as JSON.
 pub async fn invoke(app: &App, payload: Value) -> Result<Value, macie_invite::Error> {
     invoke_with_time_left(app, payload, std::time::Duration::from_secs(300)).await
+}
+
+/// Invokes the handler, which must succeed: its answer.
+pub async fn invoke_ok(app: &App, payload: Value) -> Value {
+    invoke(app, payload).await.unwrap()
 }
 
 /// The same, with the invocation's deadline `time_left` from now.
