@@ -52,6 +52,13 @@ pub struct Config {
     /// MANAGEMENT_ACCOUNT_ID: the account whose events the template's rules accept (its
     /// ManagementAccountId); the check compares it with the organization's.
     pub management_account_id: Option<AccountId>,
+    /// REMOVE_DEPARTED: whether the members that this function enrolled are removed from Macie once
+    /// their accounts have left the organization or are closing (on by default); off, they are
+    /// reported only.
+    pub remove_departed: bool,
+    /// MAX_REMOVALS: a run that would remove the members of more accounts than this removes none,
+    /// reports them all and raises the alarm.
+    pub max_removals: usize,
 }
 
 impl Config {
@@ -107,6 +114,13 @@ impl Config {
                 1..=10_000,
             )? as usize,
             management_account_id: parse_management_account_id(lookup("MANAGEMENT_ACCOUNT_ID"))?,
+            remove_departed: parse_flag_or("REMOVE_DEPARTED", lookup("REMOVE_DEPARTED"), true)?,
+            max_removals: parse_number(
+                "MAX_REMOVALS",
+                lookup("MAX_REMOVALS"),
+                crate::departure::DEFAULT_MAX_REMOVALS as u32,
+                0..=10_000,
+            )? as usize,
         })
     }
 }
@@ -191,8 +205,13 @@ fn given(value: &Option<String>) -> Option<&str> {
 }
 
 fn parse_flag(name: &'static str, value: Option<String>) -> Result<bool, Error> {
+    parse_flag_or(name, value, false)
+}
+
+/// A flag, `default` when it is not set.
+fn parse_flag_or(name: &'static str, value: Option<String>, default: bool) -> Result<bool, Error> {
     match given(&value) {
-        None => Ok(false),
+        None => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
         Some(v) => Err(invalid(name, v, "expected true or false")),

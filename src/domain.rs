@@ -339,6 +339,9 @@ pub struct Membership {
     /// When the administrator last invited the account (`invitedAt`), in seconds since the epoch;
     /// `None` when it never did.
     pub invited_at: Option<i64>,
+    /// It carries this function's enrollment tag: this function associated it, and only such a
+    /// member is ever removed.
+    pub enrolled: bool,
 }
 
 /// The organization, as DescribeOrganization answers it to any of its accounts.

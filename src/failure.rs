@@ -147,7 +147,9 @@ pub(crate) fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) ->
         | Outcome::Accepted
         | Outcome::Planned { .. }
         | Outcome::AlreadyMember { .. }
-        | Outcome::Skipped { .. } => Disposition::Done,
+        | Outcome::Skipped { .. }
+        | Outcome::Removed
+        | Outcome::Kept { .. } => Disposition::Done,
         Outcome::Unprocessed {
             error_code,
             error_message,
@@ -364,6 +366,15 @@ pub(crate) fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'st
             "Check that the function's role allows this call, that Macie is enabled for the administrator in \
              this region, and that the function runs in the Macie administrator account",
         ),
+        "ValidationException" | "ConflictException"
+            if matches!(operation, Some("DisassociateMember" | "DeleteMember")) =>
+        {
+            Some(
+                "Macie refused to remove the member: a member associated through AWS Organizations (a \
+                 delegated Macie administrator) cannot be removed by this administrator; check its \
+                 status in Macie and remove it there",
+            )
+        }
         "AWSOrganizationsNotInUseException" => Some(
             "The function's account is not in an organization: deploy it in the management or a delegated administrator account",
         ),

@@ -11,13 +11,14 @@
 //! - The adapters, one per service, in our own types: [`organizations`], [`macie`], [`queue`],
 //!   [`sts`]; with [`sdk`], the clients' shared settings.
 //! - [`event`] (every trigger decoded into a [`event::Trigger`]) and [`message`] (the queues'
-//!   bodies); `failure` (the one failure policy and Macie's words), `plan` (pure decisions),
+//!   bodies); `failure` (the one failure policy and Macie's words), `plan` and `departure` (pure decisions),
 //!   `outcome` (what happened to each subject).
 //! - [`domain`] (the types the function reasons with), `config`, `error`, `quote` and [`logging`].
 #![warn(missing_docs)]
 
 mod app;
 mod config;
+mod departure;
 pub mod domain;
 mod error;
 pub mod event;

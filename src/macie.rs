@@ -23,6 +23,12 @@ use crate::quote::redact_emails;
 
 const SERVICE: &str = "Macie";
 
+/// The tag that every CreateMember of this function carries: the mark of a member it enrolled, the
+/// only members it ever removes (CreateMember takes `tags`, and GetMember and ListMembers return
+/// them: aws-facts.md). Tagging on create needs `macie2:TagResource` besides `macie2:CreateMember`
+/// (Service Authorization Reference, "list_macie2", its table of operations).
+pub const ENROLLMENT_TAG: (&str, &str) = ("macie-invite:enrolled", "true");
+
 /// ListMembers returns at most 25 members a page.
 const MEMBERS_PER_PAGE: i32 = 25;
 
@@ -60,18 +66,27 @@ fn to_member(member: &aws_sdk_macie2::types::Member) -> Option<(AccountId, Membe
     let account_id = AccountId::parse(member.account_id()?, "Macie Member.accountId").ok()?;
     Some((
         account_id,
-        to_membership(member.relationship_status(), member.invited_at()),
+        to_membership(
+            member.relationship_status(),
+            member.invited_at(),
+            member.tags(),
+        ),
     ))
 }
 
-/// A relationship status and invitation time, as GetMember and ListMembers return them.
+/// A relationship status, invitation time and tags, as GetMember and ListMembers return them.
 fn to_membership(
     status: Option<&RelationshipStatus>,
     invited_at: Option<&aws_smithy_types::DateTime>,
+    tags: Option<&std::collections::HashMap<String, String>>,
 ) -> Membership {
+    let (key, value) = ENROLLMENT_TAG;
     Membership {
         status: to_member_status(status),
         invited_at: invited_at.map(aws_smithy_types::DateTime::secs),
+        enrolled: tags
+            .and_then(|tags| tags.get(key))
+            .is_some_and(|v| v == value),
     }
 }
 
@@ -198,7 +213,13 @@ impl Macie {
         let output = found(SERVICE, "GetMember", asked, |error| {
             failure::says_no_member(error.code(), error.message())
         })?;
-        Ok(output.map(|output| to_membership(output.relationship_status(), output.invited_at())))
+        Ok(output.map(|output| {
+            to_membership(
+                output.relationship_status(),
+                output.invited_at(),
+                output.tags(),
+            )
+        }))
     }
 
     /// This account's own Macie status in `region` (GetMacieSession: ENABLED or PAUSED). Where
@@ -265,13 +286,49 @@ impl Macie {
             .account_id(account.id.as_str())
             .email(&account.email)
             .build();
+        let (key, value) = ENROLLMENT_TAG;
         self.client(region)
             .create_member()
             .account(detail)
+            .tags(key, value)
             .send()
             .await
             .map(|_| ())
             .map_err(|error| Error::from_sdk(SERVICE, "CreateMember", error))
+    }
+
+    /// Ends the account's membership in `region` (DisassociateMember). A member that is gone
+    /// already, in any of the ways Macie says so, is no error.
+    pub async fn disassociate(&self, region: &Region, account_id: &AccountId) -> Result<(), Error> {
+        let asked = self
+            .client(region)
+            .disassociate_member()
+            .id(account_id.as_str())
+            .send()
+            .await;
+        found(SERVICE, "DisassociateMember", asked, |error| {
+            failure::says_no_member(error.code(), error.message())
+        })
+        .map(|_| ())
+    }
+
+    /// Deletes the account's member record in `region` (DeleteMember): it no longer counts against
+    /// Macie's quota of members. A member that is gone already is no error.
+    pub async fn delete_member(
+        &self,
+        region: &Region,
+        account_id: &AccountId,
+    ) -> Result<(), Error> {
+        let asked = self
+            .client(region)
+            .delete_member()
+            .id(account_id.as_str())
+            .send()
+            .await;
+        found(SERVICE, "DeleteMember", asked, |error| {
+            failure::says_no_member(error.code(), error.message())
+        })
+        .map(|_| ())
     }
 
     /// Sends one CreateInvitations call (at most 50 accounts) and returns the unprocessed accounts.

@@ -48,6 +48,14 @@ pub(crate) enum Outcome {
     },
     /// Not started: the invocation's deadline was near. Re-queued as it is; counted and listed as pending.
     Deferred,
+    /// A member whose account departed, that this function enrolled: disassociated where it was
+    /// associated, then deleted.
+    Removed,
+    /// A member whose account departed, kept: not enrolled by this function, removal off, or more
+    /// removals than MAX_REMOVALS.
+    Kept {
+        reason: String,
+    },
 }
 
 /// Why deferred work was not done, as the summary and the logs say it.
@@ -100,17 +108,22 @@ impl Outcome {
             Outcome::Unprocessed { .. } => "unprocessed",
             Outcome::Failed { .. } => "failed",
             Outcome::Pending { .. } | Outcome::Deferred => "pending",
+            Outcome::Removed => "removed",
+            Outcome::Kept { .. } => "kept",
         }
     }
 
     /// The status, reason or error message, where the outcome has one.
     pub(crate) fn detail(&self) -> Option<&str> {
         match self {
-            Outcome::Invited | Outcome::Accepted | Outcome::Planned { .. } => None,
+            Outcome::Invited | Outcome::Accepted | Outcome::Planned { .. } | Outcome::Removed => {
+                None
+            }
             Outcome::AlreadyMember { status } => Some(status),
             Outcome::Skipped { reason }
             | Outcome::Failed { reason, .. }
-            | Outcome::Pending { reason } => Some(reason),
+            | Outcome::Pending { reason }
+            | Outcome::Kept { reason } => Some(reason),
             Outcome::Deferred => Some(DEFERRED),
             Outcome::Unprocessed { error_message, .. } => Some(error_message),
         }
@@ -135,6 +148,7 @@ impl Outcome {
                 | Outcome::Planned { .. }
                 | Outcome::AlreadyMember { .. }
                 | Outcome::Skipped { .. }
+                | Outcome::Removed
         )
     }
 
@@ -149,6 +163,8 @@ impl Outcome {
             Outcome::Unprocessed { .. } => "account unprocessed by CreateInvitations",
             Outcome::Failed { .. } => "call failed",
             Outcome::Pending { .. } | Outcome::Deferred => "not done in this invocation",
+            Outcome::Removed => "member of a departed account removed from Macie",
+            Outcome::Kept { .. } => "member of a departed account kept",
         }
     }
 }

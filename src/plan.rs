@@ -495,6 +495,7 @@ mod tests {
         Membership {
             status: status_named(status),
             invited_at: None,
+            enrolled: true,
         }
     }
 
@@ -502,6 +503,7 @@ mod tests {
         Membership {
             status: status_named(status),
             invited_at: Some(NOW - seconds),
+            enrolled: true,
         }
     }
 

@@ -22,6 +22,8 @@ macro_rules! field_of {
             Bucket::Unprocessed => &mut $holder.unprocessed,
             Bucket::Failed => &mut $holder.failed,
             Bucket::Pending => &mut $holder.pending,
+            Bucket::Removed => &mut $holder.removed,
+            Bucket::Kept => &mut $holder.kept,
         }
     };
 }
@@ -74,7 +76,7 @@ impl Entry {
         let mut entry = Entry::new(&report.subject, report.region.as_ref());
         let detail = report.outcome.detail().map(str::to_owned);
         match &report.outcome {
-            Outcome::Invited | Outcome::Accepted => {}
+            Outcome::Invited | Outcome::Accepted | Outcome::Removed => {}
             Outcome::Planned { actions } => entry.actions = Some(actions.clone()),
             Outcome::AlreadyMember { .. } => entry.status = detail,
             Outcome::Unprocessed { error_code, .. } => {
@@ -84,7 +86,8 @@ impl Entry {
             Outcome::Skipped { .. }
             | Outcome::Failed { .. }
             | Outcome::Pending { .. }
-            | Outcome::Deferred => entry.reason = detail,
+            | Outcome::Deferred
+            | Outcome::Kept { .. } => entry.reason = detail,
         }
         entry
     }
@@ -97,6 +100,10 @@ impl Entry {
 pub struct Reconciliation {
     pub accounts_in_organization: usize,
     pub regions: Vec<RegionTally>,
+    /// Members of departed accounts that were not removed because there were more than MAX_REMOVALS:
+    /// listed in `kept`, and the alarm raised.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub removals_held: usize,
     /// BACKFILL off: which accounts were only planned for, and how to invite them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backfill: Option<String>,
@@ -123,6 +130,12 @@ pub struct RegionTally {
     /// Not done in this invocation: to try again.
     #[serde(skip_serializing_if = "is_zero")]
     pub pending: usize,
+    /// Members whose accounts departed, removed (not among the six counts above).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub removed: usize,
+    /// Members whose accounts departed, kept, with why in `kept`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub kept: usize,
 }
 
 impl RegionTally {
@@ -145,6 +158,8 @@ impl RegionTally {
             unprocessed: 0,
             failed: 0,
             pending: 0,
+            removed: 0,
+            kept: 0,
         };
         for report in reports
             .iter()
@@ -168,6 +183,8 @@ pub(crate) enum Bucket {
     Unprocessed,
     Failed,
     Pending,
+    Removed,
+    Kept,
 }
 
 impl Bucket {
@@ -182,6 +199,8 @@ impl Bucket {
             Outcome::Unprocessed { .. } => Bucket::Unprocessed,
             Outcome::Failed { .. } => Bucket::Failed,
             Outcome::Pending { .. } | Outcome::Deferred => Bucket::Pending,
+            Outcome::Removed => Bucket::Removed,
+            Outcome::Kept { .. } => Bucket::Kept,
         }
     }
 }
@@ -206,6 +225,12 @@ pub struct Summary {
     pub failed: Vec<Entry>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<Entry>,
+    /// Members whose accounts left the organization or are closing, removed from Macie.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<Entry>,
+    /// Members whose accounts left the organization or are closing, kept, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<Entry>,
     /// Work sent to the retry queue: the attempt it will be, and its delay.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub requeued: Vec<Entry>,
@@ -248,6 +273,10 @@ pub struct Counts {
     pub failed: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub pending: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub removed: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub kept: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub requeued: usize,
     #[serde(skip_serializing_if = "is_zero")]
@@ -374,6 +403,8 @@ impl Summary {
         keep("unprocessed", fit(&mut self.unprocessed, &mut budget));
         keep("requeued", fit(&mut self.requeued, &mut budget));
         keep("pending", fit(&mut self.pending, &mut budget));
+        keep("kept", fit(&mut self.kept, &mut budget));
+        keep("removed", fit(&mut self.removed, &mut budget));
         keep(
             "creationsFailed",
             fit(&mut self.creations_failed, &mut budget),

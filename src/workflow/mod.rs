@@ -11,6 +11,7 @@ pub(crate) mod lookup;
 pub(crate) mod named;
 pub(crate) mod reconcile;
 pub(crate) mod region;
+pub(crate) mod removal;
 pub(crate) mod retry;
 pub(crate) mod settle;
 

@@ -1,12 +1,13 @@
 //! The reconcile: every ACTIVE account of the organization that is not a member yet is invited, in
 //! every region, from one listing of the organization and one of each region's members.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
 
 use crate::app::App;
-use crate::domain::{Account, AccountId, Origin, Region, Subject, Work};
+use crate::departure::{Departed, hold_removals, judge_departures};
+use crate::domain::{Account, AccountId, Membership, Origin, Region, Subject, Work};
 use crate::error::Error;
 use crate::failure;
 use crate::outcome::{Outcome, Report, Run};
@@ -14,6 +15,7 @@ use crate::plan;
 use crate::summary::{Reconciliation, RegionTally};
 use crate::workflow::lookup::screen_excluded_units;
 use crate::workflow::region::{Memberships, invite_in_region};
+use crate::workflow::removal::remove_departed;
 use crate::workflow::{Deadline, Task, confine_and_report};
 
 /// What a region's work found and did.
@@ -91,11 +93,21 @@ async fn reconcile(
             .is_some_and(|cutoff| plan::existed_before_deployment(&task.account, cutoff.deployed))
     });
     let groups = [(app, new.as_slice()), (&planner, existing.as_slice())];
-    let regional = join_all(
-        regions
-            .iter()
-            .map(|region| reconcile_region(region, &groups, origin, own_account, deadline)),
-    );
+    let listings = join_all(regions.iter().map(|region| app.macie.list_members(region))).await;
+    let (mut departed, removals_held) =
+        judge_all_departures(app, regions, &listings, accounts, own_account);
+    let regional = join_all(regions.iter().zip(listings).map(|(region, listing)| {
+        let departed = take_region(&mut departed, region);
+        reconcile_region(
+            region,
+            listing,
+            departed,
+            &groups,
+            origin,
+            own_account,
+            deadline,
+        )
+    }));
     let mut members_found = Vec::new();
     for (region, region_run) in regions.iter().zip(regional.await) {
         members_found.push(region_run.members_found);
@@ -115,6 +127,7 @@ async fn reconcile(
     let reconciliation = Reconciliation {
         accounts_in_organization: accounts.len(),
         regions: tallies,
+        removals_held,
         backfill: cutoff.map(|cutoff| {
             format!(
                 "{} accounts planned, not invited: {}",
@@ -124,6 +137,36 @@ async fn reconcile(
         }),
     };
     (run, reconciliation)
+}
+
+/// The departed members of every region whose listing is complete, with what becomes of each;
+/// and how many were held back by MAX_REMOVALS (a region whose listing failed removes nothing, and
+/// counts for nothing).
+fn judge_all_departures(
+    app: &App,
+    regions: &[Region],
+    listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
+    accounts: &[Account],
+    own_account: Option<&AccountId>,
+) -> (Vec<Departed>, usize) {
+    let mut departed: Vec<Departed> = regions
+        .iter()
+        .zip(listings)
+        .filter_map(|(region, listing)| Some((region, listing.as_ref().ok()?)))
+        .flat_map(|(region, members)| judge_departures(region, accounts, members, own_account))
+        .collect();
+    let config = &app.config;
+    let held = hold_removals(&mut departed, config.remove_departed, config.max_removals);
+    (departed, held)
+}
+
+/// The departed members of `region`, taken out of `departed`.
+fn take_region(departed: &mut Vec<Departed>, region: &Region) -> Vec<Departed> {
+    let (here, elsewhere) = std::mem::take(departed)
+        .into_iter()
+        .partition(|d| &d.region == region);
+    *departed = elsewhere;
+    here
 }
 
 /// BACKFILL off: the accounts from before the function's first deployment are only planned for.
@@ -262,6 +305,8 @@ async fn screen_organization(
 /// account there with the failure.
 async fn reconcile_region(
     region: &Region,
+    listing: Result<BTreeMap<AccountId, Membership>, Error>,
+    departed: Vec<Departed>,
     groups: &[(&App, &[Task])],
     origin: &Origin,
     own_account: Option<&AccountId>,
@@ -269,7 +314,7 @@ async fn reconcile_region(
 ) -> RegionRun {
     let app = groups[0].0;
     let eligible = || groups.iter().flat_map(|(_, tasks)| tasks.iter());
-    match app.macie.list_members(region).await {
+    match listing {
         Ok(members) => {
             let members_found = Some(members.len());
             let done = join_all(groups.iter().map(|(app, tasks)| {
@@ -286,6 +331,8 @@ async fn reconcile_region(
                 run.reports.extend(done.reports);
                 run.members_already += done.members_already;
             }
+            let removed = remove_departed(app, region, departed, origin, deadline);
+            run.reports.extend(removed.await);
             run
         }
         // Throttled past the SDK's retries: the region's reconcile goes on later, as one item.

@@ -6,7 +6,7 @@ account for its access key: that account acts as a member, enabling Macie, listi
 and accepting them (EnableMacie, ListInvitations, AcceptInvitation); each call records its caller. Control endpoints live under /_standin/ and are not part of Macie's API:
 
   POST /_standin/faults   {"rules": [...], "latencyMs": 20}   replace the fault rules (see FaultRule)
-  POST /_standin/members  {"region", "accountId", "email", "relationshipStatus"}   seed a member
+  POST /_standin/members  {"region", "accountId", "email", "relationshipStatus", "tags"}   seed a member
                           ({"regions": [...], "accountIds": [...]}: many, in bulk)
   GET  /_standin/calls    every call so far: operation, region, caller, method, path, query, body, status, response
   GET  /_standin/members  the members by region and account
@@ -27,12 +27,14 @@ import time
 import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/[0-9]{8}/([a-z0-9-]+)/macie2/aws4_request")
 # Statuses that ListMembers returns when onlyAssociated is not "false".
 ASSOCIATED = {"Enabled", "Paused", "Invited", "EmailVerificationInProgress"}
+# Statuses of a member that DeleteMember refuses until it is disassociated (our reading; see delete_member).
+DISASSOCIATE_FIRST = ASSOCIATED | {"AccountSuspended"}
 ERROR_STATUS = {
     "ValidationException": 400,
     "ServiceQuotaExceededException": 402,
@@ -140,6 +142,7 @@ class State:
         kind "http429": the call fails with a bare 429 and no error type
         kind "unprocessed": CreateInvitations reports the rule's accountIds as unprocessed with errorCode
         count: how many matching calls (or, for "unprocessed", invitations) it applies to; absent = always
+        id: only calls whose path names this member (GetMember, DisassociateMember, DeleteMember)
 
         memberQuota: the members (in any status) an administrator may have in a region, as Macie's quota of
         1,000 members by invitation; CreateMember past it fails with ServiceQuotaExceededException (402).
@@ -148,8 +151,10 @@ class State:
         self.latency_ms = int(spec.get("latencyMs", 0))
         self.member_quota = spec.get("memberQuota")
 
-    def take_rule(self, operation, region, kinds, account_id=None):
+    def take_rule(self, operation, region, kinds, account_id=None, path_id=None):
         for rule in self.rules:
+            if rule.get("id") not in (None, path_id):
+                continue
             if rule.get("kind", "error") not in kinds:
                 continue
             if rule.get("operation", "*") not in ("*", operation):
@@ -232,6 +237,38 @@ class State:
         if start + max_results < len(members):
             response["nextToken"] = str(start + max_results)
         return response
+
+    def disassociate_member(self, region, account_id):
+        member = self.region_members(region).get(account_id)
+        if member is None:
+            raise self.no_member_error(account_id)
+        member.pop("invitationSentAt", None)
+        member["relationshipStatus"] = "Removed"
+        member["updatedAt"] = now()
+        return {}
+
+    def delete_member(self, region, account_id):
+        members = self.region_members(region)
+        member = members.get(account_id)
+        if member is None:
+            raise self.no_member_error(account_id)
+        if self.status(member) in DISASSOCIATE_FIRST:
+            # Our reading: members are disassociated before they are deleted (gruntwork-io/cloud-nuke's
+            # macie member removal, "Members must be disassociated before they can be deleted").
+            raise MacieError("ValidationException", "The request failed because the member account is still associated with your account. Disassociate it first.")
+        del members[account_id]
+        return {}
+
+    def tag_resource(self, region, arn, body):
+        prefix = f"arn:aws:macie2:{region}:{self.administrator}:member/"
+        tags = body.get("tags")
+        if not isinstance(tags, dict) or not tags:
+            raise MacieError("ValidationException", "tags must be a non-empty map")
+        member = self.region_members(region).get(arn[len(prefix):]) if arn.startswith(prefix) else None
+        if member is None:
+            raise MacieError("ResourceNotFoundException", f"The request failed because the specified resource wasn't found: {arn}")
+        member.setdefault("tags", {}).update(tags)
+        return {}
 
     def create_invitations(self, region, query, body):
         account_ids = body.get("accountIds")
@@ -329,6 +366,9 @@ ROUTES = [
     ("POST", re.compile(r"^/members$"), "CreateMember"),
     ("GET", re.compile(r"^/members/(?P<id>[^/]+)$"), "GetMember"),
     ("GET", re.compile(r"^/members$"), "ListMembers"),
+    ("POST", re.compile(r"^/members/disassociate/(?P<id>[^/]+)$"), "DisassociateMember"),
+    ("DELETE", re.compile(r"^/members/(?P<id>[^/]+)$"), "DeleteMember"),
+    ("POST", re.compile(r"^/tags/(?P<arn>.+)$"), "TagResource"),
     ("POST", re.compile(r"^/invitations$"), "CreateInvitations"),
     ("POST", re.compile(r"^/macie$"), "EnableMacie"),
     ("GET", re.compile(r"^/invitations$"), "ListInvitations"),
@@ -373,6 +413,9 @@ def make_handler(state, caller_of):
         def do_POST(self):
             self.dispatch("POST")
 
+        def do_DELETE(self):
+            self.dispatch("DELETE")
+
         def dispatch(self, method):
             url = urlsplit(self.path)
             try:
@@ -412,7 +455,8 @@ def make_handler(state, caller_of):
                 return 403, {"message": "Missing or malformed SigV4 Authorization header"}, "AccessDeniedException"
             operation, path_match = match
             with state.lock:
-                rule = state.take_rule(operation, call["region"], {"error", "http429"})
+                path_id = path_match.groupdict().get("id")
+                rule = state.take_rule(operation, call["region"], {"error", "http429"}, path_id=path_id)
                 if rule is not None and rule.get("kind") == "http429":
                     return 429, {"message": "Too Many Requests"}, None
                 if rule is not None:
@@ -440,6 +484,13 @@ def make_handler(state, caller_of):
                         return 200, state.get_member(call["region"], path_match.group("id")), None
                     if operation == "ListMembers":
                         return 200, state.list_members(call["region"], query), None
+                    if operation == "DisassociateMember":
+                        return 200, state.disassociate_member(call["region"], path_match.group("id")), None
+                    if operation == "DeleteMember":
+                        return 200, state.delete_member(call["region"], path_match.group("id")), None
+                    if operation == "TagResource":
+                        arn = unquote(path_match.group("arn"))
+                        return 200, state.tag_resource(call["region"], arn, body), None
                     return 200, state.create_invitations(call["region"], query, body), None
                 except MacieError as error:
                     return error.status, {"message": error.message}, error.error_type
@@ -478,6 +529,7 @@ def make_handler(state, caller_of):
                                 "relationshipStatus": status,
                                 "invitationId": uuid.uuid4().hex,
                                 "invitedAt": invited_at,
+                                "tags": body.get("tags") or {},
                                 "updatedAt": now(),
                             }
                     return self.send_json(200, {})

@@ -10,6 +10,7 @@ mod check;
 mod confinement;
 mod hostile;
 mod invitation;
+mod lifecycle;
 mod logs;
 mod member;
 mod metrics;

@@ -6,7 +6,8 @@ use crate::support;
 use std::collections::BTreeMap;
 
 use crate::support::{
-    ADMINISTRATOR, CallCounter, Standins, invoke, invoke_ok, invoke_with_time_left, sqs_event,
+    ADMINISTRATOR, CallCounter, Standins, invoke, invoke_ok, invoke_with_time_left, region_tally,
+    sqs_event,
 };
 use serde_json::{Value, json};
 
@@ -163,12 +164,7 @@ async fn a_reconcile_invites_exactly_the_active_accounts_that_are_not_members_wi
         let invited = ids_in(&summary, "invited", region).len();
         assert_eq!(invitations.len(), invited.div_ceil(50), "{region}");
 
-        let tally = summary["reconcile"]["regions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|tally| tally["region"] == region)
-            .unwrap();
+        let tally = region_tally(&summary, region);
         assert_eq!(tally["membersFound"], members[region], "{region}");
         assert_eq!(tally["invited"], invited, "{region}");
         let total: u64 = [

@@ -91,6 +91,9 @@ fn call_for(action: &str) -> String {
         "sqs:ReceiveMessage" | "sqs:DeleteMessage" => "SqsBatchResponse".to_owned(),
         // SQS encrypts what the function sends, and decrypts what it receives, with the stack's key.
         "kms:GenerateDataKey" | "kms:Decrypt" => ".send_message_batch()".to_owned(),
+        // CreateMember with tags is authorized as macie2:TagResource too (Service Authorization
+        // Reference, list_macie2): the enrollment tag.
+        "macie2:TagResource" => ".tags(key, value)".to_owned(),
         // Lambda writes the function's log lines, which the subscriber formats.
         "logs:CreateLogStream" | "logs:PutLogEvents" => "pub fn init(".to_owned(),
         _ => {
@@ -149,7 +152,7 @@ fn the_mapping_from_actions_to_calls_can_tell_a_missing_call() {
     let code = source();
     assert!(code.contains(&call_for("organizations:DescribeAccount")));
     assert!(!code.contains(&call_for("organizations:CreateAccount")));
-    assert!(!code.contains(&call_for("macie2:DeleteMember")));
+    assert!(!code.contains(&call_for("macie2:DisableMacie")));
 }
 
 #[test]
@@ -197,6 +200,9 @@ fn takes_a_resource(action: &str) -> bool {
             action,
             "macie2:GetMember"
                 | "macie2:CreateMember"
+                | "macie2:TagResource"
+                | "macie2:DisassociateMember"
+                | "macie2:DeleteMember"
                 | "organizations:DescribeAccount"
                 | "organizations:ListParents"
         )

@@ -136,6 +136,16 @@ impl Standins {
         );
     }
 
+    /// A member as this function enrolls one: with its enrollment tag.
+    pub fn seed_enrolled_member(&self, region: &str, account_id: &str, status: &str) {
+        let (key, value) = macie_invite::macie::ENROLLMENT_TAG;
+        self.post(
+            "/_standin/members",
+            json!({"region": region, "accountId": account_id, "relationshipStatus": status,
+                   "tags": {key: value}}),
+        );
+    }
+
     /// Forgets the Macie stand-in's members, calls and faults.
     /// The administrator's own Macie in `region` (the stand-in's /_standin/account: `macieStatus`
     /// ENABLED, PAUSED or null for not enabled; `administrator` when it is itself a member).
@@ -590,6 +600,16 @@ pub fn sqs_event(messages: &[(String, Value)]) -> Value {
         })
         .collect();
     json!({ "Records": records })
+}
+
+/// The reconcile's tally of `region` in a summary.
+pub fn region_tally<'a>(summary: &'a Value, region: &str) -> &'a Value {
+    summary["reconcile"]["regions"]
+        .as_array()
+        .expect("a reconcile's summary lists its regions")
+        .iter()
+        .find(|tally| tally["region"] == region)
+        .unwrap_or_else(|| panic!("no tally of {region} in {summary}"))
 }
 
 pub fn sample_event(name: &str) -> Value {
