@@ -28,6 +28,12 @@ pub(crate) enum Verdict {
         /// Why it stays.
         why: String,
     },
+    /// Would be removed, but the run would remove more than MAX_REMOVALS: held, with why, and the
+    /// alarm raised.
+    Hold {
+        /// Why it was held.
+        why: String,
+    },
 }
 
 /// A departed account's member in one region, and what becomes of it.
@@ -57,7 +63,7 @@ pub(crate) fn is_associated(status: &MemberStatus) -> bool {
 /// Why `account`'s member counts as departed: its account is no longer in the organization
 /// (`None`), or is closing or closed. An `ACTIVE` account, or one in any other state (such as
 /// `PENDING_ACTIVATION`), has not departed.
-fn departure_of(account: Option<&AccountState>) -> Option<String> {
+pub(crate) fn departure_of(account: Option<&AccountState>) -> Option<String> {
     match account {
         None => Some("its account is no longer in the organization".to_owned()),
         Some(AccountState::Other(state)) if CLOSING_STATES.contains(&state.as_str()) => Some(
@@ -108,39 +114,41 @@ pub(crate) fn judge_departures(
         .collect()
 }
 
-/// Holds back the removals of a run when they are off (REMOVE_DEPARTED=false), or when more
-/// accounts than `max_removals` would lose their membership: then none is removed, and each says
-/// why. A wrong organization or a bug must not empty Macie. Returns how many removals the bound
-/// held back (0 when none was, or removal is off: that is a choice, not an alarm).
-pub(crate) fn hold_removals(
-    departed: &mut [Departed],
-    remove_departed: bool,
-    max_removals: usize,
-) -> usize {
-    let removals = departed
+/// Holds back the removals of a run when they are off (REMOVE_DEPARTED=false: each is kept, and
+/// says why), or when more accounts than `max_removals` would lose their membership: then none is
+/// removed, and each is held, which raises the alarm. A wrong organization or a bug must not empty
+/// Macie.
+pub(crate) fn hold_removals(departed: &mut [Departed], remove_departed: bool, max_removals: usize) {
+    let accounts: BTreeSet<&AccountId> = departed
         .iter()
-        .filter(|d| matches!(d.verdict, Verdict::Remove { .. }));
-    let accounts: BTreeSet<&AccountId> = removals.clone().map(|d| &d.account_id).collect();
-    let (count, members) = (accounts.len(), removals.count());
-    let why_held = if !remove_departed {
-        "removal is off (REMOVE_DEPARTED=false): reported only".to_owned()
-    } else if count > max_removals {
-        format!(
-            "this run would remove the members of {count} accounts, more than MAX_REMOVALS \
-             ({max_removals}), so it removes none: check that the function runs in the right \
-             organization, then raise MAX_REMOVALS for one run or remove them by hand"
-        )
-    } else {
-        return 0;
+        .filter(|d| matches!(d.verdict, Verdict::Remove { .. }))
+        .map(|d| &d.account_id)
+        .collect();
+    let count = accounts.len();
+    let held = |why: &str| {
+        if !remove_departed {
+            Verdict::Keep {
+                why: format!("{why}; removal is off (REMOVE_DEPARTED=false): reported only"),
+            }
+        } else {
+            Verdict::Hold {
+                why: format!(
+                    "{why}; this run would remove the members of {count} accounts, more than \
+                     MAX_REMOVALS ({max_removals}), so it removes none: check that the function \
+                     runs in the right organization, then raise MAX_REMOVALS for one run or remove \
+                     them by hand"
+                ),
+            }
+        }
     };
+    if remove_departed && count <= max_removals {
+        return;
+    }
     for departed in departed.iter_mut() {
         if let Verdict::Remove { why, .. } = &departed.verdict {
-            departed.verdict = Verdict::Keep {
-                why: format!("{why}; {why_held}"),
-            };
+            departed.verdict = held(why);
         }
     }
-    if remove_departed { members } else { 0 }
 }
 
 #[cfg(test)]
@@ -199,7 +207,7 @@ mod tests {
                 Verdict::Remove { associated, .. } => {
                     (d.account_id.as_str(), true, Some(*associated))
                 }
-                Verdict::Keep { .. } => (d.account_id.as_str(), false, None),
+                Verdict::Keep { .. } | Verdict::Hold { .. } => (d.account_id.as_str(), false, None),
             })
             .collect();
         assert_eq!(
@@ -232,7 +240,7 @@ mod tests {
             removal("111111111111"),
             removal("222222222222"),
         ];
-        assert_eq!(hold_removals(&mut within, true, 2), 0);
+        hold_removals(&mut within, true, 2);
         assert!(
             within
                 .iter()
@@ -244,19 +252,19 @@ mod tests {
             removal("222222222222"),
             removal("333333333333"),
         ];
-        assert_eq!(hold_removals(&mut over, true, 2), 3);
+        hold_removals(&mut over, true, 2);
         for departed in &over {
-            let Verdict::Keep { why } = &departed.verdict else {
+            let Verdict::Hold { why } = &departed.verdict else {
                 panic!("{departed:?}")
             };
             assert!(why.contains("more than MAX_REMOVALS (2)"), "{why}");
         }
 
         let mut off = vec![removal("111111111111")];
-        let held = hold_removals(&mut off, false, 25);
-        assert_eq!(held, 0, "off is a choice, not an alarm");
+        hold_removals(&mut off, false, 25);
         assert!(
-            matches!(&off[0].verdict, Verdict::Keep { why } if why.contains("REMOVE_DEPARTED=false"))
+            matches!(&off[0].verdict, Verdict::Keep { why } if why.contains("REMOVE_DEPARTED=false")),
+            "off is a choice, not an alarm"
         );
     }
 }

@@ -202,6 +202,9 @@ pub enum Subject {
     /// The reconcile of the work's regions: what a reconcile could not finish in a region (its
     /// listing throttled, or the deadline near) goes on as one work item, not one per account.
     Reconcile,
+    /// The removal of a departed account's members, by its ID: the account left the organization
+    /// or is closing, and the members that the function enrolled are removed.
+    Departure(AccountId),
 }
 
 impl Subject {
@@ -210,7 +213,7 @@ impl Subject {
     /// messages and the log lines all take it from here.
     pub fn fields(&self) -> (&str, &str, bool) {
         match self {
-            Subject::Account(id) => (id.as_str(), "", false),
+            Subject::Account(id) | Subject::Departure(id) => (id.as_str(), "", false),
             Subject::Request(id) => ("", id.as_str(), false),
             Subject::Reconcile => ("", "", true),
         }
@@ -223,6 +226,7 @@ impl fmt::Display for Subject {
             Subject::Account(id) => write!(f, "account {id}"),
             Subject::Request(id) => write!(f, "creation request {id}"),
             Subject::Reconcile => f.write_str("the reconcile"),
+            Subject::Departure(id) => write!(f, "the departure of account {id}"),
         }
     }
 }
@@ -232,12 +236,15 @@ impl fmt::Display for Subject {
 impl Serialize for Subject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let (account_id, request_id, reconcile) = self.fields();
-        let mut map = serializer.serialize_map(Some(1))?;
-        match (account_id, request_id) {
-            ("", "") => map.serialize_entry("reconcile", &reconcile)?,
-            ("", request_id) => map.serialize_entry("createAccountRequestId", request_id)?,
-            (account_id, _) => map.serialize_entry("accountId", account_id)?,
+        let mut map = serializer.serialize_map(None)?;
+        match self {
+            Subject::Account(id) => map.serialize_entry("accountId", id.as_str())?,
+            Subject::Request(id) => map.serialize_entry("createAccountRequestId", id.as_str())?,
+            Subject::Reconcile => map.serialize_entry("reconcile", &true)?,
+            Subject::Departure(id) => {
+                map.serialize_entry("accountId", id.as_str())?;
+                map.serialize_entry("departed", &true)?;
+            }
         }
         map.end()
     }

@@ -149,7 +149,8 @@ pub(crate) fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) ->
         | Outcome::AlreadyMember { .. }
         | Outcome::Skipped { .. }
         | Outcome::Removed
-        | Outcome::Kept { .. } => Disposition::Done,
+        | Outcome::Kept { .. }
+        | Outcome::Held { .. } => Disposition::Done,
         Outcome::Unprocessed {
             error_code,
             error_message,

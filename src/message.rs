@@ -39,6 +39,9 @@ struct Incoming {
     create_account_request_id: Option<String>,
     #[serde(default)]
     reconcile: bool,
+    /// With `accountId`: the removal of the departed account's members.
+    #[serde(default)]
+    departed: bool,
     regions: Vec<String>,
     attempt: Option<u32>,
     attempts: Option<u32>,
@@ -72,8 +75,9 @@ impl RetryMessage {
             serde_json::from_str(body).map_err(|error| malformed(error.to_string()))?;
         let subject = message.read_subject()?.ok_or_else(|| {
             malformed(
-                "expected exactly one of accountId and createAccountRequestId, or reconcile \
-                 (true) for the reconcile of the regions"
+                "expected exactly one of accountId (with departed: true for the removal of a \
+                 departed account's members) and createAccountRequestId, or reconcile (true) for \
+                 the reconcile of the regions"
                     .to_owned(),
             )
         })?;
@@ -109,12 +113,18 @@ impl Incoming {
                 &self.account_id,
                 &self.create_account_request_id,
                 self.reconcile,
+                self.departed,
             ) {
-                (Some(id), None, false) => Subject::Account(AccountId::parse(id, "accountId")?),
-                (None, Some(id), false) => {
+                (Some(id), None, false, false) => {
+                    Subject::Account(AccountId::parse(id, "accountId")?)
+                }
+                (Some(id), None, false, true) => {
+                    Subject::Departure(AccountId::parse(id, "accountId")?)
+                }
+                (None, Some(id), false, false) => {
                     Subject::Request(CreateAccountRequestId::parse(id, "createAccountRequestId")?)
                 }
-                (None, None, true) => Subject::Reconcile,
+                (None, None, true, false) => Subject::Reconcile,
                 _ => return Ok(None),
             },
         ))

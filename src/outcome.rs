@@ -56,6 +56,11 @@ pub(crate) enum Outcome {
     Kept {
         reason: String,
     },
+    /// A member whose account departed, that this function enrolled, not removed because the run
+    /// would remove more than MAX_REMOVALS: the alarm's concern.
+    Held {
+        reason: String,
+    },
 }
 
 /// Why deferred work was not done, as the summary and the logs say it.
@@ -110,6 +115,7 @@ impl Outcome {
             Outcome::Pending { .. } | Outcome::Deferred => "pending",
             Outcome::Removed => "removed",
             Outcome::Kept { .. } => "kept",
+            Outcome::Held { .. } => "held",
         }
     }
 
@@ -123,7 +129,8 @@ impl Outcome {
             Outcome::Skipped { reason }
             | Outcome::Failed { reason, .. }
             | Outcome::Pending { reason }
-            | Outcome::Kept { reason } => Some(reason),
+            | Outcome::Kept { reason }
+            | Outcome::Held { reason } => Some(reason),
             Outcome::Deferred => Some(DEFERRED),
             Outcome::Unprocessed { error_message, .. } => Some(error_message),
         }
@@ -149,6 +156,7 @@ impl Outcome {
                 | Outcome::AlreadyMember { .. }
                 | Outcome::Skipped { .. }
                 | Outcome::Removed
+                | Outcome::Kept { .. }
         )
     }
 
@@ -165,6 +173,9 @@ impl Outcome {
             Outcome::Pending { .. } | Outcome::Deferred => "not done in this invocation",
             Outcome::Removed => "member of a departed account removed from Macie",
             Outcome::Kept { .. } => "member of a departed account kept",
+            Outcome::Held { .. } => {
+                "member of a departed account held: more removals than MAX_REMOVALS"
+            }
         }
     }
 }

@@ -24,6 +24,7 @@ macro_rules! field_of {
             Bucket::Pending => &mut $holder.pending,
             Bucket::Removed => &mut $holder.removed,
             Bucket::Kept => &mut $holder.kept,
+            Bucket::Held => &mut $holder.held,
         }
     };
 }
@@ -87,7 +88,8 @@ impl Entry {
             | Outcome::Failed { .. }
             | Outcome::Pending { .. }
             | Outcome::Deferred
-            | Outcome::Kept { .. } => entry.reason = detail,
+            | Outcome::Kept { .. }
+            | Outcome::Held { .. } => entry.reason = detail,
         }
         entry
     }
@@ -100,10 +102,6 @@ impl Entry {
 pub struct Reconciliation {
     pub accounts_in_organization: usize,
     pub regions: Vec<RegionTally>,
-    /// Members of departed accounts that were not removed because there were more than MAX_REMOVALS:
-    /// listed in `kept`, and the alarm raised.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub removals_held: usize,
     /// BACKFILL off: which accounts were only planned for, and how to invite them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backfill: Option<String>,
@@ -136,6 +134,9 @@ pub struct RegionTally {
     /// Members whose accounts departed, kept, with why in `kept`.
     #[serde(skip_serializing_if = "is_zero")]
     pub kept: usize,
+    /// Members whose accounts departed, held back by MAX_REMOVALS, with why in `held`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub held: usize,
 }
 
 impl RegionTally {
@@ -160,6 +161,7 @@ impl RegionTally {
             pending: 0,
             removed: 0,
             kept: 0,
+            held: 0,
         };
         for report in reports
             .iter()
@@ -185,6 +187,7 @@ pub(crate) enum Bucket {
     Pending,
     Removed,
     Kept,
+    Held,
 }
 
 impl Bucket {
@@ -201,6 +204,7 @@ impl Bucket {
             Outcome::Pending { .. } | Outcome::Deferred => Bucket::Pending,
             Outcome::Removed => Bucket::Removed,
             Outcome::Kept { .. } => Bucket::Kept,
+            Outcome::Held { .. } => Bucket::Held,
         }
     }
 }
@@ -231,6 +235,10 @@ pub struct Summary {
     /// Members whose accounts left the organization or are closing, kept, with why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kept: Vec<Entry>,
+    /// Members whose accounts left the organization or are closing, that this function enrolled,
+    /// not removed because the run would remove more than MAX_REMOVALS (the alarm's concern).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<Entry>,
     /// Work sent to the retry queue: the attempt it will be, and its delay.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub requeued: Vec<Entry>,
@@ -277,6 +285,8 @@ pub struct Counts {
     pub removed: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub kept: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub held: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub requeued: usize,
     #[serde(skip_serializing_if = "is_zero")]
@@ -403,6 +413,7 @@ impl Summary {
         keep("unprocessed", fit(&mut self.unprocessed, &mut budget));
         keep("requeued", fit(&mut self.requeued, &mut budget));
         keep("pending", fit(&mut self.pending, &mut budget));
+        keep("held", fit(&mut self.held, &mut budget));
         keep("kept", fit(&mut self.kept, &mut budget));
         keep("removed", fit(&mut self.removed, &mut budget));
         keep(

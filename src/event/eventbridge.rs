@@ -1,5 +1,5 @@
-//! EventBridge events: Organizations' and Control Tower's records of new accounts, scheduled events
-//! (a reconcile), and custom events from account factories.
+//! EventBridge events: Organizations' and Control Tower's records of new and departed accounts,
+//! scheduled events (a reconcile), and custom events from account factories.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde::Deserialize;
@@ -46,6 +46,15 @@ pub(super) fn decode_eventbridge(event: EventBridgeEvent<Value>) -> Result<Trigg
         }
         ("aws.organizations", SERVICE_EVENT, Some("AccountJoinedOrganization")) => {
             decode_account_joined(&event)
+        }
+        ("aws.organizations", SERVICE_EVENT, Some("AccountDepartedOrganization")) => {
+            decode_account_departed(&event)
+        }
+        ("aws.organizations", API_CALL, Some("CloseAccount")) => {
+            decode_departure_call("CloseAccount", detail)
+        }
+        ("aws.organizations", API_CALL, Some("RemoveAccountFromOrganization")) => {
+            decode_departure_call("RemoveAccountFromOrganization", detail)
         }
         ("aws.controltower", SERVICE_EVENT, Some("CreateManagedAccount")) => {
             decode_managed_account("CreateManagedAccount", detail)
@@ -143,6 +152,58 @@ fn decode_account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Err
             ),
         ));
     }
+    let (named, not) = read_named_accounts(event)?;
+    if named.is_empty() {
+        return Ok(Trigger::InviteRecentJoins(RecentJoins {
+            around: event.time.map(|time| time.timestamp()),
+            not,
+        }));
+    }
+    Ok(Trigger::invite_accounts(named))
+}
+
+/// Organizations' `AccountDepartedOrganization`, recorded in the management account with
+/// `departureMethod` LEFT, REMOVED or CLEANED (aws-facts.md, "Departures"). As for a join, where it
+/// names the account is unverified: it is taken from `serviceEventDetails` and the account
+/// resources, never the management account or the caller. One that names none leads to the
+/// reconcile, whose listings find every departed member.
+fn decode_account_departed(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
+    let (named, _) = read_named_accounts(event)?;
+    if named.is_empty() {
+        return Ok(Trigger::Reconcile { regions: None });
+    }
+    Ok(Trigger::RemoveDeparted(Request {
+        account_ids: named,
+        ..Request::default()
+    }))
+}
+
+/// Organizations' `CloseAccount` and `RemoveAccountFromOrganization` API calls, recorded in the
+/// management account, which name the account in `requestParameters.accountId`.
+fn decode_departure_call(name: &'static str, detail: &Value) -> Result<Trigger, Error> {
+    if let Some(error) = read_call_error(detail) {
+        return Ok(Trigger::not_an_addition(
+            name,
+            &format!("the call failed ({error}); no account departed"),
+        ));
+    }
+    const PATH: &str = "detail.requestParameters.accountId";
+    let id = detail
+        .pointer("/requestParameters/accountId")
+        .ok_or_else(|| Error::malformed(name, format!("{PATH} is missing")))?;
+    Ok(Trigger::RemoveDeparted(Request {
+        account_ids: vec![parse_account_id_value(id, PATH)?],
+        ..Request::default()
+    }))
+}
+
+/// The accounts an Organizations service event names in `serviceEventDetails` and its account
+/// resources, sorted and once each, less the accounts it speaks for (the management account, its
+/// `account`, and the caller), which are returned too.
+fn read_named_accounts(
+    event: &EventBridgeEvent<Value>,
+) -> Result<(Vec<AccountId>, Vec<AccountId>), Error> {
+    let detail = &event.detail;
     let mut not = Vec::new();
     for (value, read_field) in [
         (event.account.as_deref(), "account"),
@@ -170,13 +231,7 @@ fn decode_account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Err
     named.retain(|id| !not.contains(id));
     named.sort();
     named.dedup();
-    if named.is_empty() {
-        return Ok(Trigger::InviteRecentJoins(RecentJoins {
-            around: event.time.map(|time| time.timestamp()),
-            not,
-        }));
-    }
-    Ok(Trigger::invite_accounts(named))
+    Ok((named, not))
 }
 
 /// Every string under a key named `accountId` (in any case) in `value`, at any depth.

@@ -102,6 +102,11 @@ fn decode_request(manual: ManualInvocation) -> Result<Trigger, Error> {
             "a reconcile covers the whole organization: leave accountIds and createAccountRequestIds out",
         )),
         Some("reconcile") => Ok(Trigger::Reconcile { regions }),
+        Some("remove") => decode_removal(
+            manual.account_ids,
+            manual.create_account_request_ids,
+            regions,
+        ),
         Some("check") => decode_check(
             manual.account_ids,
             manual.create_account_request_ids,
@@ -126,10 +131,35 @@ fn decode_request(manual: ManualInvocation) -> Result<Trigger, Error> {
             Ok(Trigger::Invite(request))
         }
         Some(other) => Err(manual_error(&format!(
-            "action {:?} is not one of \"invite\" (the default), \"reconcile\" and \"check\"",
+            "action {:?} is not one of \"invite\" (the default), \"reconcile\", \"remove\" and \"check\"",
             excerpt(other)
         ))),
     }
+}
+
+/// The removal of departed accounts' members: `accountIds` names them; the organization must
+/// confirm that each departed, and only the members that the function enrolled are removed.
+fn decode_removal(
+    named: Option<Vec<Value>>,
+    request_ids: Option<Vec<Value>>,
+    regions: Option<Vec<Region>>,
+) -> Result<Trigger, Error> {
+    if request_ids.is_some() {
+        return Err(manual_error(
+            "a removal names departed accounts: give accountIds, leave createAccountRequestIds out",
+        ));
+    }
+    let account_ids = parse_account_ids(&named.unwrap_or_default(), "accountIds")?;
+    if account_ids.is_empty() {
+        return Err(manual_error(
+            "no account named: a removal takes accountIds, the departed accounts (the reconcile removes every departed member it finds)",
+        ));
+    }
+    Ok(Trigger::RemoveDeparted(Request {
+        account_ids,
+        create_account_request_ids: Vec::new(),
+        regions,
+    }))
 }
 
 /// The preflight: it covers every region of MACIE_REGIONS, and `accountIds` names at most a few

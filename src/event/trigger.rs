@@ -10,6 +10,10 @@ use crate::quote::excerpt;
 pub enum Trigger {
     /// Invite accounts, named directly or through their creation requests.
     Invite(Request),
+    /// Remove the members of accounts that left the organization or are closing (named by a
+    /// departure event, a CloseAccount call or a manual removal): in each region, the members that
+    /// the function enrolled, once the organization confirms that the account departed.
+    RemoveDeparted(Request),
     /// Invite every account of the organization that is not a member yet.
     Reconcile {
         /// `None`: every region of MACIE_REGIONS.

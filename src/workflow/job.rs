@@ -10,6 +10,7 @@ use crate::plan;
 use crate::summary::Reconciliation;
 use crate::workflow::named::{find_recent_joins, invite_named, make_works, report_no_recent_join};
 use crate::workflow::reconcile::{Roster, list_roster, reconcile_all};
+use crate::workflow::removal::remove_named;
 use crate::workflow::{Deadline, Invocation};
 
 /// What a trigger asks for.
@@ -36,9 +37,25 @@ pub(crate) async fn job_of(
     known: &mut Option<Vec<Account>>,
 ) -> Result<Job, Error> {
     Ok(match trigger {
-        Trigger::Invite(request) => Job::Work(make_works(request, &app.config, message_id)?),
+        Trigger::Invite(request) => Job::Work(make_works(
+            request,
+            Subject::Account,
+            &app.config,
+            message_id,
+        )?),
+        Trigger::RemoveDeparted(request) => Job::Work(make_works(
+            request,
+            Subject::Departure,
+            &app.config,
+            message_id,
+        )?),
         Trigger::InviteRecentJoins(joins) => match find_recent_joins(app, &joins, known).await? {
-            Some(request) => Job::Work(make_works(request, &app.config, message_id)?),
+            Some(request) => Job::Work(make_works(
+                request,
+                Subject::Account,
+                &app.config,
+                message_id,
+            )?),
             None => Job::Nothing(Ignored::NotAnAddition(report_no_recent_join(&joins))),
         },
         Trigger::Reconcile { regions } => {
@@ -62,7 +79,7 @@ pub(crate) async fn job_of(
     })
 }
 
-/// Runs invitation work: the accounts and creation requests, then the reconciles over one listing
+/// Runs the work: the accounts and creation requests to invite, the departures, then the reconciles over one listing
 /// of the organization (`known`, else listed now). A listing throttled past the SDK's retries
 /// re-queues the reconcile; one refused for good is the error. The reconcile's findings come back
 /// where the work held one.
@@ -77,6 +94,9 @@ pub(crate) async fn run_works(
     let (reconciles, named): (Vec<Work>, Vec<Work>) = works
         .into_iter()
         .partition(|work| work.subject == Subject::Reconcile);
+    let (departures, named): (Vec<Work>, Vec<Work>) = named
+        .into_iter()
+        .partition(|work| matches!(work.subject, Subject::Departure(_)));
     let mut run = Run::default();
     let listed;
     let known = match (known, reconciles.first()) {
@@ -93,6 +113,9 @@ pub(crate) async fn run_works(
         (known, _) => known,
     };
     run.absorb(invite_named(app, named, known, own_account, deadline).await);
+    if !departures.is_empty() {
+        run.absorb(remove_named(app, departures, known, own_account, deadline).await);
+    }
     if reconciles.is_empty() {
         return Ok((run, None));
     }

@@ -43,10 +43,10 @@ pub(crate) async fn invite_named(
         match subject {
             Subject::Account(id) => named.push(Named { id, origin }),
             Subject::Request(id) => requests.push((id, origin)),
-            // The retry batch hands reconciles to their own workflow; one that reaches here is
-            // reported, never dropped.
-            Subject::Reconcile => {
-                let outcome = Outcome::failed("a reconcile is not an account to invite");
+            // The job hands reconciles and departures to their own workflows; one that reaches
+            // here is reported, never dropped.
+            Subject::Reconcile | Subject::Departure(_) => {
+                let outcome = Outcome::failed("not an account to invite");
                 run.reports
                     .push(Report::new(subject, None, outcome, &origin));
             }
@@ -177,11 +177,13 @@ async fn look_up_eligible(
     looked_up
 }
 
-/// The work an event names: a first attempt, in the regions it names or MACIE_REGIONS, refused
+/// The work an event names (`account_work`: what is to be done with each account, invited or its
+/// departure acted on): a first attempt, in the regions it names or MACIE_REGIONS, refused
 /// whole when it names more than MAX_ACCOUNTS_PER_EVENT. `message_id` ties the work to the retry
 /// queue's message that brought it, if any.
 pub(crate) fn make_works(
     request: Request,
+    account_work: fn(AccountId) -> Subject,
     config: &Config,
     message_id: Option<&str>,
 ) -> Result<Vec<Work>, Error> {
@@ -196,7 +198,7 @@ pub(crate) fn make_works(
         message_id: message_id.map(str::to_owned),
         ..Origin::first(request.regions.as_deref().unwrap_or(&config.regions))
     };
-    let accounts = request.account_ids.into_iter().map(Subject::Account);
+    let accounts = request.account_ids.into_iter().map(account_work);
     let requests = request
         .create_account_request_ids
         .into_iter()

@@ -94,10 +94,12 @@ async fn reconcile(
     });
     let groups = [(app, new.as_slice()), (&planner, existing.as_slice())];
     let listings = join_all(regions.iter().map(|region| app.macie.list_members(region))).await;
-    let (mut departed, removals_held) =
-        judge_all_departures(app, regions, &listings, accounts, own_account);
+    let mut departed = judge_all_departures(app, regions, &listings, accounts, own_account);
     let regional = join_all(regions.iter().zip(listings).map(|(region, listing)| {
-        let departed = take_region(&mut departed, region);
+        let departed = take_region(&mut departed, region)
+            .into_iter()
+            .map(|departed| (departed, origin.clone()))
+            .collect();
         reconcile_region(
             region,
             listing,
@@ -127,7 +129,6 @@ async fn reconcile(
     let reconciliation = Reconciliation {
         accounts_in_organization: accounts.len(),
         regions: tallies,
-        removals_held,
         backfill: cutoff.map(|cutoff| {
             format!(
                 "{} accounts planned, not invited: {}",
@@ -139,16 +140,16 @@ async fn reconcile(
     (run, reconciliation)
 }
 
-/// The departed members of every region whose listing is complete, with what becomes of each;
-/// and how many were held back by MAX_REMOVALS (a region whose listing failed removes nothing, and
-/// counts for nothing).
+/// The departed members of every region whose listing is complete, with what becomes of each, under
+/// one bound for the whole run (a region whose listing failed removes nothing, and counts for
+/// nothing).
 fn judge_all_departures(
     app: &App,
     regions: &[Region],
     listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
     accounts: &[Account],
     own_account: Option<&AccountId>,
-) -> (Vec<Departed>, usize) {
+) -> Vec<Departed> {
     let mut departed: Vec<Departed> = regions
         .iter()
         .zip(listings)
@@ -156,8 +157,8 @@ fn judge_all_departures(
         .flat_map(|(region, members)| judge_departures(region, accounts, members, own_account))
         .collect();
     let config = &app.config;
-    let held = hold_removals(&mut departed, config.remove_departed, config.max_removals);
-    (departed, held)
+    hold_removals(&mut departed, config.remove_departed, config.max_removals);
+    departed
 }
 
 /// The departed members of `region`, taken out of `departed`.
@@ -306,7 +307,7 @@ async fn screen_organization(
 async fn reconcile_region(
     region: &Region,
     listing: Result<BTreeMap<AccountId, Membership>, Error>,
-    departed: Vec<Departed>,
+    departed: Vec<(Departed, Origin)>,
     groups: &[(&App, &[Task])],
     origin: &Origin,
     own_account: Option<&AccountId>,
@@ -331,7 +332,7 @@ async fn reconcile_region(
                 run.reports.extend(done.reports);
                 run.members_already += done.members_already;
             }
-            let removed = remove_departed(app, region, departed, origin, deadline);
+            let removed = remove_departed(app, region, departed, deadline);
             run.reports.extend(removed.await);
             run
         }

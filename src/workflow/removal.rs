@@ -1,38 +1,43 @@
-//! The removal of members whose accounts have left: in one region, each departed member that the
-//! function enrolled is disassociated where it is associated, then deleted; the others are kept and
-//! reported. Under DRY_RUN the calls are planned instead.
+//! The removal of members whose accounts have left: each departed member that the function
+//! enrolled is disassociated where it is associated, then deleted; the others are kept and
+//! reported. Under DRY_RUN the calls are planned instead. The reconcile finds the departed members
+//! in its listings; a departure event, a manual removal and a retry name the accounts, whose
+//! departure the organization confirms first.
+
+use std::collections::BTreeMap;
+
+use futures_util::future::join_all;
 
 use crate::app::App;
-use crate::departure::{Departed, Verdict};
-use crate::domain::{AccountId, Origin, Region, Subject};
+use crate::departure::{Departed, Verdict, departure_of, hold_removals, judge_departures};
+use crate::domain::{Account, AccountId, Origin, Region, Subject, Work};
 use crate::error::Error;
 use crate::failure;
-use crate::outcome::{FailureKind, Outcome, Report};
-use crate::workflow::{Deadline, before_deadline};
+use crate::outcome::{Outcome, Report, Run};
+use crate::workflow::{Deadline, before_deadline, confine_and_report};
 
-/// What one member's removal came to.
-enum Removal {
-    Done(Report),
-    /// The member is still there: the region's reconcile goes on later with this failure.
-    Failed(AccountId, Outcome),
-    Deferred,
-}
-
-/// Removes (or keeps, or under DRY_RUN plans for) the departed members of one region. A removal that
-/// fails is not reported against its account, whose work would be an invitation: the region's
-/// reconcile is reported failed instead, naming the accounts, so that it is retried (and at last
-/// dead-lettered) as a whole, and lists the region again; so is one the deadline left for later.
+/// Removes (or keeps, or under DRY_RUN plans for) the departed members of one region, each with the
+/// work it came from. Each gets one report, against its departure: one that fails (or that the
+/// deadline leaves for later) is retried as the removal of that account in that region.
 pub(crate) async fn remove_departed(
     app: &App,
     region: &Region,
-    departed: Vec<Departed>,
-    origin: &Origin,
+    departed: Vec<(Departed, Origin)>,
     deadline: Deadline,
 ) -> Vec<Report> {
-    let remove_one = |departed: Departed| async move {
+    let report = |id: AccountId, outcome, origin: &Origin| {
+        Report::new(
+            Subject::Departure(id),
+            Some(region.clone()),
+            outcome,
+            origin,
+        )
+    };
+    let remove_one = |(departed, origin): (Departed, Origin)| async move {
         let account_id = departed.account_id;
         let outcome = match departed.verdict {
             Verdict::Keep { why } => Outcome::Kept { reason: why },
+            Verdict::Hold { why } => Outcome::Held { reason: why },
             Verdict::Remove { associated, .. } if app.config.dry_run => Outcome::Planned {
                 actions: if associated {
                     vec!["disassociate", "delete"]
@@ -43,63 +48,21 @@ pub(crate) async fn remove_departed(
             Verdict::Remove { associated, .. } => {
                 match remove(app, region, &account_id, associated).await {
                     Ok(()) => Outcome::Removed,
-                    Err(error) => {
-                        return Removal::Failed(account_id, failure::outcome_in(&error, region));
-                    }
+                    Err(error) => failure::outcome_in(&error, region),
                 }
             }
         };
-        Removal::Done(Report::account(&account_id, Some(region), outcome, origin))
+        report(account_id, outcome, &origin)
     };
     let limit = app.config.max_calls_in_flight;
-    let removals = before_deadline(departed, limit, deadline, remove_one, |_| Removal::Deferred);
-    let mut reports = Vec::new();
-    let mut failed: Vec<(AccountId, Outcome)> = Vec::new();
-    let mut deferred = false;
-    for removal in removals.await {
-        match removal {
-            Removal::Done(report) => reports.push(report),
-            Removal::Failed(account_id, outcome) => failed.push((account_id, outcome)),
-            Removal::Deferred => deferred = true,
-        }
-    }
-    let region_later =
-        |outcome| Report::new(Subject::Reconcile, Some(region.clone()), outcome, origin);
-    if let Some(outcome) = report_failed_removals(&mut failed) {
-        reports.push(region_later(outcome));
-    } else if deferred {
-        reports.push(region_later(Outcome::Deferred));
-    }
-    reports
-}
-
-/// One failure for the region's failed removals: the first one's kind (a lasting one first, so
-/// that what needs a person is not retried in vain), naming every account.
-fn report_failed_removals(failed: &mut [(AccountId, Outcome)]) -> Option<Outcome> {
-    failed.sort_by_key(|(_, outcome)| disposed_later(outcome));
-    let accounts: Vec<&str> = failed.iter().map(|(id, _)| id.as_str()).collect();
-    let (_, first) = failed.first()?;
-    let Outcome::Failed { reason, kind } = first else {
-        return Some(first.clone());
-    };
-    Some(Outcome::Failed {
-        reason: format!(
-            "removing the members of departed accounts {} failed: {reason}",
-            accounts.join(", ")
-        ),
-        kind: *kind,
-    })
-}
-
-/// Sorts lasting failures before transient ones.
-fn disposed_later(outcome: &Outcome) -> bool {
-    matches!(
-        outcome,
-        Outcome::Failed {
-            kind: FailureKind::Transient,
-            ..
-        }
+    before_deadline(
+        departed,
+        limit,
+        deadline,
+        remove_one,
+        |(departed, origin)| report(departed.account_id, Outcome::Deferred, &origin),
     )
+    .await
 }
 
 /// DisassociateMember where the member is associated, then DeleteMember.
@@ -113,4 +76,149 @@ async fn remove(
         app.macie.disassociate(region, account_id).await?;
     }
     app.macie.delete_member(region, account_id).await
+}
+
+/// A departed account named by the work, in one region, with the work it came from.
+type Named = ((Region, AccountId), Origin);
+
+/// Removes the members of the accounts that departure events, manual removals and retries name,
+/// in the regions of their work. The organization confirms each departure first (from `known`, its
+/// listing, when the batch has it; else DescribeAccount): an account that is still there and not
+/// closing is skipped, never removed, and so is the administrator. Then each region's membership
+/// decides, as in the reconcile, under the same bound.
+pub(crate) async fn remove_named(
+    app: &App,
+    works: Vec<Work>,
+    known: Option<&[Account]>,
+    own_account: Option<&AccountId>,
+    deadline: Deadline,
+) -> Run {
+    let mut run = Run::default();
+    let mut named: BTreeMap<(Region, AccountId), Origin> = BTreeMap::new();
+    for Work { subject, origin } in confine_and_report(app, &mut run, works) {
+        let Subject::Departure(id) = subject else {
+            let outcome = Outcome::failed("not the departure of an account");
+            run.reports
+                .push(Report::new(subject, None, outcome, &origin));
+            continue;
+        };
+        for region in &origin.regions {
+            named
+                .entry((region.clone(), id.clone()))
+                .or_insert_with(|| origin.clone());
+        }
+    }
+    let mut accounts: BTreeMap<AccountId, Origin> = BTreeMap::new();
+    for ((_, id), origin) in &named {
+        accounts.entry(id.clone()).or_insert_with(|| origin.clone());
+    }
+    let departed = confirm_departures(app, &mut run, accounts, known, own_account, deadline).await;
+    named.retain(|(_, id), _| departed.contains_key(id));
+    let found: Vec<Account> = departed.into_values().flatten().collect();
+    let mut verdicts = judge_named(app, &mut run, named, &found, deadline).await;
+    let config = &app.config;
+    let (mut all, origins): (Vec<Departed>, Vec<Origin>) = verdicts.drain(..).unzip();
+    hold_removals(&mut all, config.remove_departed, config.max_removals);
+    let mut by_region: BTreeMap<Region, Vec<(Departed, Origin)>> = BTreeMap::new();
+    for (departed, origin) in all.into_iter().zip(origins) {
+        by_region
+            .entry(departed.region.clone())
+            .or_default()
+            .push((departed, origin));
+    }
+    let removals = join_all(by_region.into_iter().map(|(region, departed)| async move {
+        remove_departed(app, &region, departed, deadline).await
+    }));
+    run.reports.extend(removals.await.into_iter().flatten());
+    run
+}
+
+/// The accounts whose departure the organization confirms, with what it knows of each (`None`: no
+/// longer in it). The others are reported once each: skipped (the administrator, or an account
+/// that is still there and not closing), or failed (the lookup), to be retried.
+async fn confirm_departures(
+    app: &App,
+    run: &mut Run,
+    accounts: BTreeMap<AccountId, Origin>,
+    known: Option<&[Account]>,
+    own_account: Option<&AccountId>,
+    deadline: Deadline,
+) -> BTreeMap<AccountId, Option<Account>> {
+    let look_up = |(id, origin): (AccountId, Origin)| async move {
+        let found = match known {
+            Some(known) => Ok(known.iter().find(|account| account.id == id).cloned()),
+            None => app
+                .organizations
+                .describe_account(&id)
+                .await
+                .map_err(|error| failure::outcome_of(&error)),
+        };
+        (id, origin, found)
+    };
+    let limit = app.config.max_calls_in_flight;
+    let looked_up = before_deadline(accounts, limit, deadline, look_up, |(id, origin)| {
+        (id, origin, Err(Outcome::Deferred))
+    });
+    let mut departed = BTreeMap::new();
+    for (id, origin, found) in looked_up.await {
+        let outcome = match found {
+            _ if Some(&id) == own_account => {
+                Outcome::skipped("the administrator account itself: never removed")
+            }
+            Ok(account) => match departure_of(account.as_ref().map(|account| &account.state)) {
+                Some(_) => {
+                    departed.insert(id, account);
+                    continue;
+                }
+                None => Outcome::skipped(
+                    "the account is still in the organization and not closing: nothing removed",
+                ),
+            },
+            Err(outcome) => outcome,
+        };
+        run.reports
+            .push(Report::new(Subject::Departure(id), None, outcome, &origin));
+    }
+    departed
+}
+
+/// The verdict on each departed account's member in each region (GetMember): one that is not a
+/// member there is skipped, and one whose membership cannot be read now fails, to be retried.
+async fn judge_named(
+    app: &App,
+    run: &mut Run,
+    named: BTreeMap<(Region, AccountId), Origin>,
+    found: &[Account],
+    deadline: Deadline,
+) -> Vec<(Departed, Origin)> {
+    let read = |((region, id), origin): Named| async move {
+        let membership = app.macie.membership(&region, &id).await;
+        let membership = membership.map_err(|error| failure::outcome_in(&error, &region));
+        (region, id, origin, membership)
+    };
+    let limit = app.config.max_calls_in_flight;
+    let read = before_deadline(named, limit, deadline, read, |((region, id), origin)| {
+        (region, id, origin, Err(Outcome::Deferred))
+    });
+    let mut verdicts = Vec::new();
+    for (region, id, origin, membership) in read.await {
+        let outcome = match membership {
+            Ok(Some(membership)) => {
+                let members = BTreeMap::from([(id.clone(), membership)]);
+                verdicts.extend(
+                    judge_departures(&region, found, &members, None)
+                        .into_iter()
+                        .map(|departed| (departed, origin.clone())),
+                );
+                continue;
+            }
+            Ok(None) => {
+                Outcome::skipped("not a member of this administrator here: nothing to remove")
+            }
+            Err(outcome) => outcome,
+        };
+        let report = Report::new(Subject::Departure(id), Some(region), outcome, &origin);
+        run.reports.push(report);
+    }
+    verdicts
 }

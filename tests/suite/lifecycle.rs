@@ -138,7 +138,7 @@ async fn a_reconcile_removes_the_departed_members_it_enrolled_and_nothing_else()
     }
     assert_eq!(listed(&summary, "kept"), everywhere(&[OUTSIDER]));
     assert!(reason_of(&summary, "kept", OUTSIDER).contains("did not enroll it"));
-    assert!(summary["reconcile"].get("removalsHeld").is_none());
+    assert!(summary.get("held").is_none());
 
     // AND the new account is enrolled with the function's tag
     let enrolled: Vec<Value> = standins
@@ -173,13 +173,17 @@ async fn more_departures_than_max_removals_remove_none_and_raise_the_alarm() {
 
     let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
 
-    // Three accounts would lose their membership: none does, and each says why.
+    // Three accounts would lose their membership: none does, each is held and says why, and the
+    // outsider is kept as ever
     assert_eq!(called(standins, "DisassociateMember"), []);
     assert_eq!(called(standins, "DeleteMember"), []);
-    let held = [layout.closed.as_str(), GONE_INVITED, GONE_CREATED, OUTSIDER];
-    assert_eq!(listed(&summary, "kept"), everywhere(&held));
-    assert!(reason_of(&summary, "kept", GONE_INVITED).contains("more than MAX_REMOVALS (2)"));
-    assert_eq!(summary["reconcile"]["removalsHeld"], 6);
+    let held = [layout.closed.as_str(), GONE_INVITED, GONE_CREATED];
+    assert_eq!(listed(&summary, "held"), everywhere(&held));
+    assert_eq!(listed(&summary, "kept"), everywhere(&[OUTSIDER]));
+    assert!(reason_of(&summary, "held", GONE_INVITED).contains("more than MAX_REMOVALS (2)"));
+    for region in REGIONS {
+        assert_eq!(region_tally(&summary, region)["held"], 3);
+    }
     for region in REGIONS {
         assert_eq!(
             standins.member_status(region, GONE_INVITED).as_deref(),
@@ -222,7 +226,10 @@ async fn a_dry_run_plans_the_removals_and_removal_off_only_reports_them() {
     let reported = invoke_ok(&off, json!({"action": "reconcile"})).await;
     assert_eq!(called(standins, "DeleteMember"), []);
     assert!(reason_of(&reported, "kept", GONE_CREATED).contains("REMOVE_DEPARTED=false"));
-    assert!(reported["reconcile"].get("removalsHeld").is_none());
+    assert!(
+        reported.get("held").is_none(),
+        "off is a choice, not an alarm"
+    );
 }
 
 #[tokio::test]
@@ -251,19 +258,18 @@ async fn a_region_whose_listing_fails_removes_nothing_and_a_failed_removal_is_re
     for account in [layout.closed.as_str(), GONE_INVITED, GONE_CREATED] {
         assert!(standins.member_status("eu-west-1", account).is_some());
     }
-    // AND in us-east-1 the failed removal re-queues the region's reconcile, naming the account
+    // AND in us-east-1 the failed removal is re-queued as that account's removal there
     let requeued: Vec<&Value> = summary["requeued"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|entry| entry["reconcile"] == true && entry["region"] == "us-east-1")
+        .filter(|entry| entry["departed"] == true)
         .collect();
     assert_eq!(requeued.len(), 1, "{summary:#}");
+    assert_eq!(requeued[0]["accountId"], GONE_CREATED);
+    assert_eq!(requeued[0]["region"], "us-east-1");
     let reason = requeued[0]["reason"].as_str().unwrap();
-    assert!(
-        reason.contains("removing the members of departed accounts"),
-        "{reason}"
-    );
+    assert!(reason.contains("DeleteMember"), "{reason}");
     let removed_here = listed(&summary, "removed").len();
     assert_eq!(removed_here, 2, "{summary:#}");
 
@@ -348,5 +354,38 @@ async fn a_throttled_page_of_the_organization_removes_nothing() {
             .iter()
             .any(|entry| entry["reconcile"] == true),
         "{summary:#}"
+    );
+}
+
+#[tokio::test]
+async fn a_named_departure_removes_only_what_the_organization_confirms_and_the_function_enrolled() {
+    // GIVEN the layout in us-east-1
+    let layout = lay_out().await;
+    let standins = &layout.standins;
+    let app = standins.app(&[("MACIE_REGIONS", "us-east-1")]).await;
+
+    // WHEN a removal names a departed enrolled account, an untagged outsider, an ACTIVE enrolled
+    // account and an account that was never a member
+    let never = "101010101010";
+    let event = json!({"action": "remove", "accountIds": [
+        GONE_INVITED, OUTSIDER, layout.active_enrolled, never,
+    ]});
+    let summary = invoke_ok(&app, event).await;
+
+    // THEN only the departed enrolled member is removed, with one call of each
+    let here = || vec![(GONE_INVITED.to_owned(), "us-east-1".to_owned())];
+    assert_eq!(listed(&summary, "removed"), here());
+    assert_eq!(called(standins, "DisassociateMember"), here());
+    assert_eq!(called(standins, "DeleteMember"), here());
+    // AND the others say why
+    assert!(reason_of(&summary, "kept", OUTSIDER).contains("did not enroll it"));
+    let active = reason_of(&summary, "skipped", &layout.active_enrolled);
+    assert!(active.contains("still in the organization"), "{active}");
+    assert!(reason_of(&summary, "skipped", never).contains("not a member"));
+    assert_eq!(
+        standins
+            .member_status("us-east-1", &layout.active_enrolled)
+            .as_deref(),
+        Some("Enabled")
     );
 }

@@ -35,6 +35,36 @@ const MEANT_FOR: &[(&str, Option<&str>, Option<&str>)] = &[
         Some("ForwardAccountJoined"),
     ),
     (
+        "account-departed-organization-left.json",
+        Some("AccountDeparted"),
+        Some("ForwardAccountDeparted"),
+    ),
+    (
+        "account-departed-organization-removed.json",
+        Some("AccountDeparted"),
+        Some("ForwardAccountDeparted"),
+    ),
+    (
+        "account-departed-organization-cleaned.json",
+        Some("AccountDeparted"),
+        Some("ForwardAccountDeparted"),
+    ),
+    (
+        "account-departed-organization-unnamed.json",
+        Some("AccountDeparted"),
+        Some("ForwardAccountDeparted"),
+    ),
+    (
+        "close-account-call.json",
+        Some("AccountClosedOrRemoved"),
+        Some("ForwardAccountClosedOrRemoved"),
+    ),
+    (
+        "remove-account-call.json",
+        Some("AccountClosedOrRemoved"),
+        Some("ForwardAccountClosedOrRemoved"),
+    ),
+    (
         "controltower-create-managed-account.json",
         Some("ControlTowerAccount"),
         Some("ForwardControlTowerAccount"),

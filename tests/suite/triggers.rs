@@ -53,6 +53,32 @@ const SAMPLES: &[(&str, Expected)] = &[
         "manual-invoke-requests.json",
         Expected::Invited(&["999999999999"]),
     ),
+    (
+        "account-departed-organization-left.json",
+        Expected::Removed(&["121212121212"]),
+    ),
+    (
+        "account-departed-organization-removed.json",
+        Expected::Removed(&["131313131313"]),
+    ),
+    (
+        "account-departed-organization-cleaned.json",
+        Expected::Removed(&["141414141414"]),
+    ),
+    (
+        "close-account-call.json",
+        Expected::Removed(&["333333333333"]),
+    ),
+    (
+        "remove-account-call.json",
+        Expected::Removed(&["151515151515"]),
+    ),
+    ("manual-remove.json", Expected::Removed(&["121212121212"])),
+    // Names no account: the reconcile finds the departed members.
+    (
+        "account-departed-organization-unnamed.json",
+        Expected::Reconciled,
+    ),
     ("scheduled-reconcile.json", Expected::Reconciled),
     ("manual-reconcile.json", Expected::Reconciled),
     ("manual-check.json", Expected::Checked),
@@ -63,13 +89,29 @@ enum Expected {
     /// From the retry queue: the batch response names no message, and these accounts were invited.
     RedrivenInvited(&'static [&'static str]),
     CreationFailed,
+    /// The members that the function enrolled for these departed accounts are removed, and nothing
+    /// is enrolled.
+    Removed(&'static [&'static str]),
     Reconciled,
     /// The preflight: every check passes, and Macie is only read.
     Checked,
 }
 
+/// The accounts that departure samples name, which have left the sample organization or are
+/// closing in it: members that the function enrolled.
+const DEPARTED: [&str; 5] = [
+    "121212121212",
+    "131313131313",
+    "141414141414",
+    "333333333333",
+    "151515151515",
+];
+
 async fn run_sample(name: &str) -> (Standins, Value) {
     let standins = Standins::start_with_samples();
+    for account in DEPARTED {
+        standins.seed_enrolled_member("us-east-1", account, "Enabled");
+    }
     let app = standins.app(&[]).await;
     let summary = invoke(&app, sample_event(name))
         .await
@@ -138,6 +180,22 @@ async fn every_sample_event_does_what_it_asks_for() {
                         .iter()
                         .all(|op| op == "GetMacieSession" || op == "GetAdministratorAccount"),
                     "{name}: {operations:?}"
+                );
+            }
+            Expected::Removed(accounts) => {
+                let removed: Vec<(String, String)> = accounts
+                    .iter()
+                    .map(|account| (account.to_string(), "us-east-1".to_owned()))
+                    .collect();
+                assert_eq!(entries(&summary, "removed"), removed, "{name}: {summary:#}");
+                for account in *accounts {
+                    assert_eq!(standins.member_status("us-east-1", account), None, "{name}");
+                }
+                let deleted = standins.macie_calls_of("DeleteMember", None);
+                assert_eq!(deleted.len(), accounts.len(), "{name}");
+                assert!(
+                    standins.macie_calls_of("CreateMember", None).is_empty(),
+                    "{name}"
                 );
             }
             Expected::Reconciled => {
