@@ -18,6 +18,7 @@
 
 mod app;
 mod config;
+mod coverage;
 mod departure;
 pub mod domain;
 mod error;

@@ -229,7 +229,7 @@ mod tests {
             ("not json", "message m-1"),
             (
                 r#"{"regions":["us-east-1"],"attempt":2}"#,
-                "exactly one of accountId and createAccountRequestId",
+                "expected exactly one of accountId",
             ),
             (
                 r#"{"accountId":"1","regions":["us-east-1"],"attempt":2}"#,

@@ -42,14 +42,21 @@ impl MetricsOut {
 }
 
 /// The metrics, in the order they are written.
-pub const METRICS: [&str; 6] = [
+pub const METRICS: [&str; 8] = [
     "AccountsInvited",
     "AccountsAccepted",
     "AccountsAlreadyMembers",
     "AccountsSkipped",
     "AccountsRequeued",
     "AccountsDeadLettered",
+    "MembersRemoved",
+    "RemovalsHeld",
 ];
+
+/// A reconcile's measures of coverage, per region; on the line of totals, the lowest share covered
+/// and the highest quota used of any region, which the template's alarms watch.
+pub const COVERAGE_METRICS: [(&str, &str); 2] =
+    [("ShareCovered", "Percent"), ("QuotaUsed", "Percent")];
 
 /// How many accounts (each in one region, or in none when it was settled before any region) ended
 /// each way, for each metric.
@@ -63,16 +70,32 @@ pub(crate) fn format_lines(
     function_name: &str,
     timestamp_ms: u64,
 ) -> Vec<String> {
-    let (totals, by_region) = count_metrics(summary);
+    let (totals, mut by_region) = count_metrics(summary);
+    let coverage = read_coverage(summary);
+    // A reconciled region has its line, whether or not anything happened there.
+    for region in coverage.keys() {
+        by_region.entry((*region).to_owned()).or_default();
+    }
+    let worst = coverage
+        .values()
+        .copied()
+        .reduce(|(low, high), (share, quota)| (low.min(share), high.max(quota)));
     let mut lines = vec![format_line(
         namespace,
         function_name,
         None,
-        &totals,
+        (&totals, worst),
         timestamp_ms,
     )];
     lines.extend(by_region.iter().map(|(region, counts)| {
-        format_line(namespace, function_name, Some(region), counts, timestamp_ms)
+        let measured = coverage.get(region.as_str()).copied();
+        format_line(
+            namespace,
+            function_name,
+            Some(region),
+            (counts, measured),
+            timestamp_ms,
+        )
     }));
     lines
 }
@@ -90,6 +113,8 @@ pub(crate) fn count_metrics(summary: &Summary) -> (MetricValues, BTreeMap<String
             counts.skipped,
             counts.requeued,
             counts.dead_lettered,
+            counts.removed,
+            counts.held,
         ];
         for (metric, value) in values.into_iter().enumerate() {
             totals.0[metric] += value as u64;
@@ -101,21 +126,48 @@ pub(crate) fn count_metrics(summary: &Summary) -> (MetricValues, BTreeMap<String
     (totals, by_region)
 }
 
+/// Each reconciled region's share covered and quota used, in percent.
+fn read_coverage(summary: &Summary) -> BTreeMap<&str, (f64, f64)> {
+    summary
+        .reconcile
+        .iter()
+        .flat_map(|reconcile| &reconcile.regions)
+        .filter_map(|tally| {
+            let coverage = tally.coverage.as_ref()?;
+            let measures = (
+                coverage.share_covered.as_f64(),
+                coverage.quota_used_share.as_f64(),
+            );
+            Some((tally.region.as_str(), measures))
+        })
+        .collect()
+}
+
+/// One EMF document: the counts, and the coverage where the region (or, on the line of totals,
+/// any region) was measured.
 fn format_line(
     namespace: &str,
     function_name: &str,
     region: Option<&String>,
-    counts: &MetricValues,
+    (counts, coverage): (&MetricValues, Option<(f64, f64)>),
     timestamp_ms: u64,
 ) -> String {
     let dimensions = match region {
         Some(_) => json!([["FunctionName", "Region"]]),
         None => json!([["FunctionName"]]),
     };
-    let metrics: Vec<Value> = METRICS
+    let mut metrics: Vec<Value> = METRICS
         .iter()
         .map(|name| json!({"Name": name, "Unit": "Count"}))
         .collect();
+    let measured = coverage.map(|(share, quota)| [share, quota]);
+    if measured.is_some() {
+        metrics.extend(
+            COVERAGE_METRICS
+                .iter()
+                .map(|(name, unit)| json!({"Name": name, "Unit": unit})),
+        );
+    }
     let mut document = Map::new();
     document.insert(
         "_aws".to_owned(),
@@ -133,6 +185,9 @@ fn format_line(
         document.insert("Region".to_owned(), json!(region));
     }
     for (name, value) in METRICS.iter().zip(counts.0) {
+        document.insert((*name).to_owned(), json!(value));
+    }
+    for ((name, _), value) in COVERAGE_METRICS.iter().zip(measured.into_iter().flatten()) {
         document.insert((*name).to_owned(), json!(value));
     }
     Value::Object(document).to_string()

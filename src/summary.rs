@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::coverage::Coverage;
 use crate::domain::{Region, Subject};
 use crate::event::Ignored;
 use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
@@ -137,6 +138,10 @@ pub struct RegionTally {
     /// Members whose accounts departed, held back by MAX_REMOVALS, with why in `held`.
     #[serde(skip_serializing_if = "is_zero")]
     pub held: usize,
+    /// What share of the organization Macie covers here after the run; absent when the listing
+    /// failed.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
 }
 
 impl RegionTally {
@@ -146,6 +151,7 @@ impl RegionTally {
         region: &Region,
         members_found: Option<usize>,
         members_already: usize,
+        coverage: Option<Coverage>,
         reports: &[Report],
     ) -> Self {
         let mut tally = RegionTally {
@@ -162,6 +168,7 @@ impl RegionTally {
             removed: 0,
             kept: 0,
             held: 0,
+            coverage,
         };
         for report in reports
             .iter()

@@ -175,6 +175,7 @@ mod tests {
             .map(|(name, ids)| (name, accounts(ids)))
             .collect();
         cases.extend(samples_that_name_no_account());
+        cases.extend(departures());
         let dir = format!("{}/events", env!("CARGO_MANIFEST_DIR"));
         let files = std::fs::read_dir(dir)
             .unwrap()
@@ -193,6 +194,30 @@ mod tests {
             regions: regions.map(|names| names.map(region).to_vec()),
             ..Request::default()
         })
+    }
+
+    /// The departures the samples name.
+    fn departures() -> Vec<(&'static str, Trigger)> {
+        [
+            ("account-departed-organization-left.json", "121212121212"),
+            ("account-departed-organization-removed.json", "131313131313"),
+            ("account-departed-organization-cleaned.json", "141414141414"),
+            ("close-account-call.json", "333333333333"),
+            ("remove-account-call.json", "151515151515"),
+            ("manual-remove.json", "121212121212"),
+        ]
+        .into_iter()
+        .map(|(name, id)| {
+            let Trigger::Invite(request) = accounts(&[id]) else {
+                unreachable!()
+            };
+            (name, Trigger::RemoveDeparted(request))
+        })
+        .chain([(
+            "account-departed-organization-unnamed.json",
+            Trigger::Reconcile { regions: None },
+        )])
+        .collect()
     }
 
     /// The samples that ask for something else than the accounts they name.

@@ -2,6 +2,7 @@
 //! member accounts.
 
 use super::{Check, Status, is_access_denied, judge_refusal};
+use crate::coverage::{MEMBER_QUOTA, Percent};
 use crate::domain::{AccountId, Administrator, MemberStatus, Region};
 use crate::error::Error;
 
@@ -45,6 +46,32 @@ pub(crate) fn judge_macie(
         ),
         (Ok(_), None) => Check::pass(CHECK, "Macie is enabled"),
         (Ok(_), Some(administrator)) => judge_administrator(region, administrator),
+    };
+    check.in_region(region)
+}
+
+/// The members by invitation that this administrator has in `region` (ListMembers), out of Macie's
+/// quota: past 90 %, the quota is close, and the check fails with what to do.
+pub(crate) fn judge_quota(region: &Region, members: &Result<usize, Error>) -> Check {
+    const CHECK: &str = "quota";
+    let check = match members {
+        Err(error) => judge_refusal(CHECK, error, "macie2:ListMembers"),
+        Ok(members) => {
+            let used = Percent::of(*members, MEMBER_QUOTA).as_f64();
+            let detail = format!(
+                "{members} of Macie's {MEMBER_QUOTA} members by invitation used ({used} %)"
+            );
+            if *members * 10 > MEMBER_QUOTA * 9 {
+                Check::fail(
+                    CHECK,
+                    detail,
+                    "remove the members of accounts that have left (the reconcile removes those this \
+                     function enrolled), or move to Organizations-based management (10,000 members)",
+                )
+            } else {
+                Check::pass(CHECK, detail)
+            }
+        }
     };
     check.in_region(region)
 }

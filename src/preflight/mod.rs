@@ -13,7 +13,7 @@ use crate::domain::{AccountId, Organization, Region};
 use crate::error::Error;
 use crate::failure::is_access_denied;
 
-pub(crate) use macie::{judge_accept_role, judge_accept_role_untried, judge_macie};
+pub(crate) use macie::{judge_accept_role, judge_accept_role_untried, judge_macie, judge_quota};
 pub(crate) use organization::{
     Read, judge_events, judge_exclusions, judge_organizations, unit_found,
 };
@@ -389,5 +389,25 @@ mod tests {
         let not = CheckReport::new(None, None, vec![skipped, failed], Value::Null);
         assert!(!not.ok);
         assert_eq!(not.failing, ["retryQueue"]);
+    }
+
+    #[test]
+    fn the_quota_check_fails_past_nine_tenths_of_the_quota() {
+        let region = crate::domain::fixtures::region("us-east-1");
+        let within = judge_quota(&region, &Ok(900));
+        assert_eq!(within.status, Status::Pass);
+        assert!(
+            within.detail.contains("900 of Macie's 1000"),
+            "{}",
+            within.detail
+        );
+        let close = judge_quota(&region, &Ok(901));
+        assert_eq!(close.status, Status::Fail);
+        assert!(
+            close
+                .fix
+                .unwrap()
+                .contains("Organizations-based management")
+        );
     }
 }

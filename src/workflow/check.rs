@@ -39,7 +39,7 @@ pub(crate) async fn run_check(
         preflight::judge_events(own, expected, &organization),
     ]
     .into_iter()
-    .chain(regions)
+    .chain(regions.into_iter().flatten())
     .chain(queues)
     .chain(accept)
     .chain([exclusions, settings_check])
@@ -78,15 +78,27 @@ async fn probe_organization(app: &App) -> (Result<Organization, Error>, Vec<Read
     (organization, reads)
 }
 
-/// This account's Macie in `region`, and whether it is another administrator's member.
-async fn probe_macie(app: &App, region: &Region) -> Check {
+/// This account's Macie in `region`, whether it is another administrator's member, and, where
+/// Macie answers, how much of the quota of members its members use.
+async fn probe_macie(app: &App, region: &Region) -> Vec<Check> {
     let session = app.macie.session_status(region).await;
     // A member of another administrator is told apart only where Macie answers at all.
-    let administrator = match &session {
-        Ok(_) => Some(app.macie.administrator(region).await),
-        Err(_) => None,
+    let (administrator, members) = match &session {
+        Ok(_) => tokio::join!(app.macie.administrator(region), async {
+            app.macie
+                .list_members(region)
+                .await
+                .map(|members| members.len())
+        }),
+        Err(_) => {
+            let macie = preflight::judge_macie(region, &session, None);
+            return vec![macie];
+        }
     };
-    preflight::judge_macie(region, &session, administrator.as_ref())
+    vec![
+        preflight::judge_macie(region, &session, Some(&administrator)),
+        preflight::judge_quota(region, &members),
+    ]
 }
 
 /// The queue of `role`: configured, and readable.

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::future::join_all;
 
 use crate::app::App;
+use crate::coverage::{Coverage, measure_coverage};
 use crate::departure::{Departed, hold_removals, judge_departures};
 use crate::domain::{Account, AccountId, Membership, Origin, Region, Subject, Work};
 use crate::error::Error;
@@ -25,6 +26,8 @@ struct RegionRun {
     reports: Vec<Report>,
     /// The organization's accounts that are members already: counted, not reported.
     members_already: usize,
+    /// The region's coverage after the run; `None` when the listing failed.
+    coverage: Option<Coverage>,
 }
 
 /// The organization's accounts, or, when the listing was throttled past the SDK's retries, the run
@@ -112,7 +115,7 @@ async fn reconcile(
     }));
     let mut members_found = Vec::new();
     for (region, region_run) in regions.iter().zip(regional.await) {
-        members_found.push(region_run.members_found);
+        members_found.push((region_run.members_found, region_run.coverage));
         run.reports.extend(region_run.reports);
         run.members_already
             .insert(region.clone(), region_run.members_already);
@@ -121,9 +124,9 @@ async fn reconcile(
     let tallies = regions
         .iter()
         .zip(members_found)
-        .map(|(region, found)| {
+        .map(|(region, (found, coverage))| {
             let members_already = run.members_already.get(region).copied().unwrap_or(0);
-            RegionTally::count(region, found, members_already, &run.reports)
+            RegionTally::count(region, found, members_already, coverage, &run.reports)
         })
         .collect();
     let reconciliation = Reconciliation {
@@ -327,6 +330,7 @@ async fn reconcile_region(
                 members_found,
                 reports: Vec::new(),
                 members_already: 0,
+                coverage: None,
             };
             for done in done {
                 run.reports.extend(done.reports);
@@ -334,6 +338,8 @@ async fn reconcile_region(
             }
             let removed = remove_departed(app, region, departed, deadline);
             run.reports.extend(removed.await);
+            let eligible = eligible().map(|task| &task.account.id).collect();
+            run.coverage = Some(measure_coverage(&eligible, &members, &run.reports));
             run
         }
         // Throttled past the SDK's retries: the region's reconcile goes on later, as one item.
@@ -344,6 +350,7 @@ async fn reconcile_region(
                 members_found: None,
                 reports: vec![report],
                 members_already: 0,
+                coverage: None,
             }
         }
         Err(error) => {
@@ -362,6 +369,7 @@ async fn reconcile_region(
                 members_found: None,
                 reports,
                 members_already: 0,
+                coverage: None,
             }
         }
     }

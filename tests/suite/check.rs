@@ -84,13 +84,26 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
             "organizations",
             "events",
             "macie",
+            "quota",
             "macie",
+            "quota",
             "retryQueue",
             "deadLetterQueue",
             "acceptRole",
             "exclusions",
             "settings"
         ]
+    );
+    // AND it reports the quota of members used in each region
+    let quota = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["check"] == "quota")
+        .unwrap();
+    assert_eq!(
+        quota["detail"],
+        "0 of Macie's 1000 members by invitation used (0 %)"
     );
     assert_eq!(report["account"], ADMINISTRATOR);
     assert!(
@@ -111,7 +124,8 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
     );
     assert_eq!(report["settings"]["ACCEPT_ROLE_NAME"], ROLE);
     assert_eq!(report["settings"]["DRY_RUN"], false);
-    // and only reads: Macie was asked about this account and the member's invitations, nothing else
+    // and only reads: Macie was asked about this account, its members and the member's invitations,
+    // nothing else
     let mut macie: Vec<String> = standins
         .macie_calls()
         .iter()
@@ -124,7 +138,8 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
         [
             "GetAdministratorAccount",
             "GetMacieSession",
-            "ListInvitations"
+            "ListInvitations",
+            "ListMembers"
         ]
     );
     let after = standins.moto_calls();

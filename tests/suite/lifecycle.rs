@@ -138,6 +138,37 @@ async fn a_reconcile_removes_the_departed_members_it_enrolled_and_nothing_else()
     }
     assert_eq!(listed(&summary, "kept"), everywhere(&[OUTSIDER]));
     assert!(reason_of(&summary, "kept", OUTSIDER).contains("did not enroll it"));
+    // AND each region's coverage: three eligible accounts (the closed one and the administrator are
+    // not), two Enabled, the new one invited; four members left against the quota (six listed,
+    // three removed, one associated)
+    for region in REGIONS {
+        let tally = region_tally(&summary, region);
+        let coverage: Vec<&Value> = [
+            "eligible",
+            "enabled",
+            "invitedNotAccepted",
+            "uncovered",
+            "shareCovered",
+            "quotaUsed",
+            "quotaUsedShare",
+        ]
+        .iter()
+        .map(|field| &tally[*field])
+        .collect();
+        assert_eq!(
+            coverage,
+            [
+                &json!(3),
+                &json!(2),
+                &json!(1),
+                &json!(0),
+                &json!(66.6),
+                &json!(4),
+                &json!(0.4)
+            ],
+            "{region}: {tally}"
+        );
+    }
     assert!(summary.get("held").is_none());
 
     // AND the new account is enrolled with the function's tag
