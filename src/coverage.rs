@@ -122,6 +122,7 @@ mod tests {
             status,
             invited_at: None,
             enrolled: true,
+            arn: None,
         }
     }
 

@@ -171,6 +171,7 @@ mod tests {
             status,
             invited_at: None,
             enrolled,
+            arn: None,
         }
     }
 

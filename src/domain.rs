@@ -349,6 +349,8 @@ pub struct Membership {
     /// It carries this function's enrollment tag: this function associated it, and only such a
     /// member is ever removed.
     pub enrolled: bool,
+    /// The member's ARN, which tagging names; `None` where Macie gave none.
+    pub arn: Option<String>,
 }
 
 /// The organization, as DescribeOrganization answers it to any of its accounts.

@@ -150,7 +150,8 @@ pub(crate) fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) ->
         | Outcome::Skipped { .. }
         | Outcome::Removed
         | Outcome::Kept { .. }
-        | Outcome::Held { .. } => Disposition::Done,
+        | Outcome::Held { .. }
+        | Outcome::Adopted => Disposition::Done,
         Outcome::Unprocessed {
             error_code,
             error_message,

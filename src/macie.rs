@@ -70,15 +70,17 @@ fn to_member(member: &aws_sdk_macie2::types::Member) -> Option<(AccountId, Membe
             member.relationship_status(),
             member.invited_at(),
             member.tags(),
+            member.arn(),
         ),
     ))
 }
 
-/// A relationship status, invitation time and tags, as GetMember and ListMembers return them.
+/// A relationship status, invitation time, tags and ARN, as GetMember and ListMembers return them.
 fn to_membership(
     status: Option<&RelationshipStatus>,
     invited_at: Option<&aws_smithy_types::DateTime>,
     tags: Option<&std::collections::HashMap<String, String>>,
+    arn: Option<&str>,
 ) -> Membership {
     let (key, value) = ENROLLMENT_TAG;
     Membership {
@@ -87,6 +89,7 @@ fn to_membership(
         enrolled: tags
             .and_then(|tags| tags.get(key))
             .is_some_and(|v| v == value),
+        arn: arn.map(str::to_owned),
     }
 }
 
@@ -218,6 +221,7 @@ impl Macie {
                 output.relationship_status(),
                 output.invited_at(),
                 output.tags(),
+                output.arn(),
             )
         }))
     }
@@ -329,6 +333,20 @@ impl Macie {
             failure::says_no_member(error.code(), error.message())
         })
         .map(|_| ())
+    }
+
+    /// Marks the member `arn` as enrolled by this function (TagResource with [`ENROLLMENT_TAG`]):
+    /// an existing deployment's adoption of the members it enrolled before the tag existed.
+    pub async fn tag_enrolled(&self, region: &Region, arn: &str) -> Result<(), Error> {
+        let (key, value) = ENROLLMENT_TAG;
+        self.client(region)
+            .tag_resource()
+            .resource_arn(arn)
+            .tags(key, value)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| Error::from_sdk(SERVICE, "TagResource", error))
     }
 
     /// Sends one CreateInvitations call (at most 50 accounts) and returns the unprocessed accounts.

@@ -61,6 +61,9 @@ pub(crate) enum Outcome {
     Held {
         reason: String,
     },
+    /// A member enrolled before the enrollment tag existed, whose account is ACTIVE: tagged, so that
+    /// it is removed once its account departs.
+    Adopted,
 }
 
 /// Why deferred work was not done, as the summary and the logs say it.
@@ -116,15 +119,18 @@ impl Outcome {
             Outcome::Removed => "removed",
             Outcome::Kept { .. } => "kept",
             Outcome::Held { .. } => "held",
+            Outcome::Adopted => "adopted",
         }
     }
 
     /// The status, reason or error message, where the outcome has one.
     pub(crate) fn detail(&self) -> Option<&str> {
         match self {
-            Outcome::Invited | Outcome::Accepted | Outcome::Planned { .. } | Outcome::Removed => {
-                None
-            }
+            Outcome::Invited
+            | Outcome::Accepted
+            | Outcome::Planned { .. }
+            | Outcome::Removed
+            | Outcome::Adopted => None,
             Outcome::AlreadyMember { status } => Some(status),
             Outcome::Skipped { reason }
             | Outcome::Failed { reason, .. }
@@ -157,6 +163,7 @@ impl Outcome {
                 | Outcome::Skipped { .. }
                 | Outcome::Removed
                 | Outcome::Kept { .. }
+                | Outcome::Adopted
         )
     }
 
@@ -176,6 +183,7 @@ impl Outcome {
             Outcome::Held { .. } => {
                 "member of a departed account held: more removals than MAX_REMOVALS"
             }
+            Outcome::Adopted => "member adopted: tagged as enrolled by this function",
         }
     }
 }

@@ -496,6 +496,7 @@ mod tests {
             status: status_named(status),
             invited_at: None,
             enrolled: true,
+            arn: None,
         }
     }
 
@@ -504,6 +505,7 @@ mod tests {
             status: status_named(status),
             invited_at: Some(NOW - seconds),
             enrolled: true,
+            arn: None,
         }
     }
 

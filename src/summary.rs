@@ -26,6 +26,7 @@ macro_rules! field_of {
             Bucket::Removed => &mut $holder.removed,
             Bucket::Kept => &mut $holder.kept,
             Bucket::Held => &mut $holder.held,
+            Bucket::Adopted => &mut $holder.adopted,
         }
     };
 }
@@ -78,7 +79,7 @@ impl Entry {
         let mut entry = Entry::new(&report.subject, report.region.as_ref());
         let detail = report.outcome.detail().map(str::to_owned);
         match &report.outcome {
-            Outcome::Invited | Outcome::Accepted | Outcome::Removed => {}
+            Outcome::Invited | Outcome::Accepted | Outcome::Removed | Outcome::Adopted => {}
             Outcome::Planned { actions } => entry.actions = Some(actions.clone()),
             Outcome::AlreadyMember { .. } => entry.status = detail,
             Outcome::Unprocessed { error_code, .. } => {
@@ -138,6 +139,9 @@ pub struct RegionTally {
     /// Members whose accounts departed, held back by MAX_REMOVALS, with why in `held`.
     #[serde(skip_serializing_if = "is_zero")]
     pub held: usize,
+    /// Members adopted (`{"action": "adopt"}` only).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub adopted: usize,
     /// What share of the organization Macie covers here after the run; absent when the listing
     /// failed.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -168,6 +172,7 @@ impl RegionTally {
             removed: 0,
             kept: 0,
             held: 0,
+            adopted: 0,
             coverage,
         };
         for report in reports
@@ -195,6 +200,7 @@ pub(crate) enum Bucket {
     Removed,
     Kept,
     Held,
+    Adopted,
 }
 
 impl Bucket {
@@ -212,6 +218,7 @@ impl Bucket {
             Outcome::Removed => Bucket::Removed,
             Outcome::Kept { .. } => Bucket::Kept,
             Outcome::Held { .. } => Bucket::Held,
+            Outcome::Adopted => Bucket::Adopted,
         }
     }
 }
@@ -246,6 +253,9 @@ pub struct Summary {
     /// not removed because the run would remove more than MAX_REMOVALS (the alarm's concern).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<Entry>,
+    /// `{"action": "adopt"}`: the members tagged as enrolled by this function.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub adopted: Vec<Entry>,
     /// Work sent to the retry queue: the attempt it will be, and its delay.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub requeued: Vec<Entry>,
@@ -294,6 +304,8 @@ pub struct Counts {
     pub kept: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub held: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub adopted: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub requeued: usize,
     #[serde(skip_serializing_if = "is_zero")]
@@ -423,6 +435,7 @@ impl Summary {
         keep("held", fit(&mut self.held, &mut budget));
         keep("kept", fit(&mut self.kept, &mut budget));
         keep("removed", fit(&mut self.removed, &mut budget));
+        keep("adopted", fit(&mut self.adopted, &mut budget));
         keep(
             "creationsFailed",
             fit(&mut self.creations_failed, &mut budget),

@@ -102,6 +102,10 @@ fn decode_request(manual: ManualInvocation) -> Result<Trigger, Error> {
             "a reconcile covers the whole organization: leave accountIds and createAccountRequestIds out",
         )),
         Some("reconcile") => Ok(Trigger::Reconcile { regions }),
+        Some("adopt") if named => Err(manual_error(
+            "an adoption covers every member of the organization's ACTIVE accounts: leave accountIds and createAccountRequestIds out",
+        )),
+        Some("adopt") => Ok(Trigger::Adopt { regions }),
         Some("remove") => decode_removal(
             manual.account_ids,
             manual.create_account_request_ids,
@@ -131,7 +135,7 @@ fn decode_request(manual: ManualInvocation) -> Result<Trigger, Error> {
             Ok(Trigger::Invite(request))
         }
         Some(other) => Err(manual_error(&format!(
-            "action {:?} is not one of \"invite\" (the default), \"reconcile\", \"remove\" and \"check\"",
+            "action {:?} is not one of \"invite\" (the default), \"reconcile\", \"remove\", \"adopt\" and \"check\"",
             excerpt(other)
         ))),
     }

@@ -213,10 +213,16 @@ mod tests {
             };
             (name, Trigger::RemoveDeparted(request))
         })
-        .chain([(
-            "account-departed-organization-unnamed.json",
-            Trigger::Reconcile { regions: None },
-        )])
+        .chain([
+            (
+                "account-departed-organization-unnamed.json",
+                Trigger::Reconcile { regions: None },
+            ),
+            (
+                "manual-adopt.json",
+                Trigger::DryRun(Box::new(Trigger::Adopt { regions: None })),
+            ),
+        ])
         .collect()
     }
 

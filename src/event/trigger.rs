@@ -19,6 +19,12 @@ pub enum Trigger {
         /// `None`: every region of MACIE_REGIONS.
         regions: Option<Vec<Region>>,
     },
+    /// Tag as enrolled by this function the members whose accounts are ACTIVE in the organization
+    /// and that lack the tag (enrolled before it existed), so that they are removed once they depart.
+    Adopt {
+        /// `None`: every region of MACIE_REGIONS.
+        regions: Option<Vec<Region>>,
+    },
     /// A known event that adds no account to invite: report it, call nothing.
     Ignore(Ignored),
     /// Invite the accounts that joined the organization around an `AccountJoinedOrganization` event

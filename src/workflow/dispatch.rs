@@ -10,6 +10,7 @@ use crate::event::Trigger;
 use crate::metrics;
 use crate::preflight::CheckReport;
 use crate::summary::Summary;
+use crate::workflow::adopt::adopt_members;
 use crate::workflow::check::run_check;
 use crate::workflow::job::{Job, job_of, run_works};
 use crate::workflow::retry::retry_batch;
@@ -67,6 +68,10 @@ async fn run_job(
             let (summary, batch) = retry_batch(app, deliveries, invocation).await;
             write_metrics(app, &summary, invocation);
             return Ok(Response::Batch(batch));
+        }
+        Job::Adopt(regions) => {
+            let own_account = invocation.own_account.as_ref();
+            adopt_members(app, &regions, own_account, invocation.deadline).await?
         }
         Job::Check(accounts) => {
             let report = run_check(app, invocation, &accounts).await;

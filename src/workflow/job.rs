@@ -2,7 +2,7 @@
 //! run of invitation work, which invocations and the retry queue share.
 
 use crate::app::App;
-use crate::domain::{Account, AccountId, Origin, Subject, Work};
+use crate::domain::{Account, AccountId, Origin, Region, Subject, Work};
 use crate::error::Error;
 use crate::event::{Delivery, Ignored, Trigger};
 use crate::outcome::Run;
@@ -21,6 +21,8 @@ pub(crate) enum Job {
     Nothing(Ignored),
     /// A batch of the retry queue.
     Batch(Vec<Delivery>),
+    /// The adoption of the untagged members of ACTIVE accounts, in these regions.
+    Adopt(Vec<Region>),
     /// The preflight, trying the accept role in these accounts.
     Check(Vec<AccountId>),
     /// A job whose decisions are reported, and nothing changed.
@@ -68,6 +70,10 @@ pub(crate) async fn job_of(
                 subject: Subject::Reconcile,
                 origin,
             }])
+        }
+        Trigger::Adopt { regions } => {
+            let regions = plan::reconcile_regions(regions.as_deref(), &app.config.regions)?;
+            Job::Adopt(regions.to_vec())
         }
         Trigger::Ignore(ignored) => Job::Nothing(ignored),
         Trigger::Retry(deliveries) => Job::Batch(deliveries),

@@ -4,6 +4,7 @@
 //! subject afterwards (`settle`); with what they share: the look-ups (`lookup`), the work in one
 //! region (`region`), and here the invocation, its deadline and bounded concurrent calls.
 
+pub(crate) mod adopt;
 pub(crate) mod check;
 pub(crate) mod dispatch;
 pub(crate) mod job;

@@ -123,11 +123,11 @@ fn take_redriven(job: Result<Job, Error>) -> Result<Vec<Work>, Error> {
         // The decoder refuses SQS records inside a redriven event.
         Job::Batch(_) => Ok(Vec::new()),
         // A dry run, like a preflight, changes nothing and answers its caller: run again, it would
-        // answer no one.
-        Job::Check(_) | Job::DryRun(_) => {
+        // answer no one; an adoption is an operator's action, whose answer is the plan to read.
+        Job::Check(_) | Job::DryRun(_) | Job::Adopt(_) => {
             tracing::info!(
                 outcome = "ignored",
-                "a redriven check or dry run is not run again: invoke the function with it"
+                "a redriven check, dry run or adoption is not run again: invoke the function with it"
             );
             Ok(Vec::new())
         }

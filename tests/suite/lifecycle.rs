@@ -3,7 +3,7 @@
 //! never on an incomplete listing, never more than MAX_REMOVALS in a run; against moto's
 //! Organizations and the Macie stand-in, through the real handler.
 
-use crate::support::{Standins, entries, invoke_ok, region_tally};
+use crate::support::{Organization, Standins, entries, invoke_ok, region_tally};
 use serde_json::{Value, json};
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -21,6 +21,7 @@ struct Layout {
     active_untagged: String,
     closed: String,
     new: String,
+    organization: Organization,
 }
 
 async fn lay_out() -> Layout {
@@ -45,6 +46,7 @@ async fn lay_out() -> Layout {
         active_untagged,
         closed,
         new,
+        organization,
     }
 }
 
@@ -419,4 +421,44 @@ async fn a_named_departure_removes_only_what_the_organization_confirms_and_the_f
             .as_deref(),
         Some("Enabled")
     );
+}
+
+#[tokio::test]
+async fn adopting_tags_only_the_untagged_members_of_active_accounts_and_its_dry_run_tags_none() {
+    // GIVEN the layout in us-east-1: one ACTIVE account's member untagged (enrolled before the tag)
+    let layout = lay_out().await;
+    let standins = &layout.standins;
+    let app = standins.app(&[("MACIE_REGIONS", "us-east-1")]).await;
+
+    // WHEN the adoption runs as a dry run first
+    let plan = invoke_ok(&app, json!({"action": "adopt", "dryRun": true})).await;
+
+    // THEN it plans to tag that member alone, and tags nothing
+    let here = |account: &str| vec![(account.to_owned(), "us-east-1".to_owned())];
+    assert_eq!(listed(&plan, "planned"), here(&layout.active_untagged));
+    assert_eq!(plan["planned"][0]["actions"], json!(["tag"]));
+    assert!(standins.macie_calls_of("TagResource", None).is_empty());
+
+    // WHEN it runs for real, it tags that member, with one call
+    let adopted = invoke_ok(&app, json!({"action": "adopt"})).await;
+    assert_eq!(listed(&adopted, "adopted"), here(&layout.active_untagged));
+    let tagged = standins.macie_calls_of("TagResource", None);
+    assert_eq!(tagged.len(), 1);
+    assert_eq!(
+        tagged[0]["body"]["tags"],
+        json!({"macie-invite:enrolled": "true"})
+    );
+
+    // AND once its account departs, the reconcile removes it; the outsider stays
+    layout
+        .organization
+        .close_account(&layout.active_untagged)
+        .await;
+    let reconciled = invoke_ok(&app, json!({"action": "reconcile"})).await;
+    let removed = listed(&reconciled, "removed");
+    assert!(
+        removed.contains(&here(&layout.active_untagged)[0]),
+        "{reconciled:#}"
+    );
+    assert!(standins.member_status("us-east-1", OUTSIDER).is_some());
 }

@@ -74,6 +74,7 @@ const SAMPLES: &[(&str, Expected)] = &[
         Expected::Removed(&["151515151515"]),
     ),
     ("manual-remove.json", Expected::Removed(&["121212121212"])),
+    ("manual-adopt.json", Expected::AdoptionPlanned),
     // Names no account: the reconcile finds the departed members.
     (
         "account-departed-organization-unnamed.json",
@@ -93,6 +94,8 @@ enum Expected {
     /// is enrolled.
     Removed(&'static [&'static str]),
     Reconciled,
+    /// The plan of an adoption: a dry run, which tags nothing.
+    AdoptionPlanned,
     /// The preflight: every check passes, and Macie is only read.
     Checked,
 }
@@ -198,6 +201,13 @@ async fn every_sample_event_does_what_it_asks_for() {
                 assert_eq!(deleted.len(), accounts.len(), "{name}");
                 assert!(
                     standins.macie_calls_of("CreateMember", None).is_empty(),
+                    "{name}"
+                );
+            }
+            Expected::AdoptionPlanned => {
+                assert_eq!(summary["dryRun"], true, "{name}: {summary:#}");
+                assert!(
+                    standins.macie_calls_of("TagResource", None).is_empty(),
                     "{name}"
                 );
             }

@@ -1,0 +1,78 @@
+//! `{"action": "adopt"}`: an existing deployment's members, enrolled before the enrollment tag
+//! existed, are tagged as this function's (TagResource), so that they are removed once their
+//! accounts depart. Only the members whose accounts are `ACTIVE` in the organization (not excluded,
+//! not the administrator) are adopted: a member of an account that has left, or that another
+//! tool's or a person's invitation brought from outside, stays untouched. Run it with
+//! `"dryRun": true` first: the plan lists each member it would tag.
+
+use std::collections::BTreeSet;
+
+use futures_util::future::join_all;
+
+use crate::app::App;
+use crate::domain::{AccountId, AccountState, Origin, Region};
+use crate::error::Error;
+use crate::failure;
+use crate::outcome::{Outcome, Report};
+use crate::summary::{Detail, Summary};
+use crate::workflow::{Deadline, before_deadline};
+
+/// Adopts the untagged members of `regions` whose accounts are `ACTIVE` in the organization. The
+/// organization and every region are listed first: a listing that fails is the error, before any
+/// member is tagged, and the action can be run again. A member whose tagging fails is listed in
+/// `failed`, and one the deadline left in `pending`: the next run adopts what is left.
+pub(crate) async fn adopt_members(
+    app: &App,
+    regions: &[Region],
+    own_account: Option<&AccountId>,
+    deadline: Deadline,
+) -> Result<Summary, Error> {
+    let accounts = app.organizations.list_accounts().await?;
+    let excluded = &app.config.excluded_account_ids;
+    let active: BTreeSet<&AccountId> = accounts
+        .iter()
+        .filter(|account| account.state == AccountState::Active)
+        .map(|account| &account.id)
+        .filter(|id| !excluded.contains(id) && Some(*id) != own_account)
+        .collect();
+    let listings = join_all(regions.iter().map(|region| app.macie.list_members(region))).await;
+    let mut untagged = Vec::new();
+    for (region, listing) in regions.iter().zip(listings) {
+        for (id, membership) in listing? {
+            if active.contains(&id) && !membership.enrolled {
+                untagged.push((region.clone(), id, membership.arn));
+            }
+        }
+    }
+    let origin = Origin::first(regions);
+    let adopt_one = |(region, id, arn): (Region, AccountId, Option<String>)| {
+        let origin = &origin;
+        async move {
+            let outcome = match arn {
+                _ if app.config.dry_run => Outcome::Planned {
+                    actions: vec!["tag"],
+                },
+                None => {
+                    Outcome::failed("Macie gave no ARN for this member, so it cannot be tagged")
+                }
+                Some(arn) => match app.macie.tag_enrolled(&region, &arn).await {
+                    Ok(()) => Outcome::Adopted,
+                    Err(error) => failure::outcome_in(&error, &region),
+                },
+            };
+            Report::account(&id, Some(&region), outcome, origin)
+        }
+    };
+    let limit = app.config.max_calls_in_flight;
+    let reports = before_deadline(untagged, limit, deadline, adopt_one, |(region, id, _)| {
+        Report::account(&id, Some(&region), Outcome::Deferred, &origin)
+    })
+    .await;
+    for report in &reports {
+        report.log();
+    }
+    Ok(Summary {
+        dry_run: app.config.dry_run,
+        ..Summary::from_reports(&reports, Detail::Every)
+    })
+}
