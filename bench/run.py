@@ -5,6 +5,7 @@
     python3 bench/run.py --opt-level s > bench/results-opt-s.json     # the same at another opt-level
     python3 bench/run.py --scale > bench/results-scale.json           # a reconcile of 10,000 accounts in 17 regions
     python3 bench/run.py --calls > bench/results-calls.json           # API calls only, in each of Macie's dialects
+    python3 bench/run.py --departures                                  # the calls of a reconcile with departures alone
 
 Measures, for the release build of macie-invite and of bench/echo (an empty lambda_runtime
 function, the floor):
@@ -355,8 +356,59 @@ def calls_only(macie_invite):
     results["fallbacks"].append({
         "case": "Macie off for the administrator in eu-west-1 (1 account)",
         "invited": invited(summary), "failed": len(summary["failed"]), "calls": calls})
+    results["departures"] = departures(macie_invite, standins)
     standins.stop()
     return results
+
+
+DEPARTED_ASSOCIATED, DEPARTED_CREATED, OUTSIDERS = 5, 5, 5
+
+
+def departures(macie_invite, standins):
+    """The calls of a reconcile that finds departed members (issue 23): every account of the
+    organization an Enabled member already, in both regions; 5 members that the function enrolled
+    whose accounts left, still Enabled (associated), 5 left while Created (never associated), and 5
+    outsiders without the tag. The minimum: the two listings, one DisassociateMember per associated
+    departed member, one DeleteMember per departed member, and nothing else."""
+    standins.reset_macie()
+    tag = {"macie-invite:enrolled": "true"}
+    departed = [str(600000000000 + i) for i in range(DEPARTED_ASSOCIATED + DEPARTED_CREATED)]
+    outsiders = [str(650000000000 + i) for i in range(OUTSIDERS)]
+    seeded = 0
+    for region in REGIONS.split(","):
+        members = [(id, "Enabled", tag) for id in accounts(ORGANIZATION)]
+        members += [(id, "Enabled" if i < DEPARTED_ASSOCIATED else "Created", tag) for i, id in enumerate(departed)]
+        members += [(id, "Enabled", {}) for id in outsiders]
+        for id, status, tags in members:
+            post(standins.macie + "/_standin/members", {"region": region, "accountId": id,
+                 "email": f"{id}@example.com", "relationshipStatus": status, "tags": tags})
+            seeded += 1
+    before = standins.calls()
+    api, process, _ = start(macie_invite, standins)
+    api.wait_ready()
+    _, summary = api.invoke({"action": "reconcile"})
+    stop(process)
+    after = standins.calls()
+    calls = {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) != before.get(op, 0)}
+    regions = len(REGIONS.split(","))
+    members_per_region = seeded // regions
+    minimum = {
+        "ListAccounts": -(-(ORGANIZATION + 1) // 20),
+        "ListMembers": regions * -(-members_per_region // 25),
+        "DisassociateMember": regions * DEPARTED_ASSOCIATED,
+        "DeleteMember": regions * len(departed),
+    }
+    counts = summary["counts"]
+    return {
+        "case": f"reconcile of {ORGANIZATION + 1} accounts, all members, in {regions} regions, with "
+                f"{DEPARTED_ASSOCIATED} departed Enabled, {DEPARTED_CREATED} departed Created and "
+                f"{OUTSIDERS} untagged outsiders per region",
+        "removed": sum(c.get("removed", 0) for c in counts.values()),
+        "kept": sum(c.get("kept", 0) for c in counts.values()),
+        "invited": invited(summary),
+        "calls": calls, "minimum": minimum,
+        "at_minimum": {op: n for op, n in calls.items() if op not in ("AssumeRole", "GetCallerIdentity")} == minimum,
+    }
 
 
 def main():
@@ -368,6 +420,13 @@ def main():
     if opt_level:
         env["CARGO_PROFILE_RELEASE_OPT_LEVEL"] = opt_level
         target, echo_target = ROOT / f"target/opt-{opt_level}", ROOT / f"target/echo-opt-{opt_level}"
+    if "--departures" in sys.argv:
+        # The departures case of --calls alone.
+        subprocess.run(["cargo", "build", "--locked", "--bin", "macie-invite"], cwd=ROOT, check=True, env=env)
+        standins = Standins(accounts=ORGANIZATION)
+        print(json.dumps(departures(ROOT / "target/debug/macie-invite", standins), indent=2))
+        standins.stop()
+        return
     if "--calls" in sys.argv:
         # Calls do not depend on the build profile: the debug build, as the tests build it.
         subprocess.run(["cargo", "build", "--locked", "--bin", "macie-invite"], cwd=ROOT, check=True, env=env)

@@ -281,4 +281,62 @@ mod tests {
             assert_eq!(totals[metric], 0, "{metric}");
         }
     }
+
+    #[test]
+    fn a_reconcile_writes_each_regions_coverage_and_the_worst_on_the_totals() {
+        use crate::coverage::measure_coverage;
+        use crate::domain::{MemberStatus, Membership};
+        use crate::summary::{Reconciliation, RegionTally};
+        use std::collections::{BTreeMap, BTreeSet};
+
+        let ids = [account_id("111111111111"), account_id("222222222222")];
+        let eligible: BTreeSet<&crate::domain::AccountId> = ids.iter().collect();
+        let enabled = Membership {
+            status: MemberStatus::Enabled,
+            invited_at: None,
+            enrolled: true,
+            arn: None,
+        };
+        let half = BTreeMap::from([(ids[0].clone(), enabled.clone())]);
+        let all = BTreeMap::from([(ids[0].clone(), enabled.clone()), (ids[1].clone(), enabled)]);
+        let tally = |name: &str, members: &BTreeMap<_, _>| {
+            let coverage = measure_coverage(&eligible, members, &[]);
+            RegionTally::count(
+                &region(name),
+                Some(members.len()),
+                members.len(),
+                Some(coverage),
+                &[],
+            )
+        };
+        let summary = Summary {
+            reconcile: Some(Reconciliation {
+                accounts_in_organization: 2,
+                regions: vec![tally("us-east-1", &half), tally("eu-west-1", &all)],
+                backfill: None,
+            }),
+            ..Summary::default()
+        };
+
+        let lines: Vec<Value> = format_lines(&summary, "MacieInvite", "macie-invite", 0)
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+
+        // The totals, then both regions, though nothing happened in either.
+        assert_eq!(lines.len(), 3);
+        let measures = |line: &Value| (line["ShareCovered"].clone(), line["QuotaUsed"].clone());
+        assert_eq!(measures(&lines[0]), (json!(50.0), json!(0.2)));
+        assert_eq!(lines[1]["Region"], "eu-west-1");
+        assert_eq!(measures(&lines[1]), (json!(100.0), json!(0.2)));
+        assert_eq!(measures(&lines[2]), (json!(50.0), json!(0.1)));
+        let units: Vec<&Value> = lines[0]["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|metric| metric["Unit"] == "Percent")
+            .map(|metric| &metric["Name"])
+            .collect();
+        assert_eq!(units, [&json!("ShareCovered"), &json!("QuotaUsed")]);
+    }
 }

@@ -395,8 +395,15 @@ async fn known_events_that_add_no_account_succeed_without_any_call() {
     failed["detail"]["serviceEventDetails"]["updateManagedAccountStatus"]["state"] =
         json!("FAILED");
 
+    let mut refused_closure = sample_event("close-account-call.json");
+    refused_closure["detail"]["errorCode"] = json!("AccessDeniedException");
+    refused_closure["detail"]["errorMessage"] = json!("not allowed");
+
     let ignored = invoke(&app, lifecycle).await.unwrap();
     let creation_failed = invoke(&app, failed).await.unwrap();
+    let not_closed = invoke(&app, refused_closure).await.unwrap();
+    let reason = not_closed["ignored"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("no account departed"), "{not_closed}");
 
     assert_eq!(ignored["ignored"][0]["event"], "RegisterOrganizationalUnit");
     assert!(
