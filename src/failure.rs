@@ -337,7 +337,9 @@ pub(crate) fn unprocessed_advice(error_code: &str, error_message: &str) -> Optio
 }
 
 const QUOTA_ADVICE: &str = "Macie's quota of members is reached (1,000 by invitation): remove members that have \
-                            left, or manage accounts through Organizations with a delegated Macie administrator";
+                            left (the reconcile removes those this function enrolled; the untagged ones, listed in \
+                            its kept, by hand or after {\"action\": \"adopt\"}), or manage accounts through \
+                            Organizations with a delegated Macie administrator";
 
 /// Whether `operation` is made in a member account, through ACCEPT_ROLE_NAME, rather than by the
 /// administrator.

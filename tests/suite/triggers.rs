@@ -218,6 +218,13 @@ async fn every_sample_event_does_what_it_asks_for() {
                     "{name}: {summary}"
                 );
                 assert_eq!(invited_accounts(&summary).len(), 8, "{name}: {summary}");
+                // and the reconcile sweeps out every departed member that the function enrolled
+                let mut departed: Vec<(String, String)> = DEPARTED
+                    .iter()
+                    .map(|account| (account.to_string(), "us-east-1".to_owned()))
+                    .collect();
+                departed.sort();
+                assert_eq!(entries(&summary, "removed"), departed, "{name}");
                 assert!(
                     standins.macie_calls_of("GetMember", None).is_empty(),
                     "{name}"
