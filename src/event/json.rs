@@ -50,6 +50,27 @@ pub(super) fn parse_account_ids(values: &[Value], field: &str) -> Result<Vec<Acc
         .collect()
 }
 
+/// Each string of `values` (`field[index]`) parsed; a value that is not a string is refused with
+/// `not_a_string(value, field)`.
+pub(super) fn parse_string_list<T>(
+    values: &[Value],
+    field: &str,
+    parse: impl Fn(&str, &str) -> Result<T, Error>,
+    not_a_string: impl Fn(String, String) -> Error,
+) -> Result<Vec<T>, Error> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(index, value)| {
+            let field = format!("{field}[{index}]");
+            match value {
+                Value::String(text) => parse(text, &field),
+                other => Err(not_a_string(excerpt(&other.to_string()), field)),
+            }
+        })
+        .collect()
+}
+
 pub(super) fn report_malformed(event: &'static str, error: serde_json::Error) -> Error {
     // serde quotes the offending value whole: clip it.
     Error::malformed(event, clip(&error.to_string()))

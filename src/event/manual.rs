@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::json::parse_account_ids;
+use super::json::{parse_account_ids, parse_string_list};
 use super::trigger::{Request, Trigger};
 use crate::domain::{CreateAccountRequestId, Region};
 use crate::error::Error;
@@ -72,30 +72,7 @@ pub(super) fn manual_invocation(manual: ManualInvocation) -> Result<Trigger, Err
 }
 
 fn decode_request(manual: ManualInvocation) -> Result<Trigger, Error> {
-    let regions = manual
-        .regions
-        .map(|regions| {
-            if regions.is_empty() {
-                return Err(manual_error(
-                    "regions is empty; leave it out to use MACIE_REGIONS",
-                ));
-            }
-            regions
-                .iter()
-                .enumerate()
-                .map(|(index, value)| {
-                    let field = format!("regions[{index}]");
-                    match value {
-                        Value::String(region) => Region::parse(region, &field),
-                        other => Err(Error::InvalidRegion {
-                            value: excerpt(&other.to_string()),
-                            field,
-                        }),
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()?;
+    let regions = manual.regions.map(parse_chosen_regions).transpose()?;
     let named = manual.account_ids.is_some() || manual.create_account_request_ids.is_some();
     match manual.action.as_deref() {
         Some("reconcile") if named => Err(manual_error(
@@ -139,6 +116,18 @@ fn decode_request(manual: ManualInvocation) -> Result<Trigger, Error> {
             excerpt(other)
         ))),
     }
+}
+
+/// The regions a manual invocation chooses among MACIE_REGIONS: at least one, each a region name.
+fn parse_chosen_regions(regions: Vec<Value>) -> Result<Vec<Region>, Error> {
+    if regions.is_empty() {
+        return Err(manual_error(
+            "regions is empty; leave it out to use MACIE_REGIONS",
+        ));
+    }
+    parse_string_list(&regions, "regions", Region::parse, |value, field| {
+        Error::InvalidRegion { value, field }
+    })
 }
 
 /// The removal of departed accounts' members: `accountIds` names them; the organization must
@@ -191,20 +180,12 @@ fn decode_check(
 }
 
 fn parse_request_ids(values: &[Value]) -> Result<Vec<CreateAccountRequestId>, Error> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(index, value)| {
-            let field = format!("createAccountRequestIds[{index}]");
-            match value {
-                Value::String(id) => CreateAccountRequestId::parse(id, &field),
-                other => Err(Error::InvalidRequestId {
-                    value: excerpt(&other.to_string()),
-                    field,
-                }),
-            }
-        })
-        .collect()
+    parse_string_list(
+        values,
+        "createAccountRequestIds",
+        CreateAccountRequestId::parse,
+        |value, field| Error::InvalidRequestId { value, field },
+    )
 }
 
 fn manual_error(problem: &str) -> Error {

@@ -121,17 +121,9 @@ async fn reconcile(
             .insert(region.clone(), region_run.members_already);
     }
     collapse_deferred(&mut run.reports, origin);
-    let tallies = regions
-        .iter()
-        .zip(members_found)
-        .map(|(region, (found, coverage))| {
-            let members_already = run.members_already.get(region).copied().unwrap_or(0);
-            RegionTally::count(region, found, members_already, coverage, &run.reports)
-        })
-        .collect();
     let reconciliation = Reconciliation {
         accounts_in_organization: accounts.len(),
-        regions: tallies,
+        regions: count_regions(regions, members_found, &run),
         backfill: cutoff.map(|cutoff| {
             format!(
                 "{} accounts planned, not invited: {}",
@@ -141,6 +133,22 @@ async fn reconcile(
         }),
     };
     (run, reconciliation)
+}
+
+/// Each region's tally: what the run did there, what its listing found, and its coverage.
+fn count_regions(
+    regions: &[Region],
+    found: Vec<(Option<usize>, Option<Coverage>)>,
+    run: &Run,
+) -> Vec<RegionTally> {
+    regions
+        .iter()
+        .zip(found)
+        .map(|(region, (found, coverage))| {
+            let members_already = run.members_already.get(region).copied().unwrap_or(0);
+            RegionTally::count(region, found, members_already, coverage, &run.reports)
+        })
+        .collect()
 }
 
 /// The departed members of every region whose listing is complete, with what becomes of each, under
@@ -304,6 +312,54 @@ async fn screen_organization(
     eligible
 }
 
+/// A region whose members are listed, and what its work needs.
+struct Listed<'a> {
+    region: &'a Region,
+    members: &'a BTreeMap<AccountId, Membership>,
+    own_account: Option<&'a AccountId>,
+    deadline: Deadline,
+}
+
+/// A region whose listing is complete: each group's eligible accounts invited (or planned for),
+/// its departed members removed, then its coverage measured.
+async fn reconcile_listed_region(
+    listed: Listed<'_>,
+    departed: Vec<(Departed, Origin)>,
+    groups: &[(&App, &[Task])],
+) -> RegionRun {
+    let Listed {
+        region,
+        members,
+        own_account,
+        deadline,
+    } = listed;
+    let done = join_all(groups.iter().map(|(app, tasks)| {
+        let memberships = Memberships::Listed(members);
+        invite_in_region(app, region, tasks, memberships, own_account, deadline)
+    }))
+    .await;
+    let mut run = RegionRun {
+        members_found: Some(members.len()),
+        reports: Vec::new(),
+        members_already: 0,
+        coverage: None,
+    };
+    for done in done {
+        run.reports.extend(done.reports);
+        run.members_already += done.members_already;
+    }
+    let app = groups[0].0;
+    run.reports
+        .extend(remove_departed(app, region, departed, deadline).await);
+    let eligible = groups
+        .iter()
+        .flat_map(|(_, tasks)| tasks.iter())
+        .map(|task| &task.account.id)
+        .collect();
+    run.coverage = Some(measure_coverage(&eligible, members, &run.reports));
+    run
+}
+
 /// One region: its members listed, then each group's eligible accounts invited (or, for the
 /// planner's, planned for) as their relationship calls for. A listing that fails reports every
 /// account there with the failure.
@@ -316,31 +372,16 @@ async fn reconcile_region(
     own_account: Option<&AccountId>,
     deadline: Deadline,
 ) -> RegionRun {
-    let app = groups[0].0;
     let eligible = || groups.iter().flat_map(|(_, tasks)| tasks.iter());
     match listing {
         Ok(members) => {
-            let members_found = Some(members.len());
-            let done = join_all(groups.iter().map(|(app, tasks)| {
-                let memberships = Memberships::Listed(&members);
-                invite_in_region(app, region, tasks, memberships, own_account, deadline)
-            }))
-            .await;
-            let mut run = RegionRun {
-                members_found,
-                reports: Vec::new(),
-                members_already: 0,
-                coverage: None,
+            let listed = Listed {
+                region,
+                members: &members,
+                own_account,
+                deadline,
             };
-            for done in done {
-                run.reports.extend(done.reports);
-                run.members_already += done.members_already;
-            }
-            let removed = remove_departed(app, region, departed, deadline);
-            run.reports.extend(removed.await);
-            let eligible = eligible().map(|task| &task.account.id).collect();
-            run.coverage = Some(measure_coverage(&eligible, &members, &run.reports));
-            run
+            reconcile_listed_region(listed, departed, groups).await
         }
         // Throttled past the SDK's retries: the region's reconcile goes on later, as one item.
         Err(error) if failure::is_transient(&error) => {
