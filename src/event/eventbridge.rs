@@ -44,10 +44,12 @@ pub(super) fn decode_eventbridge(event: EventBridgeEvent<Value>) -> Result<Trigg
         ("aws.organizations", API_CALL, Some("CreateGovCloudAccount")) => {
             decode_create_account_call("CreateGovCloudAccount", detail)
         }
-        ("aws.organizations", SERVICE_EVENT, Some("AccountJoinedOrganization")) => {
+        // Membership events: service events, as CreateAccountResult is; an API call's detail-type
+        // is taken too, since no sample from AWS shows which (aws-facts.md, "Joins").
+        ("aws.organizations", SERVICE_EVENT | API_CALL, Some("AccountJoinedOrganization")) => {
             decode_account_joined(&event)
         }
-        ("aws.organizations", SERVICE_EVENT, Some("AccountDepartedOrganization")) => {
+        ("aws.organizations", SERVICE_EVENT | API_CALL, Some("AccountDepartedOrganization")) => {
             decode_account_departed(&event)
         }
         ("aws.organizations", API_CALL, Some("CloseAccount")) => {
@@ -134,7 +136,7 @@ fn decode_create_account_call(name: &'static str, detail: &Value) -> Result<Trig
 
 /// Organizations' `AccountJoinedOrganization`, recorded in the management account (aws-facts.md,
 /// "Joins"). No public sample of its detail exists, so the joined account is taken from any
-/// `accountId` field of `serviceEventDetails` and from the event's account resources, but never the
+/// `accountId` field of its details (`read_named_accounts`) and from the event's account resources, but never the
 /// management account (the event's `account`) or the caller; when none is left, the accounts that
 /// joined recently are looked for in the organization. A join recorded as CREATED is left to
 /// `CreateAccountResult`, which names the account.
@@ -197,8 +199,8 @@ fn decode_departure_call(name: &'static str, detail: &Value) -> Result<Trigger, 
     }))
 }
 
-/// The accounts an Organizations service event names in `serviceEventDetails` and its account
-/// resources, sorted and once each, less the accounts it speaks for (the management account, its
+/// The accounts an Organizations membership event names in `serviceEventDetails` (or, were it
+/// recorded as an API call, `requestParameters` and `responseElements`) and its account resources, sorted and once each, less the accounts it speaks for (the management account, its
 /// `account`, and the caller), which are returned too.
 fn read_named_accounts(
     event: &EventBridgeEvent<Value>,
@@ -219,8 +221,14 @@ fn read_named_accounts(
         }
     }
     let mut named = Vec::new();
-    if let Some(details) = detail.get("serviceEventDetails") {
-        collect_account_id_fields(details, "detail.serviceEventDetails", &mut named)?;
+    for field in [
+        "serviceEventDetails",
+        "requestParameters",
+        "responseElements",
+    ] {
+        if let Some(details) = detail.get(field) {
+            collect_account_id_fields(details, &format!("detail.{field}"), &mut named)?;
+        }
     }
     for (index, resource) in event.resources.iter().flatten().enumerate() {
         if let Some(id) = read_account_arn(resource) {

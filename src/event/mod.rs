@@ -336,6 +336,47 @@ mod tests {
     }
 
     #[test]
+    fn a_membership_event_recorded_as_an_api_call_is_read_alike() {
+        // No sample from AWS shows the detail-type of the membership events, nor where they name
+        // the account: read as an API call, the account may be in requestParameters or
+        // responseElements.
+        let as_call = |name: &str, field: &str| {
+            let mut event = sample(name);
+            event["detail-type"] = json!("AWS API Call via CloudTrail");
+            let details = event["detail"]["serviceEventDetails"].take();
+            event["detail"][field] = details;
+            event
+        };
+        for field in ["requestParameters", "responseElements"] {
+            let joined = as_call("account-joined-organization.json", field);
+            assert_eq!(
+                decode(joined).unwrap(),
+                accounts(&["444455556666"]),
+                "{field}"
+            );
+            let departed = as_call("account-departed-organization-left.json", field);
+            let Trigger::Invite(request) = accounts(&["121212121212"]) else {
+                unreachable!()
+            };
+            assert_eq!(
+                decode(departed).unwrap(),
+                Trigger::RemoveDeparted(request),
+                "{field}"
+            );
+        }
+        let mut caller = as_call(
+            "account-departed-organization-left.json",
+            "requestParameters",
+        );
+        caller["detail"]["requestParameters"]["accountId"] = json!("111122223333");
+        assert_eq!(
+            decode(caller).unwrap(),
+            Trigger::Reconcile { regions: None },
+            "the management account is never the departed account"
+        );
+    }
+
+    #[test]
     fn a_join_of_a_created_account_is_left_to_create_account_result_however_it_is_spelled() {
         // The API reference spells it `Created` (CreateAccount) and `CREATED` (AccountJoinedOrganization).
         for spelling in ["CREATED", "Created", "created"] {

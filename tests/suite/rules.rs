@@ -218,6 +218,39 @@ fn events_that_must_not_invoke_the_function_match_no_rule() {
 }
 
 #[test]
+fn membership_events_recorded_as_api_calls_reach_the_function_too() {
+    // No sample from AWS shows whether the membership events are service events or API calls.
+    const RULES: [(&str, &str); 2] = [
+        ("account-joined-organization.json", "AccountJoined"),
+        ("account-departed-organization-left.json", "AccountDeparted"),
+    ];
+    let standins = Standins::start();
+    let events: BTreeMap<String, Value> = RULES
+        .iter()
+        .map(|(name, _)| {
+            let mut event = sample_event(name);
+            event["detail-type"] = json!("AWS API Call via CloudTrail");
+            (name.to_string(), event)
+        })
+        .collect();
+
+    let found = matches(
+        &standins,
+        vec![function_template(ADMINISTRATOR), management_template()],
+        events,
+    );
+
+    for (name, rule) in RULES {
+        assert_eq!(found["function"][name], [rule], "{name}");
+        assert_eq!(
+            found["management"][name],
+            [format!("Forward{rule}")],
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn the_functions_rules_act_only_on_events_of_the_management_account() {
     let standins = Standins::start();
     let samples = eventbridge_samples();
