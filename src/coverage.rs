@@ -121,7 +121,7 @@ mod tests {
         Membership {
             status,
             invited_at: None,
-            enrolled: true,
+            mark: crate::domain::Mark::Enrolled,
             arn: None,
         }
     }

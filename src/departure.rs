@@ -3,17 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{Account, AccountId, AccountState, MemberStatus, Membership, Region};
+use crate::domain::{Account, AccountId, AccountState, Mark, MemberStatus, Membership, Region};
 
-/// The organization's states of an account that is closing or closed: a closed account is
-/// `SUSPENDED` for 90 days before it is terminated (aws-facts.md, "Departures").
-const CLOSING_STATES: [&str; 3] = ["SUSPENDED", "PENDING_CLOSURE", "CLOSED"];
-
-/// At most this many accounts' members are removed by one run, unless MAX_REMOVALS says otherwise.
+/// At most this many accounts' members are removed by one invocation, unless MAX_REMOVALS says otherwise.
 pub(crate) const DEFAULT_MAX_REMOVALS: usize = 25;
 
-/// What becomes of one member of the administrator whose account has left the organization or is
-/// closing.
+/// What becomes of one member of the administrator whose account has left the organization, is
+/// closed, or is in a state that the removal reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
     /// This function enrolled it: DisassociateMember where `associated`, then DeleteMember.
@@ -28,8 +24,8 @@ pub(crate) enum Verdict {
         /// Why it stays.
         why: String,
     },
-    /// Would be removed, but the run would remove more than MAX_REMOVALS: held, with why, and the
-    /// alarm raised.
+    /// Would be removed, but the invocation would remove more than MAX_REMOVALS: held, with why,
+    /// and the alarm raised.
     Hold {
         /// Why it was held.
         why: String,
@@ -47,6 +43,18 @@ pub(crate) struct Departed {
     pub verdict: Verdict,
 }
 
+/// Where an account stands, as far as the removal of its members goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// No longer in the organization, or `CLOSED`: the members that this function enrolled go.
+    Departed(String),
+    /// Still in the organization, in a state that the removal reports and never acts on: suspended
+    /// by AWS, closing, or a state this build does not know.
+    Staying(String),
+    /// `ACTIVE` or `PENDING_ACTIVATION`: nothing to remove, nothing to report.
+    Present,
+}
+
 /// Whether a member in `status` is disassociated before it is deleted: a live relationship, or an
 /// invitation on its way (ListMembers' associated statuses), or a suspended member account.
 pub(crate) fn is_associated(status: &MemberStatus) -> bool {
@@ -60,50 +68,79 @@ pub(crate) fn is_associated(status: &MemberStatus) -> bool {
     )
 }
 
-/// Why `account`'s member counts as departed: its account is no longer in the organization
-/// (`None`), or is closing or closed. An `ACTIVE` account, or one in any other state (such as
-/// `PENDING_ACTIVATION`), has not departed.
-pub(crate) fn departure_of(account: Option<&AccountState>) -> Option<String> {
-    match account {
-        None => Some("its account is no longer in the organization".to_owned()),
-        Some(AccountState::Other(state)) if CLOSING_STATES.contains(&state.as_str()) => Some(
-            format!("its account is {state} in the organization (closing or closed)"),
-        ),
-        Some(_) => None,
+/// Where an account stands (`None`: it is no longer in the organization), read as Organizations'
+/// `State` defines it: only `CLOSED` is closed; `SUSPENDED` is AWS's restriction of an account
+/// that may come back, and `PENDING_CLOSURE` a closure not yet done.
+pub(crate) fn judge_standing(account: Option<&AccountState>) -> Standing {
+    let state = match account {
+        None => return Standing::Departed("its account is no longer in the organization".into()),
+        Some(state) => state,
+    };
+    let meaning = state.meaning();
+    match state {
+        AccountState::Closed => Standing::Departed(format!(
+            "its account is CLOSED in the organization ({meaning})"
+        )),
+        AccountState::Suspended => Standing::Staying(format!(
+            "its account is SUSPENDED by AWS ({meaning}): kept, never removed"
+        )),
+        AccountState::PendingClosure => Standing::Staying(format!(
+            "its account is PENDING_CLOSURE ({meaning}): kept until it is CLOSED"
+        )),
+        AccountState::Other(name) => Standing::Staying(format!(
+            "its account is {name} in the organization ({meaning}): kept, never removed"
+        )),
+        AccountState::Active | AccountState::PendingActivation => Standing::Present,
     }
 }
 
-/// The members of one region (from a complete listing) whose accounts have departed, given the
-/// organization's accounts (from a complete listing), with what becomes of each. The administrator
-/// is never among them, nor is any member whose account is `ACTIVE` in the organization, whatever
-/// its tags. A member that this function did not enroll (no enrollment tag) is kept.
+/// The members of `members` whose tags the listing did not carry and whose account has departed:
+/// the few that GetMember is asked about before any is removed.
+pub(crate) fn find_unread_departures(
+    accounts: &[Account],
+    members: &BTreeMap<AccountId, Membership>,
+) -> Vec<AccountId> {
+    let states = index_states(accounts);
+    members
+        .iter()
+        .filter(|(_, membership)| membership.mark == Mark::Unread)
+        .filter(|(id, _)| {
+            matches!(
+                judge_standing(states.get(id).copied()),
+                Standing::Departed(_)
+            )
+        })
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+fn index_states(accounts: &[Account]) -> BTreeMap<&AccountId, &AccountState> {
+    accounts
+        .iter()
+        .map(|account| (&account.id, &account.state))
+        .collect()
+}
+
+/// The members of one region (from a complete listing) whose accounts have departed or stand in a
+/// state that the removal reports, given the organization's accounts (from a complete listing),
+/// with what becomes of each. The administrator is never among them, nor is any member whose
+/// account is `ACTIVE`, whatever its tags. A departed member that this function did not enroll, or
+/// whose tags could not be read, is kept.
 pub(crate) fn judge_departures(
     region: &Region,
     accounts: &[Account],
     members: &BTreeMap<AccountId, Membership>,
     administrator: Option<&AccountId>,
 ) -> Vec<Departed> {
-    let states: BTreeMap<&AccountId, &AccountState> = accounts
-        .iter()
-        .map(|account| (&account.id, &account.state))
-        .collect();
+    let states = index_states(accounts);
     members
         .iter()
         .filter(|(id, _)| Some(*id) != administrator)
         .filter_map(|(id, membership)| {
-            let why = departure_of(states.get(id).copied())?;
-            let verdict = if membership.enrolled {
-                Verdict::Remove {
-                    associated: is_associated(&membership.status),
-                    why,
-                }
-            } else {
-                Verdict::Keep {
-                    why: format!(
-                        "{why}, but this function did not enroll it (no macie-invite:enrolled tag): \
-                         never removed; remove it by hand, or adopt it while its account is active"
-                    ),
-                }
+            let verdict = match judge_standing(states.get(id).copied()) {
+                Standing::Present => return None,
+                Standing::Staying(why) => Verdict::Keep { why },
+                Standing::Departed(why) => judge_mark(why, membership),
             };
             Some(Departed {
                 region: region.clone(),
@@ -114,39 +151,87 @@ pub(crate) fn judge_departures(
         .collect()
 }
 
-/// Holds back the removals of a run when they are off (REMOVE_DEPARTED=false: each is kept, and
-/// says why), or when more accounts than `max_removals` would lose their membership: then none is
-/// removed, and each is held, which raises the alarm. A wrong organization or a bug must not empty
-/// Macie.
-pub(crate) fn hold_removals(departed: &mut [Departed], remove_departed: bool, max_removals: usize) {
-    let accounts: BTreeSet<&AccountId> = departed
-        .iter()
-        .filter(|d| matches!(d.verdict, Verdict::Remove { .. }))
-        .map(|d| &d.account_id)
-        .collect();
-    let count = accounts.len();
-    let held = |why: &str| {
-        if !remove_departed {
-            Verdict::Keep {
-                why: format!("{why}; removal is off (REMOVE_DEPARTED=false): reported only"),
-            }
-        } else {
-            Verdict::Hold {
-                why: format!(
-                    "{why}; this run would remove the members of {count} accounts, more than \
-                     MAX_REMOVALS ({max_removals}), so it removes none: check that the function \
-                     runs in the right organization, then raise MAX_REMOVALS for one run or remove \
-                     them by hand"
-                ),
-            }
-        }
-    };
-    if remove_departed && count <= max_removals {
-        return;
+/// A departed member's verdict by its mark: removed only where the function's tag is read on it.
+fn judge_mark(why: String, membership: &Membership) -> Verdict {
+    match membership.mark {
+        Mark::Enrolled => Verdict::Remove {
+            associated: is_associated(&membership.status),
+            why,
+        },
+        Mark::Unmarked => Verdict::Keep {
+            why: format!(
+                "{why}, but this function did not enroll it (no macie-invite:enrolled tag): \
+                 never removed; remove it by hand, or adopt it while its account is active"
+            ),
+        },
+        Mark::Unread => Verdict::Keep {
+            why: format!(
+                "{why}, but its tags could not be read (neither ListMembers nor GetMember gave \
+                 them), so whether this function enrolled it is unknown: kept; the next reconcile \
+                 reads them again"
+            ),
+        },
     }
-    for departed in departed.iter_mut() {
-        if let Verdict::Remove { why, .. } = &departed.verdict {
-            departed.verdict = held(why);
+}
+
+/// The one bound on removals of an invocation: REMOVE_DEPARTED, and MAX_REMOVALS over every
+/// account whose members the invocation removes, whatever mix of reconciles, departures and
+/// retries it holds. A wrong organization or a bug must not empty Macie.
+#[derive(Debug)]
+pub(crate) struct RemovalBound {
+    remove_departed: bool,
+    max_removals: usize,
+    /// The accounts whose members this invocation has already let go.
+    granted: BTreeSet<AccountId>,
+}
+
+impl RemovalBound {
+    /// The bound of REMOVE_DEPARTED and MAX_REMOVALS, before anything is removed.
+    pub(crate) fn new(remove_departed: bool, max_removals: usize) -> Self {
+        RemovalBound {
+            remove_departed,
+            max_removals,
+            granted: BTreeSet::new(),
+        }
+    }
+
+    /// Lets `departed`'s removals go, or holds them all back: when removal is off
+    /// (REMOVE_DEPARTED=false: each is kept, and says why), or when, with those this invocation
+    /// let go before, more accounts than MAX_REMOVALS would lose their membership: then none of
+    /// these is removed, and each is held, which raises the alarm.
+    pub(crate) fn hold_removals(&mut self, departed: &mut [Departed]) {
+        let mut accounts = self.granted.clone();
+        accounts.extend(
+            departed
+                .iter()
+                .filter(|d| matches!(d.verdict, Verdict::Remove { .. }))
+                .map(|d| d.account_id.clone()),
+        );
+        let (count, max_removals) = (accounts.len(), self.max_removals);
+        if self.remove_departed && count <= max_removals {
+            self.granted = accounts;
+            return;
+        }
+        let held = |why: &str| {
+            if !self.remove_departed {
+                Verdict::Keep {
+                    why: format!("{why}; removal is off (REMOVE_DEPARTED=false): reported only"),
+                }
+            } else {
+                Verdict::Hold {
+                    why: format!(
+                        "{why}; this invocation would remove the members of {count} accounts, more \
+                         than MAX_REMOVALS ({max_removals}), so it removes none of these: check \
+                         that the function runs in the right organization, then raise \
+                         MAX_REMOVALS for one run or remove them by hand"
+                    ),
+                }
+            }
+        };
+        for departed in departed.iter_mut() {
+            if let Verdict::Remove { why, .. } = &departed.verdict {
+                departed.verdict = held(why);
+            }
         }
     }
 }
@@ -156,45 +241,95 @@ mod tests {
     use super::*;
     use crate::domain::fixtures::{account_id as id, region};
 
-    fn account(account_id: &str, state: &str) -> Account {
+    fn account(account_id: &str, state: AccountState) -> Account {
         Account {
             id: id(account_id),
             email: format!("{account_id}@example.com"),
-            state: AccountState::from_name(state),
+            state,
             joined: None,
             joined_by_invitation: false,
         }
     }
 
-    fn member(status: MemberStatus, enrolled: bool) -> Membership {
+    fn member(status: MemberStatus, mark: Mark) -> Membership {
         Membership {
             status,
             invited_at: None,
-            enrolled,
+            mark,
             arn: None,
         }
     }
 
+    /// Each departed or reported member's account, and whether it is removed (with `associated`).
+    fn verdicts(departed: &[Departed]) -> Vec<(&str, Option<bool>)> {
+        departed
+            .iter()
+            .map(|d| match &d.verdict {
+                Verdict::Remove { associated, .. } => (d.account_id.as_str(), Some(*associated)),
+                Verdict::Keep { .. } | Verdict::Hold { .. } => (d.account_id.as_str(), None),
+            })
+            .collect()
+    }
+
     #[test]
-    fn only_enrolled_members_of_departed_or_closing_accounts_are_removed() {
+    fn removed_are_exactly_the_enrolled_members_of_accounts_gone_or_closed() {
+        use AccountState::*;
         let accounts = [
-            account("111111111111", "ACTIVE"),
-            account("222222222222", "SUSPENDED"),
-            account("333333333333", "PENDING_CLOSURE"),
-            account("444444444444", "PENDING_ACTIVATION"),
-            account("999999999999", "ACTIVE"),
+            account("111111111111", Active),
+            account("222222222222", Suspended),
+            account("333333333333", PendingClosure),
+            account("444444444444", PendingActivation),
+            account("888888888888", Closed),
+            // No State, Status SUSPENDED: the retired field's closed account.
+            account("888800000000", AccountState::read(None, Some("SUSPENDED"))),
+            account("999999999999", Active),
         ];
         let members = BTreeMap::from([
-            // ACTIVE: kept whatever its tags, and not reported.
-            (id("111111111111"), member(MemberStatus::Enabled, true)),
-            (id("222222222222"), member(MemberStatus::Enabled, true)),
-            (id("333333333333"), member(MemberStatus::Created, true)),
-            (id("444444444444"), member(MemberStatus::Invited, true)),
-            // Gone from the organization: enrolled by us, and not.
-            (id("555555555555"), member(MemberStatus::Removed, true)),
-            (id("666666666666"), member(MemberStatus::Enabled, false)),
+            // ACTIVE and PENDING_ACTIVATION: kept whatever their tags, and not reported.
+            (
+                id("111111111111"),
+                member(MemberStatus::Enabled, Mark::Enrolled),
+            ),
+            (
+                id("444444444444"),
+                member(MemberStatus::Invited, Mark::Enrolled),
+            ),
+            // SUSPENDED by AWS and PENDING_CLOSURE: kept and reported, never removed.
+            (
+                id("222222222222"),
+                member(MemberStatus::Enabled, Mark::Enrolled),
+            ),
+            (
+                id("333333333333"),
+                member(MemberStatus::Created, Mark::Enrolled),
+            ),
+            // CLOSED, in State or in what Status meant: removed.
+            (
+                id("888888888888"),
+                member(MemberStatus::Enabled, Mark::Enrolled),
+            ),
+            (
+                id("888800000000"),
+                member(MemberStatus::Created, Mark::Enrolled),
+            ),
+            // Gone from the organization: enrolled by us, not, and unknown.
+            (
+                id("555555555555"),
+                member(MemberStatus::Removed, Mark::Enrolled),
+            ),
+            (
+                id("666666666666"),
+                member(MemberStatus::Enabled, Mark::Unmarked),
+            ),
+            (
+                id("666600000000"),
+                member(MemberStatus::Enabled, Mark::Unread),
+            ),
             // The administrator itself, were it listed: never.
-            (id("777777777777"), member(MemberStatus::Enabled, true)),
+            (
+                id("777777777777"),
+                member(MemberStatus::Enabled, Mark::Enrolled),
+            ),
         ]);
         let departed = judge_departures(
             &region("us-east-1"),
@@ -202,23 +337,65 @@ mod tests {
             &members,
             Some(&id("777777777777")),
         );
-        let verdicts: Vec<(&str, bool, Option<bool>)> = departed
-            .iter()
-            .map(|d| match &d.verdict {
-                Verdict::Remove { associated, .. } => {
-                    (d.account_id.as_str(), true, Some(*associated))
-                }
-                Verdict::Keep { .. } | Verdict::Hold { .. } => (d.account_id.as_str(), false, None),
-            })
-            .collect();
         assert_eq!(
-            verdicts,
+            verdicts(&departed),
             [
-                ("222222222222", true, Some(true)),
-                ("333333333333", true, Some(false)),
-                ("555555555555", true, Some(false)),
-                ("666666666666", false, None),
+                ("222222222222", None),
+                ("333333333333", None),
+                ("555555555555", Some(false)),
+                ("666600000000", None),
+                ("666666666666", None),
+                ("888800000000", Some(false)),
+                ("888888888888", Some(true)),
             ]
+        );
+        let why = |account: &str| match &departed
+            .iter()
+            .find(|d| d.account_id.as_str() == account)
+            .unwrap()
+            .verdict
+        {
+            Verdict::Keep { why } => why.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(why("222222222222").contains("SUSPENDED by AWS"));
+        assert!(why("333333333333").contains("kept until it is CLOSED"));
+        assert!(why("666600000000").contains("tags could not be read"));
+        assert!(why("666666666666").contains("did not enroll it"));
+    }
+
+    #[test]
+    fn only_departed_members_without_tags_are_asked_about() {
+        let accounts = [
+            account("111111111111", AccountState::Active),
+            account("222222222222", AccountState::Closed),
+            account("333333333333", AccountState::Suspended),
+        ];
+        let members = BTreeMap::from([
+            (
+                id("111111111111"),
+                member(MemberStatus::Enabled, Mark::Unread),
+            ),
+            (
+                id("222222222222"),
+                member(MemberStatus::Enabled, Mark::Unread),
+            ),
+            (
+                id("333333333333"),
+                member(MemberStatus::Enabled, Mark::Unread),
+            ),
+            (
+                id("444444444444"),
+                member(MemberStatus::Enabled, Mark::Unread),
+            ),
+            (
+                id("555555555555"),
+                member(MemberStatus::Enabled, Mark::Enrolled),
+            ),
+        ]);
+        assert_eq!(
+            find_unread_departures(&accounts, &members),
+            [id("222222222222"), id("444444444444")]
         );
     }
 
@@ -233,6 +410,12 @@ mod tests {
         }
     }
 
+    fn all_removed(departed: &[Departed]) -> bool {
+        departed
+            .iter()
+            .all(|d| matches!(d.verdict, Verdict::Remove { .. }))
+    }
+
     #[test]
     fn more_removals_than_the_bound_remove_none_and_say_why() {
         // Two regions of the same account count once.
@@ -241,19 +424,15 @@ mod tests {
             removal("111111111111"),
             removal("222222222222"),
         ];
-        hold_removals(&mut within, true, 2);
-        assert!(
-            within
-                .iter()
-                .all(|d| matches!(d.verdict, Verdict::Remove { .. }))
-        );
+        RemovalBound::new(true, 2).hold_removals(&mut within);
+        assert!(all_removed(&within));
 
         let mut over = vec![
             removal("111111111111"),
             removal("222222222222"),
             removal("333333333333"),
         ];
-        hold_removals(&mut over, true, 2);
+        RemovalBound::new(true, 2).hold_removals(&mut over);
         for departed in &over {
             let Verdict::Hold { why } = &departed.verdict else {
                 panic!("{departed:?}")
@@ -262,10 +441,30 @@ mod tests {
         }
 
         let mut off = vec![removal("111111111111")];
-        hold_removals(&mut off, false, 25);
+        RemovalBound::new(false, 25).hold_removals(&mut off);
         assert!(
             matches!(&off[0].verdict, Verdict::Keep { why } if why.contains("REMOVE_DEPARTED=false")),
             "off is a choice, not an alarm"
+        );
+    }
+
+    #[test]
+    fn the_bound_counts_every_removal_of_the_invocation() {
+        let mut bound = RemovalBound::new(true, 3);
+        // The departures named first: two accounts, let go.
+        let mut named = vec![removal("111111111111"), removal("222222222222")];
+        bound.hold_removals(&mut named);
+        assert!(all_removed(&named));
+        // Then a reconcile that finds one of them again and one more: three in all, let go.
+        let mut reconciled = vec![removal("222222222222"), removal("333333333333")];
+        bound.hold_removals(&mut reconciled);
+        assert!(all_removed(&reconciled));
+        // Then another with two more: five in all, more than 3, so these two are held.
+        let mut more = vec![removal("444444444444"), removal("555555555555")];
+        bound.hold_removals(&mut more);
+        assert!(
+            more.iter()
+                .all(|d| matches!(&d.verdict, Verdict::Hold { why } if why.contains("5 accounts")))
         );
     }
 }

@@ -145,22 +145,74 @@ impl Region {
     }
 }
 
-/// The state of an account in the organization (Organizations `State`, or the older `Status`).
+/// The state of an account in the organization, as Organizations' `State` field defines it
+/// (Organizations user guide, "Monitor the state of your AWS accounts"), or, where an answer
+/// carries no `State`, as the retired `Status` field meant it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AccountState {
-    /// Active: it may be invited.
+    /// `PENDING_ACTIVATION`: created, not yet usable.
+    PendingActivation,
+    /// `ACTIVE`: it may be invited.
     Active,
-    /// Any other state (SUSPENDED, PENDING_CLOSURE, CLOSED, …), by its name.
+    /// `SUSPENDED` in `State`: AWS has restricted the account (fraud, payment). It is still in the
+    /// organization and may be reinstated: never removed.
+    Suspended,
+    /// `PENDING_CLOSURE`: a closure requested and not yet done; the account still works.
+    PendingClosure,
+    /// `CLOSED` in `State` (the 90 days in which it may be reinstated, before it leaves the
+    /// organization), or `SUSPENDED` in `Status` where no `State` is given: the retired field
+    /// called a closed account so (CloseAccount API reference).
+    Closed,
+    /// A state this build does not know, by its name: never acted on.
     Other(String),
 }
 
 impl AccountState {
-    /// The state of its name.
-    pub fn from_name(name: &str) -> Self {
-        match name {
-            "ACTIVE" => AccountState::Active,
-            other => AccountState::Other(other.to_owned()),
+    /// The state of an account that Organizations describes with these `State` and `Status`
+    /// fields: `State` where it is given, else what `Status` meant.
+    pub fn read(state: Option<&str>, status: Option<&str>) -> Self {
+        match (state, status) {
+            (Some("PENDING_ACTIVATION"), _) => AccountState::PendingActivation,
+            (Some("ACTIVE"), _) | (None, Some("ACTIVE")) => AccountState::Active,
+            (Some("SUSPENDED"), _) => AccountState::Suspended,
+            (Some("PENDING_CLOSURE"), _) | (None, Some("PENDING_CLOSURE")) => {
+                AccountState::PendingClosure
+            }
+            (Some("CLOSED"), _) | (None, Some("SUSPENDED")) => AccountState::Closed,
+            (Some(other), _) | (None, Some(other)) => AccountState::Other(excerpt(other)),
+            (None, None) => AccountState::Other("(no State or Status)".to_owned()),
         }
+    }
+}
+
+impl AccountState {
+    /// What the state means, in a few words, for the reports that name it.
+    pub fn meaning(&self) -> &'static str {
+        match self {
+            AccountState::PendingActivation => "created, not yet active",
+            AccountState::Active => "active",
+            AccountState::Suspended => {
+                "restricted by AWS, and may be reinstated; still an account of the organization"
+            }
+            AccountState::PendingClosure => {
+                "its closure is requested and not yet done; the account still works"
+            }
+            AccountState::Closed => "closed; it leaves the organization 90 days after its closure",
+            AccountState::Other(_) => "a state this function does not know",
+        }
+    }
+}
+
+impl fmt::Display for AccountState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AccountState::PendingActivation => "PENDING_ACTIVATION",
+            AccountState::Active => "ACTIVE",
+            AccountState::Suspended => "SUSPENDED",
+            AccountState::PendingClosure => "PENDING_CLOSURE",
+            AccountState::Closed => "CLOSED",
+            AccountState::Other(name) => name,
+        })
     }
 }
 
@@ -346,11 +398,23 @@ pub struct Membership {
     /// When the administrator last invited the account (`invitedAt`), in seconds since the epoch;
     /// `None` when it never did.
     pub invited_at: Option<i64>,
-    /// It carries this function's enrollment tag: this function associated it, and only such a
-    /// member is ever removed.
-    pub enrolled: bool,
+    /// Whether it carries this function's enrollment tag: this function associated it, and only
+    /// such a member is ever removed.
+    pub mark: Mark,
     /// The member's ARN, which tagging names; `None` where Macie gave none.
     pub arn: Option<String>,
+}
+
+/// What a member's tags say of who enrolled it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// It carries the enrollment tag: this function enrolled it.
+    Enrolled,
+    /// Its tags were read, and the enrollment tag is not among them.
+    Unmarked,
+    /// The answer carried no tags (a listing may not: GetMember is where Macie is known to return
+    /// them), or reading them failed: it is never removed or tagged on this answer.
+    Unread,
 }
 
 /// The organization, as DescribeOrganization answers it to any of its accounts.
@@ -439,6 +503,44 @@ pub(crate) mod fixtures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_state_is_read_from_state_and_else_from_what_status_meant() {
+        use AccountState::*;
+        let cases = [
+            // State, as Organizations' user guide defines it: SUSPENDED is AWS's restriction, not a closure.
+            (Some("ACTIVE"), Some("ACTIVE"), Active),
+            (
+                Some("PENDING_ACTIVATION"),
+                Some("ACTIVE"),
+                PendingActivation,
+            ),
+            (Some("SUSPENDED"), Some("SUSPENDED"), Suspended),
+            (
+                Some("PENDING_CLOSURE"),
+                Some("PENDING_CLOSURE"),
+                PendingClosure,
+            ),
+            (Some("CLOSED"), Some("SUSPENDED"), Closed),
+            // No State: the retired Status called a closed account SUSPENDED.
+            (None, Some("SUSPENDED"), Closed),
+            (None, Some("PENDING_CLOSURE"), PendingClosure),
+            (None, Some("ACTIVE"), Active),
+            (
+                Some("RETIRED_SOMEDAY"),
+                None,
+                Other("RETIRED_SOMEDAY".into()),
+            ),
+        ];
+        for (state, status, expected) in cases {
+            assert_eq!(
+                AccountState::read(state, status),
+                expected,
+                "{state:?} {status:?}"
+            );
+        }
+        assert!(matches!(AccountState::read(None, None), Other(_)));
+    }
 
     #[test]
     fn account_ids_are_exactly_twelve_digits() {

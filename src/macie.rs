@@ -14,8 +14,8 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::domain::{
-    Account, AccountId, Administrator, MemberStatus, Membership, Page, Pages, Region, Unprocessed,
-    read_all,
+    Account, AccountId, Administrator, Mark, MemberStatus, Membership, Page, Pages, Region,
+    Unprocessed, read_all,
 };
 use crate::error::{Error, found};
 use crate::failure;
@@ -24,8 +24,10 @@ use crate::quote::redact_emails;
 const SERVICE: &str = "Macie";
 
 /// The tag that every CreateMember of this function carries: the mark of a member it enrolled, the
-/// only members it ever removes (CreateMember takes `tags`, and GetMember and ListMembers return
-/// them: aws-facts.md). Tagging on create needs `macie2:TagResource` besides `macie2:CreateMember`
+/// only members it ever removes. CreateMember takes `tags`, and GetMember returns them (botocore's
+/// macie2 model; terraform-provider-aws reads a member's tags through GetMember); whether
+/// ListMembers fills them in is not documented, so a listing without them is read as
+/// [`Mark::Unread`] and the few members that a decision needs are asked with GetMember. Tagging on create needs `macie2:TagResource` besides `macie2:CreateMember`
 /// (Service Authorization Reference, "list_macie2", its table of operations).
 pub const ENROLLMENT_TAG: (&str, &str) = ("macie-invite:enrolled", "true");
 
@@ -86,9 +88,11 @@ fn to_membership(
     Membership {
         status: to_member_status(status),
         invited_at: invited_at.map(aws_smithy_types::DateTime::secs),
-        enrolled: tags
-            .and_then(|tags| tags.get(key))
-            .is_some_and(|v| v == value),
+        mark: match tags {
+            None => Mark::Unread,
+            Some(tags) if tags.get(key).is_some_and(|v| v == value) => Mark::Enrolled,
+            Some(_) => Mark::Unmarked,
+        },
         arn: arn.map(str::to_owned),
     }
 }

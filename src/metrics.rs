@@ -294,7 +294,7 @@ mod tests {
         let enabled = Membership {
             status: MemberStatus::Enabled,
             invited_at: None,
-            enrolled: true,
+            mark: crate::domain::Mark::Enrolled,
             arn: None,
         };
         let half = BTreeMap::from([(ids[0].clone(), enabled.clone())]);

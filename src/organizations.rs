@@ -185,16 +185,14 @@ pub enum Parent {
 
 /// Our account from the SDK's; `None` for an entry without a valid ID, which cannot be invited.
 fn to_account(account: &types::Account) -> Option<Account> {
-    // `Status` is being retired in favour of `State`: read `State`, fall back to `Status`.
-    let state = account
-        .state()
-        .map(|state| state.as_str())
-        .or_else(|| account.status().map(|status| status.as_str()))
-        .unwrap_or("UNKNOWN");
     Some(Account {
         id: AccountId::parse(account.id()?, "Organizations Account.Id").ok()?,
         email: account.email().unwrap_or_default().to_owned(),
-        state: AccountState::from_name(state),
+        // `Status` is being retired in favour of `State`: `State` is read, `Status` only without it.
+        state: AccountState::read(
+            account.state().map(|state| state.as_str()),
+            account.status().map(|status| status.as_str()),
+        ),
         joined: account.joined_timestamp().map(|time| time.secs()),
         // The API reference spells it both `Created` and `CREATED` (aws-facts.md): without case.
         joined_by_invitation: account

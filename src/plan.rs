@@ -167,8 +167,9 @@ pub(crate) fn ineligibility(account: &Account) -> Option<String> {
                 .to_owned(),
         ),
         AccountState::Active => None,
-        AccountState::Other(state) => Some(format!(
-            "account state is {state} in Organizations; only ACTIVE accounts are invited"
+        state => Some(format!(
+            "account state is {state} in Organizations ({}); only ACTIVE accounts are invited",
+            state.meaning()
         )),
     }
 }
@@ -404,7 +405,7 @@ mod tests {
         let account = |state: &str| Account {
             id: id("111111111111"),
             email: "a@example.com".into(),
-            state: AccountState::from_name(state),
+            state: AccountState::read(Some(state), None),
             joined: None,
             joined_by_invitation: false,
         };
@@ -495,7 +496,7 @@ mod tests {
         Membership {
             status: status_named(status),
             invited_at: None,
-            enrolled: true,
+            mark: crate::domain::Mark::Enrolled,
             arn: None,
         }
     }
@@ -504,7 +505,7 @@ mod tests {
         Membership {
             status: status_named(status),
             invited_at: Some(NOW - seconds),
-            enrolled: true,
+            mark: crate::domain::Mark::Enrolled,
             arn: None,
         }
     }

@@ -52,6 +52,9 @@ pub(super) fn decode_eventbridge(event: EventBridgeEvent<Value>) -> Result<Trigg
         ("aws.organizations", SERVICE_EVENT | API_CALL, Some("AccountDepartedOrganization")) => {
             decode_account_departed(&event)
         }
+        ("aws.organizations", SERVICE_EVENT, Some("CloseAccountResult")) => {
+            decode_close_account_result(&event)
+        }
         ("aws.organizations", API_CALL, Some("CloseAccount")) => {
             decode_departure_call("CloseAccount", detail)
         }
@@ -167,10 +170,19 @@ fn decode_account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Err
 /// Organizations' `AccountDepartedOrganization`, recorded in the management account with
 /// `departureMethod` LEFT, REMOVED or CLEANED (aws-facts.md, "Departures"). As for a join, where it
 /// names the account is unverified: it is taken from `serviceEventDetails` and the account
-/// resources, never the management account or the caller. One that names none leads to the
+/// resources, never the management account; the caller is a candidate where it is another
+/// account. One that names none leads to the
 /// reconcile, whose listings find every departed member.
 fn decode_account_departed(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
-    let (named, _) = read_named_accounts(event)?;
+    let (mut named, _) = read_named_accounts(event)?;
+    // The caller, where it is not the management account, may be the account that left
+    // (LeaveOrganization): in AWS's samples of service events that another account sets off,
+    // `userIdentity.accountId` is that account. Organizations confirms its departure first.
+    if let Some(caller) = read_outside_caller(event)? {
+        named.push(caller);
+        named.sort();
+        named.dedup();
+    }
     if named.is_empty() {
         return Ok(Trigger::Reconcile { regions: None });
     }
@@ -178,6 +190,37 @@ fn decode_account_departed(event: &EventBridgeEvent<Value>) -> Result<Trigger, E
         account_ids: named,
         ..Request::default()
     }))
+}
+
+/// Organizations' `CloseAccountResult`, "published after the account closes successfully"
+/// (CloseAccount API reference): the closed account's members go now, not at the next reconcile.
+/// No public sample shows its detail, so the account is read as for the membership events (any
+/// `accountId` of `serviceEventDetails`), and a closure that names none, or whose `state` says
+/// FAILED, is handled safely: none leads to the reconcile, a failure removes nothing.
+fn decode_close_account_result(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
+    const NAME: &str = "CloseAccountResult";
+    let details = event.detail.get("serviceEventDetails");
+    if let Some(state) = details
+        .and_then(|details| find_string(details, "state"))
+        .filter(|state| state.eq_ignore_ascii_case("FAILED"))
+    {
+        return Ok(Trigger::not_an_addition(
+            NAME,
+            &format!("state {state}: the account was not closed; nothing to remove"),
+        ));
+    }
+    decode_account_departed(event)
+}
+
+/// The caller of an event (`detail.userIdentity.accountId`) where it is not the account that
+/// recorded it (the event's `account`, the management account).
+fn read_outside_caller(event: &EventBridgeEvent<Value>) -> Result<Option<AccountId>, Error> {
+    const PATH: &str = "detail.userIdentity.accountId";
+    let Some(caller) = event.detail.pointer("/userIdentity/accountId") else {
+        return Ok(None);
+    };
+    let caller = parse_account_id_value(caller, PATH)?;
+    Ok((event.account.as_deref() != Some(caller.as_str())).then_some(caller))
 }
 
 /// Organizations' `CloseAccount` and `RemoveAccountFromOrganization` API calls, recorded in the

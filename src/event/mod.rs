@@ -203,6 +203,7 @@ mod tests {
             ("account-departed-organization-removed.json", "131313131313"),
             ("account-departed-organization-cleaned.json", "141414141414"),
             ("close-account-call.json", "333333333333"),
+            ("close-account-result.json", "333333333333"),
             ("remove-account-call.json", "151515151515"),
             ("manual-remove.json", "121212121212"),
         ]
@@ -377,6 +378,46 @@ mod tests {
     }
 
     #[test]
+    fn a_departure_names_its_caller_where_it_is_another_account_than_the_management_account() {
+        // LeaveOrganization: the departed account is the caller, named nowhere else.
+        let mut left = sample("account-departed-organization-unnamed.json");
+        left["detail"]["userIdentity"]["accountId"] = json!("121212121212");
+        let Trigger::Invite(request) = accounts(&["121212121212"]) else {
+            unreachable!()
+        };
+        assert_eq!(decode(left).unwrap(), Trigger::RemoveDeparted(request));
+        // The management account as the caller names nothing: the reconcile sweeps.
+        assert_eq!(
+            decode(sample("account-departed-organization-unnamed.json")).unwrap(),
+            Trigger::Reconcile { regions: None }
+        );
+    }
+
+    #[test]
+    fn a_close_account_result_names_the_closed_account_and_a_failed_one_nothing() {
+        let Trigger::Invite(request) = accounts(&["333333333333"]) else {
+            unreachable!()
+        };
+        assert_eq!(
+            decode(sample("close-account-result.json")).unwrap(),
+            Trigger::RemoveDeparted(request)
+        );
+        let mut failed = sample("close-account-result.json");
+        failed["detail"]["serviceEventDetails"]["closeAccountStatus"]["state"] = json!("FAILED");
+        assert!(matches!(
+            decode(failed).unwrap(),
+            Trigger::Ignore(Ignored::NotAnAddition(_))
+        ));
+        let mut unnamed = sample("close-account-result.json");
+        unnamed["detail"]["serviceEventDetails"] =
+            json!({"closeAccountStatus": {"state": "SUCCEEDED"}});
+        assert_eq!(
+            decode(unnamed).unwrap(),
+            Trigger::Reconcile { regions: None }
+        );
+    }
+
+    #[test]
     fn a_join_of_a_created_account_is_left_to_create_account_result_however_it_is_spelled() {
         // The API reference spells it `Created` (CreateAccount) and `CREATED` (AccountJoinedOrganization).
         for spelling in ["CREATED", "Created", "created"] {
@@ -491,8 +532,8 @@ mod tests {
                 "source \"aws.ec2\", detail-type \"EC2 Instance State-change Notification\" and eventName (none)",
             ),
             (
-                json!({"source": "aws.organizations", "detail-type": SERVICE_EVENT, "detail": {"eventName": "CloseAccountResult"}}),
-                "eventName \"CloseAccountResult\"",
+                json!({"source": "aws.organizations", "detail-type": SERVICE_EVENT, "detail": {"eventName": "MoveAccountResult"}}),
+                "eventName \"MoveAccountResult\"",
             ),
             (
                 json!({"source": "com.example", "detail-type": "Something", "detail": {"account": "111122223333"}}),

@@ -10,11 +10,12 @@ use std::collections::BTreeSet;
 use futures_util::future::join_all;
 
 use crate::app::App;
-use crate::domain::{AccountId, AccountState, Origin, Region};
+use crate::domain::{AccountId, AccountState, Mark, Origin, Region};
 use crate::error::Error;
 use crate::failure;
 use crate::outcome::{Outcome, Report};
 use crate::summary::{Detail, Summary};
+use crate::workflow::lookup::read_marks;
 use crate::workflow::{Deadline, before_deadline};
 
 /// Adopts the untagged members of `regions` whose accounts are `ACTIVE` in the organization. The
@@ -35,12 +36,28 @@ pub(crate) async fn adopt_members(
         .map(|account| &account.id)
         .filter(|id| !excluded.contains(id) && Some(*id) != own_account)
         .collect();
-    let listings = join_all(regions.iter().map(|region| app.macie.list_members(region))).await;
-    let mut untagged = Vec::new();
+    let listings = join_all(regions.iter().map(|region| async {
+        let mut members = app.macie.list_members(region).await?;
+        // Where the listing carried no tags, GetMember reads them, for the candidates only.
+        let unread = members
+            .iter()
+            .filter(|(id, membership)| active.contains(id) && membership.mark == Mark::Unread)
+            .map(|(id, _)| id.clone())
+            .collect();
+        read_marks(app, region, &mut members, unread, deadline).await;
+        Ok::<_, Error>(members)
+    }))
+    .await;
+    let (mut untagged, mut unread) = (Vec::new(), Vec::new());
     for (region, listing) in regions.iter().zip(listings) {
         for (id, membership) in listing? {
-            if active.contains(&id) && !membership.enrolled {
-                untagged.push((region.clone(), id, membership.arn));
+            if !active.contains(&id) {
+                continue;
+            }
+            match membership.mark {
+                Mark::Enrolled => {}
+                Mark::Unmarked => untagged.push((region.clone(), id, membership.arn)),
+                Mark::Unread => unread.push((region.clone(), id)),
             }
         }
     }
@@ -68,6 +85,17 @@ pub(crate) async fn adopt_members(
         Report::account(&id, Some(&region), Outcome::Deferred, &origin)
     })
     .await;
+    // A member whose tags could not be read is never tagged on a guess: reported, for the next run.
+    let reports: Vec<Report> = reports
+        .into_iter()
+        .chain(unread.into_iter().map(|(region, id)| {
+            let outcome = Outcome::pending(
+                "its tags could not be read (GetMember), so whether it carries the mark is unknown: \
+                 not tagged; run the adoption again",
+            );
+            Report::account(&id, Some(&region), outcome, &origin)
+        }))
+        .collect();
     for report in &reports {
         report.log();
     }

@@ -120,15 +120,13 @@ pub(crate) async fn run_works(
     };
     run.absorb(invite_named(app, named, known, own_account, deadline).await);
     if !departures.is_empty() {
-        run.absorb(remove_named(app, departures, known, own_account, deadline).await);
+        run.absorb(remove_named(app, departures, known, invocation).await);
     }
     if reconciles.is_empty() {
         return Ok((run, None));
     }
     let reconciliation = match known {
-        Some(accounts) => {
-            reconcile_all(app, &mut run, reconciles, accounts, own_account, deadline).await
-        }
+        Some(accounts) => reconcile_all(app, &mut run, reconciles, accounts, invocation).await,
         None => Reconciliation::default(),
     };
     Ok((run, Some(reconciliation)))

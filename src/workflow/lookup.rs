@@ -1,6 +1,6 @@
 //! Look-ups that workflows share: creation requests resolved, accounts described or read from the
-//! organization's listing, units of the organization for EXCLUDED_OU_IDS, and listings read only
-//! while they pay.
+//! organization's listing, units of the organization for EXCLUDED_OU_IDS, members' marks where a
+//! listing carried none, and listings read only while they pay.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -9,7 +9,8 @@ use lambda_runtime::tracing;
 
 use crate::app::App;
 use crate::domain::{
-    Account, AccountId, CreateAccountRequestId, Creation, OrganizationalUnitId, Origin, Pages,
+    Account, AccountId, CreateAccountRequestId, Creation, Mark, Membership, OrganizationalUnitId,
+    Origin, Pages, Region,
 };
 use crate::failure;
 use crate::organizations::Parent;
@@ -23,6 +24,36 @@ pub(crate) struct Resolution {
     pub origin: Origin,
     /// The account it made (or its failure, or that it is in progress), or the outcome to report.
     pub creation: Result<Creation, Outcome>,
+}
+
+/// Reads, with GetMember, the marks that a listing of `region` did not carry, of the `candidates`
+/// among `members` (the few whose removal or adoption hangs on it), into `members`. A mark that
+/// cannot be read now stays [`Mark::Unread`]: the member is kept, and reported as such.
+pub(crate) async fn read_marks(
+    app: &App,
+    region: &Region,
+    members: &mut BTreeMap<AccountId, Membership>,
+    candidates: Vec<AccountId>,
+    deadline: Deadline,
+) {
+    let read = |id: AccountId| async move {
+        let mark = match app.macie.membership(region, &id).await {
+            Ok(Some(membership)) => membership.mark,
+            Ok(None) => Mark::Unread,
+            Err(error) => {
+                tracing::warn!(account_id = %id, region = %region, %error, "the member's tags could not be read: it is kept");
+                Mark::Unread
+            }
+        };
+        (id, mark)
+    };
+    let limit = app.config.max_calls_in_flight;
+    let marks = before_deadline(candidates, limit, deadline, read, |id| (id, Mark::Unread)).await;
+    for (id, mark) in marks {
+        if let Some(membership) = members.get_mut(&id) {
+            membership.mark = mark;
+        }
+    }
 }
 
 /// Resolves creation requests: the account each made, or the outcome to report for the request.

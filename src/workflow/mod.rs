@@ -1,8 +1,10 @@
 //! The workflows: the one dispatch (`dispatch`) of what each trigger asks for (`job`) to the
 //! accounts an event names (`named`), the reconcile of the whole organization (`reconcile`), the
-//! messages of the retry queue (`retry`) and the preflight (`check`), and what becomes of each
+//! removal of departed accounts' members (`removal`), the adoption of untagged members (`adopt`),
+//! the messages of the retry queue (`retry`) and the preflight (`check`), and what becomes of each
 //! subject afterwards (`settle`); with what they share: the look-ups (`lookup`), the work in one
-//! region (`region`), and here the invocation, its deadline and bounded concurrent calls.
+//! region (`region`), and here the invocation, its deadline, its one bound on removals and bounded
+//! concurrent calls.
 
 pub(crate) mod adopt;
 pub(crate) mod check;
@@ -17,12 +19,14 @@ pub(crate) mod retry;
 pub(crate) mod settle;
 
 use std::future::Future;
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{StreamExt, stream};
 use lambda_runtime::tracing;
 
 use crate::app::App;
+use crate::departure::{Departed, RemovalBound};
 use crate::domain::{Account, AccountId, Origin, Work};
 use crate::outcome::{Outcome, Report, Run};
 use crate::plan;
@@ -54,6 +58,9 @@ pub(crate) struct Invocation {
     pub deadline: Deadline,
     /// The function's name, for its metrics.
     pub function_name: String,
+    /// The one bound on the invocation's removals (MAX_REMOVALS, REMOVE_DEPARTED), which every
+    /// workflow that removes members goes through.
+    removals: Mutex<RemovalBound>,
 }
 
 impl Invocation {
@@ -68,7 +75,20 @@ impl Invocation {
             own_account: own_account(app, &context.invoked_function_arn).await,
             deadline: Deadline::from_epoch_millis(context.deadline),
             function_name,
+            removals: Mutex::new(RemovalBound::new(
+                app.config.remove_departed,
+                app.config.max_removals,
+            )),
         }
+    }
+
+    /// Lets `departed`'s removals go, or holds them back, under the invocation's one bound
+    /// ([`RemovalBound::hold_removals`]).
+    pub(crate) fn hold_removals(&self, departed: &mut [Departed]) {
+        self.removals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .hold_removals(departed);
     }
 }
 

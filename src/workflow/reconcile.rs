@@ -7,17 +7,17 @@ use futures_util::future::join_all;
 
 use crate::app::App;
 use crate::coverage::{Coverage, measure_coverage};
-use crate::departure::{Departed, hold_removals, judge_departures};
+use crate::departure::{Departed, find_unread_departures, judge_departures};
 use crate::domain::{Account, AccountId, Membership, Origin, Region, Subject, Work};
 use crate::error::Error;
 use crate::failure;
 use crate::outcome::{Outcome, Report, Run};
 use crate::plan;
 use crate::summary::{Reconciliation, RegionTally};
-use crate::workflow::lookup::screen_excluded_units;
+use crate::workflow::lookup::{read_marks, screen_excluded_units};
 use crate::workflow::region::{Memberships, invite_in_region};
 use crate::workflow::removal::remove_departed;
-use crate::workflow::{Deadline, Task, confine_and_report};
+use crate::workflow::{Deadline, Invocation, Task, confine_and_report};
 
 /// What a region's work found and did.
 struct RegionRun {
@@ -63,13 +63,11 @@ pub(crate) async fn reconcile_all(
     run: &mut Run,
     works: Vec<Work>,
     accounts: &[Account],
-    own_account: Option<&AccountId>,
-    deadline: Deadline,
+    invocation: &Invocation,
 ) -> Reconciliation {
     let mut found = Reconciliation::default();
     for work in &confine_and_report(app, run, works) {
-        let (reconciled, reconciliation) =
-            reconcile(app, &work.origin, accounts, own_account, deadline).await;
+        let (reconciled, reconciliation) = reconcile(app, &work.origin, accounts, invocation).await;
         run.absorb(reconciled);
         found = reconciliation;
     }
@@ -81,9 +79,9 @@ async fn reconcile(
     app: &App,
     origin: &Origin,
     accounts: &[Account],
-    own_account: Option<&AccountId>,
-    deadline: Deadline,
+    invocation: &Invocation,
 ) -> (Run, Reconciliation) {
+    let (own_account, deadline) = (invocation.own_account.as_ref(), invocation.deadline);
     let regions = &origin.regions;
     let mut run = Run::default();
     let eligible =
@@ -96,8 +94,20 @@ async fn reconcile(
             .is_some_and(|cutoff| plan::existed_before_deployment(&task.account, cutoff.deployed))
     });
     let groups = [(app, new.as_slice()), (&planner, existing.as_slice())];
-    let listings = join_all(regions.iter().map(|region| app.macie.list_members(region))).await;
-    let mut departed = judge_all_departures(app, regions, &listings, accounts, own_account);
+    let mut listings = join_all(regions.iter().map(|region| app.macie.list_members(region))).await;
+    join_all(
+        regions
+            .iter()
+            .zip(listings.iter_mut())
+            .map(|(region, listing)| async move {
+                if let Ok(members) = listing {
+                    let unread = find_unread_departures(accounts, members);
+                    read_marks(app, region, members, unread, deadline).await;
+                }
+            }),
+    )
+    .await;
+    let mut departed = judge_all_departures(invocation, regions, &listings, accounts);
     let regional = join_all(regions.iter().zip(listings).map(|(region, listing)| {
         let departed = take_region(&mut departed, region)
             .into_iter()
@@ -152,23 +162,22 @@ fn count_regions(
 }
 
 /// The departed members of every region whose listing is complete, with what becomes of each, under
-/// one bound for the whole run (a region whose listing failed removes nothing, and counts for
+/// the invocation's one bound (a region whose listing failed removes nothing, and counts for
 /// nothing).
 fn judge_all_departures(
-    app: &App,
+    invocation: &Invocation,
     regions: &[Region],
     listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
     accounts: &[Account],
-    own_account: Option<&AccountId>,
 ) -> Vec<Departed> {
+    let own_account = invocation.own_account.as_ref();
     let mut departed: Vec<Departed> = regions
         .iter()
         .zip(listings)
         .filter_map(|(region, listing)| Some((region, listing.as_ref().ok()?)))
         .flat_map(|(region, members)| judge_departures(region, accounts, members, own_account))
         .collect();
-    let config = &app.config;
-    hold_removals(&mut departed, config.remove_departed, config.max_removals);
+    invocation.hold_removals(&mut departed);
     departed
 }
 

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 use futures_util::future::join_all;
 
 use crate::app::App;
-use crate::departure::{Departed, Verdict, departure_of, hold_removals, judge_departures};
-use crate::domain::{Account, AccountId, Origin, Region, Subject, Work};
+use crate::departure::{Departed, Standing, Verdict, judge_departures, judge_standing};
+use crate::domain::{Account, AccountId, AccountState, Origin, Region, Subject, Work};
 use crate::error::Error;
 use crate::failure;
 use crate::outcome::{Outcome, Report, Run};
-use crate::workflow::{Deadline, before_deadline, confine_and_report};
+use crate::workflow::{Deadline, Invocation, before_deadline, confine_and_report};
 
 /// Removes (or keeps, or under DRY_RUN plans for) the departed members of one region, each with the
 /// work it came from. Each gets one report, against its departure: one that fails (or that the
@@ -84,15 +84,16 @@ type Named = ((Region, AccountId), Origin);
 /// Removes the members of the accounts that departure events, manual removals and retries name,
 /// in the regions of their work. The organization confirms each departure first (from `known`, its
 /// listing, when the batch has it; else DescribeAccount): an account that is still there and not
-/// closing is skipped, never removed, and so is the administrator. Then each region's membership
-/// decides, as in the reconcile, under the same bound.
+/// closed is skipped, never removed, and so is the administrator; one whose closure is not done yet
+/// is looked at again later. Then each region's membership decides, as in the reconcile, under the
+/// invocation's one bound.
 pub(crate) async fn remove_named(
     app: &App,
     works: Vec<Work>,
     known: Option<&[Account]>,
-    own_account: Option<&AccountId>,
-    deadline: Deadline,
+    invocation: &Invocation,
 ) -> Run {
+    let deadline = invocation.deadline;
     let mut run = Run::default();
     let mut named: BTreeMap<(Region, AccountId), Origin> = BTreeMap::new();
     for Work { subject, origin } in confine_and_report(app, &mut run, works) {
@@ -112,13 +113,12 @@ pub(crate) async fn remove_named(
     for ((_, id), origin) in &named {
         accounts.entry(id.clone()).or_insert_with(|| origin.clone());
     }
-    let departed = confirm_departures(app, &mut run, accounts, known, own_account, deadline).await;
+    let departed = confirm_departures(app, &mut run, accounts, known, invocation).await;
     named.retain(|(_, id), _| departed.contains_key(id));
     let found: Vec<Account> = departed.into_values().flatten().collect();
     let mut verdicts = judge_named(app, &mut run, named, &found, deadline).await;
-    let config = &app.config;
     let (mut all, origins): (Vec<Departed>, Vec<Origin>) = verdicts.drain(..).unzip();
-    hold_removals(&mut all, config.remove_departed, config.max_removals);
+    invocation.hold_removals(&mut all);
     let mut by_region: BTreeMap<Region, Vec<(Departed, Origin)>> = BTreeMap::new();
     for (departed, origin) in all.into_iter().zip(origins) {
         by_region
@@ -135,15 +135,16 @@ pub(crate) async fn remove_named(
 
 /// The accounts whose departure the organization confirms, with what it knows of each (`None`: no
 /// longer in it). The others are reported once each: skipped (the administrator, or an account
-/// that is still there and not closing), or failed (the lookup), to be retried.
+/// that is still there and not closed), pending (a closure not done yet, while attempts remain),
+/// or failed (the lookup), to be retried.
 async fn confirm_departures(
     app: &App,
     run: &mut Run,
     accounts: BTreeMap<AccountId, Origin>,
     known: Option<&[Account]>,
-    own_account: Option<&AccountId>,
-    deadline: Deadline,
+    invocation: &Invocation,
 ) -> BTreeMap<AccountId, Option<Account>> {
+    let (own_account, deadline) = (invocation.own_account.as_ref(), invocation.deadline);
     let look_up = |(id, origin): (AccountId, Origin)| async move {
         let found = match known {
             Some(known) => Ok(known.iter().find(|account| account.id == id).cloned()),
@@ -165,21 +166,48 @@ async fn confirm_departures(
             _ if Some(&id) == own_account => {
                 Outcome::skipped("the administrator account itself: never removed")
             }
-            Ok(account) => match departure_of(account.as_ref().map(|account| &account.state)) {
-                Some(_) => {
-                    departed.insert(id, account);
-                    continue;
+            Ok(account) => {
+                let state = account.as_ref().map(|account| &account.state);
+                match (state, judge_standing(state)) {
+                    (_, Standing::Departed(_)) => {
+                        departed.insert(id, account);
+                        continue;
+                    }
+                    (Some(AccountState::PendingClosure), _) => {
+                        await_closure(origin.attempt, app.config.max_attempts)
+                    }
+                    (_, Standing::Staying(why)) => {
+                        Outcome::skipped(format!("{why}: nothing removed"))
+                    }
+                    (_, Standing::Present) => Outcome::skipped(
+                        "the account is still in the organization and active: nothing removed",
+                    ),
                 }
-                None => Outcome::skipped(
-                    "the account is still in the organization and not closing: nothing removed",
-                ),
-            },
+            }
             Err(outcome) => outcome,
         };
         run.reports
             .push(Report::new(Subject::Departure(id), None, outcome, &origin));
     }
     departed
+}
+
+/// What becomes of the departure of an account whose closure is requested and not done yet
+/// (`PENDING_CLOSURE`): CloseAccount is asynchronous, and the account closes within minutes
+/// (CloseAccount API reference), so it is looked at again through the retry queue, shortly, until
+/// its attempts run out; then the daily reconcile takes over.
+fn await_closure(attempt: u32, max_attempts: u32) -> Outcome {
+    if attempt < max_attempts {
+        Outcome::pending(
+            "its closure is requested and not yet done (PENDING_CLOSURE; the account still works): \
+             looked at again shortly, and its members removed once it is CLOSED",
+        )
+    } else {
+        Outcome::skipped(format!(
+            "still PENDING_CLOSURE after {attempt} attempts (MAX_ATTEMPTS): nothing removed now; the \
+             daily reconcile removes its members once it is CLOSED"
+        ))
+    }
 }
 
 /// The verdict on each departed account's member in each region (GetMember): one that is not a

@@ -13,7 +13,7 @@ and accepting them (EnableMacie, ListInvitations, AcceptInvitation); each call r
   POST /_standin/account  {"region", "macieStatus": "ENABLED" | "PAUSED" | null, "administrator": {"accountId",
                           "relationshipStatus"} | null}   the administrator's own Macie in a region (default:
                           ENABLED, and nobody's member), as GetMacieSession and GetAdministratorAccount answer it
-  POST /_standin/dialect  {"noMember": ..., "invitationLagSeconds": [created, verifying]}   how Macie words its
+  POST /_standin/dialect  {"noMember": ..., "invitationLagSeconds": [created, verifying], "listingTags": false}   how Macie words its
                           answers (see State.set_dialect); the default is real Macie's, as clients tested against
                           real accounts meet it
   POST /_standin/reset    forget members, calls and faults, and go back to the default dialect
@@ -95,6 +95,7 @@ class State:
         self.administrator_of = {}  # region -> the administrator's own administrator there, if any
         self.no_member = "rotate"
         self.lag = DEFAULT_LAG
+        self.listing_tags = True
 
     def set_dialect(self, spec):
         """How Macie words its answers.
@@ -103,6 +104,9 @@ class State:
           (the default) for each in turn by account ID, so that every test meets every form
         invitationLagSeconds: [created, verifying]: how long an invited member shows as Created, then as
           EmailVerificationInProgress, before Invited (and only then in the member's ListInvitations)
+        listingTags: whether ListMembers fills in each member's `tags` (default true, as botocore's Member
+          shape allows); false answers them only from GetMember, where terraform-provider-aws reads them, since
+          no source shows that ListMembers fills them in
         """
         if "noMember" in spec:
             if spec["noMember"] not in ("rotate", *NO_MEMBER):
@@ -111,6 +115,8 @@ class State:
         if "invitationLagSeconds" in spec:
             created, verifying = spec["invitationLagSeconds"]
             self.lag = (float(created), float(verifying))
+        if "listingTags" in spec:
+            self.listing_tags = bool(spec["listingTags"])
 
     def no_member_error(self, account_id):
         form = self.no_member
@@ -176,7 +182,7 @@ class State:
     def member_arn(self, region, account_id):
         return f"arn:aws:macie2:{region}:{self.administrator}:member/{account_id}"
 
-    def describe(self, region, member):
+    def describe(self, region, member, with_tags=True):
         described = {
             "accountId": member["accountId"],
             "administratorAccountId": self.administrator,
@@ -184,7 +190,7 @@ class State:
             "email": member["email"],
             "invitedAt": member.get("invitedAt"),
             "relationshipStatus": self.status(member),
-            "tags": member.get("tags", {}),
+            "tags": member.get("tags", {}) if with_tags else None,
             "updatedAt": member["updatedAt"],
         }
         return {key: value for key, value in described.items() if value is not None}
@@ -233,7 +239,7 @@ class State:
             members = [m for m in members if self.status(m) in ASSOCIATED]
         start = int(query.get("nextToken", ["0"])[0])
         page = members[start : start + max_results]
-        response = {"members": [self.describe(region, m) for m in page]}
+        response = {"members": [self.describe(region, m, with_tags=self.listing_tags) for m in page]}
         if start + max_results < len(members):
             response["nextToken"] = str(start + max_results)
         return response

@@ -9,6 +9,12 @@ standard input closes when --exit-with-stdin is given (the tests use that, so th
 --account ID=EMAIL[=STATE[=REQUEST_ID]] creates the organization (the caller, 123456789012, manages it) and adds
 an account with that exact ID, in that state, created by that CreateAccount request: the README's local run and
 the tests seed the accounts that the sample events name this way (--sample-organization seeds them all).
+
+Accounts answer `State` and `Status` as Organizations documents them (user guide, "Monitor the state of your AWS
+accounts"; CloseAccount API reference), where moto marks a closed account SUSPENDED in both: CloseAccount leaves an
+account PENDING_CLOSURE in both fields, and POST {moto}/_standin/account-state {"accountId", "state", "status"} sets
+either field (null: absent from the answer); {"accountId", "state": "CLOSED"} alone completes a closure (Status
+SUSPENDED, as the retired field called a closed account).
 """
 
 import argparse
@@ -42,7 +48,7 @@ SAMPLE_ACCOUNTS = [
     "999999999999=requested@example.com==car-examplecreateaccountrequestid333",
     "111111111111=team-one@example.com",  # manual-invoke.json
     "222222222222=team-two@example.com",  # manual-invoke.json
-    "333333333333=team-three@example.com=SUSPENDED",  # manual-invoke.json
+    "333333333333=team-three@example.com=CLOSED",  # manual-invoke.json, close-account-*.json
 ]
 
 # When the sample accounts joined (--joined specs): 444455556666 by invitation minutes before the time of
@@ -50,6 +56,34 @@ SAMPLE_ACCOUNTS = [
 SAMPLE_JOINS = ["444455556666=INVITED@2026-11-26T11:02:10Z"] + [
     spec.split("=")[0] + "=CREATED@2025-06-01T09:00:00Z" for spec in SAMPLE_ACCOUNTS if not spec.startswith("444455556666=")
 ]
+
+
+# The retired Status field that goes with each State (the CloseAccount API reference: a closed account's Status
+# was SUSPENDED).
+STATUS_OF_STATE = {
+    "PENDING_ACTIVATION": "ACTIVE",
+    "ACTIVE": "ACTIVE",
+    "SUSPENDED": "SUSPENDED",
+    "PENDING_CLOSURE": "PENDING_CLOSURE",
+    "CLOSED": "SUSPENDED",
+}
+
+
+def set_account_state(account_id, state, status=None):
+    """Sets an account's State and Status (None: absent from Organizations' answers)."""
+    backend = organizations_backends[MANAGEMENT_ACCOUNT_ID]["aws"]
+    account = next(a for a in backend.accounts if a.id == account_id)
+    account.state = state
+    account.status = status
+
+
+def close_as_documented(account):
+    """CloseAccount as Organizations documents it: asynchronous, the account PENDING_CLOSURE until it closes."""
+    from moto.organizations.exceptions import AccountAlreadyClosedException
+
+    if account.state in ("PENDING_CLOSURE", "CLOSED"):
+        raise AccountAlreadyClosedException
+    account.state = account.status = "PENDING_CLOSURE"
 
 
 class CountingLatency:
@@ -63,6 +97,13 @@ class CountingLatency:
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/_standin/account-state":
+            body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
+            state = body.get("state")
+            status = body["status"] if "status" in body else STATUS_OF_STATE.get(state)
+            set_account_state(body["accountId"], state, status)
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "2")])
+            return [b"{}"]
         if environ.get("PATH_INFO") == "/_standin/calls":
             body = json.dumps({"calls": self.calls}).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -123,7 +164,7 @@ def seed_accounts(moto_url, accounts):
         account.id = account_id
         organizations_backends.master_accounts[account_id] = (MANAGEMENT_ACCOUNT_ID, "aws")
         if rest and rest[0]:
-            account.status = account.state = rest[0]
+            account.state, account.status = rest[0], STATUS_OF_STATE.get(rest[0], rest[0])
         if len(rest) > 1:
             account.create_account_status_id = rest[1]
 
@@ -179,6 +220,9 @@ def main():
         args.account = SAMPLE_ACCOUNTS + args.account
         args.joined = SAMPLE_JOINS + args.joined
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from moto.organizations.models import FakeAccount
+
+    FakeAccount.close = close_as_documented
 
     moto_app = CountingLatency(DomainDispatcherApplication(create_backend_app))
     moto_server = make_server("127.0.0.1", 0, moto_app, threaded=True, request_handler=NoDelayHandler)

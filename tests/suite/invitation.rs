@@ -126,7 +126,7 @@ async fn excluded_suspended_own_and_unknown_accounts_are_reported_and_never_invi
     let organization = standins.organization().await;
     let excluded = organization.create_account("excluded@example.com").await;
     let suspended = organization.create_account("suspended@example.com").await;
-    organization.close_account(&suspended).await;
+    standins.suspend_account(&suspended);
     let invited = organization.create_account("invited@example.com").await;
     let app = standins.app(&[("EXCLUDED_ACCOUNT_IDS", &excluded)]).await;
 

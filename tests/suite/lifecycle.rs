@@ -13,7 +13,7 @@ const GONE_CREATED: &str = "555500000002";
 const OUTSIDER: &str = "555500000003";
 
 /// An organization with an active enrolled member, an active member the function did not enroll,
-/// a closed (SUSPENDED) enrolled member and a new account; and, outside it, two enrolled members
+/// a CLOSED enrolled member and a new account; and, outside it, two enrolled members
 /// and one that is not: the same in both regions.
 struct Layout {
     standins: Standins,
@@ -32,6 +32,7 @@ async fn lay_out() -> Layout {
     let closed = organization.create_account("closed@example.com").await;
     let new = organization.create_account("new@example.com").await;
     organization.close_account(&closed).await;
+    standins.complete_closure(&closed);
     for region in REGIONS {
         standins.seed_enrolled_member(region, &active_enrolled, "Enabled");
         standins.seed_member(region, &active_untagged, "Enabled");
@@ -454,6 +455,7 @@ async fn adopting_tags_only_the_untagged_members_of_active_accounts_and_its_dry_
         .organization
         .close_account(&layout.active_untagged)
         .await;
+    standins.complete_closure(&layout.active_untagged);
     let reconciled = invoke_ok(&app, json!({"action": "reconcile"})).await;
     let removed = listed(&reconciled, "removed");
     assert!(

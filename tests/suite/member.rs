@@ -171,7 +171,7 @@ async fn a_dry_run_reports_every_decision_and_makes_no_mutating_call() {
     let enabled = organization.create_account("enabled@example.com").await;
     let removed = organization.create_account("removed@example.com").await;
     let suspended = organization.create_account("suspended@example.com").await;
-    organization.close_account(&suspended).await;
+    standins.suspend_account(&suspended);
     standins.seed_member("us-east-1", &created, "Created");
     standins.seed_member("us-east-1", &invited, "Invited");
     standins.seed_member("us-east-1", &enabled, "Enabled");

@@ -60,6 +60,11 @@ const MEANT_FOR: &[(&str, Option<&str>, Option<&str>)] = &[
         Some("ForwardAccountClosedOrRemoved"),
     ),
     (
+        "close-account-result.json",
+        Some("AccountDeparted"),
+        Some("ForwardAccountDeparted"),
+    ),
+    (
         "remove-account-call.json",
         Some("AccountClosedOrRemoved"),
         Some("ForwardAccountClosedOrRemoved"),

@@ -70,6 +70,10 @@ const SAMPLES: &[(&str, Expected)] = &[
         Expected::Removed(&["333333333333"]),
     ),
     (
+        "close-account-result.json",
+        Expected::Removed(&["333333333333"]),
+    ),
+    (
         "remove-account-call.json",
         Expected::Removed(&["151515151515"]),
     ),
@@ -101,7 +105,7 @@ enum Expected {
 }
 
 /// The accounts that departure samples name, which have left the sample organization or are
-/// closing in it: members that the function enrolled.
+/// CLOSED in it: members that the function enrolled.
 const DEPARTED: [&str; 5] = [
     "121212121212",
     "131313131313",

@@ -189,6 +189,26 @@ impl Standins {
             .unwrap();
     }
 
+    /// Sets the account's `State` and `Status` in moto's Organizations (`None`: absent from its
+    /// answers), as serve.py's `/_standin/account-state` does.
+    pub fn set_account_state(&self, account_id: &str, state: Option<&str>, status: Option<&str>) {
+        ureq::post(format!("{}/_standin/account-state", self.moto))
+            .send_json(json!({"accountId": account_id, "state": state, "status": status}))
+            .unwrap();
+    }
+
+    /// Completes the closure of an account that CloseAccount left PENDING_CLOSURE: `State` CLOSED,
+    /// and the retired `Status` SUSPENDED, as Organizations answers.
+    pub fn complete_closure(&self, account_id: &str) {
+        self.set_account_state(account_id, Some("CLOSED"), Some("SUSPENDED"));
+    }
+
+    /// AWS suspends the account (`State` and `Status` SUSPENDED): restricted, still in the
+    /// organization, and it may be reinstated.
+    pub fn suspend_account(&self, account_id: &str) {
+        self.set_account_state(account_id, Some("SUSPENDED"), Some("SUSPENDED"));
+    }
+
     /// The SDK configuration production loads, with the endpoint, region and credentials of a test.
     pub async fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())
@@ -483,7 +503,8 @@ impl Organization {
             .unwrap();
     }
 
-    /// Closes the account: moto then reports it SUSPENDED.
+    /// Requests the account's closure (CloseAccount): it is PENDING_CLOSURE until
+    /// `Standins::complete_closure`, as Organizations documents.
     pub async fn close_account(&self, account_id: &str) {
         self.client
             .close_account()
