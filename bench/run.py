@@ -5,7 +5,7 @@
     python3 bench/run.py --opt-level s > bench/results-opt-s.json     # the same at another opt-level
     python3 bench/run.py --scale > bench/results-scale.json           # a reconcile of 10,000 accounts in 17 regions
     python3 bench/run.py --calls > bench/results-calls.json           # API calls only, in each of Macie's dialects
-    python3 bench/run.py --departures                                  # the calls of a reconcile with departures alone
+    python3 bench/run.py --departures                                  # the calls of a reconcile with departures alone (listing with and without tags)
 
 Measures, for the release build of macie-invite and of bench/echo (an empty lambda_runtime
 function, the floor):
@@ -357,6 +357,7 @@ def calls_only(macie_invite):
         "case": "Macie off for the administrator in eu-west-1 (1 account)",
         "invited": invited(summary), "failed": len(summary["failed"]), "calls": calls})
     results["departures"] = departures(macie_invite, standins)
+    results["departures_without_listed_tags"] = departures(macie_invite, standins, listing_tags=False)
     standins.stop()
     return results
 
@@ -364,13 +365,16 @@ def calls_only(macie_invite):
 DEPARTED_ASSOCIATED, DEPARTED_CREATED, OUTSIDERS = 5, 5, 5
 
 
-def departures(macie_invite, standins):
+def departures(macie_invite, standins, listing_tags=True):
     """The calls of a reconcile that finds departed members (issue 23): every account of the
     organization an Enabled member already, in both regions; 5 members that the function enrolled
     whose accounts left, still Enabled (associated), 5 left while Created (never associated), and 5
     outsiders without the tag. The minimum: the two listings, one DisassociateMember per associated
-    departed member, one DeleteMember per departed member, and nothing else."""
+    departed member, one DeleteMember per departed member, and nothing else. With `listing_tags`
+    False, ListMembers carries no tags (issue 33): one GetMember more per member whose account
+    departed (ours and the outsiders), and none for the members whose accounts are still there."""
     standins.reset_macie()
+    post(standins.macie + "/_standin/dialect", {"listingTags": listing_tags})
     tag = {"macie-invite:enrolled": "true"}
     departed = [str(600000000000 + i) for i in range(DEPARTED_ASSOCIATED + DEPARTED_CREATED)]
     outsiders = [str(650000000000 + i) for i in range(OUTSIDERS)]
@@ -398,11 +402,14 @@ def departures(macie_invite, standins):
         "DisassociateMember": regions * DEPARTED_ASSOCIATED,
         "DeleteMember": regions * len(departed),
     }
+    if not listing_tags:
+        minimum["GetMember"] = regions * (len(departed) + len(outsiders))
     counts = summary["counts"]
     return {
         "case": f"reconcile of {ORGANIZATION + 1} accounts, all members, in {regions} regions, with "
                 f"{DEPARTED_ASSOCIATED} departed Enabled, {DEPARTED_CREATED} departed Created and "
-                f"{OUTSIDERS} untagged outsiders per region",
+                f"{OUTSIDERS} untagged outsiders per region; ListMembers "
+                f"{'with' if listing_tags else 'without'} tags",
         "removed": sum(c.get("removed", 0) for c in counts.values()),
         "kept": sum(c.get("kept", 0) for c in counts.values()),
         "invited": invited(summary),
@@ -424,7 +431,10 @@ def main():
         # The departures case of --calls alone.
         subprocess.run(["cargo", "build", "--locked", "--bin", "macie-invite"], cwd=ROOT, check=True, env=env)
         standins = Standins(accounts=ORGANIZATION)
-        print(json.dumps(departures(ROOT / "target/debug/macie-invite", standins), indent=2))
+        binary = ROOT / "target/debug/macie-invite"
+        both = {"listing with tags": departures(binary, standins),
+                "listing without tags": departures(binary, standins, listing_tags=False)}
+        print(json.dumps(both, indent=2))
         standins.stop()
         return
     if "--calls" in sys.argv:

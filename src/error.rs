@@ -24,10 +24,13 @@ pub enum Error {
     /// An event that is none of those the function accepts.
     #[error(
         "unsupported event: received {received}. A manual invocation is {{\"accountIds\": [...]}}, \
-         {{\"createAccountRequestIds\": [...]}}, {{\"action\": \"reconcile\"}} or {{\"action\": \"check\"}} \
-         (optionally with \"regions\" and \"dryRun\"); the others are EventBridge events (CreateAccountResult, \
-         CreateAccount, AccountJoinedOrganization, CreateManagedAccount, UpdateManagedAccount, schedules, \
-         account factories' events) and the retry queue's messages (README, \"What it accepts\")"
+         {{\"createAccountRequestIds\": [...]}}, {{\"action\": \"reconcile\"}}, \
+         {{\"action\": \"remove\", \"accountIds\": [...]}}, {{\"action\": \"adopt\"}} or \
+         {{\"action\": \"check\"}} (optionally with \"regions\" and \"dryRun\"); the others are \
+         EventBridge events (CreateAccountResult, CreateAccount, CreateGovCloudAccount, \
+         AccountJoinedOrganization, AccountDepartedOrganization, CloseAccountResult, CloseAccount, \
+         RemoveAccountFromOrganization, CreateManagedAccount, UpdateManagedAccount, schedules, account \
+         factories' events) and the retry queue's messages (README, \"What it accepts\")"
     )]
     UnsupportedEvent {
         /// What was received instead.

@@ -374,9 +374,12 @@ pub(crate) fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'st
             if matches!(operation, Some("DisassociateMember" | "DeleteMember")) =>
         {
             Some(
-                "Macie refused to remove the member: a member associated through AWS Organizations (a \
-                 delegated Macie administrator) cannot be removed by this administrator; check its \
-                 status in Macie and remove it there",
+                "Macie refused to remove the member: a member is deleted only once its administrator \
+                 has disassociated it, including one associated through AWS Organizations, which \
+                 cannot leave by itself (terraform-provider-aws #26219, gruntwork-io/cloud-nuke #323). \
+                 Check its status (aws macie2 get-member --id ACCOUNT --region REGION); disassociate \
+                 it (aws macie2 disassociate-member --id ACCOUNT --region REGION) from this \
+                 administrator account, then invoke {\"action\": \"remove\", \"accountIds\": [ACCOUNT]}",
             )
         }
         "AWSOrganizationsNotInUseException" => Some(

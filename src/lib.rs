@@ -5,14 +5,17 @@
 //! - [`handle`] (`handler`): the Lambda handler, which decodes the event and hands it to the one
 //!   dispatch (`workflow::dispatch`).
 //! - `workflow`: what each trigger asks for (`job`), the workflows that do it (`named`,
-//!   `reconcile`, `retry`, `check`), what becomes of the work afterwards (`settle`), and what they
-//!   share (`lookup`, `region`, the invocation and its deadline).
-//! - `preflight`: the check's judgements; `summary`: the answer; [`metrics`]: its EMF lines.
+//!   `reconcile`, `removal`, `adopt`, `retry`, `check`), what becomes of the work afterwards
+//!   (`settle`), and what they share (`lookup`, `region`, the invocation, its deadline and its one
+//!   bound on removals).
+//! - [`App`] (`app`): the settings and the adapters, built once at init.
+//! - `preflight`: the check's judgements; `summary`: the answer; `coverage`: each region's share
+//!   covered (pure); [`metrics`]: the answer's EMF lines.
 //! - The adapters, one per service, in our own types: [`organizations`], [`macie`], [`queue`],
 //!   [`sts`]; with [`sdk`], the clients' shared settings.
 //! - [`event`] (every trigger decoded into a [`event::Trigger`]) and [`message`] (the queues'
-//!   bodies); `failure` (the one failure policy and Macie's words), `plan` and `departure` (pure decisions),
-//!   `outcome` (what happened to each subject).
+//!   bodies); `failure` (the one failure policy and Macie's words), `plan` and `departure` (pure
+//!   decisions: who is invited, which member goes), `outcome` (what happened to each subject).
 //! - [`domain`] (the types the function reasons with), `config`, `error`, `quote` and [`logging`].
 #![warn(missing_docs)]
 

@@ -8,6 +8,7 @@ mod calls;
 mod chaos;
 mod check;
 mod confinement;
+mod departures;
 mod hostile;
 mod invitation;
 mod lifecycle;
