@@ -1,14 +1,22 @@
 //! The log subscriber: Lambda's JSON or text format and level (AWS_LAMBDA_LOG_FORMAT,
-//! AWS_LAMBDA_LOG_LEVEL, as lambda_runtime's default subscriber reads them), with the SDK and the
+//! AWS_LAMBDA_LOG_LEVEL, as lambda_runtime's default subscriber reads them), JSON lines in Lambda's
+//! own shape, with the SDK and the
 //! HTTP stack held at INFO whatever the level. At DEBUG and TRACE those crates log request and
 //! response bodies (which hold account emails and the invitation message), headers and signing
 //! material (which hold credentials); no log line may carry any of them.
 
 use std::str::FromStr;
 
-use lambda_runtime::tracing::Subscriber;
+use lambda_runtime::tracing::field::{Field, Visit};
 use lambda_runtime::tracing::subscriber::filter::{EnvFilter, LevelFilter};
-use lambda_runtime::tracing::subscriber::fmt::MakeWriter;
+use lambda_runtime::tracing::subscriber::fmt::format::{JsonFields, Writer};
+use lambda_runtime::tracing::subscriber::fmt::time::{FormatTime, SystemTime};
+use lambda_runtime::tracing::subscriber::fmt::{
+    FmtContext, FormatEvent, FormatFields, FormattedFields, MakeWriter,
+};
+use lambda_runtime::tracing::subscriber::registry::LookupSpan;
+use lambda_runtime::tracing::{Event, Subscriber};
+use serde_json::{Map, Value};
 
 /// The crates whose debug and trace events can quote bodies, headers or credentials.
 const QUIETED: &[&str] = &[
@@ -61,7 +69,8 @@ pub fn filter(level: LevelFilter) -> EnvFilter {
     )
 }
 
-/// The subscriber, writing to `writer`: JSON lines when `json`, else text.
+/// The subscriber, writing to `writer`: JSON lines in Lambda's own shape ([`LambdaJson`]) when
+/// `json`, else text.
 pub fn subscriber<W>(level: LevelFilter, json: bool, writer: W) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
@@ -72,9 +81,105 @@ where
         .with_env_filter(filter(level))
         .with_writer(writer);
     if json {
-        Box::new(builder.json().finish())
+        Box::new(
+            builder
+                .fmt_fields(JsonFields::new())
+                .event_format(LambdaJson)
+                .finish(),
+        )
     } else {
         Box::new(builder.finish())
+    }
+}
+
+/// The keys of a JSON line that Lambda's own JSON log format puts first ("advanced logging
+/// controls" in the Lambda developer guide): an event's field of the same name is left out.
+const LAMBDA_KEYS: [&str; 4] = ["timestamp", "level", "message", "requestId"];
+
+/// One JSON object a line, as Lambda writes its own: `timestamp` (RFC 3339), `level`, `message` and
+/// `requestId` first, then the event's fields beside them, and the invocation span's other fields
+/// (`xrayTraceId`) once; no span lists. CloudWatch Logs Insights reads each key as a field.
+pub struct LambdaJson;
+
+impl<S, N> FormatEvent<S, N> for LambdaJson
+where
+    S: Subscriber + for<'lookup> LookupSpan<'lookup>,
+    N: for<'writer> FormatFields<'writer> + 'static,
+{
+    fn format_event(
+        &self,
+        context: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
+        let mut fields = Map::new();
+        // The spans' fields (the runtime's requestId and xrayTraceId), outermost first; JsonFields
+        // kept them as a JSON object.
+        for span in context
+            .event_scope()
+            .into_iter()
+            .flat_map(|scope| scope.from_root())
+        {
+            let extensions = span.extensions();
+            let recorded = extensions
+                .get::<FormattedFields<N>>()
+                .and_then(|formatted| serde_json::from_str::<Map<String, Value>>(formatted).ok());
+            fields.extend(recorded.into_iter().flatten());
+        }
+        event.record(&mut FieldVisitor(&mut fields));
+        let mut timestamp = String::new();
+        SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
+        fields.insert("timestamp".into(), Value::String(timestamp));
+        let level = event.metadata().level().as_str();
+        fields.insert("level".into(), Value::String(level.into()));
+        // Lambda's keys first, in its order, then the rest: written pair by pair, since a JSON map
+        // need not keep the order it was given.
+        let first: Vec<(String, Value)> = LAMBDA_KEYS
+            .iter()
+            .filter_map(|key| Some((key.to_string(), fields.remove(*key)?)))
+            .collect();
+        let pairs: Vec<String> = first
+            .into_iter()
+            .chain(fields)
+            .map(|(key, value)| format!("{}:{value}", Value::String(key)))
+            .collect();
+        writeln!(writer, "{{{}}}", pairs.join(","))
+    }
+}
+
+/// Records an event's fields as JSON values.
+struct FieldVisitor<'a>(&'a mut Map<String, Value>);
+
+impl Visit for FieldVisitor<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0
+            .insert(field.name().into(), Value::String(format!("{value:?}")));
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0
+            .insert(field.name().into(), Value::String(value.into()));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().into(), value.into());
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.0
+            .insert(field.name().into(), Value::String(value.to_string()));
     }
 }
 

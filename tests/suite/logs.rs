@@ -7,6 +7,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use crate::support::{SECRET_ACCESS_KEY, Standins, invoke, invoke_ok};
 use lambda_runtime::tracing;
 use lambda_runtime::tracing::Dispatch;
+use lambda_runtime::tracing::Instrument;
 use lambda_runtime::tracing::dispatcher::DefaultGuard;
 use lambda_runtime::tracing::subscriber::filter::LevelFilter;
 use lambda_runtime::tracing::subscriber::fmt::MakeWriter;
@@ -78,16 +79,18 @@ async fn each_account_and_region_gets_one_json_line_with_its_outcome_and_no_emai
         .await;
 
     let captured = Captured::default();
-    let subscriber = tracing::subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = capture(subscriber);
+    let production = macie_invite::logging::subscriber(LevelFilter::INFO, true, captured.clone());
+    let _guard = capture(production);
+    // Inside the span that the runtime opens for each invocation, as in Lambda.
+    let mut context = lambda_runtime::Context::default();
+    context.request_id = "8476a536-e9f4-11e8-9739-2dfe598c3fcd".to_owned();
+    context.xray_trace_id = Some("Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700".to_owned());
+    let span = lambda_runtime::layers::trace::request_span(&context);
     invoke(
         &app,
         json!({"accountIds": [invited, member, unprocessed, "999988887777"]}),
     )
+    .instrument(span)
     .await
     .unwrap();
 
@@ -103,11 +106,10 @@ async fn each_account_and_region_gets_one_json_line_with_its_outcome_and_no_emai
     let mut outcomes: Vec<(String, String, String, String)> = lines
         .iter()
         .filter_map(|line| {
-            let fields = &line["fields"];
             Some((
-                fields["account_id"].as_str()?.to_owned(),
-                fields["region"].as_str()?.to_owned(),
-                fields["outcome"].as_str()?.to_owned(),
+                line["account_id"].as_str()?.to_owned(),
+                line["region"].as_str()?.to_owned(),
+                line["outcome"].as_str()?.to_owned(),
                 line["level"].as_str()?.to_owned(),
             ))
         })
@@ -134,13 +136,40 @@ async fn each_account_and_region_gets_one_json_line_with_its_outcome_and_no_emai
     assert_eq!(outcomes, expected);
     let warning = lines
         .iter()
-        .find(|line| line["fields"]["outcome"] == "unprocessed")
+        .find(|line| line["outcome"] == "unprocessed")
         .unwrap();
-    assert_eq!(warning["fields"]["error_code"], "InternalError");
-    assert_eq!(
-        warning["fields"]["error_message"],
-        "Could not reach <redacted>"
-    );
+    assert_eq!(warning["error_code"], "InternalError");
+    assert_eq!(warning["error_message"], "Could not reach <redacted>");
+    // AND every line is in Lambda's own shape: timestamp, level, message and requestId first, the
+    // event's fields beside them, the request ID once, and no span lists
+    for line in &lines {
+        let keys: Vec<&str> = line
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys[..4],
+            ["timestamp", "level", "message", "requestId"],
+            "{line}"
+        );
+        assert_eq!(line["requestId"], "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
+        assert_eq!(
+            line["xrayTraceId"],
+            "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700"
+        );
+        for nested in ["fields", "span", "spans"] {
+            assert!(line.get(nested).is_none(), "{nested} in {line}");
+        }
+        let text = line.to_string();
+        assert_eq!(text.matches("8476a536").count(), 1, "{text}");
+        let timestamp = line["timestamp"].as_str().unwrap();
+        assert!(
+            timestamp.starts_with("20") && timestamp.ends_with('Z'),
+            "{timestamp}"
+        );
+    }
 }
 
 /// A full run at TRACE, with everything sensitive in play: the accounts' emails (one account is a

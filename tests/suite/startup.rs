@@ -40,7 +40,7 @@ fn each_bad_setting_fails_the_start_with_a_message_that_names_it() {
             .unwrap_or_else(|| panic!("no JSON log line says why the start failed: {output}"));
         let line: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(line["level"], "ERROR");
-        let error = line["fields"]["error"].as_str().unwrap();
+        let error = line["error"].as_str().unwrap();
         assert!(error.contains(name) && error.contains(problem), "{error}");
     }
 }
