@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::domain::{AccountId, MemberStatus, Membership, Subject};
 use crate::outcome::{Outcome, Report};
 
-/// Macie's quota of members by invitation, per administrator and region (aws-facts.md, "Quotas":
-/// the Macie user guide, "macie-quotas").
+/// Macie's quota of members by invitation, per administrator and region (the Macie user guide,
+/// "macie-quotas").
 pub(crate) const MEMBER_QUOTA: usize = 1_000;
 
 /// At most this many uncovered accounts are listed per region; `uncovered` counts them all.

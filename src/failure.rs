@@ -11,7 +11,7 @@ use crate::outcome::{DEFERRED, FailureKind, Outcome};
 
 /// Error codes of the services we call that mean "later", besides aws-runtime's published
 /// throttling and transient lists: their 5xx faults (Macie's InternalServerException,
-/// Organizations' ServiceException; aws-facts.md).
+/// Organizations' ServiceException: the services' models, botocore macie2 and organizations).
 const SERVICE_FAULTS: &[&str] = &["InternalServerException", "ServiceException"];
 
 /// Whether the same call may pass later: no answer (a timeout, a connection error), throttling, a
@@ -28,7 +28,7 @@ pub(crate) fn is_transient(error: &Error) -> bool {
             ..
         } => true,
         // Macie refuses these calls for a while with the code ClientError: terraform-provider-aws
-        // retries both on it for up to 4 minutes (aws-facts.md, "How Macie really answers").
+        // retries both on it for up to 4 minutes (internal/service/macie2, `errCodeClientError`).
         Error::Service {
             service: "Macie",
             operation: "CreateMember" | "CreateInvitations",
@@ -73,7 +73,8 @@ pub(crate) fn is_access_denied(error: &Error) -> bool {
     matches!(error.code(), Some("AccessDeniedException" | "AccessDenied"))
 }
 
-/// Whether Macie refused the call for its quota of members (1,000 by invitation; aws-facts.md).
+/// Whether Macie refused the call for its quota of members (1,000 by invitation: the Macie user
+/// guide, "macie-quotas").
 pub(crate) fn is_quota_refusal(error: &Error) -> bool {
     error.code() == Some("ServiceQuotaExceededException")
 }
@@ -202,8 +203,8 @@ struct Words {
     source: &'static str,
 }
 
-/// The one place where a decision rests on Macie's words rather than its codes (aws-facts.md, "How
-/// Macie really answers"). Macie publishes no list of its messages: each row names where it was
+/// The one place where a decision rests on Macie's words rather than its codes, as clients tested
+/// against real accounts meet them (terraform-provider-aws internal/service/macie2). Macie publishes no list of its messages: each row names where it was
 /// seen. A message that matches no row is decided by its code alone: GetMember's is then settled
 /// from the region's listing, and an unprocessed ClientError is retried up to MAX_ATTEMPTS, so that
 /// a wrong reading costs calls, never an account.

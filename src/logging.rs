@@ -40,7 +40,8 @@ const QUIETED: &[&str] = &[
 
 /// The level of AWS_LAMBDA_LOG_LEVEL, else of RUST_LOG (a level only: per-crate directives are not
 /// honoured, so that no setting can open the SDK's trace), else INFO.
-/// Lambda's FATAL, which tracing lacks, is its ERROR (aws-facts.md, "Lambda and EventBridge delivery").
+/// Lambda's FATAL, which tracing lacks, is its ERROR (Lambda's log levels: the Lambda developer
+/// guide, "advanced logging controls").
 pub fn level(lambda_level: Option<&str>, rust_log: Option<&str>) -> LevelFilter {
     lambda_level
         .or(rust_log)

@@ -194,7 +194,8 @@ fn to_account(account: &types::Account) -> Option<Account> {
             account.status().map(|status| status.as_str()),
         ),
         joined: account.joined_timestamp().map(|time| time.secs()),
-        // The API reference spells it both `Created` and `CREATED` (aws-facts.md): without case.
+        // The API reference spells it both `Created` and `CREATED` (CreateAccount, AcceptHandshake):
+        // without case.
         joined_by_invitation: account
             .joined_method()
             .is_some_and(|method| method.as_str().eq_ignore_ascii_case("INVITED")),

@@ -45,7 +45,8 @@ pub(super) fn decode_eventbridge(event: EventBridgeEvent<Value>) -> Result<Trigg
             decode_create_account_call("CreateGovCloudAccount", detail)
         }
         // Membership events: service events, as CreateAccountResult is; an API call's detail-type
-        // is taken too, since no sample from AWS shows which (aws-facts.md, "Joins").
+        // is taken too, since no sample from AWS shows which (Organizations API reference,
+        // AcceptHandshake: the event is only said to be "logged").
         ("aws.organizations", SERVICE_EVENT | API_CALL, Some("AccountJoinedOrganization")) => {
             decode_account_joined(&event)
         }
@@ -137,8 +138,9 @@ fn decode_create_account_call(name: &'static str, detail: &Value) -> Result<Trig
     }))
 }
 
-/// Organizations' `AccountJoinedOrganization`, recorded in the management account (aws-facts.md,
-/// "Joins"). No public sample of its detail exists, so the joined account is taken from any
+/// Organizations' `AccountJoinedOrganization`, recorded in the management account (Organizations
+/// API reference, AcceptHandshake and CreateAccount: "available only in the management account's
+/// event history"). No public sample of its detail exists, so the joined account is taken from any
 /// `accountId` field of its details (`read_named_accounts`) and from the event's account resources, but never the
 /// management account (the event's `account`) or the caller; when none is left, the accounts that
 /// joined recently are looked for in the organization. A join recorded as CREATED is left to
@@ -146,7 +148,8 @@ fn decode_create_account_call(name: &'static str, detail: &Value) -> Result<Trig
 fn decode_account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Error> {
     const NAME: &str = "AccountJoinedOrganization";
     let detail = &event.detail;
-    // Spelled `Created` and `CREATED` in the API reference (aws-facts.md): compared without case.
+    // Spelled `Created` and `CREATED` in the API reference (CreateAccount, AcceptHandshake):
+    // compared without case.
     if let Some(method) =
         find_string(detail, "joinedMethod").filter(|method| method.eq_ignore_ascii_case("CREATED"))
     {
@@ -168,7 +171,8 @@ fn decode_account_joined(event: &EventBridgeEvent<Value>) -> Result<Trigger, Err
 }
 
 /// Organizations' `AccountDepartedOrganization`, recorded in the management account with
-/// `departureMethod` LEFT, REMOVED or CLEANED (aws-facts.md, "Departures"). As for a join, where it
+/// `departureMethod` LEFT, REMOVED or CLEANED (Organizations API reference, LeaveOrganization,
+/// RemoveAccountFromOrganization, CloseAccount). As for a join, where it
 /// names the account is unverified: it is taken from `serviceEventDetails` and the account
 /// resources, never the management account; the caller is a candidate where it is another
 /// account. One that names none leads to the

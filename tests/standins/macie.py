@@ -44,12 +44,12 @@ ERROR_STATUS = {
     "ThrottlingException": 429,
     "InternalServerException": 500,
     # CreateMember and CreateInvitations fail for a while with this code (terraform-provider-aws retries
-    # both on it for up to 4 minutes: aws-facts.md, "How Macie really answers"); its status is unverified.
+    # both on it for up to 4 minutes: internal/service/macie2, errCodeClientError); its status is unverified.
     "ClientError": 400,
 }
 
-# GetMember of an account that is not a member: the ways real Macie says so (aws-facts.md, "How Macie really
-# answers": terraform-provider-aws internal/service/macie2/member.go, isMemberNotFoundError).
+# GetMember of an account that is not a member: the ways real Macie says so (terraform-provider-aws
+# internal/service/macie2/member.go, isMemberNotFoundError).
 NO_MEMBER = {
     "ResourceNotFoundException": "The request failed because the specified resource wasn't found: member {account}",
     "ValidationException": "The request failed because the specified account is not associated with your account.",

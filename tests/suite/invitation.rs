@@ -372,7 +372,7 @@ async fn throttling_within_the_sdk_retries_still_ends_in_an_invitation() {
     );
 }
 
-// Macie as it really answers (aws-facts.md, "How Macie really answers"): the stand-in speaks real
+// Macie as it really answers (terraform-provider-aws internal/service/macie2): the stand-in speaks real
 // Macie's dialect by default; these tests pin each of its forms.
 
 /// The calls of `operation` about `account` (its path ends with the account ID).

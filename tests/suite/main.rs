@@ -9,6 +9,7 @@ mod chaos;
 mod check;
 mod confinement;
 mod departures;
+mod docs;
 mod hostile;
 mod invitation;
 mod lifecycle;

@@ -190,8 +190,7 @@ fn deployed(parameters: Value) -> Value {
     serde_json::from_slice::<Value>(&output.stdout).unwrap()["Resources"].clone()
 }
 
-/// Actions of SQS, Macie and Organizations that take a resource (Service Authorization Reference;
-/// aws-facts.md): every SQS action, Macie's member actions, and the Organizations reads of an
+/// Actions of SQS, Macie and Organizations that take a resource (Service Authorization Reference): every SQS action, Macie's member actions, and the Organizations reads of an
 /// account or unit. The others (ListMembers, CreateInvitations, ListAccounts,
 /// DescribeCreateAccountStatus) take `*` only.
 fn takes_a_resource(action: &str) -> bool {
