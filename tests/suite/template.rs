@@ -275,6 +275,55 @@ fn as_deployed_no_grant_is_on_every_resource_where_the_action_takes_one() {
 }
 
 #[test]
+fn on_the_defaults_the_rules_and_grants_close_on_the_stacks_own_account() {
+    // ManagementAccountId left empty, as a guided deploy that presses Enter leaves it: the stack's
+    // own account (moto's pseudo account here), never any account.
+    let resources = deployed(json!({}));
+    let own = "123456789012";
+    let mut rules = 0;
+    for (name, resource) in resources.as_object().unwrap() {
+        if resource["Type"] != "AWS::Events::Rule" {
+            continue;
+        }
+        let pattern = &resource["Properties"]["EventPattern"];
+        if pattern["source"] == json!(["aws.events"]) || pattern.get("detail-type").is_none() {
+            continue;
+        }
+        if pattern["source"].as_array().is_some_and(|sources| {
+            sources
+                .iter()
+                .any(|source| source.as_str().is_some_and(|s| s.starts_with("aws.")))
+        }) {
+            rules += 1;
+            assert_eq!(pattern["account"], json!([own]), "{name}: {pattern}");
+        }
+    }
+    assert!(rules >= 5, "only {rules} rules of AWS events found");
+    let role = &resources["FunctionRole"]["Properties"];
+    let mut scoped = 0;
+    for policy in role["Policies"].as_array().unwrap() {
+        for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
+            let actions = as_list(&statement["Action"]);
+            let reads = ["organizations:DescribeAccount", "organizations:ListParents"];
+            if !actions.iter().any(|action| reads.contains(&action.as_str().unwrap())) {
+                continue;
+            }
+            scoped += 1;
+            for resource in as_list(&statement["Resource"]) {
+                let resource = resource.as_str().unwrap();
+                assert!(
+                    resource.starts_with(&format!("arn:aws:organizations::{own}:")),
+                    "{resource}"
+                );
+            }
+        }
+    }
+    assert_eq!(scoped, 2);
+    let environment = &resources["MacieInviteFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(environment["MANAGEMENT_ACCOUNT_ID"], own);
+}
+
+#[test]
 fn the_member_role_trusts_the_functions_role_alone() {
     let output = Command::new("python3")
         .args(["-c", DECODE])
