@@ -314,6 +314,10 @@ pub struct Origin {
     pub history: Vec<String>,
     /// The SQS message the work came in, when it came from the retry queue.
     pub message_id: Option<String>,
+    /// An operator asked for it (a manual invocation, or a dead letter redriven), as no event
+    /// does: it acts on accounts from before the first deployment whatever BACKFILL says, and an
+    /// account that is not in the organization is answered at once, never retried.
+    pub by_operator: bool,
 }
 
 impl Origin {
@@ -324,6 +328,7 @@ impl Origin {
             attempt: 1,
             history: Vec::new(),
             message_id: None,
+            by_operator: false,
         }
     }
 }

@@ -5,7 +5,7 @@
 use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use lambda_runtime::Diagnostic;
 
-use crate::domain::Region;
+use crate::domain::{Origin, Region};
 use crate::error::Error;
 use crate::outcome::{DEFERRED, FailureKind, Outcome};
 
@@ -128,7 +128,8 @@ pub(crate) enum Disposition {
     DeadLetter { reason: String },
 }
 
-pub(crate) fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) -> Disposition {
+pub(crate) fn disposition(outcome: &Outcome, origin: &Origin, max_attempts: u32) -> Disposition {
+    let attempt = origin.attempt;
     let retry = |reason: String| {
         if attempt < max_attempts {
             Disposition::Requeue {
@@ -164,6 +165,9 @@ pub(crate) fn disposition(outcome: &Outcome, attempt: u32, max_attempts: u32) ->
         },
         Outcome::Failed { reason, kind } => match kind {
             FailureKind::Transient => retry(reason.clone()),
+            // An operator named it: the answer says so at once; only an event's account, which may
+            // not be visible yet right after its creation, is looked for again.
+            FailureKind::NotInOrganization if origin.by_operator => Disposition::Done,
             FailureKind::NotInOrganization if attempt < NOT_FOUND_ATTEMPTS => retry(reason.clone()),
             FailureKind::NotInOrganization => Disposition::DeadLetter {
                 reason: format!(
@@ -427,6 +431,14 @@ pub(crate) fn backoff_seconds(attempt: u32, base: u32, jitter: f64) -> u32 {
 mod tests {
     use super::*;
 
+    /// Work of an event at its `attempt`-th attempt.
+    fn at(attempt: u32) -> Origin {
+        Origin {
+            attempt,
+            ..Origin::first(&[])
+        }
+    }
+
     #[test]
     fn backoff_doubles_from_the_base_caps_at_fifteen_minutes_and_keeps_at_least_half() {
         let without_jitter: Vec<u32> = (1..=8)
@@ -467,19 +479,19 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    disposition(&outcome, 1, 8),
+                    disposition(&outcome, &at(1), 8),
                     Disposition::Requeue { attempt: 2, .. }
                 ),
                 "{outcome:?}"
             );
             assert!(
                 matches!(
-                    disposition(&outcome, 7, 8),
+                    disposition(&outcome, &at(7), 8),
                     Disposition::Requeue { attempt: 8, .. }
                 ),
                 "{outcome:?}"
             );
-            let Disposition::DeadLetter { reason } = disposition(&outcome, 8, 8) else {
+            let Disposition::DeadLetter { reason } = disposition(&outcome, &at(8), 8) else {
                 panic!("{outcome:?} at the last attempt is dead-lettered");
             };
             assert!(reason.contains("after 8 attempts"), "{reason}");
@@ -510,7 +522,7 @@ mod tests {
             (failed(FailureKind::Permanent), "boom"),
         ];
         for (outcome, expected) in cases {
-            let Disposition::DeadLetter { reason } = disposition(&outcome, 1, 8) else {
+            let Disposition::DeadLetter { reason } = disposition(&outcome, &at(1), 8) else {
                 panic!("{outcome:?} is dead-lettered at once");
             };
             assert!(reason.contains(expected), "{reason}");
@@ -521,17 +533,23 @@ mod tests {
     fn an_account_unknown_to_organizations_is_retried_for_the_first_attempts_only() {
         let outcome = failed(FailureKind::NotInOrganization);
         assert!(matches!(
-            disposition(&outcome, 1, 8),
+            disposition(&outcome, &at(1), 8),
             Disposition::Requeue { attempt: 2, .. }
         ));
         assert!(matches!(
-            disposition(&outcome, NOT_FOUND_ATTEMPTS - 1, 8),
+            disposition(&outcome, &at(NOT_FOUND_ATTEMPTS - 1), 8),
             Disposition::Requeue { .. }
         ));
         assert!(matches!(
-            disposition(&outcome, NOT_FOUND_ATTEMPTS, 8),
+            disposition(&outcome, &at(NOT_FOUND_ATTEMPTS), 8),
             Disposition::DeadLetter { .. }
         ));
+        // An operator's ID that the organization does not know is answered at once.
+        let asked = Origin {
+            by_operator: true,
+            ..at(1)
+        };
+        assert_eq!(disposition(&outcome, &asked, 8), Disposition::Done);
     }
 
     #[test]
@@ -543,7 +561,7 @@ mod tests {
             },
             Outcome::skipped("x"),
         ] {
-            assert_eq!(disposition(&outcome, 8, 8), Disposition::Done);
+            assert_eq!(disposition(&outcome, &at(8), 8), Disposition::Done);
         }
     }
 
@@ -671,7 +689,8 @@ mod tests {
                 operation,
             );
             assert!(is_transient(&error), "{operation}");
-            let Disposition::DeadLetter { reason } = disposition(&outcome_of(&error), 8, 8) else {
+            let Disposition::DeadLetter { reason } = disposition(&outcome_of(&error), &at(8), 8)
+            else {
                 panic!("dead-lettered at the last attempt");
             };
             assert!(

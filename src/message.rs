@@ -28,6 +28,9 @@ pub struct RetryMessage {
     pub attempt: u32,
     /// Why each earlier attempt failed, the most recent ones, each cut short.
     pub history: Vec<String>,
+    /// An operator asked for the work (a manual invocation): it stays the operator's on retry.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub by_operator: bool,
 }
 
 /// What the retry queue may hold: a retry message, or a dead letter that the operator moved back
@@ -48,6 +51,8 @@ struct Incoming {
     reason: Option<String>,
     #[serde(default)]
     history: Vec<String>,
+    #[serde(default)]
+    by_operator: bool,
 }
 
 impl RetryMessage {
@@ -58,6 +63,7 @@ impl RetryMessage {
             regions: regions.iter().map(ToString::to_string).collect(),
             attempt,
             history: keep_recent_history(history),
+            by_operator: false,
         }
     }
 
@@ -92,6 +98,8 @@ impl RetryMessage {
             .enumerate()
             .map(|(index, region)| Region::parse(region, &format!("regions[{index}]")))
             .collect::<Result<Vec<_>, _>>()?;
+        // A dead letter comes back only when an operator redrives it.
+        let by_operator = message.by_operator || message.reason.is_some();
         let (attempt, history) = message.read_attempt().map_err(malformed)?;
         Ok(Work {
             subject,
@@ -100,6 +108,7 @@ impl RetryMessage {
                 attempt,
                 history: keep_recent_history(&history),
                 message_id: Some(message_id.to_owned()),
+                by_operator,
             },
         })
     }
@@ -221,6 +230,32 @@ mod tests {
         assert_eq!(work.origin.attempt, 2);
         assert_eq!(work.origin.history, history);
         assert_eq!(work.origin.message_id.as_deref(), Some("m-1"));
+        assert!(!work.origin.by_operator);
+    }
+
+    #[test]
+    fn an_operators_work_stays_the_operators_on_retry_and_a_redriven_dead_letter_is_one() {
+        let subject = Subject::Account(AccountId::parse("111122223333", "t").unwrap());
+        let message = RetryMessage {
+            by_operator: true,
+            ..RetryMessage::new(&subject, &[region("eu-west-1")], 2, &[])
+        };
+        let body = serde_json::to_string(&message).unwrap();
+        assert!(body.contains(r#""byOperator":true"#), "{body}");
+        assert!(
+            RetryMessage::decode(&body, "m-1")
+                .unwrap()
+                .origin
+                .by_operator
+        );
+        let letter = DeadLetter::new(&subject, &[region("eu-west-1")], 8, "gave up", &[]);
+        let body = serde_json::to_string(&letter).unwrap();
+        assert!(
+            RetryMessage::decode(&body, "m-2")
+                .unwrap()
+                .origin
+                .by_operator
+        );
     }
 
     #[test]

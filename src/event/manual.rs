@@ -103,6 +103,7 @@ fn decode_request(manual: ManualInvocation) -> Result<Trigger, Error> {
                     &manual.create_account_request_ids.unwrap_or_default(),
                 )?,
                 regions,
+                by_operator: true,
             };
             if request.account_ids.is_empty() && request.create_account_request_ids.is_empty() {
                 return Err(manual_error(
@@ -152,6 +153,7 @@ fn decode_removal(
         account_ids,
         create_account_request_ids: Vec::new(),
         regions,
+        by_operator: true,
     }))
 }
 

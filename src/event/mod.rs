@@ -176,6 +176,14 @@ mod tests {
             .collect();
         cases.extend(samples_that_name_no_account());
         cases.extend(departures());
+        // What a manual invocation names, an operator asked for.
+        for (name, trigger) in &mut cases {
+            if let (true, Trigger::Invite(request) | Trigger::RemoveDeparted(request)) =
+                (name.starts_with("manual-"), trigger)
+            {
+                request.by_operator = true;
+            }
+        }
         let dir = format!("{}/events", env!("CARGO_MANIFEST_DIR"));
         let files = std::fs::read_dir(dir)
             .unwrap()
@@ -483,6 +491,7 @@ mod tests {
                 ],
                 create_account_request_ids: vec![request_id("car-0123456789")],
                 regions: None,
+                by_operator: false,
             })
         );
     }

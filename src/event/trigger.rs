@@ -89,6 +89,8 @@ pub struct Request {
     pub create_account_request_ids: Vec<CreateAccountRequestId>,
     /// Chooses among MACIE_REGIONS for this invocation (manual invocations only).
     pub regions: Option<Vec<Region>>,
+    /// A manual invocation: an operator named these accounts.
+    pub by_operator: bool,
 }
 
 /// A known event that calls for no invitation, and why.

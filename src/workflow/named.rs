@@ -196,6 +196,7 @@ pub(crate) fn make_works(
     }
     let origin = Origin {
         message_id: message_id.map(str::to_owned),
+        by_operator: request.by_operator,
         ..Origin::first(request.regions.as_deref().unwrap_or(&config.regions))
     };
     let accounts = request.account_ids.into_iter().map(account_work);

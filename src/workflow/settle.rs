@@ -52,7 +52,7 @@ pub(crate) async fn settle(app: &App, reports: &[Report]) -> Settlement {
     let mut dead_letters = Vec::new();
     for report in reports {
         let disposition =
-            failure::disposition(&report.outcome, report.origin.attempt, config.max_attempts);
+            failure::disposition(&report.outcome, &report.origin, config.max_attempts);
         match disposition {
             Disposition::Done => {}
             Disposition::Requeue { attempt, reason } => {
@@ -104,12 +104,15 @@ fn write_retry_letter<'a>(
         app.config.retry_base_delay_seconds,
         fastrand::f64(),
     );
-    let body = RetryMessage::new(
-        &report.subject,
-        &regions_to_retry(report),
-        attempt,
-        &extend_history(report),
-    );
+    let body = RetryMessage {
+        by_operator: report.origin.by_operator,
+        ..RetryMessage::new(
+            &report.subject,
+            &regions_to_retry(report),
+            attempt,
+            &extend_history(report),
+        )
+    };
     let mut letter = write_letter(report, reason, attempt, to_json(&body));
     letter.entry.delay_seconds = Some(delay_seconds);
     letter.message.delay_seconds = delay_seconds;

@@ -335,3 +335,32 @@ async fn a_dead_letter_moved_back_to_the_retry_queue_is_tried_again_from_the_fir
     assert_eq!(response, json!({"batchItemFailures": []}));
     assert_eq!(invited_once_per_region(&standins, &account), ["us-east-1"]);
 }
+
+#[tokio::test]
+async fn an_unknown_account_is_answered_at_once_to_an_operator_and_looked_for_again_for_an_event() {
+    let standins = Standins::start();
+    standins.organization().await;
+    let app = standins.app(&[]).await;
+    let queues = standins.queues().await;
+
+    // WHEN an operator names an ID that the organization does not know
+    let asked = invoke_ok(&app, json!({"accountIds": ["999988887777"]})).await;
+
+    // THEN the answer says so at once, and nothing is re-queued or dead-lettered
+    let reason = asked["failed"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("not an account of this organization"),
+        "{asked:#}"
+    );
+    assert!(asked.get("requeued").is_none(), "{asked:#}");
+    assert!(standins.drain(&queues.retry).await.is_empty());
+    assert!(standins.drain(&queues.dead_letter).await.is_empty());
+
+    // WHEN an event names it (right after a creation, Organizations may not show it yet)
+    let event = crate::support::create_account_result("999988887777");
+    let told = invoke_ok(&app, event).await;
+
+    // THEN it is looked for again later
+    assert_eq!(entries(&told, "requeued").len(), 1, "{told:#}");
+    assert_eq!(standins.drain(&queues.retry).await.len(), 1);
+}

@@ -305,7 +305,10 @@ fn on_the_defaults_the_rules_and_grants_close_on_the_stacks_own_account() {
         for statement in as_list(&policy["PolicyDocument"]["Statement"]) {
             let actions = as_list(&statement["Action"]);
             let reads = ["organizations:DescribeAccount", "organizations:ListParents"];
-            if !actions.iter().any(|action| reads.contains(&action.as_str().unwrap())) {
+            if !actions
+                .iter()
+                .any(|action| reads.contains(&action.as_str().unwrap()))
+            {
                 continue;
             }
             scoped += 1;
