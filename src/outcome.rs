@@ -172,7 +172,7 @@ impl Outcome {
         match self {
             Outcome::Invited => "account invited",
             Outcome::Accepted => "account invited and accepted: an enabled member",
-            Outcome::Planned { .. } => "dry run: would act",
+            Outcome::Planned { .. } => "planned: would act, nothing done",
             Outcome::AlreadyMember { .. } => "account already a member",
             Outcome::Skipped { .. } => "account skipped",
             Outcome::Unprocessed { .. } => "account unprocessed by CreateInvitations",
@@ -280,6 +280,8 @@ pub(crate) struct Run {
     /// Per region, the accounts found members already and counted rather than reported (a
     /// reconcile: a report each would grow with the organization).
     pub members_already: BTreeMap<Region, usize>,
+    /// BACKFILL off: why accounts that events named were only planned for, and how to invite them.
+    pub backfill: Option<String>,
 }
 
 impl Run {
@@ -289,6 +291,7 @@ impl Run {
         self.reports.extend(later.reports);
         self.creations_failed.extend(later.creations_failed);
         self.members_already.extend(later.members_already);
+        self.backfill = self.backfill.take().or(later.backfill);
     }
 }
 

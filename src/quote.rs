@@ -1,5 +1,5 @@
 //! Text from outside (events, messages, service errors) as the function may quote it: cut short,
-//! and without email addresses.
+//! and without email addresses; and times as people read them.
 
 /// Input text quoted in an error, cut short: events can be forged and large.
 pub(crate) fn excerpt(text: &str) -> String {
@@ -61,4 +61,11 @@ mod tests {
         assert_eq!(excerpt(&"é".repeat(100)).chars().count(), 65);
         assert_eq!(clip("short"), "short");
     }
+}
+
+/// A time in seconds since the epoch as ISO 8601 (RFC 3339, UTC), as people and logs read it.
+pub(crate) fn iso_time(seconds: i64) -> String {
+    aws_smithy_types::DateTime::from_secs(seconds)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_else(|_| format!("{seconds} seconds since the epoch"))
 }

@@ -268,6 +268,10 @@ pub struct Summary {
     pub ignored: Vec<NotAnAddition>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reconcile: Option<Reconciliation>,
+    /// BACKFILL off: why accounts that events named were only planned for (in `planned`), and how
+    /// to invite them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<String>,
     /// How many subjects ended each way, per region (`noRegion`: settled before any region). Every
     /// outcome is counted here, listed or not.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -361,6 +365,7 @@ impl Summary {
             dry_run,
             creations_failed: run.creations_failed.clone(),
             reconcile,
+            backfill: run.backfill.clone(),
             ..Summary::from_reports(&run.reports, detail)
         };
         for (region, members) in &run.members_already {

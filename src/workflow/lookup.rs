@@ -16,6 +16,7 @@ use crate::failure;
 use crate::organizations::Parent;
 use crate::outcome::Outcome;
 use crate::plan::{self, Source};
+use crate::quote::iso_time;
 use crate::workflow::{Deadline, before_deadline};
 
 /// A creation request, with the work it came from, and what became of it.
@@ -52,6 +53,66 @@ pub(crate) async fn read_marks(
     for (id, mark) in marks {
         if let Some(membership) = members.get_mut(&id) {
             membership.mark = mark;
+        }
+    }
+}
+
+/// BACKFILL off: the accounts from before the function's first deployment are only planned for.
+pub(crate) struct Cutoff {
+    /// When the function was first deployed, in seconds since the epoch; `None` where that is
+    /// unknown, and then every account is only planned for.
+    pub deployed: Option<i64>,
+    /// What the summary says of it.
+    pub note: String,
+}
+
+/// The cutoff of BACKFILL off (and not under DRY_RUN, which plans everything anyway); `None` with
+/// BACKFILL on. The deployment's time is the retry queue's creation (GetQueueAttributes
+/// CreatedTimestamp): the template makes it with the stack and keeps it across updates, so no one
+/// has to set a date.
+pub(crate) async fn read_backfill_cutoff(app: &App) -> Option<Cutoff> {
+    let config = &app.config;
+    if config.backfill || config.dry_run {
+        return None;
+    }
+    let turn_on = "set BACKFILL=true (the stack's Backfill parameter) to invite them, or name \
+                   them in a manual invocation";
+    let Some(url) = config.retry_queue_url.as_deref() else {
+        let note = format!(
+            "BACKFILL is off, and without RETRY_QUEUE_URL the time of the first deployment (the retry \
+             queue's creation) is unknown, so every account is planned for; {turn_on}"
+        );
+        return Some(Cutoff {
+            deployed: None,
+            note,
+        });
+    };
+    match app.queue.created_at(url).await {
+        Ok(Some(deployed)) => {
+            let note = format!(
+                "BACKFILL is off: the accounts that joined the organization before the function's \
+                 first deployment ({}, when its retry queue was created) are planned for, not \
+                 invited, and those that joined since are invited; {turn_on}",
+                iso_time(deployed)
+            );
+            Some(Cutoff {
+                deployed: Some(deployed),
+                note,
+            })
+        }
+        result => {
+            let why = match result {
+                Err(error) => error.to_string(),
+                Ok(_) => "the retry queue has no CreatedTimestamp".to_owned(),
+            };
+            let note = format!(
+                "BACKFILL is off, and the time of the first deployment could not be read ({why}), \
+                 so every account is planned for; {turn_on}"
+            );
+            Some(Cutoff {
+                deployed: None,
+                note,
+            })
         }
     }
 }

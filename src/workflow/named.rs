@@ -16,7 +16,9 @@ use crate::error::Error;
 use crate::event::{RecentJoins, Request};
 use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
 use crate::plan;
-use crate::workflow::lookup::{Resolution, look_up, resolve, screen_excluded_units};
+use crate::workflow::lookup::{
+    Resolution, look_up, read_backfill_cutoff, resolve, screen_excluded_units,
+};
 use crate::workflow::region::{Memberships, invite_in_region};
 use crate::workflow::{Deadline, Task, confine_and_report, now_seconds};
 
@@ -57,13 +59,52 @@ pub(crate) async fn invite_named(
         resolve(app, requests, deadline).await,
     ));
     let tasks = plan_tasks(app, &mut run, named, known, own_account, deadline).await;
-    let regional = join_all(tasks.iter().map(|(region, tasks)| {
-        invite_in_region(app, region, tasks, Memberships::Ask, own_account, deadline)
+    let (tasks, existing, note) = hold_backfill(app, tasks).await;
+    run.backfill = note;
+    let planner = app.planning();
+    let groups = [(app, tasks), (&planner, existing)];
+    let regional = join_all(groups.iter().flat_map(|(app, tasks)| {
+        tasks.iter().map(|(region, tasks)| {
+            invite_in_region(app, region, tasks, Memberships::Ask, own_account, deadline)
+        })
     }));
     run.reports
         .extend(regional.await.into_iter().flat_map(|done| done.reports));
     run
 }
+
+/// BACKFILL off holds for events as for the reconcile: the tasks of accounts that joined before
+/// the function's first deployment, which an event names (an OU move in Control Tower, an account
+/// factory's event, a redriven one), are taken out, to be only planned for, with the note that
+/// says why. What an operator named is acted on: an operator asked. No call is made unless some
+/// task is an event's.
+async fn hold_backfill(app: &App, tasks: Tasks) -> (Tasks, Tasks, Option<String>) {
+    let from_events = tasks
+        .values()
+        .flatten()
+        .any(|task| !task.origin.by_operator);
+    let cutoff = match from_events {
+        true => read_backfill_cutoff(app).await,
+        false => None,
+    };
+    let Some(cutoff) = cutoff else {
+        return (tasks, Tasks::new(), None);
+    };
+    let (mut new, mut existing) = (Tasks::new(), Tasks::new());
+    for (region, tasks) in tasks {
+        let (before, since): (Vec<Task>, Vec<Task>) = tasks.into_iter().partition(|task| {
+            !task.origin.by_operator
+                && plan::existed_before_deployment(&task.account, cutoff.deployed)
+        });
+        existing.insert(region.clone(), before);
+        new.insert(region, since);
+    }
+    let held = existing.values().any(|tasks| !tasks.is_empty());
+    (new, existing, held.then_some(cutoff.note))
+}
+
+/// The tasks of each region.
+type Tasks = BTreeMap<Region, Vec<Task>>;
 
 /// The accounts the creation requests made; what else became of them goes into the run.
 fn take_created_accounts(run: &mut Run, resolutions: Vec<Resolution>) -> Vec<Named> {

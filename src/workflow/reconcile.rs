@@ -14,7 +14,7 @@ use crate::failure;
 use crate::outcome::{Outcome, Report, Run};
 use crate::plan;
 use crate::summary::{Reconciliation, RegionTally};
-use crate::workflow::lookup::{read_marks, screen_excluded_units};
+use crate::workflow::lookup::{read_backfill_cutoff, read_marks, screen_excluded_units};
 use crate::workflow::region::{Memberships, invite_in_region};
 use crate::workflow::removal::remove_departed;
 use crate::workflow::{Deadline, Invocation, Task, confine_and_report};
@@ -86,7 +86,10 @@ async fn reconcile(
     let mut run = Run::default();
     let eligible =
         screen_organization(app, &mut run, accounts, origin, own_account, deadline).await;
-    let cutoff = read_backfill_cutoff(app, &eligible).await;
+    let cutoff = match eligible.is_empty() {
+        true => None,
+        false => read_backfill_cutoff(app).await,
+    };
     let planner = app.planning();
     let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(|task| {
         cutoff
@@ -188,64 +191,6 @@ fn take_region(departed: &mut Vec<Departed>, region: &Region) -> Vec<Departed> {
         .partition(|d| &d.region == region);
     *departed = elsewhere;
     here
-}
-
-/// BACKFILL off: the accounts from before the function's first deployment are only planned for.
-struct Cutoff {
-    /// When the function was first deployed, in seconds since the epoch; `None` where that is
-    /// unknown, and then every account is only planned for.
-    deployed: Option<i64>,
-    /// What the summary says of it.
-    note: String,
-}
-
-/// The cutoff of a reconcile with BACKFILL off (and not under DRY_RUN, which plans everything
-/// anyway); `None` with BACKFILL on. The deployment's time is the retry queue's creation
-/// (GetQueueAttributes CreatedTimestamp): the template makes it with the stack and keeps it across
-/// updates, so no one has to set a date.
-async fn read_backfill_cutoff(app: &App, eligible: &[Task]) -> Option<Cutoff> {
-    let config = &app.config;
-    if config.backfill || config.dry_run || eligible.is_empty() {
-        return None;
-    }
-    let turn_on = "set BACKFILL=true (the stack's Backfill parameter) to invite them";
-    let Some(url) = config.retry_queue_url.as_deref() else {
-        let note = format!(
-            "BACKFILL is off, and without RETRY_QUEUE_URL the time of the first deployment (the retry \
-             queue's creation) is unknown, so every account is planned for; {turn_on}"
-        );
-        return Some(Cutoff {
-            deployed: None,
-            note,
-        });
-    };
-    match app.queue.created_at(url).await {
-        Ok(Some(deployed)) => {
-            let note = format!(
-                "BACKFILL is off: the accounts that joined the organization before the function's \
-                 first deployment ({deployed} seconds since the epoch, when its retry queue was \
-                 created) are planned for, and those that joined since are invited; {turn_on}"
-            );
-            Some(Cutoff {
-                deployed: Some(deployed),
-                note,
-            })
-        }
-        result => {
-            let why = match result {
-                Err(error) => error.to_string(),
-                Ok(_) => "the retry queue has no CreatedTimestamp".to_owned(),
-            };
-            let note = format!(
-                "BACKFILL is off, and the time of the first deployment could not be read ({why}), \
-                 so every account is planned for; {turn_on}"
-            );
-            Some(Cutoff {
-                deployed: None,
-                note,
-            })
-        }
-    }
 }
 
 /// Replaces the accounts left for later (the deadline near) by the reconcile of their region, or

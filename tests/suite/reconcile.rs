@@ -460,3 +460,64 @@ async fn a_manual_invocation_asks_for_a_dry_run_whatever_the_setting() {
         .to_string();
     assert!(error.contains("leave dryRun out"), "{error}");
 }
+
+#[tokio::test]
+async fn with_backfill_off_an_event_about_an_account_from_before_plans_it_and_an_operator_acts() {
+    // GIVEN an account from before the function's first deployment, and one that joined since
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let before = organization.create_account("before@example.com").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    standins.queues().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let since = organization.create_account("since@example.com").await;
+    let app = standins.app(&[("BACKFILL", "false")]).await;
+    let region = "us-east-1".to_owned();
+
+    // WHEN Control Tower's UpdateManagedAccount names the account from before (an OU move), and
+    // an account factory's event names both
+    let mut update = support::sample_event("controltower-update-managed-account.json");
+    update["detail"]["serviceEventDetails"]["updateManagedAccountStatus"]["account"]["accountId"] =
+        json!(before);
+    let moved = invoke(&app, update).await.unwrap();
+    let factory = json!({"source": "com.example.account-factory", "detail-type": "Account Ready",
+        "detail": {"accountIds": [before, since]}});
+    let both = invoke(&app, factory).await.unwrap();
+
+    // THEN the account from before is only planned for, as the reconcile would, and the answer
+    // says why; the one since is invited
+    for summary in [&moved, &both] {
+        assert_eq!(
+            support::entries(summary, "planned"),
+            [(before.clone(), region.clone())],
+            "{summary:#}"
+        );
+        let note = summary["backfill"].as_str().unwrap();
+        assert!(
+            note.contains("BACKFILL is off") && note.contains("BACKFILL=true"),
+            "{note}"
+        );
+        assert!(summary.get("dryRun").is_none());
+    }
+    assert_eq!(
+        support::entries(&both, "invited"),
+        [(since.clone(), region.clone())]
+    );
+    let associated = standins.macie_calls_of("CreateMember", None);
+    assert_eq!(
+        associated.len(),
+        1,
+        "no call changes the account from before"
+    );
+
+    // WHEN an operator names it
+    let asked = invoke(&app, json!({"accountIds": [before]})).await.unwrap();
+
+    // THEN it is invited: an operator asked
+    assert_eq!(
+        support::entries(&asked, "invited"),
+        [(before.clone(), region)],
+        "{asked:#}"
+    );
+    assert!(asked.get("backfill").is_none());
+}
