@@ -40,22 +40,36 @@ impl Serialize for Percent {
     }
 }
 
-/// One region's coverage after the reconcile.
+/// How long an invitation may wait for a person to accept it before its account counts as a gap:
+/// without ACCEPT_ROLE_NAME, each member account's root user accepts by hand, which takes days, not
+/// minutes; an invitation older than this is something for an operator to chase.
+pub(crate) const ACCEPTANCE_GRACE_SECONDS: i64 = 7 * 86_400;
+
+/// One region's coverage after the reconcile: of the accounts the function is meant to cover by
+/// now, the share that Macie covers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Coverage {
     /// The organization's `ACTIVE` accounts, less those excluded and the administrator.
     pub eligible: usize,
+    /// Eligible accounts only planned for on purpose (BACKFILL off, a dry run): not a gap.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub planned: usize,
     /// Eligible accounts that are `Enabled` members (or were accepted by this run).
     pub enabled: usize,
     /// Eligible accounts invited and not yet accepted (by this run or before).
     pub invited_not_accepted: usize,
-    /// Eligible accounts with no membership at all, after this run.
+    /// Of those, the ones invited less than [`ACCEPTANCE_GRACE_SECONDS`] ago: waiting for a
+    /// person, not yet a gap.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub awaiting_acceptance: usize,
+    /// Eligible accounts with no membership at all after this run, and not planned on purpose.
     pub uncovered: usize,
     /// The first of them, by account ID.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uncovered_accounts: Vec<AccountId>,
-    /// `enabled` out of `eligible`, as a percentage.
+    /// `enabled` out of the accounts meant to be covered by now (`eligible`, less `planned` and
+    /// `awaitingAcceptance`), as a percentage: what CoverageLowAlarm watches.
     pub share_covered: Percent,
     /// The administrator's members in the region, in any status, which count against the quota
     /// of members by invitation.
@@ -64,48 +78,76 @@ pub struct Coverage {
     pub quota_used_share: Percent,
 }
 
+fn is_zero(count: &usize) -> bool {
+    *count == 0
+}
+
 /// The coverage of a region after a reconcile: `eligible` as screened, `members` as listed at the
-/// start of the run, `reports` what the run did in the region.
+/// start of the run, `reports` what the run did in the region, at `now` (seconds since the epoch).
 pub(crate) fn measure_coverage(
     eligible: &BTreeSet<&AccountId>,
     members: &BTreeMap<AccountId, Membership>,
     reports: &[Report],
+    now: i64,
 ) -> Coverage {
-    let mut now: BTreeMap<&AccountId, &Outcome> = BTreeMap::new();
+    let mut done: BTreeMap<&AccountId, &Outcome> = BTreeMap::new();
     let mut removed = 0;
     for report in reports {
         match (&report.subject, &report.outcome) {
-            (Subject::Account(id), Outcome::Invited | Outcome::Accepted) => {
-                now.insert(id, &report.outcome);
+            (
+                Subject::Account(id),
+                Outcome::Invited | Outcome::Accepted | Outcome::Planned { .. },
+            ) => {
+                done.insert(id, &report.outcome);
             }
             (Subject::Departure(_), Outcome::Removed) => removed += 1,
             _ => {}
         }
     }
-    let (mut enabled, mut invited, mut uncovered) = (0, 0, Vec::new());
+    let waiting = |membership: &Membership| {
+        membership
+            .invited_at
+            .is_some_and(|invited| now - invited < ACCEPTANCE_GRACE_SECONDS)
+    };
+    let (mut enabled, mut invited, mut awaiting, mut planned) = (0, 0, 0, 0);
+    let mut uncovered = Vec::new();
     for id in eligible {
-        let status = members.get(*id).map(|membership| &membership.status);
-        match (now.get(id), status) {
+        let membership = members.get(*id);
+        match (
+            done.get(id),
+            membership.map(|membership| &membership.status),
+        ) {
             (Some(Outcome::Accepted), _) | (None, Some(MemberStatus::Enabled)) => enabled += 1,
-            (Some(_), _)
-            | (None, Some(MemberStatus::Invited | MemberStatus::EmailVerificationInProgress)) => {
-                invited += 1
+            (Some(Outcome::Planned { .. }), _) => planned += 1,
+            // Invited by this run: its invitation has just gone.
+            (Some(_), _) => (invited, awaiting) = (invited + 1, awaiting + 1),
+            (None, Some(MemberStatus::Invited | MemberStatus::EmailVerificationInProgress)) => {
+                invited += 1;
+                awaiting += usize::from(membership.is_some_and(waiting));
             }
             (None, None) => uncovered.push((*id).clone()),
             (None, Some(_)) => {}
         }
     }
-    let associated_now = now.keys().filter(|id| !members.contains_key(**id)).count();
+    let associated_now = done
+        .iter()
+        .filter(|(id, outcome)| {
+            !matches!(outcome, Outcome::Planned { .. }) && !members.contains_key(**id)
+        })
+        .count();
     let quota_used = (members.len() + associated_now).saturating_sub(removed);
     let count = uncovered.len();
     uncovered.truncate(UNCOVERED_LISTED);
+    let expected = eligible.len().saturating_sub(planned + awaiting);
     Coverage {
         eligible: eligible.len(),
+        planned,
         enabled,
         invited_not_accepted: invited,
+        awaiting_acceptance: awaiting,
         uncovered: count,
         uncovered_accounts: uncovered,
-        share_covered: Percent::of(enabled, eligible.len()),
+        share_covered: Percent::of(enabled, expected),
         quota_used,
         quota_used_share: Percent::of(quota_used, MEMBER_QUOTA),
     }
@@ -136,7 +178,13 @@ mod tests {
         let eligible: BTreeSet<&AccountId> = ids.iter().collect();
         let members = BTreeMap::from([
             (id("111111111111"), member(MemberStatus::Enabled)),
-            (id("222222222222"), member(MemberStatus::Invited)),
+            (
+                id("222222222222"),
+                Membership {
+                    invited_at: Some(NOW - 30 * 86_400),
+                    ..member(MemberStatus::Invited)
+                },
+            ),
             (id("333333333333"), member(MemberStatus::Paused)),
             // A departed account's member, removed by the run.
             (id("999999999999"), member(MemberStatus::Enabled)),
@@ -150,22 +198,73 @@ mod tests {
             report(Subject::Departure(id("999999999999")), Outcome::Removed),
         ];
 
-        let coverage = measure_coverage(&eligible, &members, &reports);
+        let coverage = measure_coverage(&eligible, &members, &reports, NOW);
 
         assert_eq!(coverage.eligible, 6);
         assert_eq!(coverage.enabled, 2);
         assert_eq!(coverage.invited_not_accepted, 2);
+        // Invited by this run: waiting for a person, not a gap; the other was invited long ago.
+        assert_eq!(coverage.awaiting_acceptance, 1);
         assert_eq!(coverage.uncovered, 1);
         assert_eq!(coverage.uncovered_accounts, [id("666666666666")]);
-        assert_eq!(coverage.share_covered.as_f64(), 33.3);
+        // 2 enabled of the 5 meant to be covered by now.
+        assert_eq!(coverage.share_covered.as_f64(), 40.0);
         // Four listed, two associated by the run, one removed.
         assert_eq!(coverage.quota_used, 5);
         assert_eq!(coverage.quota_used_share.as_f64(), 0.5);
     }
 
+    /// Now, for the tests: 2026-12-06.
+    const NOW: i64 = 1_796_530_000;
+
+    #[test]
+    fn planned_accounts_and_fresh_invitations_are_no_gap_and_old_invitations_are() {
+        let ids: Vec<AccountId> = ["111111111111", "222222222222", "333333333333"]
+            .into_iter()
+            .chain(["444444444444"])
+            .map(id)
+            .collect();
+        let eligible: BTreeSet<&AccountId> = ids.iter().collect();
+        let invited = |days_ago: i64| Membership {
+            invited_at: Some(NOW - days_ago * 86_400),
+            ..member(MemberStatus::Invited)
+        };
+        let members = BTreeMap::from([
+            (id("111111111111"), member(MemberStatus::Enabled)),
+            (id("222222222222"), invited(2)),
+        ]);
+        let origin = Origin::first(&[]);
+        // BACKFILL off (or a dry run): two accounts only planned for.
+        let planned = |account| {
+            let outcome = Outcome::Planned {
+                actions: vec!["associate", "invite"],
+            };
+            Report::new(
+                Subject::Account(id(account)),
+                Some(region("us-east-1")),
+                outcome,
+                &origin,
+            )
+        };
+        let reports = [planned("333333333333"), planned("444444444444")];
+
+        let coverage = measure_coverage(&eligible, &members, &reports, NOW);
+        assert_eq!((coverage.planned, coverage.awaiting_acceptance), (2, 1));
+        assert_eq!(coverage.uncovered, 0);
+        assert_eq!(
+            coverage.share_covered.as_f64(),
+            100.0,
+            "nothing for an operator to do"
+        );
+        // Ten days on, the invitation still waits: now it is a gap.
+        let later = measure_coverage(&eligible, &members, &reports, NOW + 8 * 86_400);
+        assert_eq!(later.awaiting_acceptance, 0);
+        assert_eq!(later.share_covered.as_f64(), 50.0);
+    }
+
     #[test]
     fn nothing_to_cover_is_all_covered() {
-        let coverage = measure_coverage(&BTreeSet::new(), &BTreeMap::new(), &[]);
+        let coverage = measure_coverage(&BTreeSet::new(), &BTreeMap::new(), &[], NOW);
         assert_eq!(coverage.share_covered.as_f64(), 100.0);
     }
 }

@@ -300,7 +300,7 @@ mod tests {
         let half = BTreeMap::from([(ids[0].clone(), enabled.clone())]);
         let all = BTreeMap::from([(ids[0].clone(), enabled.clone()), (ids[1].clone(), enabled)]);
         let tally = |name: &str, members: &BTreeMap<_, _>| {
-            let coverage = measure_coverage(&eligible, members, &[]);
+            let coverage = measure_coverage(&eligible, members, &[], 0);
             RegionTally::count(
                 &region(name),
                 Some(members.len()),

@@ -17,7 +17,7 @@ use crate::summary::{Reconciliation, RegionTally};
 use crate::workflow::lookup::{read_backfill_cutoff, read_marks, screen_excluded_units};
 use crate::workflow::region::{Memberships, invite_in_region};
 use crate::workflow::removal::remove_departed;
-use crate::workflow::{Deadline, Invocation, Task, confine_and_report};
+use crate::workflow::{Deadline, Invocation, Task, confine_and_report, now_seconds};
 
 /// What a region's work found and did.
 struct RegionRun {
@@ -310,7 +310,8 @@ async fn reconcile_listed_region(
         .flat_map(|(_, tasks)| tasks.iter())
         .map(|task| &task.account.id)
         .collect();
-    run.coverage = Some(measure_coverage(&eligible, members, &run.reports));
+    let now = now_seconds();
+    run.coverage = Some(measure_coverage(&eligible, members, &run.reports, now));
     run
 }
 

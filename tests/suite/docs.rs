@@ -67,3 +67,28 @@ fn every_relative_link_of_the_docs_resolves() {
     }
     assert_eq!(broken, Vec::<String>::new());
 }
+
+#[test]
+fn every_sam_deploy_that_overrides_a_parameter_saves_it() {
+    // A `sam deploy --parameter-overrides` without --save-params is undone by the next plain
+    // `sam deploy`, which sends samconfig.toml's saved list again; a guided deploy saves its own.
+    let mut files = Vec::new();
+    text_files(Path::new(ROOT), &mut files);
+    let mut unsaved = Vec::new();
+    for page in files
+        .iter()
+        .filter(|path| path.extension() == Some("md".as_ref()))
+    {
+        let text = std::fs::read_to_string(page).unwrap().replace("\\\n", " ");
+        for command in text.split("sam deploy").skip(1) {
+            let command = command.split(['\n', '`', ';']).next().unwrap();
+            if command.contains("--parameter-overrides")
+                && !command.contains("--save-params")
+                && !command.contains("--guided")
+            {
+                unsaved.push(format!("{}: sam deploy{command}", page.display()));
+            }
+        }
+    }
+    assert_eq!(unsaved, Vec::<String>::new());
+}

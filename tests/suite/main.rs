@@ -10,6 +10,7 @@ mod check;
 mod confinement;
 mod departures;
 mod docs;
+mod first_week;
 mod hostile;
 mod invitation;
 mod lifecycle;
