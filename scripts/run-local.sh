@@ -36,27 +36,41 @@ trap cleanup EXIT
 # Ctrl-C (or a TERM) at any point stops everything: the stand-ins, the function, and this script.
 trap 'echo "interrupted" >&2; exit 130' INT TERM
 
-python3 tests/standins/serve.py --sample-organization >"$workdir/endpoints.json" &
+# py CODE ARGS...: Python for the script's own steps; a Ctrl-C ends it quietly (no traceback), and
+# the trap above says "interrupted".
+py() {
+  python3 -c "import signal; signal.signal(signal.SIGINT, signal.SIG_DFL)
+$1" "${@:2}"
+}
+
+export MACIE_REGIONS=${MACIE_REGIONS:-us-east-1,eu-west-1}
+# The departure samples' accounts are members that the function enrolled, in every region, so that
+# a departure sample shows its removal: scripts/run-local.sh events/close-account-call.json
+python3 tests/standins/serve.py --sample-organization --departed-members "$MACIE_REGIONS" \
+  >"$workdir/endpoints.json" &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$workdir/endpoints.json" ] && break; sleep 0.1; done
-read -r moto macie < <(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e["moto"], e["macie"])' "$workdir/endpoints.json")
+read -r moto macie < <(py 'import json,sys; e=json.load(open(sys.argv[1])); print(e["moto"], e["macie"])' "$workdir/endpoints.json")
 echo "stand-ins: Organizations at $moto, Macie at $macie" >&2
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(py 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # What aws-config reads in Lambda: the standard endpoint variables point the real clients at the stand-ins.
 export AWS_ENDPOINT_URL_ORGANIZATIONS=$moto AWS_ENDPOINT_URL_MACIE2=$macie AWS_ENDPOINT_URL_STS=$moto
 export AWS_ENDPOINT_URL_SQS=$moto
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 # The retry and dead-letter queues, in moto's SQS (set either variable, even empty, to choose yourself).
-read -r retry_queue dead_letter_queue < <(python3 -c '
+read -r retry_queue dead_letter_queue < <(py '
 import boto3, sys
 sqs = boto3.client("sqs", endpoint_url=sys.argv[1], region_name="us-east-1")
 print(*(sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("macie-invite-retry", "macie-invite-dead-letter")))
 ' "$moto")
 export RETRY_QUEUE_URL=${RETRY_QUEUE_URL-$retry_queue} DEAD_LETTER_QUEUE_URL=${DEAD_LETTER_QUEUE_URL-$dead_letter_queue}
 export AWS_LAMBDA_LOG_FORMAT=JSON AWS_LAMBDA_LOG_LEVEL=${AWS_LAMBDA_LOG_LEVEL:-INFO}
-export MACIE_REGIONS=${MACIE_REGIONS:-us-east-1,eu-west-1}
 export INVITATION_MESSAGE=${INVITATION_MESSAGE:-Your account joins our Macie organization.}
+# The stand-ins' accounts joined long before this run's queues were made (the "first deployment"):
+# with the template's BACKFILL=false every one of them would only be planned for. BACKFILL=false
+# shows that: scripts/run-local.sh with BACKFILL=false in the environment.
+export BACKFILL=${BACKFILL:-true}
 # Retries come back within seconds here (the template's default is 60 s).
 export RETRY_BASE_DELAY_SECONDS=${RETRY_BASE_DELAY_SECONDS:-2}
 
@@ -84,22 +98,22 @@ invoke() {
   if ! wait "$invocation"; then
     start_failure >&2 && exit 1
     echo "--- the invocation failed ---" >&2
-    cat "$workdir/invoke.log" >&2
+    # cargo lambda's own footer (where to report a bug in cargo lambda) says nothing of ours.
+    grep -v -e 'Was this behavior unexpected' -e 'cargo-lambda/discussions' "$workdir/invoke.log" >&2 || true
     grep '^{' "$workdir/watch.log" | grep -v 'AWS_LAMBDA_MAX_CONCURRENCY' >&2 || true
     exit 1
   fi
 }
 start_failure() {
-  python3 -c '
+  py '
 import json, sys
 for line in open(sys.argv[1], errors="replace"):
     try:
         record = json.loads(line)
     except ValueError:
         continue
-    fields = record.get("fields", {}) if isinstance(record, dict) else {}
-    if fields.get("message") == "cannot start":
-        print("macie-invite cannot start:", fields.get("error"))
+    if isinstance(record, dict) and record.get("message") == "cannot start":
+        print("macie-invite cannot start:", record.get("error"))
         sys.exit(0)
 sys.exit(1)
 ' "$workdir/watch.log"
@@ -113,7 +127,7 @@ invoke "$event" "$workdir/summary.json"
 # the member account after a while) is finished locally too. A message that the function names in
 # batchItemFailures stays on the queue.
 rounds=0
-while [ -n "$RETRY_QUEUE_URL" ] && [ "$rounds" -lt "${RETRY_ROUNDS:-4}" ] && python3 -c '
+while [ -n "$RETRY_QUEUE_URL" ] && [ "$rounds" -lt "${RETRY_ROUNDS:-4}" ] && py '
 import boto3, json, sys
 sqs = boto3.client("sqs", endpoint_url=sys.argv[1], region_name="us-east-1")
 held = sqs.get_queue_attributes(QueueUrl=sys.argv[2], AttributeNames=["All"])["Attributes"]
@@ -131,7 +145,7 @@ sys.exit(0 if records else 1)
   rounds=$((rounds + 1))
   echo "retry round $rounds: the retry queue's messages, as its event source mapping delivers them" >&2
   invoke "$workdir/batch.json" "$workdir/batch-$rounds.json"
-  python3 -c '
+  py '
 import boto3, json, sys
 sqs = boto3.client("sqs", endpoint_url=sys.argv[1], region_name="us-east-1")
 failed = {item["itemIdentifier"] for item in json.load(open(sys.argv[4])).get("batchItemFailures", [])}
@@ -149,5 +163,37 @@ for round in $(seq "$rounds"); do
   echo "--- retry round $round: the batch response ---" >&2
   python3 -m json.tool "$workdir/batch-$round.json" >&2
 done
-echo "--- summary ---" >&2
+echo "--- summary of the first invocation ---" >&2
 python3 -m json.tool "$workdir/summary.json"
+
+# Where each account that the first invocation named ended, after the retry rounds: its membership
+# in each region as the Macie stand-in keeps it, or its dead letter with the reason.
+echo "--- where each account ended ---" >&2
+py '
+import boto3, json, sys, urllib.request
+summary, macie, moto, dead_letter_queue, regions = sys.argv[1:6]
+summary = json.load(open(summary))
+named = sorted({entry["accountId"] for entries in summary.values() if isinstance(entries, list)
+                for entry in entries if isinstance(entry, dict) and "accountId" in entry})
+members = json.load(urllib.request.urlopen(macie + "/_standin/members"))
+letters = {}
+if dead_letter_queue:
+    sqs = boto3.client("sqs", endpoint_url=moto, region_name="us-east-1")
+    for message in sqs.receive_message(QueueUrl=dead_letter_queue, MaxNumberOfMessages=10,
+                                       VisibilityTimeout=0).get("Messages", []):
+        letter = json.loads(message["Body"])
+        for region in letter.get("regions", []):
+            letters[(letter.get("accountId"), region)] = letter.get("reason", "")
+if not named:
+    print("(the first invocation named no account)")
+for account in named:
+    for region in regions.split(","):
+        if (account, region) in letters:
+            print(f"{account} {region}: dead-lettered: {letters[(account, region)]}")
+        else:
+            member = members.get(region, {}).get(account, {})
+            status = member.get("relationshipStatus")
+            on_its_way = " (its invitation is on its way: Macie shows it Invited within minutes)" \
+                if status == "Created" and member.get("invitedAt") else ""
+            print(f"{account} {region}: " + (f"a Macie member, {status}{on_its_way}" if status else "no Macie membership"))
+' "$workdir/summary.json" "$macie" "$moto" "$DEAD_LETTER_QUEUE_URL" "$MACIE_REGIONS"

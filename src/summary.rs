@@ -268,6 +268,10 @@ pub struct Summary {
     pub ignored: Vec<NotAnAddition>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reconcile: Option<Reconciliation>,
+    /// `{"action": "adopt"}`: per region, the members found and how many are marked already;
+    /// `counts` has what became of the others.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub adoption: Vec<AdoptionTally>,
     /// BACKFILL off: why accounts that events named were only planned for (in `planned`), and how
     /// to invite them.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -280,6 +284,20 @@ pub struct Summary {
     /// the counts above hold them all.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub left_out: BTreeMap<&'static str, usize>,
+}
+
+/// What an adoption found in one region.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdoptionTally {
+    pub region: Region,
+    /// The administrator's members there, in any status.
+    pub members_found: usize,
+    /// Of those, the members of `ACTIVE` accounts (not excluded, not the administrator): the only
+    /// ones adopted.
+    pub of_active_accounts: usize,
+    /// Of those, the members that carry the mark already: never tagged again.
+    pub marked_already: usize,
 }
 
 /// How many subjects ended each way, in one region.

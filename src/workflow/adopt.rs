@@ -14,7 +14,7 @@ use crate::domain::{AccountId, AccountState, Mark, Origin, Region};
 use crate::error::Error;
 use crate::failure;
 use crate::outcome::{Outcome, Report};
-use crate::summary::{Detail, Summary};
+use crate::summary::{AdoptionTally, Detail, Summary};
 use crate::workflow::lookup::read_marks;
 use crate::workflow::{Deadline, before_deadline};
 
@@ -49,17 +49,27 @@ pub(crate) async fn adopt_members(
     }))
     .await;
     let (mut untagged, mut unread) = (Vec::new(), Vec::new());
+    let mut tallies = Vec::new();
     for (region, listing) in regions.iter().zip(listings) {
-        for (id, membership) in listing? {
+        let members = listing?;
+        let mut tally = AdoptionTally {
+            region: region.clone(),
+            members_found: members.len(),
+            of_active_accounts: 0,
+            marked_already: 0,
+        };
+        for (id, membership) in members {
             if !active.contains(&id) {
                 continue;
             }
+            tally.of_active_accounts += 1;
             match membership.mark {
-                Mark::Enrolled => {}
+                Mark::Enrolled => tally.marked_already += 1,
                 Mark::Unmarked => untagged.push((region.clone(), id, membership.arn)),
                 Mark::Unread => unread.push((region.clone(), id)),
             }
         }
+        tallies.push(tally);
     }
     let origin = Origin::first(regions);
     let adopt_one = |(region, id, arn): (Region, AccountId, Option<String>)| {
@@ -101,6 +111,7 @@ pub(crate) async fn adopt_members(
     }
     Ok(Summary {
         dry_run: app.config.dry_run,
+        adoption: tallies,
         ..Summary::from_reports(&reports, Detail::Every)
     })
 }

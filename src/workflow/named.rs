@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::event::{RecentJoins, Request};
 use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
 use crate::plan;
+use crate::quote::iso_time;
 use crate::workflow::lookup::{
     Resolution, look_up, read_backfill_cutoff, resolve, screen_excluded_units,
 };
@@ -308,8 +309,10 @@ pub(crate) fn report_no_recent_join(joins: &RecentJoins) -> NotAnAddition {
     NotAnAddition {
         event: "AccountJoinedOrganization".to_owned(),
         reason: format!(
-            "no account of the organization joined between {after} and {until} (seconds since the epoch); \
-             the next reconcile invites any account that was missed"
+            "no account of the organization joined between {} and {}; the next reconcile invites \
+             any account that was missed",
+            iso_time(after),
+            iso_time(until)
         ),
     }
 }

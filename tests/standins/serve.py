@@ -51,6 +51,10 @@ SAMPLE_ACCOUNTS = [
     "333333333333=team-three@example.com=CLOSED",  # manual-invoke.json, close-account-*.json
 ]
 
+# The accounts that the departure samples name (account-departed-organization-*.json, close-account-*.json,
+# remove-account-call.json, manual-remove.json): gone from the sample organization, or CLOSED in it.
+DEPARTED_SAMPLE_ACCOUNTS = ["121212121212", "131313131313", "141414141414", "151515151515", "333333333333"]
+
 # When the sample accounts joined (--joined specs): 444455556666 by invitation minutes before the time of
 # account-joined-organization-unnamed.json, which finds it by that; the others long before.
 SAMPLE_JOINS = ["444455556666=INVITED@2026-11-26T11:02:10Z"] + [
@@ -215,6 +219,9 @@ def main():
     parser.add_argument("--members-in", default="", metavar="REGIONS",
                         help="make every seeded account an Enabled member in these comma-separated regions (benchmarks)")
     parser.add_argument("--latency-ms", type=int, default=0, help="added to every call of either stand-in (benchmarks)")
+    parser.add_argument("--departed-members", default="", metavar="REGIONS",
+                        help="make the accounts the departure samples name Enabled members that the function enrolled "
+                             "(its tag) in these comma-separated regions, so that a departure sample shows a removal")
     args = parser.parse_args()
     if args.sample_organization:
         args.account = SAMPLE_ACCOUNTS + args.account
@@ -239,6 +246,10 @@ def main():
     if args.members_in:
         member_ids = [spec.split("=")[0] for spec in accounts]
         seed = {"regions": args.members_in.split(","), "accountIds": member_ids}
+        urllib.request.urlopen(urllib.request.Request(macie_url + "/_standin/members", data=json.dumps(seed).encode(), method="POST"))
+    if args.departed_members:
+        seed = {"regions": args.departed_members.split(","), "accountIds": DEPARTED_SAMPLE_ACCOUNTS,
+                "tags": {"macie-invite:enrolled": "true"}}
         urllib.request.urlopen(urllib.request.Request(macie_url + "/_standin/members", data=json.dumps(seed).encode(), method="POST"))
     # Added after the seeding, which it would only slow down.
     moto_app.latency = args.latency_ms / 1000

@@ -269,6 +269,17 @@ async fn without_tags_in_the_listing_the_mark_is_read_with_get_member_for_the_fe
     // THEN only the untagged active member is tagged, once: the marked one never
     assert_eq!(accounts_in(&adopted, "adopted"), [active_untagged.as_str()]);
     assert_eq!(accounts_in(&again, "adopted"), Vec::<String>::new());
+    // AND each answer counts what it found: the second, both active members marked already
+    let tally = &again["adoption"][0];
+    assert_eq!(tally["region"], "us-east-1");
+    assert_eq!(
+        (
+            tally["ofActiveAccounts"].as_u64(),
+            tally["markedAlready"].as_u64()
+        ),
+        (Some(2), Some(2)),
+        "{again:#}"
+    );
     assert_eq!(called(&standins, "TagResource").len(), 1);
     let tagged = &standins.macie_calls_of("TagResource", None)[0];
     assert!(tagged["path"].as_str().unwrap().ends_with(&active_untagged));
