@@ -359,3 +359,55 @@ fn the_queues_and_the_logs_outlive_the_stack() {
         assert_eq!(resource["UpdateReplacePolicy"], "Retain", "{name}");
     }
 }
+
+#[test]
+fn the_guided_deploy_asks_each_parameter_by_its_meaning_and_saves_every_answer() {
+    // WHEN the operator presses Enter at every prompt of scripts/deploy.py
+    let mut child = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/deploy.py"))
+        .args(["--print", "--region", "eu-west-1"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), "\n".repeat(100).as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+
+    // THEN every parameter is asked with its description, and the command saves every answer in a
+    // form that SAM CLI takes (an empty value as "")
+    let template =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml"))
+            .unwrap();
+    let parameters = template
+        .split("\nParameters:\n")
+        .nth(1)
+        .unwrap()
+        .split("\nConditions:")
+        .next()
+        .unwrap();
+    let names: Vec<&str> = parameters
+        .lines()
+        .filter(|line| line.starts_with("  ") && !line.starts_with("   ") && line.ends_with(':'))
+        .map(|line| line.trim().trim_end_matches(':'))
+        .collect();
+    assert!(names.len() > 20, "{names:?}");
+    for name in &names {
+        assert!(
+            text.contains(&format!("\n{name}\n  ")),
+            "{name} is not asked with its meaning"
+        );
+    }
+    assert!(text.contains("MaxRemovals [25]"), "the default is offered");
+    let command = text.lines().last().unwrap();
+    assert!(command.starts_with("sam deploy --region eu-west-1 --parameter-overrides "));
+    assert!(command.ends_with(" --save-params"), "{command}");
+    assert!(command.contains(r#"'ManagementAccountId=""'"#), "{command}");
+    for name in &names {
+        assert!(
+            command.contains(&format!("{name}=\"")),
+            "{name} not sent: {command}"
+        );
+    }
+}
