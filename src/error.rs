@@ -30,7 +30,7 @@ pub enum Error {
          EventBridge events (CreateAccountResult, CreateAccount, CreateGovCloudAccount, \
          AccountJoinedOrganization, AccountDepartedOrganization, CloseAccountResult, CloseAccount, \
          RemoveAccountFromOrganization, CreateManagedAccount, UpdateManagedAccount, schedules, account \
-         factories' events) and the retry queue's messages (README, \"What it accepts\")"
+         factories' events) and the retry queue's messages (docs/triggers.md)"
     )]
     UnsupportedEvent {
         /// What was received instead.

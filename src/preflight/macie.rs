@@ -147,7 +147,7 @@ pub(crate) fn judge_accept_role(
 ) -> Check {
     const CHECK: &str = "acceptRole";
     let redeploy = format!(
-        "deploy member-role.yaml in account {account} (as a StackSet: README, The role in member accounts) with FunctionRoleArn set to this function's role, and RoleName {role_name}"
+        "deploy member-role.yaml in account {account} (as a StackSet: docs/security.md, The role in member accounts) with FunctionRoleArn set to this function's role, and RoleName {role_name}"
     );
     let check = match (own, tried) {
         (None, _) => Check::fail(

@@ -22,7 +22,7 @@ pub(crate) fn judge_organizations(
             return Check::fail(
                 CHECK,
                 "this account belongs to no organization",
-                "deploy the function in the organization's management account, or in a member account that it delegates to (README, Deploying)",
+                "deploy the function in the organization's management account, or in a member account that it delegates to (docs/deploying.md)",
             );
         }
         Err(error) => return judge_refusal(CHECK, error, "organizations:DescribeOrganization"),
@@ -48,7 +48,7 @@ pub(crate) fn judge_organizations(
                 "this account is not the management account ({management}), and Organizations refuses it {}",
                 denied.join(", ")
             ),
-            "in the management account, deploy management.yaml with DelegateOrganizationsRead=true (README, Deploying, layout b): it delegates DescribeAccount, DescribeCreateAccountStatus, ListAccounts and ListParents to this account; an organization has one such policy, so merge them into an existing one",
+            "in the management account, deploy management.yaml with DelegateOrganizationsRead=true (docs/deploying.md, Two layouts, b): it delegates DescribeAccount, DescribeCreateAccountStatus, ListAccounts and ListParents to this account; an organization has one such policy, so merge them into an existing one",
         ),
         (denied, _) => Check::fail(
             CHECK,

@@ -62,7 +62,7 @@ pub(crate) fn judge_queue(role: QueueRole, depth: Option<&Result<QueueDepth, Err
             );
             if role == QueueRole::DeadLetter && depth.waiting + depth.delayed > 0 {
                 detail.push_str(
-                    "; accounts that could not be enrolled wait there, with their reasons (README, Dead letters)",
+                    "; accounts that could not be enrolled wait there, with their reasons (docs/operations.md, The dead-letter queue)",
                 );
             }
             Check::pass(check, detail)

@@ -92,3 +92,96 @@ fn every_sam_deploy_that_overrides_a_parameter_saves_it() {
     }
     assert_eq!(unsaved, Vec::<String>::new());
 }
+
+/// The names a page quotes in backticks.
+fn quoted(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+/// Every item name the crate declares (functions, types, constants, modules, macros).
+fn declared_items() -> std::collections::BTreeSet<String> {
+    let mut files = Vec::new();
+    text_files(&Path::new(ROOT).join("src"), &mut files);
+    let mut items = std::collections::BTreeSet::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let words: Vec<&str> = text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '!'))
+            .collect();
+        for pair in words.windows(2) {
+            if [
+                "fn",
+                "struct",
+                "enum",
+                "const",
+                "mod",
+                "type",
+                "trait",
+                "macro_rules!",
+            ]
+            .contains(&pair[0])
+            {
+                items.insert(pair[1].to_owned());
+            }
+        }
+        if let Some(stem) = file.file_stem() {
+            items.insert(stem.to_string_lossy().into_owned());
+        }
+    }
+    items
+}
+
+#[test]
+fn no_page_names_a_file_or_an_item_that_does_not_exist() {
+    let mut files = Vec::new();
+    text_files(Path::new(ROOT), &mut files);
+    let items = declared_items();
+    let modules: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("src"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let top = [
+        "src/", "tests/", "events/", "scripts/", "bench/", "docs/", "fuzz/", ".ci/",
+    ];
+    let mut missing = Vec::new();
+    for page in files
+        .iter()
+        .filter(|path| path.extension() == Some("md".as_ref()))
+    {
+        let text = std::fs::read_to_string(page).unwrap();
+        for name in quoted(&text) {
+            let name = name.trim();
+            if top.iter().any(|dir| name.starts_with(dir))
+                && !name.contains(' ')
+                && !name.contains('*')
+            {
+                let path = name.split(':').next().unwrap();
+                if !Path::new(ROOT).join(path).exists() {
+                    missing.push(format!("{}: file {name}", page.display()));
+                }
+            }
+            let segments: Vec<&str> = name.split("::").collect();
+            if segments.len() >= 2 && modules.contains(&segments[0].to_owned()) {
+                for segment in &segments[1..] {
+                    let segment = segment.trim_end_matches("()").trim_end_matches('!');
+                    if !items.contains(segment) && !items.contains(&format!("{segment}!")) {
+                        missing.push(format!("{}: item {name}", page.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(missing, Vec::<String>::new());
+}
+
+#[test]
+fn the_readme_is_a_page() {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let words = readme.split_whitespace().count();
+    assert!(
+        words <= 3_000,
+        "README.md has {words} words: the reference belongs in docs/"
+    );
+    assert!(readme.contains("## Where to go next"));
+}
