@@ -1,12 +1,12 @@
 //! The application context: the settings and one adapter per service, built once at init and
 //! shared by every invocation.
 
+use crate::aws::macie::Macie;
+use crate::aws::organizations::Organizations;
+use crate::aws::queue::Queue;
+use crate::aws::sts::Sts;
 use crate::config::Config;
-use crate::macie::Macie;
-use crate::metrics::MetricsOut;
-use crate::organizations::Organizations;
-use crate::queue::Queue;
-use crate::sts::Sts;
+use crate::report::metrics::MetricsOut;
 
 /// What every invocation shares: the settings and one adapter per service, built once at init.
 /// Cloning it clones handles: the SDK clients and the metrics' writer are shared.

@@ -118,7 +118,7 @@ impl Config {
             max_removals: parse_number(
                 "MAX_REMOVALS",
                 lookup("MAX_REMOVALS"),
-                crate::departure::DEFAULT_MAX_REMOVALS as u32,
+                crate::policy::departure::DEFAULT_MAX_REMOVALS as u32,
                 0..=10_000,
             )? as usize,
         })

@@ -17,8 +17,8 @@ use manual::{
 pub use trigger::{Delivery, Ignored, MessageContent, RecentJoins, Request, Trigger};
 
 use crate::error::Error;
-use crate::message::RetryMessage;
 use crate::quote::excerpt;
+use crate::report::message::RetryMessage;
 
 /// Decodes an invocation's payload: an SQS batch of the retry queue, an EventBridge event, or a
 /// manual invocation.
@@ -128,7 +128,7 @@ mod tests {
     use super::*;
     use crate::domain::fixtures::region;
     use crate::domain::{AccountId, CreateAccountRequestId};
-    use crate::outcome::CreationFailure;
+    use crate::report::outcome::CreationFailure;
     use eventbridge::{API_CALL, SERVICE_EVENT};
     use serde_json::json;
 

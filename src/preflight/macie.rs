@@ -2,9 +2,9 @@
 //! member accounts.
 
 use super::{Check, Status, is_access_denied, judge_refusal};
-use crate::coverage::{MEMBER_QUOTA, Percent};
 use crate::domain::{AccountId, Administrator, MemberStatus, Region};
 use crate::error::Error;
+use crate::policy::coverage::{MEMBER_QUOTA, Percent};
 
 /// Macie in one region: enabled for this account, which is nobody's member.
 pub(crate) fn judge_macie(
@@ -17,7 +17,7 @@ pub(crate) fn judge_macie(
     let check = match (session, administrator) {
         // Macie answers AccessDeniedException "Macie is not enabled" where it is not enabled (the
         // failure policy's table of Macie's words).
-        (Err(error), _) if crate::failure::is_macie_off(error) => Check::fail(
+        (Err(error), _) if crate::policy::failure::is_macie_off(error) => Check::fail(
             CHECK,
             "Macie is not enabled for this account in this region",
             format!("enable it, as the administrator: {enable}"),

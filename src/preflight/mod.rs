@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::domain::{AccountId, Organization, Region};
 use crate::error::Error;
-use crate::failure::is_access_denied;
+use crate::policy::failure::is_access_denied;
 
 pub(crate) use macie::{judge_accept_role, judge_accept_role_untried, judge_macie, judge_quota};
 pub(crate) use organization::{

@@ -12,9 +12,9 @@ use futures_util::future::join_all;
 use crate::app::App;
 use crate::domain::{AccountId, AccountState, Mark, Origin, Region};
 use crate::error::Error;
-use crate::failure;
-use crate::outcome::{Outcome, Report};
-use crate::summary::{AdoptionTally, Detail, Summary};
+use crate::policy::failure;
+use crate::report::outcome::{Outcome, Report};
+use crate::report::summary::{AdoptionTally, Detail, Summary};
 use crate::workflow::lookup::read_marks;
 use crate::workflow::{Deadline, before_deadline};
 

@@ -8,15 +8,15 @@ use std::sync::Mutex;
 use lambda_runtime::tracing;
 
 use crate::app::App;
+use crate::aws::organizations::Parent;
 use crate::domain::{
     Account, AccountId, CreateAccountRequestId, Creation, Mark, Membership, OrganizationalUnitId,
     Origin, Pages, Region,
 };
-use crate::failure;
-use crate::organizations::Parent;
-use crate::outcome::Outcome;
-use crate::plan::{self, Source};
+use crate::policy::failure;
+use crate::policy::plan::{self, Source};
 use crate::quote::iso_time;
+use crate::report::outcome::Outcome;
 use crate::workflow::{Deadline, before_deadline};
 
 /// A creation request, with the work it came from, and what became of it.

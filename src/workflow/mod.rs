@@ -26,10 +26,10 @@ use futures_util::{StreamExt, stream};
 use lambda_runtime::tracing;
 
 use crate::app::App;
-use crate::departure::{Departed, RemovalBound};
 use crate::domain::{Account, AccountId, Origin, Work};
-use crate::outcome::{Outcome, Report, Run};
-use crate::plan;
+use crate::policy::departure::{Departed, RemovalBound};
+use crate::policy::plan;
+use crate::report::outcome::{Outcome, Report, Run};
 
 /// No new call starts this close to the invocation's deadline: what remains is re-queued, which
 /// takes a few SendMessageBatch calls. An invocation with less than 40 s in all keeps a quarter of

@@ -14,9 +14,9 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::event::{RecentJoins, Request};
-use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
-use crate::plan;
+use crate::policy::plan;
 use crate::quote::iso_time;
+use crate::report::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
 use crate::workflow::lookup::{
     Resolution, look_up, read_backfill_cutoff, resolve, screen_excluded_units,
 };

@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use lambda_runtime::tracing;
 
 use crate::app::App;
+use crate::aws::macie::InvitationOptions;
 use crate::domain::{AccountId, Membership, Region};
 use crate::error::Error;
-use crate::failure;
-use crate::macie::InvitationOptions;
-use crate::outcome::{Outcome, Report};
-use crate::plan::{self, MemberAction, MemberPolicy, Source};
+use crate::policy::failure;
+use crate::policy::plan::{self, MemberAction, MemberPolicy, Source};
+use crate::report::outcome::{Outcome, Report};
 use crate::workflow::lookup::{Listing, read_listing};
 use crate::workflow::{Deadline, Task, before_deadline, now_seconds};
 

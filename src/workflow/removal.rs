@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 use futures_util::future::join_all;
 
 use crate::app::App;
-use crate::departure::{Departed, Standing, Verdict, judge_departures, judge_standing};
 use crate::domain::{Account, AccountId, AccountState, Origin, Region, Subject, Work};
 use crate::error::Error;
-use crate::failure;
-use crate::outcome::{Outcome, Report, Run};
+use crate::policy::departure::{Departed, Standing, Verdict, judge_departures, judge_standing};
+use crate::policy::failure;
+use crate::report::outcome::{Outcome, Report, Run};
 use crate::workflow::{Deadline, Invocation, before_deadline, confine_and_report};
 
 /// Removes (or keeps, or under DRY_RUN plans for) the departed members of one region, each with the

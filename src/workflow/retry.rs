@@ -10,7 +10,7 @@ use crate::domain::{Account, Subject, Work};
 use crate::error::Error;
 use crate::event::{Delivery, MessageContent};
 use crate::quote::excerpt;
-use crate::summary::Summary;
+use crate::report::summary::Summary;
 use crate::workflow::Invocation;
 use crate::workflow::job::{Job, job_of, run_works};
 use crate::workflow::reconcile::{Roster, list_roster};

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use lambda_runtime::tracing;
 
 use crate::app::App;
+use crate::aws::queue::Outgoing;
 use crate::domain::Region;
-use crate::failure::{self, Disposition};
-use crate::message::{DeadLetter, RetryMessage};
-use crate::outcome::{CreationFailure, Report, Run};
-use crate::queue::Outgoing;
-use crate::summary::{Bucket, Detail, Entry, Reconciliation, Summary};
+use crate::policy::failure::{self, Disposition};
+use crate::report::message::{DeadLetter, RetryMessage};
+use crate::report::outcome::{CreationFailure, Report, Run};
+use crate::report::summary::{Bucket, Detail, Entry, Reconciliation, Summary};
 
 /// What became of the subjects that are not done.
 #[derive(Default)]

@@ -354,7 +354,7 @@ async fn a_malformed_event_fails_the_invocation_with_an_error_that_names_it() {
 async fn throttling_within_the_sdk_retries_still_ends_in_an_invitation() {
     let standins = Standins::start();
     let account = standins.new_account("patient@example.com").await;
-    // The SDK's standard retry mode (4 attempts, src/sdk.rs) absorbs two throttled calls.
+    // The SDK's standard retry mode (4 attempts, src/aws/sdk.rs) absorbs two throttled calls.
     standins.set_faults(json!({"rules": [
         {"kind": "error", "operation": "CreateInvitations", "errorType": "ThrottlingException", "count": 2}
     ]}));

@@ -489,7 +489,7 @@ mod tests {
     /// A status as Macie would send it, read as the adapter reads it.
     fn status_named(name: &str) -> MemberStatus {
         let status = aws_sdk_macie2::types::RelationshipStatus::from(name);
-        crate::macie::to_member_status(Some(&status))
+        crate::aws::macie::to_member_status(Some(&status))
     }
 
     fn never_invited(status: &str) -> Membership {

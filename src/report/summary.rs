@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::coverage::Coverage;
 use crate::domain::{Region, Subject};
 use crate::event::Ignored;
-use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
+use crate::policy::coverage::Coverage;
+use crate::report::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
 
 /// The field of a bucket, in any of the structs that count or list by bucket (the summary's lists,
 /// its counts, a reconcile's tallies), which all name their fields after the buckets.

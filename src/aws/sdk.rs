@@ -61,9 +61,9 @@ pub fn throttling_by_status() -> HttpStatusCodeClassifier {
 macro_rules! client_config {
     ($service:ident, $sdk_config:expr) => {
         $service::config::Builder::from($sdk_config)
-            .retry_config($crate::sdk::retry_config())
-            .timeout_config($crate::sdk::timeout_config())
-            .retry_classifier($crate::sdk::throttling_by_status())
+            .retry_config($crate::aws::sdk::retry_config())
+            .timeout_config($crate::aws::sdk::timeout_config())
+            .retry_classifier($crate::aws::sdk::throttling_by_status())
             .build()
     };
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
 
-use crate::summary::{NO_REGION, Summary};
+use crate::report::summary::{NO_REGION, Summary};
 
 /// Where the EMF lines go: standard output in Lambda, where CloudWatch Logs reads them as they are
 /// (they are not log records of the subscriber); a test hands a writer of its own, and reads it.
@@ -198,8 +198,8 @@ mod tests {
     use super::*;
     use crate::domain::fixtures::{account_id, region};
     use crate::domain::{Origin, Subject};
-    use crate::outcome::{Outcome, Report};
-    use crate::summary::{Detail, Entry};
+    use crate::report::outcome::{Outcome, Report};
+    use crate::report::summary::{Detail, Entry};
 
     fn report(account: &str, region_name: Option<&str>, outcome: Outcome) -> Report {
         let subject = Subject::Account(account_id(account));
@@ -284,9 +284,9 @@ mod tests {
 
     #[test]
     fn a_reconcile_writes_each_regions_coverage_and_the_worst_on_the_totals() {
-        use crate::coverage::measure_coverage;
         use crate::domain::{MemberStatus, Membership};
-        use crate::summary::{Reconciliation, RegionTally};
+        use crate::policy::coverage::measure_coverage;
+        use crate::report::summary::{Reconciliation, RegionTally};
         use std::collections::{BTreeMap, BTreeSet};
 
         let ids = [account_id("111111111111"), account_id("222222222222")];

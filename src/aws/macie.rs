@@ -18,7 +18,7 @@ use crate::domain::{
     Unprocessed, read_all,
 };
 use crate::error::{Error, found};
-use crate::failure;
+use crate::policy::failure;
 use crate::quote::redact_emails;
 
 const SERVICE: &str = "Macie";
