@@ -360,12 +360,7 @@ async fn by_default_a_reconcile_plans_for_the_accounts_from_before_the_deploymen
     // GIVEN an account that was in the organization before the function's first deployment (its
     // retry queue's creation), and one that joined since
     let standins = Standins::start();
-    let organization = standins.organization().await;
-    let before = organization.create_account("before@example.com").await;
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    standins.queues().await;
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    let since = organization.create_account("since@example.com").await;
+    let (before, since) = join_before_and_since_the_deployment(&standins).await;
     let app = standins.app(&[("BACKFILL", "false")]).await;
 
     // WHEN the scheduled reconcile runs with the defaults
@@ -465,12 +460,7 @@ async fn a_manual_invocation_asks_for_a_dry_run_whatever_the_setting() {
 async fn with_backfill_off_an_event_about_an_account_from_before_plans_it_and_an_operator_acts() {
     // GIVEN an account from before the function's first deployment, and one that joined since
     let standins = Standins::start();
-    let organization = standins.organization().await;
-    let before = organization.create_account("before@example.com").await;
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    standins.queues().await;
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    let since = organization.create_account("since@example.com").await;
+    let (before, since) = join_before_and_since_the_deployment(&standins).await;
     let app = standins.app(&[("BACKFILL", "false")]).await;
     let region = "us-east-1".to_owned();
 
@@ -520,4 +510,16 @@ async fn with_backfill_off_an_event_about_an_account_from_before_plans_it_and_an
         "{asked:#}"
     );
     assert!(asked.get("backfill").is_none());
+}
+
+/// An account that joined the organization before the function's first deployment (its retry
+/// queue's creation), and one that joined since: their IDs.
+async fn join_before_and_since_the_deployment(standins: &Standins) -> (String, String) {
+    let organization = standins.organization().await;
+    let before = organization.create_account("before@example.com").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    standins.queues().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let since = organization.create_account("since@example.com").await;
+    (before, since)
 }
