@@ -9,25 +9,20 @@ use std::collections::BTreeSet;
 
 use futures_util::future::join_all;
 
-use crate::app::App;
 use crate::domain::{AccountId, AccountState, Mark, Origin, Region};
 use crate::error::Error;
 use crate::policy::failure;
 use crate::report::outcome::{Outcome, Report};
 use crate::report::summary::{AdoptionTally, Detail, Summary};
 use crate::workflow::lookup::read_marks;
-use crate::workflow::{Deadline, before_deadline};
+use crate::workflow::{Scope, before_deadline};
 
 /// Adopts the untagged members of `regions` whose accounts are `ACTIVE` in the organization. The
 /// organization and every region are listed first: a listing that fails is the error, before any
 /// member is tagged, and the action can be run again. A member whose tagging fails is listed in
 /// `failed`, and one the deadline left in `pending`: the next run adopts what is left.
-pub(crate) async fn adopt_members(
-    app: &App,
-    regions: &[Region],
-    own_account: Option<&AccountId>,
-    deadline: Deadline,
-) -> Result<Summary, Error> {
+pub(crate) async fn adopt_members(scope: Scope<'_>, regions: &[Region]) -> Result<Summary, Error> {
+    let (app, own_account, deadline) = (scope.app, scope.own_account, scope.deadline);
     let accounts = app.organizations.list_accounts().await?;
     let excluded = &app.config.excluded_account_ids;
     let active: BTreeSet<&AccountId> = accounts

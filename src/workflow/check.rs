@@ -10,16 +10,12 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::preflight::{self, Check, CheckReport, QueueRole, Read, Status};
-use crate::workflow::{Deadline, Invocation, before_deadline};
+use crate::workflow::{Deadline, Scope, before_deadline};
 
 /// Runs every check; `accounts` are the accounts to try the accept role in. Lookups of excluded
 /// IDs, which may be many, stop as the deadline nears.
-pub(crate) async fn run_check(
-    app: &App,
-    invocation: &Invocation,
-    accounts: &[AccountId],
-) -> CheckReport {
-    let own = invocation.own_account.as_ref();
+pub(crate) async fn run_check(scope: Scope<'_>, accounts: &[AccountId]) -> CheckReport {
+    let (app, own) = (scope.app, scope.own_account);
     let ((organization, reads), regions, queues, accept, exclusions) = tokio::join!(
         probe_organization(app),
         join_all(
@@ -30,7 +26,7 @@ pub(crate) async fn run_check(
         ),
         join_all([QueueRole::Retry, QueueRole::DeadLetter].map(|role| probe_queue(app, role))),
         probe_accept_roles(app, own, accounts),
-        probe_exclusions(app, invocation.deadline),
+        probe_exclusions(app, scope.deadline),
     );
     let (settings_check, settings) = preflight::judge_settings(&app.config);
     let expected = app.config.management_account_id.as_ref();

@@ -15,7 +15,7 @@ use crate::workflow::check::run_check;
 use crate::workflow::job::{Job, job_of, run_works};
 use crate::workflow::retry::retry_batch;
 use crate::workflow::settle::finish;
-use crate::workflow::{Invocation, now_millis};
+use crate::workflow::{Invocation, Scope, now_millis};
 
 /// The summary of an invocation, or for messages of the retry queue the batch response that
 /// names the messages to deliver again.
@@ -38,18 +38,19 @@ pub(crate) async fn answer(
 ) -> Result<Response, Error> {
     let mut known = None;
     let job = job_of(app, trigger, None, &mut known).await?;
-    run_job(app, job, known, invocation).await
+    run_job(invocation.scope(app), job, known, invocation).await
 }
 
 async fn run_job(
-    app: &App,
+    scope: Scope<'_>,
     job: Job,
     known: Option<Vec<Account>>,
     invocation: &Invocation,
 ) -> Result<Response, Error> {
+    let app = scope.app;
     let summary = match job {
         Job::Work(works) => {
-            let (run, reconcile) = run_works(app, works, known.as_deref(), invocation).await?;
+            let (run, reconcile) = run_works(scope, works, known.as_deref()).await?;
             let finished = finish(app, &run, reconcile).await;
             if !finished.unsent.is_empty() {
                 let unfinished = finished.unsent.into_iter().map(|unsent| unsent.what);
@@ -65,20 +66,19 @@ async fn run_job(
         }
         // For messages of the retry queue, the function answers the batch response.
         Job::Batch(deliveries) => {
-            let (summary, batch) = retry_batch(app, deliveries, invocation).await;
+            let (summary, batch) = retry_batch(scope, deliveries).await;
             write_metrics(app, &summary, invocation);
             return Ok(Response::Batch(batch));
         }
-        Job::Adopt(regions) => {
-            let own_account = invocation.own_account.as_ref();
-            adopt_members(app, &regions, own_account, invocation.deadline).await?
-        }
+        Job::Adopt(regions) => adopt_members(scope, &regions).await?,
         Job::Check(accounts) => {
-            let report = run_check(app, invocation, &accounts).await;
+            let report = run_check(scope, &accounts).await;
             return Ok(Response::Check(Box::new(report)));
         }
         Job::DryRun(job) => {
-            return Box::pin(run_job(&app.planning(), *job, known, invocation)).await;
+            let planner = app.planning();
+            let planning = scope.with_app(&planner);
+            return Box::pin(run_job(planning, *job, known, invocation)).await;
         }
     };
     write_metrics(app, &summary, invocation);

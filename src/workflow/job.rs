@@ -8,10 +8,10 @@ use crate::event::{Delivery, Ignored, Trigger};
 use crate::policy::plan;
 use crate::report::outcome::Run;
 use crate::report::summary::Reconciliation;
+use crate::workflow::Scope;
 use crate::workflow::named::{find_recent_joins, invite_named, make_works, report_no_recent_join};
 use crate::workflow::reconcile::{Roster, list_roster, reconcile_all};
 use crate::workflow::removal::remove_named;
-use crate::workflow::{Deadline, Invocation};
 
 /// What a trigger asks for.
 pub(crate) enum Job {
@@ -90,13 +90,11 @@ pub(crate) async fn job_of(
 /// re-queues the reconcile; one refused for good is the error. The reconcile's findings come back
 /// where the work held one.
 pub(crate) async fn run_works(
-    app: &App,
+    scope: Scope<'_>,
     works: Vec<Work>,
     known: Option<&[Account]>,
-    invocation: &Invocation,
 ) -> Result<(Run, Option<Reconciliation>), Error> {
-    let (own_account, deadline): (Option<&AccountId>, Deadline) =
-        (invocation.own_account.as_ref(), invocation.deadline);
+    let app = scope.app;
     let (reconciles, named): (Vec<Work>, Vec<Work>) = works
         .into_iter()
         .partition(|work| work.subject == Subject::Reconcile);
@@ -118,15 +116,15 @@ pub(crate) async fn run_works(
         },
         (known, _) => known,
     };
-    run.absorb(invite_named(app, named, known, own_account, deadline).await);
+    run.absorb(invite_named(scope, named, known).await);
     if !departures.is_empty() {
-        run.absorb(remove_named(app, departures, known, invocation).await);
+        run.absorb(remove_named(scope, departures, known).await);
     }
     if reconciles.is_empty() {
         return Ok((run, None));
     }
     let reconciliation = match known {
-        Some(accounts) => reconcile_all(app, &mut run, reconciles, accounts, invocation).await,
+        Some(accounts) => reconcile_all(scope, &mut run, reconciles, accounts).await,
         None => Reconciliation::default(),
     };
     Ok((run, Some(reconciliation)))

@@ -82,6 +82,46 @@ impl Invocation {
         }
     }
 
+    /// The one context of this invocation's workflows, acting through `app`: the only place an
+    /// invocation is opened.
+    pub(crate) fn scope<'a>(&'a self, app: &'a App) -> Scope<'a> {
+        Scope {
+            app,
+            own_account: self.own_account.as_ref(),
+            deadline: self.deadline,
+            removals: &self.removals,
+        }
+    }
+}
+
+/// What every workflow of an invocation works with, as one value: the application (or its
+/// planner), the function's own account (the Macie administrator), the deadline, and the
+/// invocation's one bound on removals.
+#[derive(Clone, Copy)]
+pub(crate) struct Scope<'a> {
+    /// The settings and the adapters; the planner's under a dry run or for what BACKFILL holds.
+    pub app: &'a App,
+    /// The account that runs the function, where it is known: never invited, never removed.
+    pub own_account: Option<&'a AccountId>,
+    /// When to stop starting calls.
+    pub deadline: Deadline,
+    removals: &'a Mutex<RemovalBound>,
+}
+
+impl<'a> Scope<'a> {
+    /// The same scope, acting through `app` (the planner, which plans instead of acting).
+    pub(crate) fn with_app<'b>(&self, app: &'b App) -> Scope<'b>
+    where
+        'a: 'b,
+    {
+        Scope {
+            app,
+            own_account: self.own_account,
+            deadline: self.deadline,
+            removals: self.removals,
+        }
+    }
+
     /// Lets `departed`'s removals go, or holds them back, under the invocation's one bound
     /// ([`RemovalBound::hold_removals`]).
     pub(crate) fn hold_removals(&self, departed: &mut [Departed]) {

@@ -21,7 +21,7 @@ use crate::workflow::lookup::{
     Resolution, look_up, read_backfill_cutoff, resolve, screen_excluded_units,
 };
 use crate::workflow::region::{Memberships, invite_in_region};
-use crate::workflow::{Deadline, Task, confine_and_report, now_seconds};
+use crate::workflow::{Deadline, Scope, Task, confine_and_report, now_seconds};
 
 /// An account named by the work, with the work it came from.
 struct Named {
@@ -32,12 +32,11 @@ struct Named {
 /// Invites the work's subjects: resolves creation requests, screens and looks up the accounts,
 /// then associates and invites them in their regions.
 pub(crate) async fn invite_named(
-    app: &App,
+    scope: Scope<'_>,
     works: Vec<Work>,
     known: Option<&[Account]>,
-    own_account: Option<&AccountId>,
-    deadline: Deadline,
 ) -> Run {
+    let (app, deadline) = (scope.app, scope.deadline);
     let mut run = Run::default();
     let works = confine_and_report(app, &mut run, works);
     let mut named = Vec::new();
@@ -59,15 +58,15 @@ pub(crate) async fn invite_named(
         &mut run,
         resolve(app, requests, deadline).await,
     ));
-    let tasks = plan_tasks(app, &mut run, named, known, own_account, deadline).await;
+    let tasks = plan_tasks(scope, &mut run, named, known).await;
     let (tasks, existing, note) = hold_backfill(app, tasks).await;
     run.backfill = note;
     let planner = app.planning();
-    let groups = [(app, tasks), (&planner, existing)];
-    let regional = join_all(groups.iter().flat_map(|(app, tasks)| {
-        tasks.iter().map(|(region, tasks)| {
-            invite_in_region(app, region, tasks, Memberships::Ask, own_account, deadline)
-        })
+    let groups = [(scope, tasks), (scope.with_app(&planner), existing)];
+    let regional = join_all(groups.iter().flat_map(|(scope, tasks)| {
+        tasks
+            .iter()
+            .map(|(region, tasks)| invite_in_region(*scope, region, tasks, Memberships::Ask))
     }));
     run.reports
         .extend(regional.await.into_iter().flat_map(|done| done.reports));
@@ -147,15 +146,14 @@ fn report_request(request_id: CreateAccountRequestId, outcome: Outcome, origin: 
 /// (in the organization, ACTIVE) and outside EXCLUDED_OU_IDS; each account and region once. What
 /// is not invited goes into the run, once per account.
 async fn plan_tasks(
-    app: &App,
+    scope: Scope<'_>,
     run: &mut Run,
     named: Vec<Named>,
     known: Option<&[Account]>,
-    own_account: Option<&AccountId>,
-    deadline: Deadline,
 ) -> BTreeMap<Region, Vec<Task>> {
+    let (app, deadline) = (scope.app, scope.deadline);
     let ids = named.iter().map(|named| named.id.clone()).collect();
-    let screening = plan::screen(ids, &app.config.excluded_account_ids, own_account);
+    let screening = plan::screen(ids, &app.config.excluded_account_ids, scope.own_account);
     let skipped: BTreeMap<&AccountId, &str> = screening
         .skipped
         .iter()

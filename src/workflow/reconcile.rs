@@ -17,7 +17,7 @@ use crate::report::summary::{Reconciliation, RegionTally};
 use crate::workflow::lookup::{read_backfill_cutoff, read_marks, screen_excluded_units};
 use crate::workflow::region::{Memberships, invite_in_region};
 use crate::workflow::removal::remove_departed;
-use crate::workflow::{Deadline, Invocation, Task, confine_and_report, now_seconds};
+use crate::workflow::{Scope, Task, confine_and_report, now_seconds};
 
 /// What a region's work found and did.
 struct RegionRun {
@@ -59,15 +59,14 @@ pub(crate) async fn list_roster(app: &App, origin: &Origin) -> Result<Roster, Er
 /// retries, the deadline near) goes on as one work item per region, or one for the whole
 /// reconcile, never one per account.
 pub(crate) async fn reconcile_all(
-    app: &App,
+    scope: Scope<'_>,
     run: &mut Run,
     works: Vec<Work>,
     accounts: &[Account],
-    invocation: &Invocation,
 ) -> Reconciliation {
     let mut found = Reconciliation::default();
-    for work in &confine_and_report(app, run, works) {
-        let (reconciled, reconciliation) = reconcile(app, &work.origin, accounts, invocation).await;
+    for work in &confine_and_report(scope.app, run, works) {
+        let (reconciled, reconciliation) = reconcile(scope, &work.origin, accounts).await;
         run.absorb(reconciled);
         found = reconciliation;
     }
@@ -76,16 +75,14 @@ pub(crate) async fn reconcile_all(
 
 /// The reconcile of `origin`'s regions over the organization's accounts, listed already.
 async fn reconcile(
-    app: &App,
+    scope: Scope<'_>,
     origin: &Origin,
     accounts: &[Account],
-    invocation: &Invocation,
 ) -> (Run, Reconciliation) {
-    let (own_account, deadline) = (invocation.own_account.as_ref(), invocation.deadline);
+    let (app, deadline) = (scope.app, scope.deadline);
     let regions = &origin.regions;
     let mut run = Run::default();
-    let eligible =
-        screen_organization(app, &mut run, accounts, origin, own_account, deadline).await;
+    let eligible = screen_organization(scope, &mut run, accounts, origin).await;
     let cutoff = match eligible.is_empty() {
         true => None,
         false => read_backfill_cutoff(app).await,
@@ -96,7 +93,10 @@ async fn reconcile(
             .as_ref()
             .is_some_and(|cutoff| plan::existed_before_deployment(&task.account, cutoff.deployed))
     });
-    let groups = [(app, new.as_slice()), (&planner, existing.as_slice())];
+    let groups = [
+        (scope, new.as_slice()),
+        (scope.with_app(&planner), existing.as_slice()),
+    ];
     let mut listings = join_all(regions.iter().map(|region| app.macie.list_members(region))).await;
     join_all(
         regions
@@ -110,21 +110,13 @@ async fn reconcile(
             }),
     )
     .await;
-    let mut departed = judge_all_departures(invocation, regions, &listings, accounts);
+    let mut departed = judge_all_departures(scope, regions, &listings, accounts);
     let regional = join_all(regions.iter().zip(listings).map(|(region, listing)| {
         let departed = take_region(&mut departed, region)
             .into_iter()
             .map(|departed| (departed, origin.clone()))
             .collect();
-        reconcile_region(
-            region,
-            listing,
-            departed,
-            &groups,
-            origin,
-            own_account,
-            deadline,
-        )
+        reconcile_region(region, listing, departed, &groups, origin)
     }));
     let mut members_found = Vec::new();
     for (region, region_run) in regions.iter().zip(regional.await) {
@@ -168,19 +160,19 @@ fn count_regions(
 /// the invocation's one bound (a region whose listing failed removes nothing, and counts for
 /// nothing).
 fn judge_all_departures(
-    invocation: &Invocation,
+    scope: Scope<'_>,
     regions: &[Region],
     listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
     accounts: &[Account],
 ) -> Vec<Departed> {
-    let own_account = invocation.own_account.as_ref();
+    let own_account = scope.own_account;
     let mut departed: Vec<Departed> = regions
         .iter()
         .zip(listings)
         .filter_map(|(region, listing)| Some((region, listing.as_ref().ok()?)))
         .flat_map(|(region, members)| judge_departures(region, accounts, members, own_account))
         .collect();
-    invocation.hold_removals(&mut departed);
+    scope.hold_removals(&mut departed);
     departed
 }
 
@@ -218,15 +210,14 @@ fn collapse_deferred(reports: &mut Vec<Report>, origin: &Origin) {
 /// The organization's accounts that may be invited: screened, ACTIVE, outside EXCLUDED_OU_IDS.
 /// Those that may not are reported in the run.
 async fn screen_organization(
-    app: &App,
+    scope: Scope<'_>,
     run: &mut Run,
     accounts: &[Account],
     origin: &Origin,
-    own_account: Option<&AccountId>,
-    deadline: Deadline,
 ) -> Vec<Task> {
+    let (app, deadline) = (scope.app, scope.deadline);
     let ids = accounts.iter().map(|account| account.id.clone()).collect();
-    let screening = plan::screen(ids, &app.config.excluded_account_ids, own_account);
+    let screening = plan::screen(ids, &app.config.excluded_account_ids, scope.own_account);
     for (id, reason) in &screening.skipped {
         let outcome = Outcome::skipped(*reason);
         run.reports.push(Report::account(id, None, outcome, origin));
@@ -266,30 +257,16 @@ async fn screen_organization(
     eligible
 }
 
-/// A region whose members are listed, and what its work needs.
-struct Listed<'a> {
-    region: &'a Region,
-    members: &'a BTreeMap<AccountId, Membership>,
-    own_account: Option<&'a AccountId>,
-    deadline: Deadline,
-}
-
 /// A region whose listing is complete: each group's eligible accounts invited (or planned for),
 /// its departed members removed, then its coverage measured.
 async fn reconcile_listed_region(
-    listed: Listed<'_>,
+    region: &Region,
+    members: &BTreeMap<AccountId, Membership>,
     departed: Vec<(Departed, Origin)>,
-    groups: &[(&App, &[Task])],
+    groups: &[(Scope<'_>, &[Task])],
 ) -> RegionRun {
-    let Listed {
-        region,
-        members,
-        own_account,
-        deadline,
-    } = listed;
-    let done = join_all(groups.iter().map(|(app, tasks)| {
-        let memberships = Memberships::Listed(members);
-        invite_in_region(app, region, tasks, memberships, own_account, deadline)
+    let done = join_all(groups.iter().map(|(scope, tasks)| {
+        invite_in_region(*scope, region, tasks, Memberships::Listed(members))
     }))
     .await;
     let mut run = RegionRun {
@@ -302,9 +279,8 @@ async fn reconcile_listed_region(
         run.reports.extend(done.reports);
         run.members_already += done.members_already;
     }
-    let app = groups[0].0;
     run.reports
-        .extend(remove_departed(app, region, departed, deadline).await);
+        .extend(remove_departed(groups[0].0, region, departed).await);
     let eligible = groups
         .iter()
         .flat_map(|(_, tasks)| tasks.iter())
@@ -322,22 +298,12 @@ async fn reconcile_region(
     region: &Region,
     listing: Result<BTreeMap<AccountId, Membership>, Error>,
     departed: Vec<(Departed, Origin)>,
-    groups: &[(&App, &[Task])],
+    groups: &[(Scope<'_>, &[Task])],
     origin: &Origin,
-    own_account: Option<&AccountId>,
-    deadline: Deadline,
 ) -> RegionRun {
     let eligible = || groups.iter().flat_map(|(_, tasks)| tasks.iter());
     match listing {
-        Ok(members) => {
-            let listed = Listed {
-                region,
-                members: &members,
-                own_account,
-                deadline,
-            };
-            reconcile_listed_region(listed, departed, groups).await
-        }
+        Ok(members) => reconcile_listed_region(region, &members, departed, groups).await,
         // Throttled past the SDK's retries: the region's reconcile goes on later, as one item.
         Err(error) if failure::is_transient(&error) => {
             let outcome = failure::outcome_of(&error);

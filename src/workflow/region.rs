@@ -15,7 +15,7 @@ use crate::policy::failure;
 use crate::policy::plan::{self, MemberAction, MemberPolicy, Source};
 use crate::report::outcome::{Outcome, Report};
 use crate::workflow::lookup::{Listing, read_listing};
-use crate::workflow::{Deadline, Task, before_deadline, now_seconds};
+use crate::workflow::{Deadline, Scope, Task, before_deadline, now_seconds};
 
 /// Where the current relationships with Macie come from.
 pub(crate) enum Memberships<'m> {
@@ -56,13 +56,12 @@ pub(crate) struct RegionDone {
 /// region's listing at hand (a reconcile), members already are counted, not reported: a reconcile
 /// of a large organization holds no report for each of them.
 pub(crate) async fn invite_in_region(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     tasks: &[Task],
     memberships: Memberships<'_>,
-    administrator: Option<&AccountId>,
-    deadline: Deadline,
 ) -> RegionDone {
+    let (app, deadline) = (scope.app, scope.deadline);
     let count_members = matches!(memberships, Memberships::Listed(_));
     let relationships = read_relationships(app, region, tasks, memberships, deadline).await;
     let policy = MemberPolicy {
@@ -71,7 +70,7 @@ pub(crate) async fn invite_in_region(
     };
     let actions = sort_by_action(region, relationships, policy, count_members, now_seconds());
     let members_already = actions.members_already;
-    let reports = act(app, region, actions, policy, administrator, deadline).await;
+    let reports = act(scope, region, actions, policy).await;
     RegionDone {
         reports,
         members_already,
@@ -80,13 +79,12 @@ pub(crate) async fn invite_in_region(
 
 /// Does what the sorted tasks call for, or under DRY_RUN reports it.
 async fn act(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     mut actions: Actions<'_>,
     policy: MemberPolicy,
-    administrator: Option<&AccountId>,
-    deadline: Deadline,
 ) -> Vec<Report> {
+    let (app, deadline) = (scope.app, scope.deadline);
     if app.config.dry_run {
         return report_planned(region, actions, policy);
     }
@@ -98,14 +96,7 @@ async fn act(
     reports.extend(outcomes);
     actions.accept.extend(invited);
     if let Some(role_name) = &app.config.accept_role_name {
-        let accepted = accept_all(
-            app,
-            region,
-            actions.accept,
-            role_name,
-            administrator,
-            deadline,
-        );
+        let accepted = accept_all(scope, region, actions.accept, role_name);
         reports.extend(accepted.await);
     }
     reports
@@ -113,13 +104,12 @@ async fn act(
 
 /// Accepts each task's invitation in its member account (ACCEPT_ROLE_NAME).
 async fn accept_all<'t>(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     tasks: Vec<&'t Task>,
     role_name: &str,
-    administrator: Option<&AccountId>,
-    deadline: Deadline,
 ) -> Vec<Report> {
+    let (app, administrator, deadline) = (scope.app, scope.own_account, scope.deadline);
     let accept_one = |task: &'t Task| async move {
         let outcome = accept(app, region, &task.account.id, role_name, administrator).await;
         report_task(region, task, outcome)

@@ -14,17 +14,17 @@ use crate::error::Error;
 use crate::policy::departure::{Departed, Standing, Verdict, judge_departures, judge_standing};
 use crate::policy::failure;
 use crate::report::outcome::{Outcome, Report, Run};
-use crate::workflow::{Deadline, Invocation, before_deadline, confine_and_report};
+use crate::workflow::{Deadline, Scope, before_deadline, confine_and_report};
 
 /// Removes (or keeps, or under DRY_RUN plans for) the departed members of one region, each with the
 /// work it came from. Each gets one report, against its departure: one that fails (or that the
 /// deadline leaves for later) is retried as the removal of that account in that region.
 pub(crate) async fn remove_departed(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     departed: Vec<(Departed, Origin)>,
-    deadline: Deadline,
 ) -> Vec<Report> {
+    let (app, deadline) = (scope.app, scope.deadline);
     let report = |id: AccountId, outcome, origin: &Origin| {
         Report::new(
             Subject::Departure(id),
@@ -88,12 +88,11 @@ type Named = ((Region, AccountId), Origin);
 /// is looked at again later. Then each region's membership decides, as in the reconcile, under the
 /// invocation's one bound.
 pub(crate) async fn remove_named(
-    app: &App,
+    scope: Scope<'_>,
     works: Vec<Work>,
     known: Option<&[Account]>,
-    invocation: &Invocation,
 ) -> Run {
-    let deadline = invocation.deadline;
+    let (app, deadline) = (scope.app, scope.deadline);
     let mut run = Run::default();
     let mut named: BTreeMap<(Region, AccountId), Origin> = BTreeMap::new();
     for Work { subject, origin } in confine_and_report(app, &mut run, works) {
@@ -113,12 +112,12 @@ pub(crate) async fn remove_named(
     for ((_, id), origin) in &named {
         accounts.entry(id.clone()).or_insert_with(|| origin.clone());
     }
-    let departed = confirm_departures(app, &mut run, accounts, known, invocation).await;
+    let departed = confirm_departures(scope, &mut run, accounts, known).await;
     named.retain(|(_, id), _| departed.contains_key(id));
     let found: Vec<Account> = departed.into_values().flatten().collect();
     let mut verdicts = judge_named(app, &mut run, named, &found, deadline).await;
     let (mut all, origins): (Vec<Departed>, Vec<Origin>) = verdicts.drain(..).unzip();
-    invocation.hold_removals(&mut all);
+    scope.hold_removals(&mut all);
     let mut by_region: BTreeMap<Region, Vec<(Departed, Origin)>> = BTreeMap::new();
     for (departed, origin) in all.into_iter().zip(origins) {
         by_region
@@ -126,9 +125,10 @@ pub(crate) async fn remove_named(
             .or_default()
             .push((departed, origin));
     }
-    let removals = join_all(by_region.into_iter().map(|(region, departed)| async move {
-        remove_departed(app, &region, departed, deadline).await
-    }));
+    let removals =
+        join_all(by_region.into_iter().map(|(region, departed)| async move {
+            remove_departed(scope, &region, departed).await
+        }));
     run.reports.extend(removals.await.into_iter().flatten());
     run
 }
@@ -138,13 +138,12 @@ pub(crate) async fn remove_named(
 /// that is still there and not closed), pending (a closure not done yet, while attempts remain),
 /// or failed (the lookup), to be retried.
 async fn confirm_departures(
-    app: &App,
+    scope: Scope<'_>,
     run: &mut Run,
     accounts: BTreeMap<AccountId, Origin>,
     known: Option<&[Account]>,
-    invocation: &Invocation,
 ) -> BTreeMap<AccountId, Option<Account>> {
-    let (own_account, deadline) = (invocation.own_account.as_ref(), invocation.deadline);
+    let (app, own_account, deadline) = (scope.app, scope.own_account, scope.deadline);
     let look_up = |(id, origin): (AccountId, Origin)| async move {
         let found = match known {
             Some(known) => Ok(known.iter().find(|account| account.id == id).cloned()),

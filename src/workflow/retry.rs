@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::event::{Delivery, MessageContent};
 use crate::quote::excerpt;
 use crate::report::summary::Summary;
-use crate::workflow::Invocation;
+use crate::workflow::Scope;
 use crate::workflow::job::{Job, job_of, run_works};
 use crate::workflow::reconcile::{Roster, list_roster};
 use crate::workflow::settle::finish;
@@ -27,10 +27,10 @@ struct Batch {
 
 /// Processes a batch of the retry queue: the summary, and the batch response.
 pub(crate) async fn retry_batch(
-    app: &App,
+    scope: Scope<'_>,
     deliveries: Vec<Delivery>,
-    invocation: &Invocation,
 ) -> (Summary, SqsBatchResponse) {
+    let app = scope.app;
     let delivered: Vec<String> = deliveries
         .iter()
         .map(|delivery| delivery.message_id.clone())
@@ -44,7 +44,7 @@ pub(crate) async fn retry_batch(
         batch.known = list_for_reconciles(app, &mut batch).await;
     }
     let works = std::mem::take(&mut batch.works);
-    let (run, reconcile) = match run_works(app, works, batch.known.as_deref(), invocation).await {
+    let (run, reconcile) = match run_works(scope, works, batch.known.as_deref()).await {
         Ok(done) => done,
         // Not met: wherever a reconcile is left, the organization is listed already.
         Err(error) => {
