@@ -4,7 +4,7 @@
 //! The folders are the layers; imports flow one way, from the top of this list to the bottom:
 //! - [`handle`] (`handler`): the Lambda handler, which decodes the event and hands it to the one
 //!   dispatch (`workflow::dispatch`).
-//! - `workflow/`: what each trigger asks for (`job`), the workflows that do it (`named`,
+//! - `workflow/`: what each trigger asks for (`job`), the workflows that do it (`invitation`,
 //!   `reconcile`, `removal`, `adopt`, `retry`, `check`), what becomes of the work afterwards
 //!   (`settle`), and what they share (`lookup`, `region`, the invocation, its deadline and its one
 //!   bound on removals). `preflight/`: the check's judgements.

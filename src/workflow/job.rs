@@ -1,17 +1,22 @@
-//! What each trigger asks for, as one job (the one place a trigger is wired to its work), and the
-//! run of invitation work, which invocations and the retry queue share.
+//! What each trigger asks for, as one job (the one place a trigger is wired to its work, and where
+//! its work items are built), and the run of that work, routed once to its workflows, which
+//! invocations and the retry queue share.
+
+use lambda_runtime::tracing;
 
 use crate::app::App;
-use crate::domain::{Account, AccountId, Origin, Region, Subject, Work};
+use crate::config::Config;
+use crate::domain::{Account, AccountId, CreateAccountRequestId, Origin, Region, Subject, Work};
 use crate::error::Error;
-use crate::event::{Delivery, Ignored, Trigger};
+use crate::event::{Delivery, Ignored, RecentJoins, Request, Trigger};
 use crate::policy::plan;
-use crate::report::outcome::Run;
+use crate::quote::iso_time;
+use crate::report::outcome::{NotAnAddition, Run};
 use crate::report::summary::Reconciliation;
-use crate::workflow::Scope;
-use crate::workflow::named::{find_recent_joins, invite_named, make_works, report_no_recent_join};
+use crate::workflow::invitation::invite_named;
 use crate::workflow::reconcile::{Roster, list_roster, reconcile_all};
 use crate::workflow::removal::remove_named;
+use crate::workflow::{Scope, confine_and_report, now_seconds};
 
 /// What a trigger asks for.
 pub(crate) enum Job {
@@ -95,37 +100,159 @@ pub(crate) async fn run_works(
     known: Option<&[Account]>,
 ) -> Result<(Run, Option<Reconciliation>), Error> {
     let app = scope.app;
-    let (reconciles, named): (Vec<Work>, Vec<Work>) = works
-        .into_iter()
-        .partition(|work| work.subject == Subject::Reconcile);
-    let (departures, named): (Vec<Work>, Vec<Work>) = named
-        .into_iter()
-        .partition(|work| matches!(work.subject, Subject::Departure(_)));
+    let asked_to_reconcile = works.iter().any(|work| work.subject == Subject::Reconcile);
     let mut run = Run::default();
+    let routed = route_works(confine_and_report(app, &mut run, works));
     let listed;
-    let known = match (known, reconciles.first()) {
-        (None, Some(first)) => match list_roster(app, &first.origin).await? {
+    let known = match (known, routed.reconciles.first()) {
+        (None, Some(first)) => match list_roster(app, first).await? {
             Roster::Accounts(accounts) => {
                 listed = accounts;
                 Some(listed.as_slice())
             }
             Roster::Later(later) => {
-                run = later;
+                run.absorb(later);
                 None
             }
         },
         (known, _) => known,
     };
-    run.absorb(invite_named(scope, named, known).await);
-    if !departures.is_empty() {
-        run.absorb(remove_named(scope, departures, known).await);
+    run.absorb(invite_named(scope, routed.accounts, routed.requests, known).await);
+    if !routed.departures.is_empty() {
+        run.absorb(remove_named(scope, routed.departures, known).await);
     }
-    if reconciles.is_empty() {
+    if !asked_to_reconcile {
         return Ok((run, None));
     }
     let reconciliation = match known {
-        Some(accounts) => reconcile_all(scope, &mut run, reconciles, accounts).await,
+        Some(accounts) => reconcile_all(scope, &mut run, routed.reconciles, accounts).await,
         None => Reconciliation::default(),
     };
     Ok((run, Some(reconciliation)))
+}
+
+/// The work of an invocation, routed once by what it asks for: each workflow receives only the
+/// work it does.
+#[derive(Default)]
+struct Routed {
+    /// Accounts to invite, each with the work it came from.
+    accounts: Vec<(AccountId, Origin)>,
+    /// Creation requests whose accounts are to be invited.
+    requests: Vec<(CreateAccountRequestId, Origin)>,
+    /// Accounts whose departure removes the members that the function enrolled.
+    departures: Vec<(AccountId, Origin)>,
+    /// Reconciles of their regions.
+    reconciles: Vec<Origin>,
+}
+
+/// Routes each work item to its workflow's list, by its subject.
+fn route_works(works: Vec<Work>) -> Routed {
+    let mut routed = Routed::default();
+    for Work { subject, origin } in works {
+        match subject {
+            Subject::Account(id) => routed.accounts.push((id, origin)),
+            Subject::Request(id) => routed.requests.push((id, origin)),
+            Subject::Departure(id) => routed.departures.push((id, origin)),
+            Subject::Reconcile => routed.reconciles.push(origin),
+        }
+    }
+    routed
+}
+
+/// The work an event names (`account_work`: what is to be done with each account, invited or its
+/// departure acted on): a first attempt, in the regions it names or MACIE_REGIONS, refused
+/// whole when it names more than MAX_ACCOUNTS_PER_EVENT. `message_id` ties the work to the retry
+/// queue's message that brought it, if any.
+fn make_works(
+    request: Request,
+    account_work: fn(AccountId) -> Subject,
+    config: &Config,
+    message_id: Option<&str>,
+) -> Result<Vec<Work>, Error> {
+    let count = request.account_ids.len() + request.create_account_request_ids.len();
+    if count > config.max_accounts_per_event {
+        return Err(Error::TooManyAccounts {
+            count,
+            limit: config.max_accounts_per_event,
+        });
+    }
+    let origin = Origin {
+        message_id: message_id.map(str::to_owned),
+        by_operator: request.by_operator,
+        ..Origin::first(request.regions.as_deref().unwrap_or(&config.regions))
+    };
+    let accounts = request.account_ids.into_iter().map(account_work);
+    let requests = request
+        .create_account_request_ids
+        .into_iter()
+        .map(Subject::Request);
+    Ok(accounts
+        .chain(requests)
+        .map(|subject| Work {
+            subject,
+            origin: origin.clone(),
+        })
+        .collect())
+}
+
+/// The accounts that joined around a join event that named none, as a request (`None` when no
+/// account joined then), from the organization's accounts: `known` when they were listed already,
+/// else listed now into `known`, so that they are not read again.
+async fn find_recent_joins(
+    app: &App,
+    joins: &RecentJoins,
+    known: &mut Option<Vec<Account>>,
+) -> Result<Option<Request>, Error> {
+    let (after, until) = bound_join_window(joins);
+    let accounts = match known {
+        Some(accounts) => accounts,
+        None => known.insert(app.organizations.list_accounts().await?),
+    };
+    let account_ids: Vec<AccountId> = accounts
+        .iter()
+        // An account created in the organization is named by its CreateAccountResult: only joins
+        // by invitation are this event's.
+        .filter(|account| account.joined_by_invitation)
+        .filter(|account| {
+            account
+                .joined
+                .is_some_and(|when| (after..=until).contains(&when))
+        })
+        .filter(|account| !joins.not.contains(&account.id))
+        .map(|account| account.id.clone())
+        .collect();
+    tracing::info!(
+        accounts = account_ids.len(),
+        after,
+        until,
+        "accounts that joined around an AccountJoinedOrganization event that named none"
+    );
+    let request = (!account_ids.is_empty()).then(|| Request {
+        account_ids,
+        ..Request::default()
+    });
+    Ok(request)
+}
+
+/// The seconds since the epoch between which an account counts as the join of `joins`.
+fn bound_join_window(joins: &RecentJoins) -> (i64, i64) {
+    let around = joins.around.unwrap_or_else(now_seconds);
+    (
+        around - RecentJoins::BEFORE_SECONDS,
+        around + RecentJoins::AFTER_SECONDS,
+    )
+}
+
+/// What to report when no account joined around a join event.
+fn report_no_recent_join(joins: &RecentJoins) -> NotAnAddition {
+    let (after, until) = bound_join_window(joins);
+    NotAnAddition {
+        event: "AccountJoinedOrganization".to_owned(),
+        reason: format!(
+            "no account of the organization joined between {} and {}; the next reconcile invites \
+             any account that was missed",
+            iso_time(after),
+            iso_time(until)
+        ),
+    }
 }

@@ -1,5 +1,5 @@
 //! The workflows: the one dispatch (`dispatch`) of what each trigger asks for (`job`) to the
-//! accounts an event names (`named`), the reconcile of the whole organization (`reconcile`), the
+//! accounts an event names (`invitation`), the reconcile of the whole organization (`reconcile`), the
 //! removal of departed accounts' members (`removal`), the adoption of untagged members (`adopt`),
 //! the messages of the retry queue (`retry`) and the preflight (`check`), and what becomes of each
 //! subject afterwards (`settle`); with what they share: the look-ups (`lookup`), the work in one
@@ -9,9 +9,9 @@
 pub(crate) mod adopt;
 pub(crate) mod check;
 pub(crate) mod dispatch;
+pub(crate) mod invitation;
 pub(crate) mod job;
 pub(crate) mod lookup;
-pub(crate) mod named;
 pub(crate) mod reconcile;
 pub(crate) mod region;
 pub(crate) mod removal;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::future::join_all;
 
 use crate::app::App;
-use crate::domain::{Account, AccountId, Membership, Origin, Region, Subject, Work};
+use crate::domain::{Account, AccountId, Membership, Origin, Region, Subject};
 use crate::error::Error;
 use crate::policy::coverage::{Coverage, measure_coverage};
 use crate::policy::departure::{Departed, find_unread_departures, judge_departures};
@@ -17,7 +17,7 @@ use crate::report::summary::{Reconciliation, RegionTally};
 use crate::workflow::lookup::{read_backfill_cutoff, read_marks, screen_excluded_units};
 use crate::workflow::region::{Memberships, invite_in_region};
 use crate::workflow::removal::remove_departed;
-use crate::workflow::{Scope, Task, confine_and_report, now_seconds};
+use crate::workflow::{Scope, Task, now_seconds};
 
 /// What a region's work found and did.
 struct RegionRun {
@@ -61,12 +61,12 @@ pub(crate) async fn list_roster(app: &App, origin: &Origin) -> Result<Roster, Er
 pub(crate) async fn reconcile_all(
     scope: Scope<'_>,
     run: &mut Run,
-    works: Vec<Work>,
+    origins: Vec<Origin>,
     accounts: &[Account],
 ) -> Reconciliation {
     let mut found = Reconciliation::default();
-    for work in &confine_and_report(scope.app, run, works) {
-        let (reconciled, reconciliation) = reconcile(scope, &work.origin, accounts).await;
+    for origin in &origins {
+        let (reconciled, reconciliation) = reconcile(scope, origin, accounts).await;
         run.absorb(reconciled);
         found = reconciliation;
     }

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 use futures_util::future::join_all;
 
 use crate::app::App;
-use crate::domain::{Account, AccountId, AccountState, Origin, Region, Subject, Work};
+use crate::domain::{Account, AccountId, AccountState, Origin, Region, Subject};
 use crate::error::Error;
 use crate::policy::departure::{Departed, Standing, Verdict, judge_departures, judge_standing};
 use crate::policy::failure;
 use crate::report::outcome::{Outcome, Report, Run};
-use crate::workflow::{Deadline, Scope, before_deadline, confine_and_report};
+use crate::workflow::{Deadline, Scope, before_deadline};
 
 /// Removes (or keeps, or under DRY_RUN plans for) the departed members of one region, each with the
 /// work it came from. Each gets one report, against its departure: one that fails (or that the
@@ -79,7 +79,7 @@ async fn remove(
 }
 
 /// A departed account named by the work, in one region, with the work it came from.
-type Named = ((Region, AccountId), Origin);
+type RegionalDeparture = ((Region, AccountId), Origin);
 
 /// Removes the members of the accounts that departure events, manual removals and retries name,
 /// in the regions of their work. The organization confirms each departure first (from `known`, its
@@ -89,19 +89,13 @@ type Named = ((Region, AccountId), Origin);
 /// invocation's one bound.
 pub(crate) async fn remove_named(
     scope: Scope<'_>,
-    works: Vec<Work>,
+    departures: Vec<(AccountId, Origin)>,
     known: Option<&[Account]>,
 ) -> Run {
-    let (app, deadline) = (scope.app, scope.deadline);
+    let deadline = scope.deadline;
     let mut run = Run::default();
     let mut named: BTreeMap<(Region, AccountId), Origin> = BTreeMap::new();
-    for Work { subject, origin } in confine_and_report(app, &mut run, works) {
-        let Subject::Departure(id) = subject else {
-            let outcome = Outcome::failed("not the departure of an account");
-            run.reports
-                .push(Report::new(subject, None, outcome, &origin));
-            continue;
-        };
+    for (id, origin) in departures {
         for region in &origin.regions {
             named
                 .entry((region.clone(), id.clone()))
@@ -115,7 +109,7 @@ pub(crate) async fn remove_named(
     let departed = confirm_departures(scope, &mut run, accounts, known).await;
     named.retain(|(_, id), _| departed.contains_key(id));
     let found: Vec<Account> = departed.into_values().flatten().collect();
-    let mut verdicts = judge_named(app, &mut run, named, &found, deadline).await;
+    let mut verdicts = judge_named(scope.app, &mut run, named, &found, deadline).await;
     let (mut all, origins): (Vec<Departed>, Vec<Origin>) = verdicts.drain(..).unzip();
     scope.hold_removals(&mut all);
     let mut by_region: BTreeMap<Region, Vec<(Departed, Origin)>> = BTreeMap::new();
@@ -218,7 +212,7 @@ async fn judge_named(
     found: &[Account],
     deadline: Deadline,
 ) -> Vec<(Departed, Origin)> {
-    let read = |((region, id), origin): Named| async move {
+    let read = |((region, id), origin): RegionalDeparture| async move {
         let membership = app.macie.membership(&region, &id).await;
         let membership = membership.map_err(|error| failure::outcome_in(&error, &region));
         (region, id, origin, membership)

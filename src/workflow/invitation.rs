@@ -1,30 +1,25 @@
-//! The workflow for the accounts an event, an invocation or the retry queue names: creation
-//! requests resolved, accounts confined to MACIE_REGIONS, screened and looked up, then invited in
-//! each of their regions.
+//! The invitation workflow, for the accounts an event, an invocation or the retry queue names:
+//! creation requests resolved, accounts screened and looked up, then invited in each of their
+//! regions (or, for accounts from before the first deployment while BACKFILL is off, planned for).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
-use lambda_runtime::tracing;
 
 use crate::app::App;
-use crate::config::Config;
 use crate::domain::{
-    Account, AccountId, CreateAccountRequestId, Creation, Origin, Region, Subject, Work,
+    Account, AccountId, CreateAccountRequestId, Creation, Origin, Region, Subject,
 };
-use crate::error::Error;
-use crate::event::{RecentJoins, Request};
 use crate::policy::plan;
-use crate::quote::iso_time;
-use crate::report::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
+use crate::report::outcome::{CreationFailure, Outcome, Report, Run};
 use crate::workflow::lookup::{
     Resolution, look_up, read_backfill_cutoff, resolve, screen_excluded_units,
 };
 use crate::workflow::region::{Memberships, invite_in_region};
-use crate::workflow::{Deadline, Scope, Task, confine_and_report, now_seconds};
+use crate::workflow::{Deadline, Scope, Task};
 
 /// An account named by the work, with the work it came from.
-struct Named {
+struct Invitee {
     id: AccountId,
     origin: Origin,
 }
@@ -33,27 +28,16 @@ struct Named {
 /// then associates and invites them in their regions.
 pub(crate) async fn invite_named(
     scope: Scope<'_>,
-    works: Vec<Work>,
+    accounts: Vec<(AccountId, Origin)>,
+    requests: Vec<(CreateAccountRequestId, Origin)>,
     known: Option<&[Account]>,
 ) -> Run {
     let (app, deadline) = (scope.app, scope.deadline);
     let mut run = Run::default();
-    let works = confine_and_report(app, &mut run, works);
-    let mut named = Vec::new();
-    let mut requests = Vec::new();
-    for Work { subject, origin } in works {
-        match subject {
-            Subject::Account(id) => named.push(Named { id, origin }),
-            Subject::Request(id) => requests.push((id, origin)),
-            // The job hands reconciles and departures to their own workflows; one that reaches
-            // here is reported, never dropped.
-            Subject::Reconcile | Subject::Departure(_) => {
-                let outcome = Outcome::failed("not an account to invite");
-                run.reports
-                    .push(Report::new(subject, None, outcome, &origin));
-            }
-        }
-    }
+    let mut named: Vec<Invitee> = accounts
+        .into_iter()
+        .map(|(id, origin)| Invitee { id, origin })
+        .collect();
     named.extend(take_created_accounts(
         &mut run,
         resolve(app, requests, deadline).await,
@@ -107,7 +91,7 @@ async fn hold_backfill(app: &App, tasks: Tasks) -> (Tasks, Tasks, Option<String>
 type Tasks = BTreeMap<Region, Vec<Task>>;
 
 /// The accounts the creation requests made; what else became of them goes into the run.
-fn take_created_accounts(run: &mut Run, resolutions: Vec<Resolution>) -> Vec<Named> {
+fn take_created_accounts(run: &mut Run, resolutions: Vec<Resolution>) -> Vec<Invitee> {
     let mut created = Vec::new();
     for Resolution {
         request_id,
@@ -117,7 +101,7 @@ fn take_created_accounts(run: &mut Run, resolutions: Vec<Resolution>) -> Vec<Nam
     {
         let outcome = match creation {
             Ok(Creation::Succeeded(id)) => {
-                created.push(Named { id, origin });
+                created.push(Invitee { id, origin });
                 continue;
             }
             Ok(Creation::Failed { reason }) => {
@@ -148,7 +132,7 @@ fn report_request(request_id: CreateAccountRequestId, outcome: Outcome, origin: 
 async fn plan_tasks(
     scope: Scope<'_>,
     run: &mut Run,
-    named: Vec<Named>,
+    named: Vec<Invitee>,
     known: Option<&[Account]>,
 ) -> BTreeMap<Region, Vec<Task>> {
     let (app, deadline) = (scope.app, scope.deadline);
@@ -163,7 +147,7 @@ async fn plan_tasks(
     let mut reported = BTreeSet::new();
     let mut planned = BTreeSet::new();
     let mut tasks: BTreeMap<Region, Vec<Task>> = BTreeMap::new();
-    for Named { id, origin } in named {
+    for Invitee { id, origin } in named {
         if let Some(reason) = skipped.get(&id) {
             // A screened-out account is reported once, however often it was named.
             if reported.insert(id.clone()) {
@@ -215,102 +199,4 @@ async fn look_up_eligible(
         }
     }
     looked_up
-}
-
-/// The work an event names (`account_work`: what is to be done with each account, invited or its
-/// departure acted on): a first attempt, in the regions it names or MACIE_REGIONS, refused
-/// whole when it names more than MAX_ACCOUNTS_PER_EVENT. `message_id` ties the work to the retry
-/// queue's message that brought it, if any.
-pub(crate) fn make_works(
-    request: Request,
-    account_work: fn(AccountId) -> Subject,
-    config: &Config,
-    message_id: Option<&str>,
-) -> Result<Vec<Work>, Error> {
-    let count = request.account_ids.len() + request.create_account_request_ids.len();
-    if count > config.max_accounts_per_event {
-        return Err(Error::TooManyAccounts {
-            count,
-            limit: config.max_accounts_per_event,
-        });
-    }
-    let origin = Origin {
-        message_id: message_id.map(str::to_owned),
-        by_operator: request.by_operator,
-        ..Origin::first(request.regions.as_deref().unwrap_or(&config.regions))
-    };
-    let accounts = request.account_ids.into_iter().map(account_work);
-    let requests = request
-        .create_account_request_ids
-        .into_iter()
-        .map(Subject::Request);
-    Ok(accounts
-        .chain(requests)
-        .map(|subject| Work {
-            subject,
-            origin: origin.clone(),
-        })
-        .collect())
-}
-
-/// The accounts that joined around a join event that named none, as a request (`None` when no
-/// account joined then), from the organization's accounts: `known` when they were listed already,
-/// else listed now into `known`, so that they are not read again.
-pub(crate) async fn find_recent_joins(
-    app: &App,
-    joins: &RecentJoins,
-    known: &mut Option<Vec<Account>>,
-) -> Result<Option<Request>, Error> {
-    let (after, until) = bound_join_window(joins);
-    let accounts = match known {
-        Some(accounts) => accounts,
-        None => known.insert(app.organizations.list_accounts().await?),
-    };
-    let account_ids: Vec<AccountId> = accounts
-        .iter()
-        // An account created in the organization is named by its CreateAccountResult: only joins
-        // by invitation are this event's.
-        .filter(|account| account.joined_by_invitation)
-        .filter(|account| {
-            account
-                .joined
-                .is_some_and(|when| (after..=until).contains(&when))
-        })
-        .filter(|account| !joins.not.contains(&account.id))
-        .map(|account| account.id.clone())
-        .collect();
-    tracing::info!(
-        accounts = account_ids.len(),
-        after,
-        until,
-        "accounts that joined around an AccountJoinedOrganization event that named none"
-    );
-    let request = (!account_ids.is_empty()).then(|| Request {
-        account_ids,
-        ..Request::default()
-    });
-    Ok(request)
-}
-
-/// The seconds since the epoch between which an account counts as the join of `joins`.
-fn bound_join_window(joins: &RecentJoins) -> (i64, i64) {
-    let around = joins.around.unwrap_or_else(now_seconds);
-    (
-        around - RecentJoins::BEFORE_SECONDS,
-        around + RecentJoins::AFTER_SECONDS,
-    )
-}
-
-/// What to report when no account joined around a join event.
-pub(crate) fn report_no_recent_join(joins: &RecentJoins) -> NotAnAddition {
-    let (after, until) = bound_join_window(joins);
-    NotAnAddition {
-        event: "AccountJoinedOrganization".to_owned(),
-        reason: format!(
-            "no account of the organization joined between {} and {}; the next reconcile invites \
-             any account that was missed",
-            iso_time(after),
-            iso_time(until)
-        ),
-    }
 }
