@@ -145,15 +145,8 @@ pub(crate) fn disposition(outcome: &Outcome, origin: &Origin, max_attempts: u32)
         }
     };
     match outcome {
-        Outcome::Invited
-        | Outcome::Accepted
-        | Outcome::Planned { .. }
-        | Outcome::AlreadyMember { .. }
-        | Outcome::Skipped { .. }
-        | Outcome::Removed
-        | Outcome::Kept { .. }
-        | Outcome::Held { .. }
-        | Outcome::Adopted => Disposition::Done,
+        // What needs nothing more, as the table of outcomes says.
+        _ if outcome.row().settled => Disposition::Done,
         Outcome::Unprocessed {
             error_code,
             error_message,
@@ -181,6 +174,8 @@ pub(crate) fn disposition(outcome: &Outcome, origin: &Origin, max_attempts: u32)
         },
         Outcome::Pending { reason } => retry(reason.clone()),
         Outcome::Deferred => retry(DEFERRED.to_owned()),
+        // Every other outcome is settled, above.
+        _ => Disposition::Done,
     }
 }
 
@@ -550,6 +545,31 @@ mod tests {
             ..at(1)
         };
         assert_eq!(disposition(&outcome, &asked, 8), Disposition::Done);
+    }
+
+    #[test]
+    fn the_failure_policy_settles_exactly_what_the_table_of_outcomes_says_is_settled() {
+        let every = [
+            Outcome::Invited,
+            Outcome::Accepted,
+            Outcome::Planned { actions: vec![] },
+            Outcome::AlreadyMember {
+                status: "Enabled".into(),
+            },
+            Outcome::skipped("x"),
+            unprocessed("InternalError", "x"),
+            failed(FailureKind::Transient),
+            Outcome::pending("x"),
+            Outcome::Deferred,
+            Outcome::Removed,
+            Outcome::Kept { reason: "x".into() },
+            Outcome::Held { reason: "x".into() },
+            Outcome::Adopted,
+        ];
+        for outcome in every {
+            let done = disposition(&outcome, &at(1), 8) == Disposition::Done;
+            assert_eq!(done, outcome.row().settled, "{outcome:?}");
+        }
     }
 
     #[test]

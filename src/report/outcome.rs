@@ -105,22 +105,92 @@ impl Outcome {
         }
     }
 
+    /// Every property of the outcome, declared once: the one table of outcomes, from which the
+    /// log lines, the summary's lists and counts, the tallies, the metrics and the failure policy's
+    /// "nothing more to do" all derive.
+    pub(crate) fn row(&self) -> Row {
+        use Bucket as B;
+        let (name, bucket, settled, attention, message) = match self {
+            Outcome::Invited => ("invited", B::Invited, true, false, "account invited"),
+            Outcome::Accepted => (
+                "accepted",
+                B::Accepted,
+                true,
+                false,
+                "account invited and accepted: an enabled member",
+            ),
+            Outcome::Planned { .. } => (
+                "planned",
+                B::Planned,
+                true,
+                false,
+                "planned: would act, nothing done",
+            ),
+            Outcome::AlreadyMember { .. } => (
+                "alreadyMember",
+                B::AlreadyMembers,
+                true,
+                false,
+                "account already a member",
+            ),
+            Outcome::Skipped { .. } => ("skipped", B::Skipped, true, false, "account skipped"),
+            Outcome::Unprocessed { .. } => (
+                "unprocessed",
+                B::Unprocessed,
+                false,
+                true,
+                "account unprocessed by CreateInvitations",
+            ),
+            Outcome::Failed { .. } => ("failed", B::Failed, false, true, "call failed"),
+            Outcome::Pending { .. } | Outcome::Deferred => (
+                "pending",
+                B::Pending,
+                false,
+                true,
+                "not done in this invocation",
+            ),
+            Outcome::Removed => (
+                "removed",
+                B::Removed,
+                true,
+                false,
+                "member of a departed account removed from Macie",
+            ),
+            Outcome::Kept { .. } => (
+                "kept",
+                B::Kept,
+                true,
+                false,
+                "member of a departed account kept",
+            ),
+            // Settled (nothing to retry), and yet the alarm's concern: its log line is a warning.
+            Outcome::Held { .. } => (
+                "held",
+                B::Held,
+                true,
+                true,
+                "member of a departed account held: more removals than MAX_REMOVALS",
+            ),
+            Outcome::Adopted => (
+                "adopted",
+                B::Adopted,
+                true,
+                false,
+                "member adopted: tagged as enrolled by this function",
+            ),
+        };
+        Row {
+            name,
+            bucket,
+            settled,
+            attention,
+            message,
+        }
+    }
+
     /// The name used for the outcome in log lines.
     pub(crate) fn name(&self) -> &'static str {
-        match self {
-            Outcome::Invited => "invited",
-            Outcome::Accepted => "accepted",
-            Outcome::Planned { .. } => "planned",
-            Outcome::AlreadyMember { .. } => "alreadyMember",
-            Outcome::Skipped { .. } => "skipped",
-            Outcome::Unprocessed { .. } => "unprocessed",
-            Outcome::Failed { .. } => "failed",
-            Outcome::Pending { .. } | Outcome::Deferred => "pending",
-            Outcome::Removed => "removed",
-            Outcome::Kept { .. } => "kept",
-            Outcome::Held { .. } => "held",
-            Outcome::Adopted => "adopted",
-        }
+        self.row().name
     }
 
     /// The status, reason or error message, where the outcome has one.
@@ -152,39 +222,45 @@ impl Outcome {
             other => other.detail().unwrap_or(other.name()).to_owned(),
         }
     }
-    /// Whether the outcome needs nothing more (its log line is INFO; the others WARN).
-    fn is_done(&self) -> bool {
-        matches!(
-            self,
-            Outcome::Invited
-                | Outcome::Accepted
-                | Outcome::Planned { .. }
-                | Outcome::AlreadyMember { .. }
-                | Outcome::Skipped { .. }
-                | Outcome::Removed
-                | Outcome::Kept { .. }
-                | Outcome::Adopted
-        )
-    }
+}
 
-    /// What a log line says of the outcome.
-    fn log_message(&self) -> &'static str {
-        match self {
-            Outcome::Invited => "account invited",
-            Outcome::Accepted => "account invited and accepted: an enabled member",
-            Outcome::Planned { .. } => "planned: would act, nothing done",
-            Outcome::AlreadyMember { .. } => "account already a member",
-            Outcome::Skipped { .. } => "account skipped",
-            Outcome::Unprocessed { .. } => "account unprocessed by CreateInvitations",
-            Outcome::Failed { .. } => "call failed",
-            Outcome::Pending { .. } | Outcome::Deferred => "not done in this invocation",
-            Outcome::Removed => "member of a departed account removed from Macie",
-            Outcome::Kept { .. } => "member of a departed account kept",
-            Outcome::Held { .. } => {
-                "member of a departed account held: more removals than MAX_REMOVALS"
-            }
-            Outcome::Adopted => "member adopted: tagged as enrolled by this function",
-        }
+/// One row of the table of outcomes ([`Outcome::row`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Row {
+    /// The outcome's name in log lines.
+    pub name: &'static str,
+    /// Where it is listed and counted, in the summary, the tallies and the metrics.
+    pub bucket: Bucket,
+    /// Nothing more to do: neither re-queued nor dead-lettered.
+    pub settled: bool,
+    /// Someone should look: its log line is WARN, else INFO.
+    pub attention: bool,
+    /// What its log line says.
+    pub message: &'static str,
+}
+
+/// Where an outcome is listed and counted: the summary's lists, its counts, the reconcile's tallies
+/// and the metrics all name their fields after these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Bucket {
+    Invited,
+    Accepted,
+    Planned,
+    AlreadyMembers,
+    Skipped,
+    Unprocessed,
+    Failed,
+    Pending,
+    Removed,
+    Kept,
+    Held,
+    Adopted,
+}
+
+impl Bucket {
+    /// The bucket of an outcome.
+    pub(crate) fn of(outcome: &Outcome) -> Self {
+        outcome.row().bucket
     }
 }
 
@@ -244,7 +320,8 @@ impl Report {
             _ => (None, detail, None, None),
         };
         let error_message = error_code.and(detail);
-        let message = self.outcome.log_message();
+        let row = self.outcome.row();
+        let message = row.message;
         macro_rules! line {
             ($level:ident) => {
                 tracing::$level!(
@@ -262,10 +339,10 @@ impl Report {
                 )
             };
         }
-        if self.outcome.is_done() {
-            line!(info)
-        } else {
+        if row.attention {
             line!(warn)
+        } else {
+            line!(info)
         }
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::domain::{Region, Subject};
 use crate::event::Ignored;
 use crate::policy::coverage::Coverage;
+pub(crate) use crate::report::outcome::Bucket;
 use crate::report::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
 
 /// The field of a bucket, in any of the structs that count or list by bucket (the summary's lists,
@@ -182,44 +183,6 @@ impl RegionTally {
             *field_of!(tally, Bucket::of(&report.outcome)) += 1;
         }
         tally
-    }
-}
-
-/// Where an outcome is listed and counted: the one mapping that the summary's lists, its counts,
-/// the reconcile's tallies and the metrics share.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Bucket {
-    Invited,
-    Accepted,
-    Planned,
-    AlreadyMembers,
-    Skipped,
-    Unprocessed,
-    Failed,
-    Pending,
-    Removed,
-    Kept,
-    Held,
-    Adopted,
-}
-
-impl Bucket {
-    /// The bucket of an outcome.
-    pub(crate) fn of(outcome: &Outcome) -> Self {
-        match outcome {
-            Outcome::Invited => Bucket::Invited,
-            Outcome::Accepted => Bucket::Accepted,
-            Outcome::Planned { .. } => Bucket::Planned,
-            Outcome::AlreadyMember { .. } => Bucket::AlreadyMembers,
-            Outcome::Skipped { .. } => Bucket::Skipped,
-            Outcome::Unprocessed { .. } => Bucket::Unprocessed,
-            Outcome::Failed { .. } => Bucket::Failed,
-            Outcome::Pending { .. } | Outcome::Deferred => Bucket::Pending,
-            Outcome::Removed => Bucket::Removed,
-            Outcome::Kept { .. } => Bucket::Kept,
-            Outcome::Held { .. } => Bucket::Held,
-            Outcome::Adopted => Bucket::Adopted,
-        }
     }
 }
 

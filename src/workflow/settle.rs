@@ -325,6 +325,10 @@ fn log_counts(summary: &Summary) {
             unprocessed = counts.unprocessed,
             failed = counts.failed,
             pending = counts.pending,
+            removed = counts.removed,
+            kept = counts.kept,
+            held = counts.held,
+            adopted = counts.adopted,
             requeued = counts.requeued,
             dead_lettered = counts.dead_lettered,
             "region done"
