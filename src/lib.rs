@@ -11,12 +11,13 @@
 //! - [`App`] (`app`): the settings and the adapters, built once at init.
 //! - `aws/`: the adapters, one per service, in our own types: [`macie`], [`organizations`],
 //!   [`queue`], [`sts`]; with [`sdk`], the clients' shared settings.
-//! - `report/`: `outcome` (what happened to each subject), `summary` (the answer), [`metrics`]
-//!   (its EMF lines), [`message`] (the queues' bodies), [`logging`] (the log lines' shape).
+//! - `report/`: `summary` (the answer), [`metrics`] (its EMF lines), [`message`] (the queues'
+//!   bodies), [`logging`] (the log lines' shape).
 //! - `policy/`: the pure decisions: `plan` (who is invited where), `departure` (which member
 //!   goes), `coverage` (each region's share covered), `failure` (the one failure policy).
-//! - [`event`] (every trigger decoded into a [`event::Trigger`]), [`domain`] (the types the
-//!   function reasons with), `config`, `error` and `quote`.
+//! - [`event`] (every trigger decoded into a [`event::Trigger`]), `config`; `outcome` (what
+//!   happened to each subject, and the one table of outcomes, which the decoders, the policy and
+//!   the reports share), [`domain`] (the types the function reasons with), `error` and `quote`.
 #![warn(missing_docs)]
 
 mod app;
@@ -26,6 +27,7 @@ pub mod domain;
 mod error;
 pub mod event;
 mod handler;
+mod outcome;
 mod policy;
 mod preflight;
 mod quote;

@@ -12,7 +12,7 @@ use super::trigger::{Ignored, RecentJoins, Request, Trigger};
 use crate::domain::{AccountId, CreateAccountRequestId};
 use crate::error::Error;
 use crate::quote::{excerpt, free_text};
-use crate::report::outcome::CreationFailure;
+use crate::outcome::CreationFailure;
 
 pub(super) const SERVICE_EVENT: &str = "AWS Service Event via CloudTrail";
 pub(super) const API_CALL: &str = "AWS API Call via CloudTrail";

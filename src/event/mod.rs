@@ -128,7 +128,7 @@ mod tests {
     use super::*;
     use crate::domain::fixtures::region;
     use crate::domain::{AccountId, CreateAccountRequestId};
-    use crate::report::outcome::CreationFailure;
+    use crate::outcome::CreationFailure;
     use eventbridge::{API_CALL, SERVICE_EVENT};
     use serde_json::json;
 

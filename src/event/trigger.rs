@@ -3,7 +3,7 @@
 use crate::domain::{AccountId, CreateAccountRequestId, Region, Work};
 use crate::error::Error;
 use crate::quote::excerpt;
-use crate::report::outcome::{CreationFailure, NotAnAddition};
+use crate::outcome::{CreationFailure, NotAnAddition};
 
 /// What an invocation asks the function to do.
 #[derive(Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::domain::{AccountId, MemberStatus, Membership, Subject};
-use crate::report::outcome::{Outcome, Report};
+use crate::outcome::{Outcome, Report};
 
 /// Macie's quota of members by invitation, per administrator and region (the Macie user guide,
 /// "macie-quotas").

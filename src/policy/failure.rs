@@ -7,7 +7,7 @@ use lambda_runtime::Diagnostic;
 
 use crate::domain::{Origin, Region};
 use crate::error::Error;
-use crate::report::outcome::{DEFERRED, FailureKind, Outcome};
+use crate::outcome::{DEFERRED, FailureKind, Outcome};
 
 /// Error codes of the services we call that mean "later", besides aws-runtime's published
 /// throttling and transient lists: their 5xx faults (Macie's InternalServerException,

@@ -198,7 +198,7 @@ mod tests {
     use super::*;
     use crate::domain::fixtures::{account_id, region};
     use crate::domain::{Origin, Subject};
-    use crate::report::outcome::{Outcome, Report};
+    use crate::outcome::{Outcome, Report};
     use crate::report::summary::{Detail, Entry};
 
     fn report(account: &str, region_name: Option<&str>, outcome: Outcome) -> Report {

@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::domain::{Region, Subject};
 use crate::event::Ignored;
 use crate::policy::coverage::Coverage;
-pub(crate) use crate::report::outcome::Bucket;
-use crate::report::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
+pub(crate) use crate::outcome::Bucket;
+use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
 
 /// The field of a bucket, in any of the structs that count or list by bucket (the summary's lists,
 /// its counts, a reconcile's tallies), which all name their fields after the buckets.

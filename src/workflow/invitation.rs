@@ -11,7 +11,7 @@ use crate::domain::{
     Account, AccountId, CreateAccountRequestId, Creation, Origin, Region, Subject,
 };
 use crate::policy::plan;
-use crate::report::outcome::{CreationFailure, Outcome, Report, Run};
+use crate::outcome::{CreationFailure, Outcome, Report, Run};
 use crate::workflow::lookup::{
     Resolution, look_up, read_backfill_cutoff, resolve, screen_excluded_units,
 };

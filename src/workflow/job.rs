@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::event::{Delivery, Ignored, RecentJoins, Request, Trigger};
 use crate::policy::plan;
 use crate::quote::iso_time;
-use crate::report::outcome::{NotAnAddition, Run};
+use crate::outcome::{NotAnAddition, Run};
 use crate::report::summary::Reconciliation;
 use crate::workflow::invitation::invite_named;
 use crate::workflow::reconcile::{Roster, list_roster, reconcile_all};

@@ -16,7 +16,7 @@ use crate::domain::{
 use crate::policy::failure;
 use crate::policy::plan::{self, Source};
 use crate::quote::iso_time;
-use crate::report::outcome::Outcome;
+use crate::outcome::Outcome;
 use crate::workflow::{Deadline, before_deadline};
 
 /// A creation request, with the work it came from, and what became of it.

@@ -12,7 +12,7 @@ use crate::policy::coverage::{Coverage, measure_coverage};
 use crate::policy::departure::{Departed, find_unread_departures, judge_departures};
 use crate::policy::failure;
 use crate::policy::plan;
-use crate::report::outcome::{Outcome, Report, Run};
+use crate::outcome::{Outcome, Report, Run};
 use crate::report::summary::{Reconciliation, RegionTally};
 use crate::workflow::lookup::{read_backfill_cutoff, read_marks, screen_excluded_units};
 use crate::workflow::region::{Memberships, invite_in_region};

@@ -13,7 +13,7 @@ use crate::domain::{AccountId, Membership, Region};
 use crate::error::Error;
 use crate::policy::failure;
 use crate::policy::plan::{self, MemberAction, MemberPolicy, Source};
-use crate::report::outcome::{Outcome, Report};
+use crate::outcome::{Outcome, Report};
 use crate::workflow::lookup::{Listing, read_listing};
 use crate::workflow::{Deadline, Scope, Task, before_deadline, now_seconds};
 

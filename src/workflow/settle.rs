@@ -10,7 +10,7 @@ use crate::aws::queue::Outgoing;
 use crate::domain::Region;
 use crate::policy::failure::{self, Disposition};
 use crate::report::message::{DeadLetter, RetryMessage};
-use crate::report::outcome::{CreationFailure, Report, Run};
+use crate::outcome::{CreationFailure, Report, Run};
 use crate::report::summary::{Bucket, Detail, Entry, Reconciliation, Summary};
 
 /// What became of the subjects that are not done.
