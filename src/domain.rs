@@ -461,6 +461,8 @@ pub struct Unprocessed {
     pub error_code: String,
     /// Macie's message.
     pub error_message: String,
+    /// What the Macie adapter read in Macie's words, where it knows them.
+    pub meaning: Option<crate::error::Meaning>,
 }
 
 /// One page of a listing: its items, and whether more pages follow.

@@ -143,7 +143,23 @@ pub enum Error {
         transport: bool,
         /// What the service said, without email addresses.
         message: String,
+        /// What the service meant, where its adapter reads its words (Macie's: `aws::macie_words`).
+        meaning: Option<Meaning>,
     },
+}
+
+/// What a service's words mean, where a decision rests on them: read by the service's adapter,
+/// decided on by the failure policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Meaning {
+    /// The account has no relationship with this administrator (GetMember's other ways of saying so).
+    NoMember,
+    /// Macie is not enabled for the caller in the region (every call there answers so).
+    MacieOff,
+    /// The administrator's quota of members is reached.
+    QuotaReached,
+    /// An account left unprocessed that no retry can help, and what the operator must do.
+    Lasting(&'static str),
 }
 
 impl Error {
@@ -185,6 +201,29 @@ impl Error {
             status,
             transport,
             message: redact_emails(&message),
+            meaning: None,
+        }
+    }
+
+    /// The error, with what `read` makes of its code and message (a service error only).
+    pub(crate) fn read_as(mut self, read: impl Fn(&str, &str) -> Option<Meaning>) -> Self {
+        if let Error::Service {
+            code: Some(code),
+            message,
+            meaning,
+            ..
+        } = &mut self
+        {
+            *meaning = read(code, message);
+        }
+        self
+    }
+
+    /// What the service meant, where its adapter read it.
+    pub(crate) fn meaning(&self) -> Option<Meaning> {
+        match self {
+            Error::Service { meaning, .. } => *meaning,
+            _ => None,
         }
     }
 

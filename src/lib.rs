@@ -37,6 +37,6 @@ mod workflow;
 pub use app::App;
 pub use aws::{macie, organizations, queue, sdk, sts};
 pub use config::Config;
-pub use error::Error;
+pub use error::{Error, Meaning};
 pub use handler::{Response, handle};
 pub use report::{logging, message, metrics};

@@ -6,6 +6,7 @@ use lambda_runtime::tracing;
 use serde::Serialize;
 
 use crate::domain::{AccountId, Origin, Region, Subject, Unprocessed};
+use crate::error::Meaning;
 use crate::quote::redact_emails;
 
 /// Why a call failed, as far as retrying is concerned.
@@ -37,6 +38,8 @@ pub(crate) enum Outcome {
     Unprocessed {
         error_code: String,
         error_message: String,
+        /// What the Macie adapter read in Macie's words, where it knows them.
+        meaning: Option<Meaning>,
     },
     Failed {
         reason: String,
@@ -102,6 +105,7 @@ impl Outcome {
         Outcome::Unprocessed {
             error_code: unprocessed.error_code.clone(),
             error_message: redact_emails(&unprocessed.error_message),
+            meaning: unprocessed.meaning,
         }
     }
 
@@ -218,6 +222,7 @@ impl Outcome {
             Outcome::Unprocessed {
                 error_code,
                 error_message,
+                ..
             } => format!("unprocessed by CreateInvitations: {error_code}: {error_message}"),
             other => other.detail().unwrap_or(other.name()).to_owned(),
         }
@@ -422,6 +427,7 @@ mod tests {
             account_id: id("111111111111"),
             error_code: "ClientError".into(),
             error_message: "owner@example.com is taken".into(),
+            meaning: None,
         });
         assert_eq!(outcome.detail(), Some("<redacted> is taken"));
     }

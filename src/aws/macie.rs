@@ -13,12 +13,12 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::aws::macie_words::{read_words, says_no_member};
 use crate::domain::{
     Account, AccountId, Administrator, Mark, MemberStatus, Membership, Page, Pages, Region,
     Unprocessed, read_all,
 };
 use crate::error::{Error, found};
-use crate::policy::failure;
 use crate::quote::redact_emails;
 
 const SERVICE: &str = "Macie";
@@ -58,9 +58,22 @@ impl Pages for MemberPages {
                 items: output.members().iter().filter_map(to_member).collect(),
                 more: output.next_token().is_some_and(|token| !token.is_empty()),
             })
-            .map_err(|error| Error::from_sdk(SERVICE, "ListMembers", error)),
+            .map_err(|error| macie_error("ListMembers", error)),
         )
     }
+}
+
+/// A Macie call's error in our terms, with what Macie's words mean read at this edge.
+fn macie_error<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    Error::from_sdk(SERVICE, operation, error).read_as(read_words)
+}
+
+/// A "not found"-aware answer, its error read as [`macie_error`] reads one.
+fn read_found<T>(found: Result<T, Error>) -> Result<T, Error> {
+    found.map_err(|error| error.read_as(read_words))
 }
 
 /// A member in our types; `None` for an entry without a valid account ID.
@@ -183,6 +196,7 @@ impl Macie {
                 status: None,
                 transport: false,
                 message: redact_emails(&DisplayErrorContext(&error).to_string()),
+                meaning: None,
             })?;
         let config = self
             .base
@@ -205,7 +219,7 @@ impl Macie {
     }
 
     /// The account's relationship with this administrator in `region`; `None` when it has none,
-    /// in any of the ways Macie says so (the failure policy's table, [`failure::says_no_member`]).
+    /// in any of the ways Macie says so (the table of its words, `macie_words`).
     pub async fn membership(
         &self,
         region: &Region,
@@ -217,9 +231,9 @@ impl Macie {
             .id(account_id.as_str())
             .send()
             .await;
-        let output = found(SERVICE, "GetMember", asked, |error| {
-            failure::says_no_member(error.code(), error.message())
-        })?;
+        let output = read_found(found(SERVICE, "GetMember", asked, |error| {
+            says_no_member(error.code(), error.message())
+        }))?;
         Ok(output.map(|output| {
             to_membership(
                 output.relationship_status(),
@@ -238,7 +252,7 @@ impl Macie {
             .get_macie_session()
             .send()
             .await
-            .map_err(|error| Error::from_sdk(SERVICE, "GetMacieSession", error))?;
+            .map_err(|error| macie_error("GetMacieSession", error))?;
         Ok(output
             .status()
             .map_or("(no status)", |status| status.as_str())
@@ -248,9 +262,9 @@ impl Macie {
     /// The administrator whose member this account is in `region`, if any (GetAdministratorAccount).
     pub async fn administrator(&self, region: &Region) -> Result<Option<Administrator>, Error> {
         let asked = self.client(region).get_administrator_account().send().await;
-        let output = found(SERVICE, "GetAdministratorAccount", asked, |error| {
+        let output = read_found(found(SERVICE, "GetAdministratorAccount", asked, |error| {
             error.is_resource_not_found_exception()
-        })?;
+        }))?;
         Ok(output.and_then(|output| {
             let administrator = output.administrator()?;
             Some(Administrator {
@@ -302,7 +316,7 @@ impl Macie {
             .send()
             .await
             .map(|_| ())
-            .map_err(|error| Error::from_sdk(SERVICE, "CreateMember", error))
+            .map_err(|error| macie_error("CreateMember", error))
     }
 
     /// Ends the account's membership in `region` (DisassociateMember). A member that is gone
@@ -314,9 +328,9 @@ impl Macie {
             .id(account_id.as_str())
             .send()
             .await;
-        found(SERVICE, "DisassociateMember", asked, |error| {
-            failure::says_no_member(error.code(), error.message())
-        })
+        read_found(found(SERVICE, "DisassociateMember", asked, |error| {
+            says_no_member(error.code(), error.message())
+        }))
         .map(|_| ())
     }
 
@@ -333,9 +347,9 @@ impl Macie {
             .id(account_id.as_str())
             .send()
             .await;
-        found(SERVICE, "DeleteMember", asked, |error| {
-            failure::says_no_member(error.code(), error.message())
-        })
+        read_found(found(SERVICE, "DeleteMember", asked, |error| {
+            says_no_member(error.code(), error.message())
+        }))
         .map(|_| ())
     }
 
@@ -350,7 +364,7 @@ impl Macie {
             .send()
             .await
             .map(|_| ())
-            .map_err(|error| Error::from_sdk(SERVICE, "TagResource", error))
+            .map_err(|error| macie_error("TagResource", error))
     }
 
     /// Sends one CreateInvitations call (at most 50 accounts) and returns the unprocessed accounts.
@@ -373,7 +387,7 @@ impl Macie {
             .set_message(options.message.map(str::to_owned))
             .send()
             .await
-            .map_err(|error| Error::from_sdk(SERVICE, "CreateInvitations", error))?;
+            .map_err(|error| macie_error("CreateInvitations", error))?;
         Ok(output
             .unprocessed_accounts()
             .iter()
@@ -382,13 +396,13 @@ impl Macie {
                 let account_id = account_ids
                     .iter()
                     .find(|id| Some(id.as_str()) == entry.account_id())?;
+                let error_code = entry.error_code().map_or("Unknown", |code| code.as_str());
+                let error_message = entry.error_message().unwrap_or_default();
                 Some(Unprocessed {
                     account_id: account_id.clone(),
-                    error_code: entry
-                        .error_code()
-                        .map_or("Unknown", |code| code.as_str())
-                        .to_owned(),
-                    error_message: entry.error_message().unwrap_or_default().to_owned(),
+                    error_code: error_code.to_owned(),
+                    error_message: error_message.to_owned(),
+                    meaning: read_words(error_code, error_message),
                 })
             })
             .collect())
@@ -399,9 +413,9 @@ impl MemberSession {
     /// Enables Macie in the member account; ConflictException means it already is.
     pub async fn enable_macie(&self) -> Result<(), Error> {
         let enabled = self.client.enable_macie().send().await;
-        found(SERVICE, "EnableMacie", enabled, |error| {
+        read_found(found(SERVICE, "EnableMacie", enabled, |error| {
             error.is_conflict_exception()
-        })
+        }))
         .map(|_| ())
     }
 
@@ -419,7 +433,7 @@ impl MemberSession {
             .page_size(MEMBERS_PER_PAGE)
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| Error::from_sdk(SERVICE, "ListInvitations", error))?;
+            let page = page.map_err(|error| macie_error("ListInvitations", error))?;
             let pending = page.invitations().iter().find(|invitation| {
                 invitation
                     .relationship_status()
@@ -446,7 +460,7 @@ impl MemberSession {
             .send()
             .await
             .map(|_| ())
-            .map_err(|error| Error::from_sdk(SERVICE, "AcceptInvitation", error))
+            .map_err(|error| macie_error("AcceptInvitation", error))
     }
 }
 

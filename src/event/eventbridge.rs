@@ -11,8 +11,8 @@ use super::json::{
 use super::trigger::{Ignored, RecentJoins, Request, Trigger};
 use crate::domain::{AccountId, CreateAccountRequestId};
 use crate::error::Error;
-use crate::quote::{excerpt, free_text};
 use crate::outcome::CreationFailure;
+use crate::quote::{excerpt, free_text};
 
 pub(super) const SERVICE_EVENT: &str = "AWS Service Event via CloudTrail";
 pub(super) const API_CALL: &str = "AWS API Call via CloudTrail";

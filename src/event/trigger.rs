@@ -2,8 +2,8 @@
 
 use crate::domain::{AccountId, CreateAccountRequestId, Region, Work};
 use crate::error::Error;
-use crate::quote::excerpt;
 use crate::outcome::{CreationFailure, NotAnAddition};
+use crate::quote::excerpt;
 
 /// What an invocation asks the function to do.
 #[derive(Debug, PartialEq, Eq)]

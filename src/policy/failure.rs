@@ -6,7 +6,7 @@ use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use lambda_runtime::Diagnostic;
 
 use crate::domain::{Origin, Region};
-use crate::error::Error;
+use crate::error::{Error, Meaning};
 use crate::outcome::{DEFERRED, FailureKind, Outcome};
 
 /// Error codes of the services we call that mean "later", besides aws-runtime's published
@@ -147,10 +147,7 @@ pub(crate) fn disposition(outcome: &Outcome, origin: &Origin, max_attempts: u32)
     match outcome {
         // What needs nothing more, as the table of outcomes says.
         _ if outcome.row().settled => Disposition::Done,
-        Outcome::Unprocessed {
-            error_code,
-            error_message,
-        } => match unprocessed_advice(error_code, error_message) {
+        Outcome::Unprocessed { meaning, .. } => match unprocessed_advice(*meaning) {
             None => retry(outcome.attempt_reason()),
             Some(advice) => Disposition::DeadLetter {
                 reason: format!("{}. {advice}", outcome.attempt_reason()),
@@ -179,138 +176,9 @@ pub(crate) fn disposition(outcome: &Outcome, origin: &Origin, max_attempts: u32)
     }
 }
 
-/// What Macie's words mean, where a decision rests on them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Meaning {
-    /// The account has no relationship with this administrator (GetMember's other ways of saying so).
-    NoMember,
-    /// Macie is not enabled for the caller in the region (every call there answers so).
-    MacieOff,
-    /// An account left unprocessed that no retry can help, and what the operator must do.
-    Lasting(&'static str),
-}
-
-/// One reading of Macie's words: an error code, and phrases of its message (the message matches
-/// when it holds one phrase of each group; no group: any message), what that means, and where the
-/// reading comes from.
-struct Words {
-    code: &'static str,
-    phrases: &'static [&'static [&'static str]],
-    meaning: Meaning,
-    /// Where the reading comes from: for the reader of the table (and its test), not the code.
-    #[allow(dead_code)]
-    source: &'static str,
-}
-
-/// The one place where a decision rests on Macie's words rather than its codes, as clients tested
-/// against real accounts meet them (terraform-provider-aws internal/service/macie2). Macie publishes no list of its messages: each row names where it was
-/// seen. A message that matches no row is decided by its code alone: GetMember's is then settled
-/// from the region's listing, and an unprocessed ClientError is retried up to MAX_ATTEMPTS, so that
-/// a wrong reading costs calls, never an account.
-const MACIE_WORDS: &[Words] = &[
-    Words {
-        code: "ResourceNotFoundException",
-        phrases: &[],
-        meaning: Meaning::NoMember,
-        source: "Macie API reference, GetMember (404)",
-    },
-    Words {
-        code: "ValidationException",
-        phrases: &[&[
-            "account is not associated with your account",
-            "not an associated member of account",
-        ]],
-        meaning: Meaning::NoMember,
-        source: "terraform-provider-aws internal/service/macie2/member.go, isMemberNotFoundError",
-    },
-    Words {
-        code: "ConflictException",
-        phrases: &[&["member accounts are associated with your account"]],
-        meaning: Meaning::NoMember,
-        source: "terraform-provider-aws internal/service/macie2/member.go, isMemberNotFoundError",
-    },
-    Words {
-        code: "AccessDeniedException",
-        phrases: &[&["macie is not enabled"]],
-        meaning: Meaning::MacieOff,
-        source: "terraform-provider-aws internal/service/macie2/account.go; DataBiosphere/azul#5779",
-    },
-    // CreateInvitations' unprocessedAccounts: ClientError is the only code Macie gives there
-    // (Macie API reference, UnprocessedAccount); the phrases are our reading of messages seen, unverified.
-    Words {
-        code: "ClientError",
-        phrases: &[&[
-            "another administrator",
-            "different administrator",
-            "already associated",
-            "member of another",
-        ]],
-        meaning: Meaning::Lasting(
-            "The account already belongs to another Macie administrator: disassociate it there, then invite it again",
-        ),
-        source: "unverified: messages seen in CreateInvitations' unprocessedAccounts",
-    },
-    Words {
-        code: "ClientError",
-        phrases: &[&["email"], &["verif", "invalid", "not valid"]],
-        meaning: Meaning::Lasting(
-            "Macie could not verify the account's email address: correct it in Organizations, then invite it again",
-        ),
-        source: "unverified: messages seen in CreateInvitations' unprocessedAccounts",
-    },
-    Words {
-        code: "ClientError",
-        phrases: &[&["quota", "limit"]],
-        meaning: Meaning::Lasting(QUOTA_ADVICE),
-        source: "Macie user guide, macie-quotas (1,000 members by invitation)",
-    },
-    Words {
-        code: "ClientError",
-        phrases: &[&["suspended", "closed"]],
-        meaning: Meaning::Lasting(
-            "The account is suspended or closed: nothing to invite unless it is reinstated",
-        ),
-        source: "unverified: messages seen in CreateInvitations' unprocessedAccounts",
-    },
-];
-
-/// What Macie meant by an error `code` with `message`, where the table reads it.
-pub(crate) fn reading(code: &str, message: &str) -> Option<Meaning> {
-    let message = message.to_ascii_lowercase();
-    MACIE_WORDS
-        .iter()
-        .find(|words| {
-            words.code == code
-                && words
-                    .phrases
-                    .iter()
-                    .all(|group| group.iter().any(|phrase| message.contains(phrase)))
-        })
-        .map(|words| words.meaning)
-}
-
-/// What a Macie call's error means, where the table reads it.
-fn reading_of(error: &Error) -> Option<Meaning> {
-    match error {
-        Error::Service {
-            service: "Macie",
-            code: Some(code),
-            message,
-            ..
-        } => reading(code, message),
-        _ => None,
-    }
-}
-
-/// Whether GetMember's error (its code and message, as the SDK gives them) says that the account
-/// is no member of this administrator.
-pub(crate) fn says_no_member(code: Option<&str>, message: Option<&str>) -> bool {
-    reading(code.unwrap_or(""), message.unwrap_or("")) == Some(Meaning::NoMember)
-}
-
 /// Whether the error says that Macie is not enabled for the caller in the call's region.
 pub(crate) fn is_macie_off(error: &Error) -> bool {
-    reading_of(error) == Some(Meaning::MacieOff)
+    error.meaning() == Some(Meaning::MacieOff)
 }
 
 /// The outcome of a Macie call in `region` that failed: as [`outcome_of`], but where the
@@ -328,10 +196,12 @@ pub(crate) fn outcome_in(error: &Error, region: &Region) -> Outcome {
 }
 
 /// What the operator must do about an account that CreateInvitations left unprocessed, when no
-/// retry can help; `None` when a retry may pass (InternalError, and ClientErrors not known to be lasting).
-pub(crate) fn unprocessed_advice(error_code: &str, error_message: &str) -> Option<&'static str> {
-    match reading(error_code, error_message)? {
+/// retry can help (as the Macie adapter read Macie's words); `None` when a retry may pass
+/// (InternalError, and ClientErrors not known to be lasting).
+pub(crate) fn unprocessed_advice(meaning: Option<Meaning>) -> Option<&'static str> {
+    match meaning? {
         Meaning::Lasting(advice) => Some(advice),
+        Meaning::QuotaReached => Some(QUOTA_ADVICE),
         Meaning::NoMember | Meaning::MacieOff => None,
     }
 }
@@ -425,6 +295,7 @@ pub(crate) fn backoff_seconds(attempt: u32, base: u32, jitter: f64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::macie_words::read_words;
 
     /// Work of an event at its `attempt`-th attempt.
     fn at(attempt: u32) -> Origin {
@@ -455,10 +326,12 @@ mod tests {
         }
     }
 
+    /// An unprocessed account as the Macie adapter reports it: with what Macie's words mean.
     fn unprocessed(code: &str, message: &str) -> Outcome {
         Outcome::Unprocessed {
             error_code: code.into(),
             error_message: message.into(),
+            meaning: read_words(code, message),
         }
     }
 
@@ -606,6 +479,7 @@ mod tests {
         assert_eq!(advice(None, None), None);
     }
 
+    /// A Macie error as the Macie adapter hands it on: with what its words mean.
     fn macie_error(code: &str, message: &str, operation: &'static str) -> Error {
         Error::Service {
             service: "Macie",
@@ -614,61 +488,9 @@ mod tests {
             status: Some(400),
             transport: false,
             message: format!("{code}: {message}"),
+            meaning: None,
         }
-    }
-
-    #[test]
-    fn every_reading_of_macies_words_names_its_source() {
-        for words in MACIE_WORDS {
-            assert!(!words.source.is_empty(), "{}", words.code);
-        }
-    }
-
-    #[test]
-    fn every_way_macie_says_no_member_is_read_as_no_member() {
-        for (code, message) in [
-            (
-                "ResourceNotFoundException",
-                "The request failed because the specified resource wasn't found",
-            ),
-            (
-                "ValidationException",
-                "The request failed because the specified account is not associated with your account.",
-            ),
-            (
-                "ValidationException",
-                "111122223333 is not an associated member of account 123456789012",
-            ),
-            (
-                "ConflictException",
-                "No member accounts are associated with your account.",
-            ),
-        ] {
-            assert!(
-                says_no_member(Some(code), Some(message)),
-                "{code}: {message}"
-            );
-        }
-        // Other words under the same codes are no verdict on the account.
-        for (code, message) in [
-            (
-                "ValidationException",
-                "The request failed because the input doesn't satisfy the constraints",
-            ),
-            (
-                "ConflictException",
-                "The request failed because it conflicts with the current state",
-            ),
-            (
-                "AccessDeniedException",
-                "User is not authorized to perform macie2:GetMember",
-            ),
-        ] {
-            assert!(
-                !says_no_member(Some(code), Some(message)),
-                "{code}: {message}"
-            );
-        }
+        .read_as(read_words)
     }
 
     #[test]
@@ -678,7 +500,7 @@ mod tests {
             "Macie is not enabled.",
             "GetMember",
         );
-        assert!(is_macie_off(&off) && !says_no_member(off.code(), Some(&off.to_string())));
+        assert!(is_macie_off(&off));
         let region = Region::parse("eu-west-1", "t").unwrap();
         let Outcome::Failed { reason, kind } = outcome_in(&off, &region) else {
             panic!("a failure");
@@ -737,6 +559,7 @@ mod tests {
             status,
             transport: false,
             message: "m".into(),
+            meaning: None,
         }
     }
 

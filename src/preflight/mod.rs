@@ -207,6 +207,7 @@ mod tests {
     use crate::domain::fixtures::account_id as account;
     use crate::domain::{Administrator, MemberStatus};
 
+    /// A refusal as the adapter hands it on, with what Macie's words mean.
     fn refusal(operation: &'static str, code: &str, message: &str) -> Error {
         Error::Service {
             service: "test",
@@ -215,7 +216,9 @@ mod tests {
             status: Some(403),
             transport: false,
             message: format!("{code}: {message}"),
+            meaning: None,
         }
+        .read_as(crate::aws::macie_words::read_words)
     }
 
     fn organization() -> Organization {

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use crate::domain::{Region, Subject};
 use crate::event::Ignored;
-use crate::policy::coverage::Coverage;
 pub(crate) use crate::outcome::Bucket;
 use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
+use crate::policy::coverage::Coverage;
 
 /// The field of a bucket, in any of the structs that count or list by bucket (the summary's lists,
 /// its counts, a reconcile's tallies), which all name their fields after the buckets.
@@ -501,6 +501,7 @@ mod tests {
                     Outcome::Unprocessed {
                         error_code: "InternalError".into(),
                         error_message: "try again".into(),
+                        meaning: None,
                     },
                 ),
                 report(

@@ -11,8 +11,8 @@ use futures_util::future::join_all;
 
 use crate::domain::{AccountId, AccountState, Mark, Origin, Region};
 use crate::error::Error;
-use crate::policy::failure;
 use crate::outcome::{Outcome, Report};
+use crate::policy::failure;
 use crate::report::summary::{AdoptionTally, Detail, Summary};
 use crate::workflow::lookup::read_marks;
 use crate::workflow::{Scope, before_deadline};

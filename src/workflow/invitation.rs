@@ -10,8 +10,8 @@ use crate::app::App;
 use crate::domain::{
     Account, AccountId, CreateAccountRequestId, Creation, Origin, Region, Subject,
 };
-use crate::policy::plan;
 use crate::outcome::{CreationFailure, Outcome, Report, Run};
+use crate::policy::plan;
 use crate::workflow::lookup::{
     Resolution, look_up, read_backfill_cutoff, resolve, screen_excluded_units,
 };

@@ -13,10 +13,10 @@ use crate::domain::{
     Account, AccountId, CreateAccountRequestId, Creation, Mark, Membership, OrganizationalUnitId,
     Origin, Pages, Region,
 };
+use crate::outcome::Outcome;
 use crate::policy::failure;
 use crate::policy::plan::{self, Source};
 use crate::quote::iso_time;
-use crate::outcome::Outcome;
 use crate::workflow::{Deadline, before_deadline};
 
 /// A creation request, with the work it came from, and what became of it.

@@ -27,9 +27,9 @@ use lambda_runtime::tracing;
 
 use crate::app::App;
 use crate::domain::{Account, AccountId, Origin, Work};
+use crate::outcome::{Outcome, Report, Run};
 use crate::policy::departure::{Departed, RemovalBound};
 use crate::policy::plan;
-use crate::outcome::{Outcome, Report, Run};
 
 /// No new call starts this close to the invocation's deadline: what remains is re-queued, which
 /// takes a few SendMessageBatch calls. An invocation with less than 40 s in all keeps a quarter of

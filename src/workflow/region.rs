@@ -11,9 +11,9 @@ use crate::app::App;
 use crate::aws::macie::InvitationOptions;
 use crate::domain::{AccountId, Membership, Region};
 use crate::error::Error;
+use crate::outcome::{Outcome, Report};
 use crate::policy::failure;
 use crate::policy::plan::{self, MemberAction, MemberPolicy, Source};
-use crate::outcome::{Outcome, Report};
 use crate::workflow::lookup::{Listing, read_listing};
 use crate::workflow::{Deadline, Scope, Task, before_deadline, now_seconds};
 

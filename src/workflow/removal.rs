@@ -11,9 +11,9 @@ use futures_util::future::join_all;
 use crate::app::App;
 use crate::domain::{Account, AccountId, AccountState, Origin, Region, Subject};
 use crate::error::Error;
+use crate::outcome::{Outcome, Report, Run};
 use crate::policy::departure::{Departed, Standing, Verdict, judge_departures, judge_standing};
 use crate::policy::failure;
-use crate::outcome::{Outcome, Report, Run};
 use crate::workflow::{Deadline, Scope, before_deadline};
 
 /// Removes (or keeps, or under DRY_RUN plans for) the departed members of one region, each with the
