@@ -180,6 +180,15 @@ async fn plan_tasks(
     tasks
 }
 
+/// The account, if it may be invited; else why not (not in the organization, not ACTIVE, no email).
+fn require_eligible(account: Option<Account>) -> Result<Account, Outcome> {
+    let account = account.ok_or_else(Outcome::not_in_organization)?;
+    match plan::ineligibility(&account) {
+        None => Ok(account),
+        Some(reason) => Err(Outcome::skipped(reason)),
+    }
+}
+
 /// Each account looked up and checked against EXCLUDED_OU_IDS: the account, or the outcome to report.
 async fn look_up_eligible(
     app: &App,
@@ -187,7 +196,12 @@ async fn look_up_eligible(
     known: Option<&[Account]>,
     deadline: Deadline,
 ) -> BTreeMap<AccountId, Result<Account, Outcome>> {
-    let mut looked_up = look_up(app, ids, known, deadline).await;
+    let mut looked_up: BTreeMap<AccountId, Result<Account, Outcome>> =
+        look_up(app, ids, known, deadline)
+            .await
+            .into_iter()
+            .map(|(id, found)| (id, found.and_then(require_eligible)))
+            .collect();
     let found: Vec<AccountId> = looked_up
         .iter()
         .filter(|(_, result)| result.is_ok())

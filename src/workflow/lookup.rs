@@ -149,16 +149,17 @@ pub(crate) async fn resolve(
     .await
 }
 
-/// Looks each account up: the eligible ones, or the outcome to report for the others. From the
-/// organization's accounts when the invocation has listed them already (`known`); else many
-/// accounts are read from the listing while it pays (see [`plan::keep_listing`]), and the others
-/// are described one by one.
+/// Looks each account up, the one way accounts are looked up: the account as the organization
+/// knows it, `None` when it is not an account of the organization, or the outcome to report when
+/// it could not be read now. From the organization's accounts when the invocation has listed them
+/// already (`known`); else many accounts are read from the listing while it pays (see
+/// [`plan::keep_listing`]), and the others are described one by one.
 pub(crate) async fn look_up(
     app: &App,
     ids: Vec<AccountId>,
     known: Option<&[Account]>,
     deadline: Deadline,
-) -> BTreeMap<AccountId, Result<Account, Outcome>> {
+) -> BTreeMap<AccountId, Result<Option<Account>, Outcome>> {
     let wanted: BTreeSet<AccountId> = ids.into_iter().collect();
     let listing = match (
         known,
@@ -181,10 +182,10 @@ pub(crate) async fn look_up(
             .await
         }
     };
-    let mut looked_up: BTreeMap<AccountId, Result<Account, Outcome>> = listing
+    let mut looked_up: BTreeMap<AccountId, Result<Option<Account>, Outcome>> = listing
         .found
         .into_iter()
-        .map(|(id, account)| (id, require_eligible(account)))
+        .map(|(id, account)| (id, Ok(Some(account))))
         .collect();
     let rest: Vec<AccountId> = wanted
         .into_iter()
@@ -192,16 +193,12 @@ pub(crate) async fn look_up(
         .collect();
     if listing.complete {
         let absent = rest.into_iter();
-        looked_up.extend(absent.map(|id| (id, Err(Outcome::not_in_organization()))));
+        looked_up.extend(absent.map(|id| (id, Ok(None))));
         return looked_up;
     }
     let describe = |id: AccountId| async move {
-        let result = match app.organizations.describe_account(&id).await {
-            Ok(Some(account)) => require_eligible(account),
-            Ok(None) => Err(Outcome::not_in_organization()),
-            Err(error) => Err(failure::outcome_of(&error)),
-        };
-        (id, result)
+        let result = app.organizations.describe_account(&id).await;
+        (id, result.map_err(|error| failure::outcome_of(&error)))
     };
     let limit = app.config.max_calls_in_flight;
     let described = before_deadline(rest, limit, deadline, describe, |id| {
@@ -209,14 +206,6 @@ pub(crate) async fn look_up(
     });
     looked_up.extend(described.await);
     looked_up
-}
-
-/// The account, or why it may not be invited.
-fn require_eligible(account: Account) -> Result<Account, Outcome> {
-    match plan::ineligibility(&account) {
-        None => Ok(account),
-        Some(reason) => Err(Outcome::skipped(reason)),
-    }
 }
 
 /// Whether each account may be invited as far as EXCLUDED_OU_IDS goes: `Err` with the outcome to

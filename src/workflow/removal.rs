@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
 use crate::policy::departure::{Departed, Standing, Verdict, judge_departures, judge_standing};
 use crate::policy::failure;
+use crate::workflow::lookup::look_up;
 use crate::workflow::{Deadline, Scope, before_deadline};
 
 /// Removes (or keeps, or under DRY_RUN plans for) the departed members of one region, each with the
@@ -138,23 +139,11 @@ async fn confirm_departures(
     known: Option<&[Account]>,
 ) -> BTreeMap<AccountId, Option<Account>> {
     let (app, own_account, deadline) = (scope.app, scope.own_account, scope.deadline);
-    let look_up = |(id, origin): (AccountId, Origin)| async move {
-        let found = match known {
-            Some(known) => Ok(known.iter().find(|account| account.id == id).cloned()),
-            None => app
-                .organizations
-                .describe_account(&id)
-                .await
-                .map_err(|error| failure::outcome_of(&error)),
-        };
-        (id, origin, found)
-    };
-    let limit = app.config.max_calls_in_flight;
-    let looked_up = before_deadline(accounts, limit, deadline, look_up, |(id, origin)| {
-        (id, origin, Err(Outcome::Deferred))
-    });
+    let ids = accounts.keys().cloned().collect();
+    let mut looked_up = look_up(app, ids, known, deadline).await;
     let mut departed = BTreeMap::new();
-    for (id, origin, found) in looked_up.await {
+    for (id, origin) in accounts {
+        let found = looked_up.remove(&id).unwrap_or(Err(Outcome::Deferred));
         let outcome = match found {
             _ if Some(&id) == own_account => {
                 Outcome::skipped("the administrator account itself: never removed")
