@@ -110,6 +110,8 @@ pub struct Reconciliation {
     pub backfill: Option<String>,
 }
 
+/// A reconcile's findings in one region: its counts, the members its listing found, and its
+/// coverage.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionTally {
@@ -117,36 +119,42 @@ pub struct RegionTally {
     /// Members that ListMembers returned, in any relationship; absent when the listing failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members_found: Option<usize>,
-    pub invited: usize,
-    /// Invited and accepted in the member account (ACCEPT_ROLE_NAME).
-    #[serde(skip_serializing_if = "is_zero")]
-    pub accepted: usize,
-    /// What would be associated and invited: under DRY_RUN, or BACKFILL off.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub planned: usize,
-    pub already_members: usize,
-    pub skipped: usize,
-    pub unprocessed: usize,
-    pub failed: usize,
-    /// Not done in this invocation: to try again.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub pending: usize,
-    /// Members whose accounts departed, removed (not among the six counts above).
-    #[serde(skip_serializing_if = "is_zero")]
-    pub removed: usize,
-    /// Members whose accounts departed, kept, with why in `kept`.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub kept: usize,
-    /// Members whose accounts departed, held back by MAX_REMOVALS, with why in `held`.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub held: usize,
-    /// Members adopted (`{"action": "adopt"}` only).
-    #[serde(skip_serializing_if = "is_zero")]
-    pub adopted: usize,
+    /// What the run did there: the summary's counts, with the five that add up to the
+    /// organization's accounts written even at zero.
+    #[serde(flatten, serialize_with = "serialize_tally_counts")]
+    pub counts: Counts,
     /// What share of the organization Macie covers here after the run; absent when the listing
     /// failed.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<Coverage>,
+}
+
+/// The counts of a region's tally that add up to the organization's accounts.
+const ADDING_UP: [&str; 5] = [
+    "invited",
+    "alreadyMembers",
+    "skipped",
+    "unprocessed",
+    "failed",
+];
+
+/// A tally's counts: as the summary's, and those [`ADDING_UP`] even at zero, so that they add up.
+fn serialize_tally_counts<S: serde::Serializer>(
+    counts: &Counts,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let value = serde_json::to_value(counts).map_err(serde::ser::Error::custom)?;
+    let mut map = serializer.serialize_map(None)?;
+    for key in ADDING_UP {
+        map.serialize_entry(key, value.get(key).unwrap_or(&serde_json::json!(0)))?;
+    }
+    for (key, count) in value.as_object().into_iter().flatten() {
+        if !ADDING_UP.contains(&key.as_str()) {
+            map.serialize_entry(key, count)?;
+        }
+    }
+    map.end()
 }
 
 impl RegionTally {
@@ -159,30 +167,22 @@ impl RegionTally {
         coverage: Option<Coverage>,
         reports: &[Report],
     ) -> Self {
-        let mut tally = RegionTally {
-            region: region.clone(),
-            members_found,
-            invited: 0,
-            accepted: 0,
-            planned: 0,
+        let mut counts = Counts {
             already_members: members_already,
-            skipped: 0,
-            unprocessed: 0,
-            failed: 0,
-            pending: 0,
-            removed: 0,
-            kept: 0,
-            held: 0,
-            adopted: 0,
-            coverage,
+            ..Counts::default()
         };
         for report in reports
             .iter()
             .filter(|r| r.region.as_ref().is_none_or(|r| r == region))
         {
-            *field_of!(tally, Bucket::of(&report.outcome)) += 1;
+            *field_of!(counts, Bucket::of(&report.outcome)) += 1;
         }
-        tally
+        RegionTally {
+            region: region.clone(),
+            members_found,
+            counts,
+            coverage,
+        }
     }
 }
 
