@@ -84,15 +84,15 @@ async fn act(
     mut actions: Actions<'_>,
     policy: MemberPolicy,
 ) -> Vec<Report> {
-    let (app, deadline) = (scope.app, scope.deadline);
+    let app = scope.app;
     if app.config.dry_run {
         return report_planned(region, actions, policy);
     }
     let mut reports = std::mem::take(&mut actions.reports);
-    let (associated, refused) = associate(app, region, actions.associate, deadline).await;
+    let (associated, refused) = associate(scope, region, actions.associate).await;
     reports.extend(refused);
     actions.invite.extend(associated);
-    let (invited, outcomes) = send_invitations(app, region, actions.invite, deadline).await;
+    let (invited, outcomes) = send_invitations(scope, region, actions.invite).await;
     reports.extend(outcomes);
     actions.accept.extend(invited);
     if let Some(role_name) = &app.config.accept_role_name {
@@ -326,11 +326,11 @@ fn report_planned(region: &Region, actions: Actions, policy: MemberPolicy) -> Ve
 /// CreateMember is sent in the region: each account left is reported, to be dead-lettered at once
 /// with what to do, instead of one doomed call each.
 async fn associate<'t>(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     tasks: Vec<&'t Task>,
-    deadline: Deadline,
 ) -> (Vec<&'t Task>, Vec<Report>) {
+    let (app, deadline) = (scope.app, scope.deadline);
     let quota_reached = AtomicBool::new(false);
     let quota_reached = &quota_reached;
     let associate = |task: &'t Task| async move {
@@ -367,11 +367,11 @@ async fn associate<'t>(
 /// Invites the tasks' accounts (CreateInvitations, 50 a call): with ACCEPT_ROLE_NAME, those invited
 /// go on to be accepted; the reports of the others (or of all, without it).
 async fn send_invitations<'t>(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     tasks: Vec<&'t Task>,
-    deadline: Deadline,
 ) -> (Vec<&'t Task>, Vec<Report>) {
+    let (app, deadline) = (scope.app, scope.deadline);
     let by_id: BTreeMap<&AccountId, &Task> =
         tasks.iter().map(|task| (&task.account.id, *task)).collect();
     let options = InvitationOptions {
