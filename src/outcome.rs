@@ -197,23 +197,37 @@ impl Outcome {
         self.row().name
     }
 
-    /// The status, reason or error message, where the outcome has one.
-    pub(crate) fn detail(&self) -> Option<&str> {
+    /// What the outcome says besides its name, each part in its own field: the other place that
+    /// spells out the outcomes, beside [`Outcome::row`]; the summary's entries and the log lines
+    /// both read it.
+    pub(crate) fn said(&self) -> Said<'_> {
+        let mut said = Said::default();
         match self {
-            Outcome::Invited
-            | Outcome::Accepted
-            | Outcome::Planned { .. }
-            | Outcome::Removed
-            | Outcome::Adopted => None,
-            Outcome::AlreadyMember { status } => Some(status),
+            Outcome::Invited | Outcome::Accepted | Outcome::Removed | Outcome::Adopted => {}
+            Outcome::Planned { actions } => said.actions = Some(actions.as_slice()),
+            Outcome::AlreadyMember { status } => said.status = Some(status.as_str()),
+            Outcome::Unprocessed {
+                error_code,
+                error_message,
+                ..
+            } => {
+                said.error_code = Some(error_code.as_str());
+                said.error_message = Some(error_message.as_str());
+            }
             Outcome::Skipped { reason }
             | Outcome::Failed { reason, .. }
             | Outcome::Pending { reason }
             | Outcome::Kept { reason }
-            | Outcome::Held { reason } => Some(reason),
-            Outcome::Deferred => Some(DEFERRED),
-            Outcome::Unprocessed { error_message, .. } => Some(error_message),
+            | Outcome::Held { reason } => said.reason = Some(reason.as_str()),
+            Outcome::Deferred => said.reason = Some(DEFERRED),
         }
+        said
+    }
+
+    /// The status, reason or error message, where the outcome has one.
+    pub(crate) fn detail(&self) -> Option<&str> {
+        let said = self.said();
+        said.status.or(said.reason).or(said.error_message)
     }
 
     /// The reason an attempt did not finish the work, for the retry history.
@@ -227,6 +241,21 @@ impl Outcome {
             other => other.detail().unwrap_or(other.name()).to_owned(),
         }
     }
+}
+
+/// What an outcome says besides its name ([`Outcome::said`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Said<'a> {
+    /// A member's relationship status.
+    pub status: Option<&'a str>,
+    /// Why it ended so.
+    pub reason: Option<&'a str>,
+    /// Macie's error code for an unprocessed account.
+    pub error_code: Option<&'a str>,
+    /// Macie's message for an unprocessed account.
+    pub error_message: Option<&'a str>,
+    /// What a plan would do.
+    pub actions: Option<&'a [&'static str]>,
 }
 
 /// One row of the table of outcomes ([`Outcome::row`]).
@@ -315,16 +344,14 @@ impl Report {
         let region = self.region.as_ref().map_or("", Region::as_str);
         let outcome = self.outcome.name();
         let attempt = self.origin.attempt;
-        let detail = self.outcome.detail();
-        let (status, reason, error_code, actions) = match &self.outcome {
-            Outcome::AlreadyMember { .. } => (detail, None, None, None),
-            Outcome::Unprocessed { error_code, .. } => {
-                (None, None, Some(error_code.as_str()), None)
-            }
-            Outcome::Planned { actions } => (None, None, None, Some(actions.join(", "))),
-            _ => (None, detail, None, None),
-        };
-        let error_message = error_code.and(detail);
+        let said = self.outcome.said();
+        let (status, reason, error_code, error_message) = (
+            said.status,
+            said.reason,
+            said.error_code,
+            said.error_message,
+        );
+        let actions = said.actions.map(|actions| actions.join(", "));
         let row = self.outcome.row();
         let message = row.message;
         macro_rules! line {

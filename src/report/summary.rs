@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::domain::{Region, Subject};
 use crate::event::Ignored;
 pub(crate) use crate::outcome::Bucket;
-use crate::outcome::{CreationFailure, NotAnAddition, Outcome, Report, Run};
+use crate::outcome::{CreationFailure, NotAnAddition, Report, Run};
 use crate::policy::coverage::Coverage;
 
 /// The field of a bucket, in any of the structs that count or list by bucket (the summary's lists,
@@ -77,24 +77,16 @@ impl Entry {
     /// The entry of a report, with what its outcome says: the status of a member already, the
     /// actions planned, Macie's error for the unprocessed, else the reason.
     pub(crate) fn of(report: &Report) -> Self {
-        let mut entry = Entry::new(&report.subject, report.region.as_ref());
-        let detail = report.outcome.detail().map(str::to_owned);
-        match &report.outcome {
-            Outcome::Invited | Outcome::Accepted | Outcome::Removed | Outcome::Adopted => {}
-            Outcome::Planned { actions } => entry.actions = Some(actions.clone()),
-            Outcome::AlreadyMember { .. } => entry.status = detail,
-            Outcome::Unprocessed { error_code, .. } => {
-                entry.error_code = Some(error_code.clone());
-                entry.error_message = detail;
-            }
-            Outcome::Skipped { .. }
-            | Outcome::Failed { .. }
-            | Outcome::Pending { .. }
-            | Outcome::Deferred
-            | Outcome::Kept { .. }
-            | Outcome::Held { .. } => entry.reason = detail,
+        let said = report.outcome.said();
+        let owned = |part: Option<&str>| part.map(str::to_owned);
+        Entry {
+            status: owned(said.status),
+            reason: owned(said.reason),
+            error_code: owned(said.error_code),
+            error_message: owned(said.error_message),
+            actions: said.actions.map(<[&str]>::to_vec),
+            ..Entry::new(&report.subject, report.region.as_ref())
         }
-        entry
     }
 }
 
@@ -462,6 +454,7 @@ mod tests {
     use super::*;
     use crate::domain::Origin;
     use crate::domain::fixtures::account_id as id;
+    use crate::outcome::Outcome;
     use serde_json::json;
 
     fn in_region(value: &str) -> Option<Region> {
