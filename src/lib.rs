@@ -7,15 +7,18 @@
 //! - `workflow/`: what each trigger asks for (`job`), the workflows that do it (`invitation`,
 //!   `reconcile`, `removal`, `adopt`, `retry`, `check`), what becomes of the work afterwards
 //!   (`settle`), and what they share (`lookup`, `region`, the invocation, its deadline and its one
-//!   bound on removals). `preflight/`: the check's judgements.
+//!   bound on removals), `dispatch` (the one dispatch of a job to its workflow). `preflight/`:
+//!   the check's judgements (`organization`, `macie`, `queues`).
 //! - [`App`] (`app`): the settings and the adapters, built once at init.
-//! - `aws/`: the adapters, one per service, in our own types: [`macie`], [`organizations`],
-//!   [`queue`], [`sts`]; with [`sdk`], the clients' shared settings.
+//! - `aws/`: the adapters, one per service, in our own types: [`macie`] (with `macie_words`,
+//!   Macie's vocabulary beside it), [`organizations`], [`queue`], [`sts`]; with [`sdk`], the
+//!   clients' shared settings.
 //! - `report/`: `summary` (the answer), [`metrics`] (its EMF lines), [`message`] (the queues'
 //!   bodies), [`logging`] (the log lines' shape).
 //! - `policy/`: the pure decisions: `plan` (who is invited where), `departure` (which member
 //!   goes), `coverage` (each region's share covered), `failure` (the one failure policy).
-//! - [`event`] (every trigger decoded into a [`event::Trigger`]), `config`; `outcome` (what
+//! - [`event`] (every trigger decoded into a [`event::Trigger`]: `eventbridge`, `manual`, `json`,
+//!   `trigger`), `config`; `outcome` (what
 //!   happened to each subject, and the one table of outcomes, which the decoders, the policy and
 //!   the reports share), [`domain`] (the types the function reasons with), `error` and `quote`.
 #![warn(missing_docs)]
