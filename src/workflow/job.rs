@@ -9,12 +9,12 @@ use crate::config::Config;
 use crate::domain::{Account, AccountId, CreateAccountRequestId, Origin, Region, Subject, Work};
 use crate::error::Error;
 use crate::event::{Delivery, Ignored, RecentJoins, Request, Trigger};
-use crate::outcome::{NotAnAddition, Run};
-use crate::policy::plan;
+use crate::outcome::{NotAnAddition, Report, Run};
+use crate::policy::{failure, plan};
 use crate::quote::iso_time;
 use crate::report::summary::Reconciliation;
 use crate::workflow::invitation::invite_named;
-use crate::workflow::reconcile::{Roster, list_roster, reconcile_all};
+use crate::workflow::reconcile::reconcile_all;
 use crate::workflow::removal::remove_named;
 use crate::workflow::{Scope, confine_and_report, now_seconds};
 
@@ -129,6 +129,28 @@ pub(crate) async fn run_works(
         None => Reconciliation::default(),
     };
     Ok((run, Some(reconciliation)))
+}
+
+/// The organization's accounts, or, when the listing was throttled past the SDK's retries, the run
+/// that re-queues the whole reconcile.
+enum Roster {
+    Accounts(Vec<Account>),
+    Later(Run),
+}
+
+/// Lists the organization once for one or more reconciles; a refusal for good is an error.
+async fn list_roster(app: &App, origin: &Origin) -> Result<Roster, Error> {
+    match app.organizations.list_accounts().await {
+        Ok(accounts) => Ok(Roster::Accounts(accounts)),
+        Err(error) if failure::is_transient(&error) => {
+            let mut run = Run::default();
+            let outcome = failure::outcome_of(&error);
+            let report = Report::new(Subject::Reconcile, None, outcome, origin);
+            run.reports.push(report);
+            Ok(Roster::Later(run))
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// The work of an invocation, routed once by what it asks for: each workflow receives only the

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
 
-use crate::app::App;
 use crate::domain::{Account, AccountId, Membership, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
@@ -28,28 +27,6 @@ struct RegionRun {
     members_already: usize,
     /// The region's coverage after the run; `None` when the listing failed.
     coverage: Option<Coverage>,
-}
-
-/// The organization's accounts, or, when the listing was throttled past the SDK's retries, the run
-/// that re-queues the whole reconcile.
-pub(crate) enum Roster {
-    Accounts(Vec<Account>),
-    Later(Run),
-}
-
-/// Lists the organization once for one or more reconciles; a refusal for good is an error.
-pub(crate) async fn list_roster(app: &App, origin: &Origin) -> Result<Roster, Error> {
-    match app.organizations.list_accounts().await {
-        Ok(accounts) => Ok(Roster::Accounts(accounts)),
-        Err(error) if failure::is_transient(&error) => {
-            let mut run = Run::default();
-            let outcome = failure::outcome_of(&error);
-            let report = Report::new(Subject::Reconcile, None, outcome, origin);
-            run.reports.push(report);
-            Ok(Roster::Later(run))
-        }
-        Err(error) => Err(error),
-    }
 }
 
 /// Runs the reconciles (their regions confined to MACIE_REGIONS) over the organization's accounts,

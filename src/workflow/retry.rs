@@ -6,14 +6,13 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use lambda_runtime::tracing;
 
 use crate::app::App;
-use crate::domain::{Account, Subject, Work};
+use crate::domain::{Account, Work};
 use crate::error::Error;
 use crate::event::{Delivery, MessageContent};
 use crate::quote::excerpt;
 use crate::report::summary::Summary;
 use crate::workflow::Scope;
 use crate::workflow::job::{Job, job_of, run_works};
-use crate::workflow::reconcile::{Roster, list_roster};
 use crate::workflow::settle::finish;
 
 /// The batch's work, and the messages already known to need delivering again.
@@ -39,14 +38,11 @@ pub(crate) async fn retry_batch(
     for delivery in deliveries {
         take_delivery(app, &mut batch, delivery).await;
     }
-    let has_reconcile = batch.works.iter().any(|w| w.subject == Subject::Reconcile);
-    if has_reconcile && batch.known.is_none() {
-        batch.known = list_for_reconciles(app, &mut batch).await;
-    }
     let works = std::mem::take(&mut batch.works);
+    // The organization is listed where the work is run, once: a listing throttled past the SDK's
+    // retries re-queues the reconcile; one refused for good fails the batch, delivered again.
     let (run, reconcile) = match run_works(scope, works, batch.known.as_deref()).await {
         Ok(done) => done,
-        // Not met: wherever a reconcile is left, the organization is listed already.
         Err(error) => {
             tracing::error!(%error, outcome = "failed", "the batch could not be run: delivered again");
             return (Summary::default(), respond(delivered));
@@ -130,32 +126,6 @@ fn take_redriven(job: Result<Job, Error>) -> Result<Vec<Work>, Error> {
                 "a redriven check, dry run or adoption is not run again: invoke the function with it"
             );
             Ok(Vec::new())
-        }
-    }
-}
-
-/// Lists the organization for the batch's reconciles; `None` when it cannot now, and then their
-/// messages are delivered again.
-async fn list_for_reconciles(app: &App, batch: &mut Batch) -> Option<Vec<Account>> {
-    let is_reconcile = |work: &Work| work.subject == Subject::Reconcile;
-    let origin = &batch.works.iter().find(|work| is_reconcile(work))?.origin;
-    match list_roster(app, origin).await {
-        Ok(Roster::Accounts(accounts)) => Some(accounts),
-        Ok(Roster::Later(_)) | Err(_) => {
-            tracing::error!(
-                outcome = "failed",
-                "the organization could not be listed for the reconciles of the retry queue: delivered again"
-            );
-            let (reconciles, works) = std::mem::take(&mut batch.works)
-                .into_iter()
-                .partition::<Vec<Work>, _>(is_reconcile);
-            batch.works = works;
-            batch.failed_messages.extend(
-                reconciles
-                    .into_iter()
-                    .filter_map(|work| work.origin.message_id),
-            );
-            None
         }
     }
 }
