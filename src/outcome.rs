@@ -112,83 +112,26 @@ impl Outcome {
     /// Every property of the outcome, declared once: the one table of outcomes, from which the
     /// log lines, the summary's lists and counts, the tallies, the metrics and the failure policy's
     /// "nothing more to do" all derive.
+    #[rustfmt::skip] // A table: one row an outcome.
     pub(crate) fn row(&self) -> Row {
         use Bucket as B;
-        let (name, bucket, settled, attention, message) = match self {
-            Outcome::Invited => ("invited", B::Invited, true, false, "account invited"),
-            Outcome::Accepted => (
-                "accepted",
-                B::Accepted,
-                true,
-                false,
-                "account invited and accepted: an enabled member",
-            ),
-            Outcome::Planned { .. } => (
-                "planned",
-                B::Planned,
-                true,
-                false,
-                "planned: would act, nothing done",
-            ),
-            Outcome::AlreadyMember { .. } => (
-                "alreadyMember",
-                B::AlreadyMembers,
-                true,
-                false,
-                "account already a member",
-            ),
-            Outcome::Skipped { .. } => ("skipped", B::Skipped, true, false, "account skipped"),
-            Outcome::Unprocessed { .. } => (
-                "unprocessed",
-                B::Unprocessed,
-                false,
-                true,
-                "account unprocessed by CreateInvitations",
-            ),
-            Outcome::Failed { .. } => ("failed", B::Failed, false, true, "call failed"),
-            Outcome::Pending { .. } | Outcome::Deferred => (
-                "pending",
-                B::Pending,
-                false,
-                true,
-                "not done in this invocation",
-            ),
-            Outcome::Removed => (
-                "removed",
-                B::Removed,
-                true,
-                false,
-                "member of a departed account removed from Macie",
-            ),
-            Outcome::Kept { .. } => (
-                "kept",
-                B::Kept,
-                true,
-                false,
-                "member of a departed account kept",
-            ),
+        let row = |name, bucket, settled, attention, message| Row { name, bucket, settled, attention, message };
+        // Columns: the name; the bucket; settled (nothing more to do); attention (a WARN line); the log message.
+        match self {
+            Outcome::Invited =>            row("invited",       B::Invited,        true,  false, "account invited"),
+            Outcome::Accepted =>           row("accepted",      B::Accepted,       true,  false, "account invited and accepted: an enabled member"),
+            Outcome::Planned { .. } =>     row("planned",       B::Planned,        true,  false, "planned: would act, nothing done"),
+            Outcome::AlreadyMember { .. } => row("alreadyMember", B::AlreadyMembers, true,  false, "account already a member"),
+            Outcome::Skipped { .. } =>     row("skipped",       B::Skipped,        true,  false, "account skipped"),
+            Outcome::Unprocessed { .. } => row("unprocessed",   B::Unprocessed,    false, true,  "account unprocessed by CreateInvitations"),
+            Outcome::Failed { .. } =>      row("failed",        B::Failed,         false, true,  "call failed"),
+            Outcome::Pending { .. } | Outcome::Deferred =>
+                                           row("pending",       B::Pending,        false, true,  "not done in this invocation"),
+            Outcome::Removed =>            row("removed",       B::Removed,        true,  false, "member of a departed account removed from Macie"),
+            Outcome::Kept { .. } =>        row("kept",          B::Kept,           true,  false, "member of a departed account kept"),
             // Settled (nothing to retry), and yet the alarm's concern: its log line is a warning.
-            Outcome::Held { .. } => (
-                "held",
-                B::Held,
-                true,
-                true,
-                "member of a departed account held: more removals than MAX_REMOVALS",
-            ),
-            Outcome::Adopted => (
-                "adopted",
-                B::Adopted,
-                true,
-                false,
-                "member adopted: tagged as enrolled by this function",
-            ),
-        };
-        Row {
-            name,
-            bucket,
-            settled,
-            attention,
-            message,
+            Outcome::Held { .. } =>        row("held",          B::Held,           true,  true,  "member of a departed account held: more removals than MAX_REMOVALS"),
+            Outcome::Adopted =>            row("adopted",       B::Adopted,        true,  false, "member adopted: tagged as enrolled by this function"),
         }
     }
 
