@@ -75,46 +75,32 @@ pub(crate) async fn read_backfill_cutoff(app: &App) -> Option<Cutoff> {
     if config.backfill || config.dry_run {
         return None;
     }
+    let read = match config.retry_queue_url.as_deref() {
+        None => Err("without RETRY_QUEUE_URL it is unknown".to_owned()),
+        Some(url) => match app.queue.created_at(url).await {
+            Ok(Some(deployed)) => Ok(deployed),
+            Ok(None) => Err("the retry queue has no CreatedTimestamp".to_owned()),
+            Err(error) => Err(format!("it could not be read ({error})")),
+        },
+    };
     let turn_on = "set BACKFILL=true (the stack's Backfill parameter) to invite them, or name \
                    them in a manual invocation";
-    let Some(url) = config.retry_queue_url.as_deref() else {
-        let note = format!(
-            "BACKFILL is off, and without RETRY_QUEUE_URL the time of the first deployment (the retry \
-             queue's creation) is unknown, so every account is planned for; {turn_on}"
-        );
-        return Some(Cutoff {
-            deployed: None,
-            note,
-        });
+    let note = match &read {
+        Ok(deployed) => format!(
+            "BACKFILL is off: the accounts that joined the organization before the function's first \
+             deployment ({}, when its retry queue was created) are planned for, not invited, and \
+             those that joined since are invited; {turn_on}",
+            iso_time(*deployed)
+        ),
+        Err(why) => format!(
+            "BACKFILL is off, and the time of the first deployment (the retry queue's creation) is \
+             not known: {why}; so every account is planned for; {turn_on}"
+        ),
     };
-    match app.queue.created_at(url).await {
-        Ok(Some(deployed)) => {
-            let note = format!(
-                "BACKFILL is off: the accounts that joined the organization before the function's \
-                 first deployment ({}, when its retry queue was created) are planned for, not \
-                 invited, and those that joined since are invited; {turn_on}",
-                iso_time(deployed)
-            );
-            Some(Cutoff {
-                deployed: Some(deployed),
-                note,
-            })
-        }
-        result => {
-            let why = match result {
-                Err(error) => error.to_string(),
-                Ok(_) => "the retry queue has no CreatedTimestamp".to_owned(),
-            };
-            let note = format!(
-                "BACKFILL is off, and the time of the first deployment could not be read ({why}), \
-                 so every account is planned for; {turn_on}"
-            );
-            Some(Cutoff {
-                deployed: None,
-                note,
-            })
-        }
-    }
+    Some(Cutoff {
+        deployed: read.ok(),
+        note,
+    })
 }
 
 /// Resolves creation requests: the account each made, or the outcome to report for the request.

@@ -114,12 +114,8 @@ impl<'a> Scope<'a> {
     where
         'a: 'b,
     {
-        Scope {
-            app,
-            own_account: self.own_account,
-            deadline: self.deadline,
-            removals: self.removals,
-        }
+        let this: Scope<'b> = *self;
+        Scope { app, ..this }
     }
 
     /// Lets `departed`'s removals go, or holds them back, under the invocation's one bound
