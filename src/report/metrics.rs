@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
 
-use crate::report::summary::{NO_REGION, Summary};
+use crate::report::summary::{Counts, NO_REGION, Summary};
 
 /// Where the EMF lines go: standard output in Lambda, where CloudWatch Logs reads them as they are
 /// (they are not log records of the subscriber); a test hands a writer of its own, and reads it.
@@ -41,17 +41,22 @@ impl MetricsOut {
     }
 }
 
-/// The metrics, in the order they are written.
-pub const METRICS: [&str; 8] = [
-    "AccountsInvited",
-    "AccountsAccepted",
-    "AccountsAlreadyMembers",
-    "AccountsSkipped",
-    "AccountsRequeued",
-    "AccountsDeadLettered",
-    "MembersRemoved",
-    "RemovalsHeld",
+/// The metrics, in the order they are written, each beside the count of the summary it reads:
+/// one declaration, where the names and the values once stood in two arrays kept in step.
+#[rustfmt::skip]
+const METRIC_COUNTS: [(&str, CountOf); 8] = [
+    ("AccountsInvited",        |counts| counts.invited),
+    ("AccountsAccepted",       |counts| counts.accepted),
+    ("AccountsAlreadyMembers", |counts| counts.already_members),
+    ("AccountsSkipped",        |counts| counts.skipped),
+    ("AccountsRequeued",       |counts| counts.requeued),
+    ("AccountsDeadLettered",   |counts| counts.dead_lettered),
+    ("MembersRemoved",         |counts| counts.removed),
+    ("RemovalsHeld",           |counts| counts.held),
 ];
+
+/// Which count of the summary a metric reads.
+type CountOf = fn(&Counts) -> usize;
 
 /// A reconcile's measures of coverage, per region; on the line of totals, the lowest share covered
 /// and the highest quota used of any region, which the template's alarms watch.
@@ -61,7 +66,7 @@ pub const COVERAGE_METRICS: [(&str, &str); 2] =
 /// How many accounts (each in one region, or in none when it was settled before any region) ended
 /// each way, for each metric.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MetricValues([u64; METRICS.len()]);
+pub struct MetricValues([u64; METRIC_COUNTS.len()]);
 
 /// The EMF lines for an invocation's summary: the totals, then one line per region.
 pub(crate) fn format_lines(
@@ -106,16 +111,7 @@ pub(crate) fn count_metrics(summary: &Summary) -> (MetricValues, BTreeMap<String
     let mut totals = MetricValues::default();
     let mut by_region: BTreeMap<String, MetricValues> = BTreeMap::new();
     for (region, counts) in &summary.counts {
-        let values = [
-            counts.invited,
-            counts.accepted,
-            counts.already_members,
-            counts.skipped,
-            counts.requeued,
-            counts.dead_lettered,
-            counts.removed,
-            counts.held,
-        ];
+        let values = METRIC_COUNTS.map(|(_, count)| count(counts));
         for (metric, value) in values.into_iter().enumerate() {
             totals.0[metric] += value as u64;
             if region != NO_REGION {
@@ -156,9 +152,9 @@ fn format_line(
         Some(_) => json!([["FunctionName", "Region"]]),
         None => json!([["FunctionName"]]),
     };
-    let mut metrics: Vec<Value> = METRICS
+    let mut metrics: Vec<Value> = METRIC_COUNTS
         .iter()
-        .map(|name| json!({"Name": name, "Unit": "Count"}))
+        .map(|(name, _)| json!({"Name": name, "Unit": "Count"}))
         .collect();
     let measured = coverage.map(|(share, quota)| [share, quota]);
     if measured.is_some() {
@@ -184,7 +180,7 @@ fn format_line(
     if let Some(region) = region {
         document.insert("Region".to_owned(), json!(region));
     }
-    for (name, value) in METRICS.iter().zip(counts.0) {
+    for ((name, _), value) in METRIC_COUNTS.iter().zip(counts.0) {
         document.insert((*name).to_owned(), json!(value));
     }
     for ((name, _), value) in COVERAGE_METRICS.iter().zip(measured.into_iter().flatten()) {
@@ -243,7 +239,7 @@ mod tests {
             .iter()
             .map(|metric| metric["Name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, METRICS);
+        assert_eq!(names, METRIC_COUNTS.map(|(name, _)| name));
         assert_eq!(totals["FunctionName"], "macie-invite");
         let values = |line: &Value, names: &[&str]| -> Vec<u64> {
             names
@@ -277,7 +273,7 @@ mod tests {
         let lines = format_lines(&Summary::default(), "Security/MacieInvite", "f", 0);
         assert_eq!(lines.len(), 1);
         let totals: Value = serde_json::from_str(&lines[0]).unwrap();
-        for metric in METRICS {
+        for (metric, _) in METRIC_COUNTS {
             assert_eq!(totals[metric], 0, "{metric}");
         }
     }
