@@ -8,6 +8,10 @@ use crate::error::Error;
 /// Macie's documented limit on the invitation message.
 pub(crate) const MAX_INVITATION_MESSAGE_CHARS: usize = 80;
 
+/// At most this many accounts' members are removed by one invocation, unless MAX_REMOVALS says
+/// otherwise: a wrong organization or a bug must not empty Macie.
+const DEFAULT_MAX_REMOVALS: u32 = 25;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 /// Every setting, read from the environment and checked once, at init.
 pub struct Config {
@@ -118,7 +122,7 @@ impl Config {
             max_removals: parse_number(
                 "MAX_REMOVALS",
                 lookup("MAX_REMOVALS"),
-                crate::policy::departure::DEFAULT_MAX_REMOVALS as u32,
+                DEFAULT_MAX_REMOVALS,
                 0..=10_000,
             )? as usize,
         })

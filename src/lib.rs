@@ -13,12 +13,12 @@
 //! - `aws/`: the adapters, one per service, in our own types: [`macie`] (with `macie_words`,
 //!   Macie's vocabulary beside it), [`organizations`], [`queue`], [`sts`]; with [`sdk`], the
 //!   clients' shared settings.
-//! - `report/`: `summary` (the answer), [`metrics`] (its EMF lines), [`message`] (the queues'
-//!   bodies), [`logging`] (the log lines' shape).
+//! - `report/`: `summary` (the answer), [`metrics`] (its EMF lines), [`logging`] (the log
+//!   lines' shape).
 //! - `policy/`: the pure decisions: `plan` (who is invited where), `departure` (which member
 //!   goes), `coverage` (each region's share covered), `failure` (the one failure policy).
 //! - [`event`] (every trigger decoded into a [`event::Trigger`]: `eventbridge`, `manual`, `json`,
-//!   `trigger`), `config`; `outcome` (what
+//!   `trigger`; and [`message`], the queues' bodies, written and read back), `config`; `outcome` (what
 //!   happened to each subject, and the one table of outcomes, which the decoders, the policy and
 //!   the reports share), [`domain`] (the types the function reasons with), `error` and `quote`.
 #![warn(missing_docs)]
@@ -41,5 +41,6 @@ pub use app::App;
 pub use aws::{macie, organizations, queue, sdk, sts};
 pub use config::Config;
 pub use error::{Error, Meaning};
+pub use event::message;
 pub use handler::{Response, handle};
-pub use report::{logging, message, metrics};
+pub use report::{logging, metrics};

@@ -1,8 +1,10 @@
-//! Decoding of every accepted trigger into a [`Trigger`], with an error naming what was received.
+//! Decoding of every accepted trigger into a [`Trigger`], with an error naming what was received;
+//! and the bodies of the function's queues (`message`), which it writes and reads back.
 
 mod eventbridge;
 mod json;
 mod manual;
+pub mod message;
 mod trigger;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
@@ -18,7 +20,7 @@ pub use trigger::{Delivery, Ignored, MessageContent, RecentJoins, Request, Trigg
 
 use crate::error::Error;
 use crate::quote::excerpt;
-use crate::report::message::RetryMessage;
+use message::RetryMessage;
 
 /// Decodes an invocation's payload: an SQS batch of the retry queue, an EventBridge event, or a
 /// manual invocation.

@@ -5,9 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::{Account, AccountId, AccountState, Mark, MemberStatus, Membership, Region};
 
-/// At most this many accounts' members are removed by one invocation, unless MAX_REMOVALS says otherwise.
-pub(crate) const DEFAULT_MAX_REMOVALS: usize = 25;
-
 /// What becomes of one member of the administrator whose account has left the organization, is
 /// closed, or is in a state that the removal reports.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,9 +8,9 @@ use lambda_runtime::tracing;
 use crate::app::App;
 use crate::aws::queue::Outgoing;
 use crate::domain::Region;
+use crate::event::message::{DeadLetter, RetryMessage};
 use crate::outcome::{CreationFailure, Report, Run};
 use crate::policy::failure::{self, Disposition};
-use crate::report::message::{DeadLetter, RetryMessage};
 use crate::report::summary::{Bucket, Detail, Entry, Reconciliation, Summary};
 
 /// What became of the subjects that are not done.

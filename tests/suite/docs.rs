@@ -185,3 +185,49 @@ fn the_readme_is_a_page() {
     );
     assert!(readme.contains("## Where to go next"));
 }
+
+#[test]
+fn the_layers_import_one_way() {
+    // lib.rs's map, top to bottom: a layer imports only the layers below it.
+    const LAYERS: [&str; 13] = [
+        "handler",
+        "workflow",
+        "preflight",
+        "app",
+        "report",
+        "aws",
+        "policy",
+        "event",
+        "config",
+        "outcome",
+        "domain",
+        "error",
+        "quote",
+    ];
+    let rank = |name: &str| LAYERS.iter().position(|layer| *layer == name);
+    let mut files = Vec::new();
+    text_files(&Path::new(ROOT).join("src"), &mut files);
+    let mut upward = Vec::new();
+    for file in files
+        .iter()
+        .filter(|path| path.extension() == Some("rs".as_ref()))
+    {
+        let relative = file.strip_prefix(Path::new(ROOT).join("src")).unwrap();
+        let layer = relative.iter().next().unwrap().to_string_lossy();
+        let layer = layer.trim_end_matches(".rs");
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for used in code.split("crate::").skip(1) {
+            let used: String = used
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if let (Some(from), Some(to)) = (rank(layer), rank(&used)) {
+                if to < from {
+                    upward.push(format!("{}: {layer} imports {used}", relative.display()));
+                }
+            }
+        }
+    }
+    assert_eq!(upward, Vec::<String>::new());
+}
