@@ -46,8 +46,10 @@ pub(crate) enum Standing {
     /// No longer in the organization, or `CLOSED`: the members that this function enrolled go.
     Departed(String),
     /// Still in the organization, in a state that the removal reports and never acts on: suspended
-    /// by AWS, closing, or a state this build does not know.
+    /// by AWS, or a state this build does not know.
     Staying(String),
+    /// `PENDING_CLOSURE`: kept and reported until the closure is done, then departed.
+    Closing(String),
     /// `ACTIVE` or `PENDING_ACTIVATION`: nothing to remove, nothing to report.
     Present,
 }
@@ -81,7 +83,7 @@ pub(crate) fn judge_standing(account: Option<&AccountState>) -> Standing {
         AccountState::Suspended => Standing::Staying(format!(
             "its account is SUSPENDED by AWS ({meaning}): kept, never removed"
         )),
-        AccountState::PendingClosure => Standing::Staying(format!(
+        AccountState::PendingClosure => Standing::Closing(format!(
             "its account is PENDING_CLOSURE ({meaning}): kept until it is CLOSED"
         )),
         AccountState::Other(name) => Standing::Staying(format!(
@@ -136,7 +138,7 @@ pub(crate) fn judge_departures(
         .filter_map(|(id, membership)| {
             let verdict = match judge_standing(states.get(id).copied()) {
                 Standing::Present => return None,
-                Standing::Staying(why) => Verdict::Keep { why },
+                Standing::Staying(why) | Standing::Closing(why) => Verdict::Keep { why },
                 Standing::Departed(why) => judge_mark(why, membership),
             };
             Some(Departed {

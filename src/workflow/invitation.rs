@@ -76,10 +76,9 @@ async fn hold_backfill(app: &App, tasks: Tasks) -> (Tasks, Tasks, Option<String>
     };
     let (mut new, mut existing) = (Tasks::new(), Tasks::new());
     for (region, tasks) in tasks {
-        let (before, since): (Vec<Task>, Vec<Task>) = tasks.into_iter().partition(|task| {
-            !task.origin.by_operator
-                && plan::existed_before_deployment(&task.account, cutoff.deployed)
-        });
+        let (before, since): (Vec<Task>, Vec<Task>) =
+            // An operator's manual invocation acts: an operator asked.
+            tasks.into_iter().partition(|task| !task.origin.by_operator && cutoff.predates(&task.account));
         existing.insert(region.clone(), before);
         new.insert(region, since);
     }

@@ -66,6 +66,13 @@ pub(crate) struct Cutoff {
     pub note: String,
 }
 
+impl Cutoff {
+    /// Whether `account` is from before the first deployment, and so only planned for.
+    pub(crate) fn predates(&self, account: &Account) -> bool {
+        plan::existed_before_deployment(account, self.deployed)
+    }
+}
+
 /// The cutoff of BACKFILL off (and not under DRY_RUN, which plans everything anyway); `None` with
 /// BACKFILL on. The deployment's time is the retry queue's creation (GetQueueAttributes
 /// CreatedTimestamp): the template makes it with the stack and keeps it across updates, so no one

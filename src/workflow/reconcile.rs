@@ -68,7 +68,7 @@ async fn reconcile(
     let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(|task| {
         cutoff
             .as_ref()
-            .is_some_and(|cutoff| plan::existed_before_deployment(&task.account, cutoff.deployed))
+            .is_some_and(|cutoff| cutoff.predates(&task.account))
     });
     let groups = [
         (scope, new.as_slice()),

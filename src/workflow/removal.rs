@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use futures_util::future::join_all;
 
 use crate::app::App;
-use crate::domain::{Account, AccountId, AccountState, Origin, Region, Subject};
+use crate::domain::{Account, AccountId, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
 use crate::policy::departure::{Departed, Standing, Verdict, judge_departures, judge_standing};
@@ -83,8 +83,9 @@ async fn remove(
 type RegionalDeparture = ((Region, AccountId), Origin);
 
 /// Removes the members of the accounts that departure events, manual removals and retries name,
-/// in the regions of their work. The organization confirms each departure first (from `known`, its
-/// listing, when the batch has it; else DescribeAccount): an account that is still there and not
+/// in the regions of their work. The organization confirms each departure first (the one lookup:
+/// `known`, its listing, when the batch has it; else the listing while it pays, or DescribeAccount):
+/// an account that is still there and not
 /// closed is skipped, never removed, and so is the administrator; one whose closure is not done yet
 /// is looked at again later. Then each region's membership decides, as in the reconcile, under the
 /// invocation's one bound.
@@ -139,7 +140,12 @@ async fn confirm_departures(
     known: Option<&[Account]>,
 ) -> BTreeMap<AccountId, Option<Account>> {
     let (app, own_account, deadline) = (scope.app, scope.own_account, scope.deadline);
-    let ids = accounts.keys().cloned().collect();
+    // The administrator is never removed: it is not looked up.
+    let ids = accounts
+        .keys()
+        .filter(|id| Some(*id) != own_account)
+        .cloned()
+        .collect();
     let mut looked_up = look_up(app, ids, known, deadline).await;
     let mut departed = BTreeMap::new();
     for (id, origin) in accounts {
@@ -148,24 +154,17 @@ async fn confirm_departures(
             _ if Some(&id) == own_account => {
                 Outcome::skipped("the administrator account itself: never removed")
             }
-            Ok(account) => {
-                let state = account.as_ref().map(|account| &account.state);
-                match (state, judge_standing(state)) {
-                    (_, Standing::Departed(_)) => {
-                        departed.insert(id, account);
-                        continue;
-                    }
-                    (Some(AccountState::PendingClosure), _) => {
-                        await_closure(origin.attempt, app.config.max_attempts)
-                    }
-                    (_, Standing::Staying(why)) => {
-                        Outcome::skipped(format!("{why}: nothing removed"))
-                    }
-                    (_, Standing::Present) => Outcome::skipped(
-                        "the account is still in the organization and active: nothing removed",
-                    ),
+            Ok(account) => match judge_standing(account.as_ref().map(|account| &account.state)) {
+                Standing::Departed(_) => {
+                    departed.insert(id, account);
+                    continue;
                 }
-            }
+                Standing::Closing(_) => await_closure(origin.attempt, app.config.max_attempts),
+                Standing::Staying(why) => Outcome::skipped(format!("{why}: nothing removed")),
+                Standing::Present => Outcome::skipped(
+                    "the account is still in the organization and active: nothing removed",
+                ),
+            },
             Err(outcome) => outcome,
         };
         run.reports
