@@ -23,6 +23,14 @@ fn text_files(dir: &Path, into: &mut Vec<PathBuf>) {
     }
 }
 
+/// The repository's Markdown pages.
+fn markdown_pages() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    text_files(Path::new(ROOT), &mut files);
+    files.retain(|path| path.extension() == Some("md".as_ref()));
+    files
+}
+
 #[test]
 fn no_file_outside_the_repository_is_cited() {
     // Spelled in parts, so that this file does not cite them either.
@@ -43,13 +51,8 @@ fn no_file_outside_the_repository_is_cited() {
 
 #[test]
 fn every_relative_link_of_the_docs_resolves() {
-    let mut files = Vec::new();
-    text_files(Path::new(ROOT), &mut files);
     let mut broken = Vec::new();
-    for page in files
-        .iter()
-        .filter(|path| path.extension() == Some("md".as_ref()))
-    {
+    for page in &markdown_pages() {
         let text = std::fs::read_to_string(page).unwrap();
         for link in text
             .split("](")
@@ -72,13 +75,8 @@ fn every_relative_link_of_the_docs_resolves() {
 fn every_sam_deploy_that_overrides_a_parameter_saves_it() {
     // A `sam deploy --parameter-overrides` without --save-params is undone by the next plain
     // `sam deploy`, which sends samconfig.toml's saved list again; a guided deploy saves its own.
-    let mut files = Vec::new();
-    text_files(Path::new(ROOT), &mut files);
     let mut unsaved = Vec::new();
-    for page in files
-        .iter()
-        .filter(|path| path.extension() == Some("md".as_ref()))
-    {
+    for page in &markdown_pages() {
         let text = std::fs::read_to_string(page).unwrap().replace("\\\n", " ");
         for command in text.split("sam deploy").skip(1) {
             let command = command.split(['\n', '`', ';']).next().unwrap();
@@ -133,8 +131,6 @@ fn declared_items() -> std::collections::BTreeSet<String> {
 
 #[test]
 fn no_page_names_a_file_or_an_item_that_does_not_exist() {
-    let mut files = Vec::new();
-    text_files(Path::new(ROOT), &mut files);
     let items = declared_items();
     let modules: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("src"))
         .unwrap()
@@ -145,10 +141,7 @@ fn no_page_names_a_file_or_an_item_that_does_not_exist() {
         "src/", "tests/", "events/", "scripts/", "bench/", "docs/", "fuzz/", ".ci/",
     ];
     let mut missing = Vec::new();
-    for page in files
-        .iter()
-        .filter(|path| path.extension() == Some("md".as_ref()))
-    {
+    for page in &markdown_pages() {
         let text = std::fs::read_to_string(page).unwrap();
         for name in quoted(&text) {
             let name = name.trim();
