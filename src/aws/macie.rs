@@ -27,8 +27,9 @@ const SERVICE: &str = "Macie";
 /// only members it ever removes. CreateMember takes `tags`, and GetMember returns them (botocore's
 /// macie2 model; terraform-provider-aws reads a member's tags through GetMember); whether
 /// ListMembers fills them in is not documented, so a listing without them is read as
-/// [`Mark::Unread`] and the few members that a decision needs are asked with GetMember. Tagging on create needs `macie2:TagResource` besides `macie2:CreateMember`
-/// (Service Authorization Reference, "list_macie2", its table of operations).
+/// [`Mark::Unread`] and the few members that a decision needs are asked with GetMember. Tagging on
+/// create needs `macie2:TagResource` besides `macie2:CreateMember` (Service Authorization
+/// Reference, "list_macie2", its table of operations).
 pub const ENROLLMENT_TAG: (&str, &str) = ("macie-invite:enrolled", "true");
 
 /// ListMembers returns at most 25 members a page.

@@ -19,10 +19,11 @@ struct Words {
 
 /// The one table of Macie's words, where a decision rests on them rather than on its codes, as
 /// clients tested against real accounts meet them (terraform-provider-aws internal/service/macie2,
-/// which keeps `isMemberNotFoundError` beside its member resource likewise). Macie publishes no list of its messages: each row names where it was
-/// seen. A message that matches no row is decided by its code alone: GetMember's is then settled
-/// from the region's listing, and an unprocessed ClientError is retried up to MAX_ATTEMPTS, so that
-/// a wrong reading costs calls, never an account.
+/// which keeps `isMemberNotFoundError` beside its member resource likewise). Macie publishes no
+/// list of its messages: each row names where it was seen. A message that matches no row is
+/// decided by its code alone: GetMember's is then settled from the region's listing, and an
+/// unprocessed ClientError is retried up to MAX_ATTEMPTS, so that a wrong reading costs calls,
+/// never an account.
 const MACIE_WORDS: &[Words] = &[
     Words {
         code: "ResourceNotFoundException",

@@ -1,5 +1,6 @@
 //! The adapters, one per AWS service, each turning its SDK's types into ours at its edge: Macie
-//! (and, beside it, its words: `macie_words`), Organizations, SQS and STS, with the clients' shared settings (`sdk`).
+//! (and, beside it, its words: `macie_words`), Organizations, SQS and STS, with the clients'
+//! shared settings (`sdk`).
 
 pub mod macie;
 pub(crate) mod macie_words;

@@ -205,7 +205,8 @@ pub(crate) struct MemberPolicy {
 /// How long after an invitation a member still `Created` is taken as that invitation on its way,
 /// never to be sent again: its status passes through `Created` and `EmailVerificationInProgress`
 /// before `Invited`, and terraform-provider-aws waits up to 5 minutes for that
-/// (internal/service/macie2, `waitMemberInvited`); Control Tower's factory brings two events for one account minutes apart.
+/// (internal/service/macie2, `waitMemberInvited`); Control Tower's factory brings two events for
+/// one account minutes apart.
 /// Thrice the provider's wait: a member still `Created` after it is invited again.
 pub(crate) const INVITATION_SETTLING_SECONDS: i64 = 15 * 60;
 
