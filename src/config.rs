@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::{AccountId, OrganizationalUnitId, Region};
+use crate::domain::{AccountId, Mode, OrganizationalUnitId, Region};
 use crate::error::Error;
 
 /// Macie's documented limit on the invitation message.
@@ -63,6 +63,11 @@ pub struct Config {
     /// MAX_REMOVALS: a run that would remove the members of more accounts than this removes none,
     /// reports them all and raises the alarm.
     pub max_removals: usize,
+    /// ENROLLMENT_MODE: `auto` (the default, `None`) finds out in each region whether the
+    /// function's account is the organization's delegated Macie administrator there, and adds
+    /// accounts through Organizations where it is, by invitation elsewhere; `invitations` or
+    /// `organizations` forces one way in every region, with no read.
+    pub enrollment_mode: Option<Mode>,
 }
 
 impl Config {
@@ -125,6 +130,7 @@ impl Config {
                 DEFAULT_MAX_REMOVALS,
                 0..=10_000,
             )? as usize,
+            enrollment_mode: parse_enrollment_mode(lookup("ENROLLMENT_MODE"))?,
         })
     }
 }
@@ -329,6 +335,21 @@ fn parse_role_name(value: Option<String>) -> Result<Option<String>, Error> {
 }
 
 /// A CloudWatch namespace: 1 to 255 letters, digits and `.-_/#: `, not starting with `AWS/`.
+fn parse_enrollment_mode(value: Option<String>) -> Result<Option<Mode>, Error> {
+    match given(&value) {
+        None => Ok(None),
+        Some(mode) if mode.eq_ignore_ascii_case("auto") => Ok(None),
+        Some(mode) if mode.eq_ignore_ascii_case("invitations") => Ok(Some(Mode::Invitations)),
+        Some(mode) if mode.eq_ignore_ascii_case("organizations") => Ok(Some(Mode::Organizations)),
+        Some(mode) => Err(invalid(
+            "ENROLLMENT_MODE",
+            mode,
+            "must be auto (find out per region whether this account is the delegated Macie \
+             administrator), invitations or organizations",
+        )),
+    }
+}
+
 fn parse_metrics_namespace(value: Option<String>) -> Result<String, Error> {
     let Some(name) = given(&value) else {
         return Ok("MacieInvite".to_owned());
@@ -430,6 +451,15 @@ mod tests {
         );
         assert!(config.disable_email_notification);
         assert_eq!(config.excluded_account_ids.len(), 2);
+        assert_eq!(config.enrollment_mode, None, "auto by default");
+        for (value, mode) in [
+            ("auto", None),
+            ("Organizations", Some(Mode::Organizations)),
+            ("invitations", Some(Mode::Invitations)),
+        ] {
+            let read = super::parse_enrollment_mode(Some(value.to_owned())).unwrap();
+            assert_eq!(read, mode, "{value}");
+        }
         assert_eq!(
             config.management_account_id.unwrap().as_str(),
             "111122223333"
@@ -477,6 +507,11 @@ mod tests {
                 &["12 digits", "management account"],
             ),
             ("MAX_ATTEMPTS", "0", &["from 1 to 100"]),
+            (
+                "ENROLLMENT_MODE",
+                "delegated",
+                &["\"delegated\"", "auto", "invitations or organizations"],
+            ),
             ("MAX_ATTEMPTS", "eight", &["\"eight\""]),
             ("RETRY_BASE_DELAY_SECONDS", "901", &["from 0 to 900"]),
             ("RETRY_QUEUE_URL", "my-queue", &["queue URL"]),

@@ -441,6 +441,46 @@ pub struct Administrator {
     pub status: MemberStatus,
 }
 
+/// How the administrator adds the organization's accounts as members in a region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Mode {
+    /// CreateMember, then CreateInvitations; each account accepts (or the accept role does). At
+    /// most 1,000 members (Macie user guide, "macie-quotas").
+    Invitations,
+    /// The function's account is the organization's delegated Macie administrator there:
+    /// CreateMember alone enables and associates the account, with no invitation, up to 10,000
+    /// members ("Managing multiple Macie accounts with AWS Organizations").
+    Organizations,
+}
+
+impl Mode {
+    /// The mode's name, as settings, summaries and log lines write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Invitations => "invitations",
+            Mode::Organizations => "organizations",
+        }
+    }
+
+    /// Macie's quota of members of one administrator in one region, in this mode.
+    pub fn member_quota(self) -> usize {
+        match self {
+            Mode::Invitations => 1_000,
+            Mode::Organizations => 10_000,
+        }
+    }
+}
+
+/// What DescribeOrganizationConfiguration answers the delegated Macie administrator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrganizationConfiguration {
+    /// Macie adds every new account of the organization by itself (no exclusions).
+    pub auto_enable: bool,
+    /// The organization has as many Macie members as the quota allows.
+    pub max_account_limit_reached: bool,
+}
+
 /// How many messages a queue holds (GetQueueAttributes' approximate counts).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct QueueDepth {

@@ -16,7 +16,8 @@
 //! - `report/`: `summary` (the answer), [`metrics`] (its EMF lines), [`logging`] (the log
 //!   lines' shape).
 //! - `policy/`: the pure decisions: `plan` (who is invited where), `departure` (which member
-//!   goes), `coverage` (each region's share covered), `failure` (the one failure policy).
+//!   goes), `coverage` (each region's share covered), `mode` (through Organizations or by
+//!   invitation), `failure` (the one failure policy).
 //! - [`event`] (every trigger decoded into a [`event::Trigger`]: `eventbridge`, `manual`, `json`,
 //!   `trigger`; and [`message`], the queues' bodies, written and read back), `config`; `outcome` (what
 //!   happened to each subject, and the one table of outcomes, which the decoders, the policy and

@@ -25,6 +25,9 @@ pub(crate) enum Outcome {
     Invited,
     /// Invited and accepted in the member account (ACCEPT_ROLE_NAME): an Enabled member.
     Accepted,
+    /// Added through Organizations by the delegated Macie administrator (CreateMember alone, no
+    /// invitation): an Enabled member.
+    Added,
     /// DRY_RUN: what would be done, in order (associate, invite, accept).
     Planned {
         actions: Vec<&'static str>,
@@ -120,6 +123,7 @@ impl Outcome {
         match self {
             Outcome::Invited =>            row("invited",       B::Invited,        true,  false, "account invited"),
             Outcome::Accepted =>           row("accepted",      B::Accepted,       true,  false, "account invited and accepted: an enabled member"),
+            Outcome::Added =>              row("added",         B::Added,          true,  false, "account added through Organizations: an enabled member, no invitation"),
             Outcome::Planned { .. } =>     row("planned",       B::Planned,        true,  false, "planned: would act, nothing done"),
             Outcome::AlreadyMember { .. } => row("alreadyMember", B::AlreadyMembers, true,  false, "account already a member"),
             Outcome::Skipped { .. } =>     row("skipped",       B::Skipped,        true,  false, "account skipped"),
@@ -146,7 +150,11 @@ impl Outcome {
     pub(crate) fn said(&self) -> Said<'_> {
         let mut said = Said::default();
         match self {
-            Outcome::Invited | Outcome::Accepted | Outcome::Removed | Outcome::Adopted => {}
+            Outcome::Invited
+            | Outcome::Accepted
+            | Outcome::Added
+            | Outcome::Removed
+            | Outcome::Adopted => {}
             Outcome::Planned { actions } => said.actions = Some(actions.as_slice()),
             Outcome::AlreadyMember { status } => said.status = Some(status.as_str()),
             Outcome::Unprocessed {
@@ -222,6 +230,7 @@ pub(crate) struct Row {
 pub(crate) enum Bucket {
     Invited,
     Accepted,
+    Added,
     Planned,
     AlreadyMembers,
     Skipped,

@@ -15,8 +15,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::aws::macie_words::{read_words, says_no_member};
 use crate::domain::{
-    Account, AccountId, Administrator, Mark, MemberStatus, Membership, Page, Pages, Region,
-    Unprocessed, read_all,
+    Account, AccountId, Administrator, Mark, MemberStatus, Membership, OrganizationConfiguration,
+    Page, Pages, Region, Unprocessed, read_all,
 };
 use crate::error::{Error, found};
 use crate::quote::redact_emails;
@@ -279,6 +279,27 @@ impl Macie {
         }))
     }
 
+    /// The organization's Macie configuration in `region` (DescribeOrganizationConfiguration), which
+    /// only the organization's delegated Macie administrator may read ("To use this resource, you
+    /// must be the delegated Macie administrator": Macie API reference, "AWS Organizations - Macie
+    /// Configuration"). What Macie answers any other account is not documented: the caller reads
+    /// any refusal that is not throttling or a 5xx as "not the delegated administrator here".
+    pub async fn organization_configuration(
+        &self,
+        region: &Region,
+    ) -> Result<OrganizationConfiguration, Error> {
+        let output = self
+            .client(region)
+            .describe_organization_configuration()
+            .send()
+            .await
+            .map_err(|error| macie_error("DescribeOrganizationConfiguration", error))?;
+        Ok(OrganizationConfiguration {
+            auto_enable: output.auto_enable().unwrap_or(false),
+            max_account_limit_reached: output.max_account_limit_reached().unwrap_or(false),
+        })
+    }
+
     /// Every account associated with this administrator in `region`, in any relationship status.
     pub async fn list_members(
         &self,
@@ -303,7 +324,10 @@ impl Macie {
         )
     }
 
-    /// Associates the account with this administrator in `region` (CreateMember).
+    /// Associates the account with this administrator in `region` (CreateMember). Under the
+    /// organization's delegated Macie administrator, this alone adds an account of the
+    /// organization as an Enabled member (Macie user guide, "Managing multiple Macie accounts with
+    /// AWS Organizations"); the email is still sent, as the model requires it.
     pub async fn associate(&self, region: &Region, account: &Account) -> Result<(), Error> {
         let detail = AccountDetail::builder()
             .account_id(account.id.as_str())

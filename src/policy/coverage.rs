@@ -5,12 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::domain::{AccountId, MemberStatus, Membership, Subject};
+use crate::domain::{AccountId, MemberStatus, Membership, Mode, Subject};
 use crate::outcome::{Outcome, Report};
-
-/// Macie's quota of members by invitation, per administrator and region (the Macie user guide,
-/// "macie-quotas").
-pub(crate) const MEMBER_QUOTA: usize = 1_000;
 
 /// At most this many uncovered accounts are listed per region; `uncovered` counts them all.
 const UNCOVERED_LISTED: usize = 100;
@@ -50,6 +46,10 @@ pub(crate) const ACCEPTANCE_GRACE_SECONDS: i64 = 7 * 86_400;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Coverage {
+    /// How accounts become members here: by invitation, or through Organizations; absent when it
+    /// could not be read for now (the quota is then the smaller, by invitation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
     /// The organization's `ACTIVE` accounts, less those excluded and the administrator.
     pub eligible: usize,
     /// Eligible accounts only planned for on purpose (BACKFILL off, a dry run): not a gap.
@@ -71,10 +71,12 @@ pub struct Coverage {
     /// `enabled` out of the accounts meant to be covered by now (`eligible`, less `planned` and
     /// `awaitingAcceptance`), as a percentage: what CoverageLowAlarm watches.
     pub share_covered: Percent,
-    /// The administrator's members in the region, in any status, which count against the quota
-    /// of members by invitation.
+    /// The administrator's members in the region, in any status, which count against its quota.
     pub quota_used: usize,
-    /// `quota_used` out of [`MEMBER_QUOTA`], as a percentage.
+    /// Macie's quota of members in this mode ([`Mode::member_quota`]: 1,000 by invitation, 10,000
+    /// through Organizations).
+    pub member_quota: usize,
+    /// `quota_used` out of `member_quota`, as a percentage.
     pub quota_used_share: Percent,
 }
 
@@ -83,20 +85,23 @@ fn is_zero(count: &usize) -> bool {
 }
 
 /// The coverage of a region after a reconcile: `eligible` as screened, `members` as listed at the
-/// start of the run, `reports` what the run did in the region, at `now` (seconds since the epoch).
+/// start of the run, `reports` what the run did in the region, at `now` (seconds since the epoch),
+/// in the region's `mode` (`None`: unknown for now).
 pub(crate) fn measure_coverage(
     eligible: &BTreeSet<&AccountId>,
     members: &BTreeMap<AccountId, Membership>,
     reports: &[Report],
     now: i64,
+    mode: Option<Mode>,
 ) -> Coverage {
+    let quota = mode.unwrap_or(Mode::Invitations).member_quota();
     let mut done: BTreeMap<&AccountId, &Outcome> = BTreeMap::new();
     let mut removed = 0;
     for report in reports {
         match (&report.subject, &report.outcome) {
             (
                 Subject::Account(id),
-                Outcome::Invited | Outcome::Accepted | Outcome::Planned { .. },
+                Outcome::Invited | Outcome::Accepted | Outcome::Added | Outcome::Planned { .. },
             ) => {
                 done.insert(id, &report.outcome);
             }
@@ -117,7 +122,9 @@ pub(crate) fn measure_coverage(
             done.get(id),
             membership.map(|membership| &membership.status),
         ) {
-            (Some(Outcome::Accepted), _) | (None, Some(MemberStatus::Enabled)) => enabled += 1,
+            (Some(Outcome::Accepted | Outcome::Added), _) | (None, Some(MemberStatus::Enabled)) => {
+                enabled += 1
+            }
             (Some(Outcome::Planned { .. }), _) => planned += 1,
             // Invited by this run: its invitation has just gone.
             (Some(_), _) => (invited, awaiting) = (invited + 1, awaiting + 1),
@@ -140,6 +147,7 @@ pub(crate) fn measure_coverage(
     uncovered.truncate(UNCOVERED_LISTED);
     let expected = eligible.len().saturating_sub(planned + awaiting);
     Coverage {
+        mode,
         eligible: eligible.len(),
         planned,
         enabled,
@@ -149,7 +157,8 @@ pub(crate) fn measure_coverage(
         uncovered_accounts: uncovered,
         share_covered: Percent::of(enabled, expected),
         quota_used,
-        quota_used_share: Percent::of(quota_used, MEMBER_QUOTA),
+        member_quota: quota,
+        quota_used_share: Percent::of(quota_used, quota),
     }
 }
 
@@ -198,7 +207,8 @@ mod tests {
             report(Subject::Departure(id("999999999999")), Outcome::Removed),
         ];
 
-        let coverage = measure_coverage(&eligible, &members, &reports, NOW);
+        let coverage =
+            measure_coverage(&eligible, &members, &reports, NOW, Some(Mode::Invitations));
 
         assert_eq!(coverage.eligible, 6);
         assert_eq!(coverage.enabled, 2);
@@ -212,6 +222,31 @@ mod tests {
         // Four listed, two associated by the run, one removed.
         assert_eq!(coverage.quota_used, 5);
         assert_eq!(coverage.quota_used_share.as_f64(), 0.5);
+    }
+
+    #[test]
+    fn through_organizations_an_added_account_is_enabled_and_the_quota_is_ten_thousand() {
+        let ids: Vec<AccountId> = ["111111111111", "222222222222"].map(id).to_vec();
+        let eligible: BTreeSet<&AccountId> = ids.iter().collect();
+        let members = BTreeMap::from([(id("111111111111"), member(MemberStatus::Enabled))]);
+        let origin = Origin::first(&[]);
+        let added = Report::new(
+            Subject::Account(id("222222222222")),
+            Some(region("us-east-1")),
+            Outcome::Added,
+            &origin,
+        );
+        let coverage = measure_coverage(
+            &eligible,
+            &members,
+            &[added],
+            NOW,
+            Some(Mode::Organizations),
+        );
+        assert_eq!(coverage.enabled, 2);
+        assert_eq!(coverage.share_covered.as_f64(), 100.0);
+        assert_eq!((coverage.quota_used, coverage.member_quota), (2, 10_000));
+        assert_eq!(coverage.quota_used_share.as_f64(), 0.0);
     }
 
     /// Now, for the tests: 2026-12-06.
@@ -248,7 +283,8 @@ mod tests {
         };
         let reports = [planned("333333333333"), planned("444444444444")];
 
-        let coverage = measure_coverage(&eligible, &members, &reports, NOW);
+        let coverage =
+            measure_coverage(&eligible, &members, &reports, NOW, Some(Mode::Invitations));
         assert_eq!((coverage.planned, coverage.awaiting_acceptance), (2, 1));
         assert_eq!(coverage.uncovered, 0);
         assert_eq!(
@@ -257,14 +293,26 @@ mod tests {
             "nothing for an operator to do"
         );
         // Ten days on, the invitation still waits: now it is a gap.
-        let later = measure_coverage(&eligible, &members, &reports, NOW + 8 * 86_400);
+        let later = measure_coverage(
+            &eligible,
+            &members,
+            &reports,
+            NOW + 8 * 86_400,
+            Some(Mode::Invitations),
+        );
         assert_eq!(later.awaiting_acceptance, 0);
         assert_eq!(later.share_covered.as_f64(), 50.0);
     }
 
     #[test]
     fn nothing_to_cover_is_all_covered() {
-        let coverage = measure_coverage(&BTreeSet::new(), &BTreeMap::new(), &[], NOW);
+        let coverage = measure_coverage(
+            &BTreeSet::new(),
+            &BTreeMap::new(),
+            &[],
+            NOW,
+            Some(Mode::Invitations),
+        );
         assert_eq!(coverage.share_covered.as_f64(), 100.0);
     }
 }

@@ -2,9 +2,10 @@
 //! member accounts.
 
 use super::{Check, Status, is_access_denied, judge_refusal};
-use crate::domain::{AccountId, Administrator, MemberStatus, Region};
+use crate::domain::{AccountId, Administrator, MemberStatus, Mode, Region};
 use crate::error::Error;
-use crate::policy::coverage::{MEMBER_QUOTA, Percent};
+use crate::policy::coverage::Percent;
+use crate::policy::mode::RegionMode;
 
 /// Macie in one region: enabled for this account, which is nobody's member.
 pub(crate) fn judge_macie(
@@ -50,28 +51,121 @@ pub(crate) fn judge_macie(
     check.in_region(region)
 }
 
-/// The members by invitation that this administrator has in `region` (ListMembers), out of Macie's
-/// quota: past 90 %, the quota is close, and the check fails with what to do.
-pub(crate) fn judge_quota(region: &Region, members: &Result<usize, Error>) -> Check {
+/// The members that this administrator has in `region` (ListMembers), out of Macie's quota in the
+/// region's `mode`: past 90 %, the quota is close, and the check fails with what to do.
+pub(crate) fn judge_quota(region: &Region, members: &Result<usize, Error>, mode: Mode) -> Check {
     const CHECK: &str = "quota";
+    let quota = mode.member_quota();
     let check = match members {
         Err(error) => judge_refusal(CHECK, error, "macie2:ListMembers"),
         Ok(members) => {
-            let used = Percent::of(*members, MEMBER_QUOTA).as_f64();
-            let detail = format!(
-                "{members} of Macie's {MEMBER_QUOTA} members by invitation used ({used} %)"
-            );
-            if *members * 10 > MEMBER_QUOTA * 9 {
-                Check::fail(
-                    CHECK,
-                    detail,
-                    "remove the members of accounts that have left (the reconcile removes those this \
-                     function enrolled), or move to Organizations-based management (10,000 members)",
-                )
+            let used = Percent::of(*members, quota).as_f64();
+            let way = match mode {
+                Mode::Invitations => "by invitation",
+                Mode::Organizations => "through Organizations",
+            };
+            let detail = format!("{members} of Macie's {quota} members {way} used ({used} %)");
+            let advice = match mode {
+                Mode::Invitations => {
+                    "remove the members of accounts that have left (the reconcile removes those \
+                     this function enrolled), or move to Organizations-based management (10,000 \
+                     members): see the README's deploy checklist"
+                }
+                Mode::Organizations => {
+                    "remove the members of accounts that have left (the reconcile removes those \
+                     this function enrolled), or ask AWS Support about the quota (Macie user \
+                     guide, macie-quotas)"
+                }
+            };
+            if *members * 10 > quota * 9 {
+                Check::fail(CHECK, detail, advice)
             } else {
                 Check::pass(CHECK, detail)
             }
         }
+    };
+    check.in_region(region)
+}
+
+/// How accounts become members in `region`, as DescribeOrganizationConfiguration tells (`read`,
+/// judged by the policy) and ENROLLMENT_MODE may force: through Organizations it reports
+/// `autoEnable` and `maxAccountLimitReached`, and fails where `autoEnable` would add the accounts
+/// that the exclusions keep out; by invitation it shows Macie's words and the designation step.
+pub(crate) fn judge_enrollment(
+    region: &Region,
+    read: &Result<RegionMode, Error>,
+    forced: Option<Mode>,
+    exclusions: bool,
+    own: Option<&AccountId>,
+) -> Check {
+    const CHECK: &str = "mode";
+    let own = own.map_or_else(|| "THIS_ACCOUNT_ID".to_owned(), AccountId::to_string);
+    let designate = format!(
+        "from the management account: aws macie2 enable-organization-admin-account \
+         --admin-account-id {own} --region {region}"
+    );
+    let read = match read {
+        Err(error) => {
+            let check = judge_refusal(CHECK, error, "macie2:DescribeOrganizationConfiguration");
+            return check.in_region(region);
+        }
+        Ok(read) => read,
+    };
+    let check = match (read.configuration, forced) {
+        (Some(_), Some(Mode::Invitations)) => Check::fail(
+            CHECK,
+            "ENROLLMENT_MODE=invitations, but this account is the organization's delegated Macie \
+             administrator here: Macie's members are added through Organizations, and an \
+             invitation to an account of the organization only emails its root user",
+            "set ENROLLMENT_MODE to auto (the default)",
+        ),
+        (Some(configuration), _) if configuration.auto_enable && exclusions => Check::fail(
+            CHECK,
+            "organizations: autoEnable is on, so Macie adds every new account of the \
+             organization by itself, and EXCLUDED_ACCOUNT_IDS and EXCLUDED_OU_IDS cannot hold \
+             here (autoEnable has no exclusions)",
+            format!(
+                "turn it off, and the function adds the accounts the exclusions allow (it never \
+                 changes autoEnable itself): aws macie2 update-organization-configuration \
+                 --no-auto-enable --region {region}"
+            ),
+        ),
+        (Some(configuration), _) if configuration.max_account_limit_reached => Check::fail(
+            CHECK,
+            "organizations: Macie says the organization has as many members as its quota allows \
+             (maxAccountLimitReached)",
+            "remove the members of accounts that have left (the reconcile removes those this \
+             function enrolled), or ask AWS Support about the quota (Macie user guide, \
+             macie-quotas)",
+        ),
+        (Some(configuration), _) => Check::pass(
+            CHECK,
+            format!(
+                "organizations: this account is the organization's delegated Macie administrator \
+                 here (autoEnable {}, maxAccountLimitReached false): accounts are added with \
+                 CreateMember alone, no invitation, up to 10,000",
+                configuration.auto_enable
+            ),
+        ),
+        (None, Some(Mode::Organizations)) => Check::fail(
+            CHECK,
+            format!(
+                "ENROLLMENT_MODE=organizations, but this account is not the organization's \
+                 delegated Macie administrator here (DescribeOrganizationConfiguration: {})",
+                read.refusal.as_deref().unwrap_or("refused")
+            ),
+            format!("designate it, {designate}; or set ENROLLMENT_MODE to auto"),
+        ),
+        (None, _) => Check::pass(
+            CHECK,
+            format!(
+                "invitations: this account is not the organization's delegated Macie \
+                 administrator here (DescribeOrganizationConfiguration: {}). To add accounts \
+                 through Organizations instead, as AWS advises (no invitation, up to 10,000), \
+                 designate it, {designate}",
+                read.refusal.as_deref().unwrap_or("refused")
+            ),
+        ),
     };
     check.in_region(region)
 }

@@ -9,11 +9,13 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::domain::{AccountId, Organization, Region};
+use crate::domain::{AccountId, Mode, Organization, Region};
 use crate::error::Error;
 use crate::policy::failure::is_access_denied;
 
-pub(crate) use macie::{judge_accept_role, judge_accept_role_untried, judge_macie, judge_quota};
+pub(crate) use macie::{
+    judge_accept_role, judge_accept_role_untried, judge_enrollment, judge_macie, judge_quota,
+};
 pub(crate) use organization::{
     Read, judge_events, judge_exclusions, judge_organizations, unit_found,
 };
@@ -197,6 +199,9 @@ pub(crate) fn judge_settings(config: &Config) -> (Check, Value) {
         "METRICS_NAMESPACE": config.metrics_namespace,
         "MAX_ACCOUNTS_PER_EVENT": config.max_accounts_per_event,
         "MANAGEMENT_ACCOUNT_ID": config.management_account_id,
+        "REMOVE_DEPARTED": config.remove_departed,
+        "MAX_REMOVALS": config.max_removals,
+        "ENROLLMENT_MODE": config.enrollment_mode.map_or("auto", Mode::name),
     });
     (Check::pass("settings", detail), settings)
 }
@@ -397,20 +402,85 @@ mod tests {
     #[test]
     fn the_quota_check_fails_past_nine_tenths_of_the_quota() {
         let region = crate::domain::fixtures::region("us-east-1");
-        let within = judge_quota(&region, &Ok(900));
+        let within = judge_quota(&region, &Ok(900), Mode::Invitations);
         assert_eq!(within.status, Status::Pass);
         assert!(
             within.detail.contains("900 of Macie's 1000"),
             "{}",
             within.detail
         );
-        let close = judge_quota(&region, &Ok(901));
+        let close = judge_quota(&region, &Ok(901), Mode::Invitations);
         assert_eq!(close.status, Status::Fail);
         assert!(
             close
                 .fix
                 .unwrap()
                 .contains("Organizations-based management")
+        );
+        let organizations = judge_quota(&region, &Ok(901), Mode::Organizations);
+        assert_eq!(organizations.status, Status::Pass);
+        assert!(
+            organizations
+                .detail
+                .contains("901 of Macie's 10000 members through Organizations")
+        );
+    }
+
+    #[test]
+    fn the_mode_check_names_the_mode_and_fails_where_auto_enable_defeats_the_exclusions() {
+        use crate::domain::OrganizationConfiguration;
+        use crate::policy::mode::{RegionMode, judge_mode};
+        let region = crate::domain::fixtures::region("eu-west-1");
+        let own = account("123456789012");
+        let delegated = |auto_enable| {
+            judge_mode(Ok(OrganizationConfiguration {
+                auto_enable,
+                max_account_limit_reached: false,
+            }))
+        };
+        let refused = judge_mode(Err(Error::Service {
+            service: "Macie",
+            operation: "DescribeOrganizationConfiguration",
+            code: Some("AccessDeniedException".to_owned()),
+            status: Some(403),
+            transport: false,
+            message: "not the Macie administrator for the organization".to_owned(),
+            meaning: None,
+        }));
+        let judge = |read: &Result<RegionMode, Error>, forced, exclusions| {
+            judge_enrollment(&region, read, forced, exclusions, Some(&own))
+        };
+
+        let on = judge(&delegated(false), None, true);
+        assert_eq!(on.status, Status::Pass);
+        assert!(on.detail.starts_with("organizations:"), "{}", on.detail);
+        let auto = judge(&delegated(true), None, true);
+        assert_eq!(auto.status, Status::Fail);
+        assert!(
+            auto.fix
+                .unwrap()
+                .contains("update-organization-configuration --no-auto-enable --region eu-west-1")
+        );
+        assert_eq!(judge(&delegated(true), None, false).status, Status::Pass);
+
+        let invitations = judge(&refused, None, true);
+        assert_eq!(invitations.status, Status::Pass);
+        assert!(invitations.detail.starts_with("invitations:"));
+        assert!(
+            invitations
+                .detail
+                .contains("not the Macie administrator for the organization")
+        );
+        assert!(invitations.detail.contains(
+            "enable-organization-admin-account --admin-account-id 123456789012 --region eu-west-1"
+        ));
+        assert_eq!(
+            judge(&refused, Some(Mode::Organizations), false).status,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(&delegated(false), Some(Mode::Invitations), false).status,
+            Status::Fail
         );
     }
 }

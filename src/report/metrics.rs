@@ -44,9 +44,10 @@ impl MetricsOut {
 /// The metrics, in the order they are written, each beside the count of the summary it reads:
 /// one declaration, where the names and the values once stood in two arrays kept in step.
 #[rustfmt::skip]
-const METRIC_COUNTS: [(&str, CountOf); 8] = [
+const METRIC_COUNTS: [(&str, CountOf); 9] = [
     ("AccountsInvited",        |counts| counts.invited),
     ("AccountsAccepted",       |counts| counts.accepted),
+    ("AccountsAdded",          |counts| counts.added),
     ("AccountsAlreadyMembers", |counts| counts.already_members),
     ("AccountsSkipped",        |counts| counts.skipped),
     ("AccountsRequeued",       |counts| counts.requeued),
@@ -280,7 +281,7 @@ mod tests {
 
     #[test]
     fn a_reconcile_writes_each_regions_coverage_and_the_worst_on_the_totals() {
-        use crate::domain::{MemberStatus, Membership};
+        use crate::domain::{MemberStatus, Membership, Mode};
         use crate::policy::coverage::measure_coverage;
         use crate::report::summary::{Reconciliation, RegionTally};
         use std::collections::{BTreeMap, BTreeSet};
@@ -296,7 +297,7 @@ mod tests {
         let half = BTreeMap::from([(ids[0].clone(), enabled.clone())]);
         let all = BTreeMap::from([(ids[0].clone(), enabled.clone()), (ids[1].clone(), enabled)]);
         let tally = |name: &str, members: &BTreeMap<_, _>| {
-            let coverage = measure_coverage(&eligible, members, &[], 0);
+            let coverage = measure_coverage(&eligible, members, &[], 0, Some(Mode::Invitations));
             RegionTally::count(
                 &region(name),
                 Some(members.len()),

@@ -18,6 +18,7 @@ macro_rules! field_of {
         match $bucket {
             Bucket::Invited => &mut $holder.invited,
             Bucket::Accepted => &mut $holder.accepted,
+            Bucket::Added => &mut $holder.added,
             Bucket::Planned => &mut $holder.planned,
             Bucket::AlreadyMembers => &mut $holder.already_members,
             Bucket::Skipped => &mut $holder.skipped,
@@ -189,6 +190,10 @@ pub struct Summary {
     /// Invited and accepted in the member account: Enabled members (ACCEPT_ROLE_NAME).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub accepted: Vec<Entry>,
+    /// Added through Organizations by the delegated Macie administrator: Enabled members, with no
+    /// invitation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<Entry>,
     /// DRY_RUN: what would be done for each account and region.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub planned: Vec<Entry>,
@@ -263,6 +268,8 @@ pub struct Counts {
     pub invited: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub accepted: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub added: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub planned: usize,
     #[serde(skip_serializing_if = "is_zero")]
@@ -420,6 +427,7 @@ impl Summary {
         );
         keep("skipped", fit(&mut self.skipped, &mut budget));
         keep("accepted", fit(&mut self.accepted, &mut budget));
+        keep("added", fit(&mut self.added, &mut budget));
         keep("invited", fit(&mut self.invited, &mut budget));
         keep("planned", fit(&mut self.planned, &mut budget));
         keep("ignored", fit(&mut self.ignored, &mut budget));

@@ -6,9 +6,10 @@ use lambda_runtime::tracing;
 
 use crate::app::App;
 use crate::domain::{
-    AccountId, CreateAccountRequestId, Organization, OrganizationalUnitId, QueueDepth, Region,
+    AccountId, CreateAccountRequestId, Mode, Organization, OrganizationalUnitId, QueueDepth, Region,
 };
 use crate::error::Error;
+use crate::policy::mode::judge_mode;
 use crate::preflight::{self, Check, CheckReport, QueueRole, Read, Status};
 use crate::workflow::{Deadline, Scope, before_deadline};
 
@@ -22,7 +23,7 @@ pub(crate) async fn run_check(scope: Scope<'_>, accounts: &[AccountId]) -> Check
             app.config
                 .regions
                 .iter()
-                .map(|region| probe_macie(app, region))
+                .map(|region| probe_macie(app, own, region))
         ),
         join_all([QueueRole::Retry, QueueRole::DeadLetter].map(|role| probe_queue(app, role))),
         probe_accept_roles(app, own, accounts),
@@ -75,25 +76,35 @@ async fn probe_organization(app: &App) -> (Result<Organization, Error>, Vec<Read
 }
 
 /// This account's Macie in `region`, whether it is another administrator's member, and, where
-/// Macie answers, how much of the quota of members its members use.
-async fn probe_macie(app: &App, region: &Region) -> Vec<Check> {
+/// Macie answers, the region's mode and how much of the quota of members its members use.
+async fn probe_macie(app: &App, own: Option<&AccountId>, region: &Region) -> Vec<Check> {
     let session = app.macie.session_status(region).await;
     // A member of another administrator is told apart only where Macie answers at all.
-    let (administrator, members) = match &session {
-        Ok(_) => tokio::join!(app.macie.administrator(region), async {
-            app.macie
-                .list_members(region)
-                .await
-                .map(|members| members.len())
-        }),
+    let (administrator, members, configuration) = match &session {
+        Ok(_) => tokio::join!(
+            app.macie.administrator(region),
+            async {
+                app.macie
+                    .list_members(region)
+                    .await
+                    .map(|members| members.len())
+            },
+            app.macie.organization_configuration(region),
+        ),
         Err(_) => {
             let macie = preflight::judge_macie(region, &session, None);
             return vec![macie];
         }
     };
+    let read = judge_mode(configuration);
+    let forced = app.config.enrollment_mode;
+    let mode = forced.or(read.as_ref().ok().map(|read| read.mode));
+    let exclusions =
+        !(app.config.excluded_account_ids.is_empty() && app.config.excluded_ou_ids.is_empty());
     vec![
         preflight::judge_macie(region, &session, Some(&administrator)),
-        preflight::judge_quota(region, &members),
+        preflight::judge_enrollment(region, &read, forced, exclusions, own),
+        preflight::judge_quota(region, &members, mode.unwrap_or(Mode::Invitations)),
     ]
 }
 

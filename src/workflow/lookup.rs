@@ -15,6 +15,7 @@ use crate::domain::{
 };
 use crate::outcome::Outcome;
 use crate::policy::failure;
+use crate::policy::mode::{RegionMode, judge_mode};
 use crate::policy::plan::{self, Source};
 use crate::quote::iso_time;
 use crate::workflow::{Deadline, before_deadline};
@@ -316,4 +317,30 @@ pub(crate) async fn read_listing<P: Pages>(
         }
     }
     listing
+}
+
+/// Whether the function's account is the organization's delegated Macie administrator in
+/// `region` (one DescribeOrganizationConfiguration), or the mode ENROLLMENT_MODE forces with no
+/// read; logged once, with what told it. A read that fails for now (throttled past the SDK's
+/// retries, a 5xx) is the outcome of every account that waited on it: re-queued.
+pub(crate) async fn read_mode(app: &App, region: &Region) -> Result<RegionMode, Outcome> {
+    if let Some(mode) = app.config.enrollment_mode {
+        return Ok(RegionMode::forced(mode));
+    }
+    let answer = app.macie.organization_configuration(region).await;
+    match judge_mode(answer) {
+        Ok(read) => {
+            let configuration = read.configuration;
+            tracing::info!(
+                region = region.as_str(),
+                mode = read.mode.name(),
+                auto_enable = configuration.map(|c| c.auto_enable),
+                max_account_limit_reached = configuration.map(|c| c.max_account_limit_reached),
+                refusal = read.refusal.as_deref(),
+                "enrollment mode read"
+            );
+            Ok(read)
+        }
+        Err(error) => Err(failure::outcome_in(&error, region)),
+    }
 }

@@ -18,6 +18,7 @@ pub(crate) mod removal;
 pub(crate) mod retry;
 pub(crate) mod settle;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,10 +27,15 @@ use futures_util::{StreamExt, stream};
 use lambda_runtime::tracing;
 
 use crate::app::App;
-use crate::domain::{Account, AccountId, Origin, Work};
+use crate::domain::{Account, AccountId, Origin, Region, Work};
 use crate::outcome::{Outcome, Report, Run};
 use crate::policy::departure::{Departed, RemovalBound};
+use crate::policy::mode::RegionMode;
 use crate::policy::plan;
+use crate::workflow::lookup::read_mode;
+
+/// Each region's mode, read at most once an invocation, and only where it is needed.
+type Modes = BTreeMap<Region, tokio::sync::OnceCell<Result<RegionMode, Outcome>>>;
 
 /// No new call starts this close to the invocation's deadline: what remains is re-queued, which
 /// takes a few SendMessageBatch calls. An invocation with less than 40 s in all keeps a quarter of
@@ -61,6 +67,8 @@ pub(crate) struct Invocation {
     /// The one bound on the invocation's removals (MAX_REMOVALS, REMOVE_DEPARTED), which every
     /// workflow that removes members goes through.
     removals: Mutex<RemovalBound>,
+    /// Each configured region's mode, once read.
+    modes: Modes,
 }
 
 impl Invocation {
@@ -79,6 +87,12 @@ impl Invocation {
                 app.config.remove_departed,
                 app.config.max_removals,
             )),
+            modes: app
+                .config
+                .regions
+                .iter()
+                .map(|region| (region.clone(), tokio::sync::OnceCell::new()))
+                .collect(),
         }
     }
 
@@ -90,6 +104,7 @@ impl Invocation {
             own_account: self.own_account.as_ref(),
             deadline: self.deadline,
             removals: &self.removals,
+            modes: &self.modes,
         }
     }
 }
@@ -106,6 +121,7 @@ pub(crate) struct Scope<'a> {
     /// When to stop starting calls.
     pub deadline: Deadline,
     removals: &'a Mutex<RemovalBound>,
+    modes: &'a Modes,
 }
 
 impl<'a> Scope<'a> {
@@ -116,6 +132,18 @@ impl<'a> Scope<'a> {
     {
         let this: Scope<'b> = *self;
         Scope { app, ..this }
+    }
+
+    /// The mode of `region` ([`read_mode`]): read the first time a workflow of the invocation
+    /// needs it, and known from then on.
+    pub(crate) async fn mode_in(&self, region: &Region) -> Result<RegionMode, Outcome> {
+        match self.modes.get(region) {
+            Some(mode) => mode
+                .get_or_init(|| read_mode(self.app, region))
+                .await
+                .clone(),
+            None => read_mode(self.app, region).await,
+        }
     }
 
     /// Lets `departed`'s removals go, or holds them back, under the invocation's one bound

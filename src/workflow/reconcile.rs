@@ -264,7 +264,16 @@ async fn reconcile_listed_region(
         .map(|task| &task.account.id)
         .collect();
     let now = now_seconds();
-    run.coverage = Some(measure_coverage(&eligible, members, &run.reports, now));
+    // Read once for the region (the adding above may have read it already): the tally says it,
+    // and the quota depends on it.
+    let mode = groups[0].0.mode_in(region).await.ok().map(|read| read.mode);
+    run.coverage = Some(measure_coverage(
+        &eligible,
+        members,
+        &run.reports,
+        now,
+        mode,
+    ));
     run
 }
 

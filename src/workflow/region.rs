@@ -9,7 +9,7 @@ use lambda_runtime::tracing;
 
 use crate::app::App;
 use crate::aws::macie::InvitationOptions;
-use crate::domain::{AccountId, Membership, Region};
+use crate::domain::{AccountId, Membership, Mode, Region};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::failure;
@@ -42,6 +42,34 @@ struct Actions<'t> {
     associate: Vec<&'t Task>,
     invite: Vec<&'t Task>,
     accept: Vec<&'t Task>,
+}
+
+impl Actions<'_> {
+    /// Whether some account is to be added: the only work that needs the region's mode.
+    fn adds(&self) -> bool {
+        !(self.associate.is_empty() && self.invite.is_empty())
+    }
+
+    /// The actions through Organizations, where the function's account is the delegated Macie
+    /// administrator: CreateMember alone enables an account of the organization, so an account
+    /// associated by invitation and never invited (`Created`) is added the same way, and no
+    /// invitation is ever sent (Macie user guide, "Managing multiple Macie accounts with AWS
+    /// Organizations").
+    fn through_organizations(mut self) -> Self {
+        let invite = std::mem::take(&mut self.invite);
+        self.associate.extend(invite);
+        self
+    }
+
+    /// Reports every account that was to be added with `outcome`: the region's mode could not be
+    /// read for now.
+    fn report_unadded(&mut self, region: &Region, outcome: &Outcome) {
+        let unadded = std::mem::take(&mut self.associate)
+            .into_iter()
+            .chain(std::mem::take(&mut self.invite));
+        let reports = unadded.map(|task| report_task(region, task, outcome.clone()));
+        self.reports.extend(reports);
+    }
 }
 
 /// What the work in a region did: a report per account that changed or needs attention (and, for
@@ -77,25 +105,47 @@ pub(crate) async fn invite_in_region(
     }
 }
 
-/// Does what the sorted tasks call for, or under DRY_RUN reports it.
+/// Does what the sorted tasks call for, or under DRY_RUN reports it, in the region's mode (read
+/// only where some account is to be added).
 async fn act(
     scope: Scope<'_>,
     region: &Region,
     mut actions: Actions<'_>,
     policy: MemberPolicy,
 ) -> Vec<Report> {
-    let app = scope.app;
-    if app.config.dry_run {
-        return report_planned(region, actions, policy);
+    let mode = match actions.adds() {
+        true => match scope.mode_in(region).await {
+            Ok(read) => read.mode,
+            Err(outcome) => {
+                actions.report_unadded(region, &outcome);
+                Mode::Invitations
+            }
+        },
+        false => Mode::Invitations,
+    };
+    if mode == Mode::Organizations {
+        actions = actions.through_organizations();
+    }
+    if scope.app.config.dry_run {
+        return report_planned(region, actions, policy, mode);
     }
     let mut reports = std::mem::take(&mut actions.reports);
     let (associated, refused) = associate(scope, region, actions.associate).await;
     reports.extend(refused);
-    actions.invite.extend(associated);
-    let (invited, outcomes) = send_invitations(scope, region, actions.invite).await;
-    reports.extend(outcomes);
-    actions.accept.extend(invited);
-    if let Some(role_name) = &app.config.accept_role_name {
+    match mode {
+        Mode::Organizations => reports.extend(
+            associated
+                .into_iter()
+                .map(|task| report_task(region, task, Outcome::Added)),
+        ),
+        Mode::Invitations => {
+            actions.invite.extend(associated);
+            let (invited, outcomes) = send_invitations(scope, region, actions.invite).await;
+            reports.extend(outcomes);
+            actions.accept.extend(invited);
+        }
+    }
+    if let Some(role_name) = &scope.app.config.accept_role_name {
         let accepted = accept_all(scope, region, actions.accept, role_name);
         reports.extend(accepted.await);
     }
@@ -293,8 +343,13 @@ fn sort_by_action<'t>(
     actions
 }
 
-/// DRY_RUN: what would be done with each task, and no call.
-fn report_planned(region: &Region, actions: Actions, policy: MemberPolicy) -> Vec<Report> {
+/// DRY_RUN: what would be done with each task in `mode`, and no call.
+fn report_planned(
+    region: &Region,
+    actions: Actions,
+    policy: MemberPolicy,
+    mode: Mode,
+) -> Vec<Report> {
     let planned = |steps: &[&'static str], then_accept: bool| Outcome::Planned {
         actions: steps
             .iter()
@@ -306,7 +361,10 @@ fn report_planned(region: &Region, actions: Actions, policy: MemberPolicy) -> Ve
     let steps = [
         (
             actions.associate,
-            planned(&["associate", "invite"], policy.accept),
+            match mode {
+                Mode::Organizations => planned(&["associate"], false),
+                Mode::Invitations => planned(&["associate", "invite"], policy.accept),
+            },
         ),
         (actions.invite, planned(&["invite"], policy.accept)),
         (actions.accept, planned(&[], true)),

@@ -319,6 +319,7 @@ fn log_counts(summary: &Summary) {
             region,
             invited = counts.invited,
             accepted = counts.accepted,
+            added = counts.added,
             planned = counts.planned,
             already_members = counts.already_members,
             skipped = counts.skipped,

@@ -11,8 +11,12 @@ and accepting them (EnableMacie, ListInvitations, AcceptInvitation); each call r
   GET  /_standin/calls    every call so far: operation, region, caller, method, path, query, body, status, response
   GET  /_standin/members  the members by region and account
   POST /_standin/account  {"region", "macieStatus": "ENABLED" | "PAUSED" | null, "administrator": {"accountId",
-                          "relationshipStatus"} | null}   the administrator's own Macie in a region (default:
-                          ENABLED, and nobody's member), as GetMacieSession and GetAdministratorAccount answer it
+                          "relationshipStatus"} | null, "delegated": {"autoEnable", "maxAccountLimitReached"} | null}
+                          the administrator's own Macie in a region (default: ENABLED, nobody's member, and not the
+                          organization's delegated Macie administrator), as GetMacieSession, GetAdministratorAccount
+                          and DescribeOrganizationConfiguration answer it. Where it is the delegated administrator,
+                          CreateMember adds an account as Macie documents for Organizations: Enabled at once, with
+                          no invitation and a null email, and CreateInvitations reports such a member unprocessed
   POST /_standin/dialect  {"noMember": ..., "invitationLagSeconds": [created, verifying], "listingTags": false}   how Macie words its
                           answers (see State.set_dialect); the default is real Macie's, as clients tested against
                           real accounts meet it
@@ -59,6 +63,11 @@ NO_MEMBER = {
 # What every call of the administrator answers in a region where its own Macie is off (terraform-provider-aws
 # account.go; DataBiosphere/azul#5779).
 MACIE_OFF = "Macie is not enabled."
+# What DescribeOrganizationConfiguration answers an account that is not the organization's delegated Macie
+# administrator: not documented ("To use this resource, you must be the delegated Macie administrator", Macie API
+# reference, admin-configuration); these words are our guess, and the function reads any refusal alike.
+NOT_DELEGATED = ("AccessDeniedException", "The request failed because you must be the Macie administrator for an "
+                 "organization in AWS Organizations to perform this operation.")
 # By default an invitation shows after 1 s as Created, then 1 s as EmailVerificationInProgress, as real Macie's
 # pass through both (terraform-provider-aws waitMemberInvited waits up to 5 minutes): scaled down for tests.
 DEFAULT_LAG = (1.0, 1.0)
@@ -93,6 +102,7 @@ class State:
         self.member_quota = None
         self.sessions = {}  # region -> the administrator's own Macie status there (absent: ENABLED; None: not enabled)
         self.administrator_of = {}  # region -> the administrator's own administrator there, if any
+        self.delegated = {}  # region -> the organization's configuration where the administrator is the delegated one
         self.no_member = "rotate"
         self.lag = DEFAULT_LAG
         self.listing_tags = True
@@ -213,7 +223,20 @@ class State:
                 "ServiceQuotaExceededException",
                 "The request failed because fulfilling the request would exceed one or more service quotas for your account.",
             )
-        if member is None or self.status(member) in ("Removed", "Resigned"):
+        if region in self.delegated and (member is None or self.status(member) in ("Created", "Removed", "Resigned")):
+            # Through Organizations: enabled and associated at once, no invitation; Member.email is null for
+            # such a member (botocore macie2, the doc of Member.email).
+            tags = dict((member or {}).get("tags") or {})
+            tags.update(body.get("tags") or {})
+            members[account_id] = {
+                "accountId": account_id,
+                "email": None,
+                "relationshipStatus": "Enabled",
+                "viaOrganizations": True,
+                "tags": tags,
+                "updatedAt": now(),
+            }
+        elif member is None or self.status(member) in ("Removed", "Resigned"):
             members[account_id] = {
                 "accountId": account_id,
                 "email": email,
@@ -294,6 +317,12 @@ class State:
                     "errorCode": rule.get("errorCode", "InternalError"),
                     "errorMessage": rule.get("errorMessage", "An internal error occurred. Try again."),
                 })
+            elif member is not None and member.get("viaOrganizations"):
+                unprocessed.append({
+                    "accountId": account_id,
+                    "errorCode": "ClientError",
+                    "errorMessage": "The request failed because the account is already a member of your organization.",
+                })
             elif member is None:
                 unprocessed.append({
                     "accountId": account_id,
@@ -309,6 +338,13 @@ class State:
                 member["invitationSentAt"] = time.monotonic()
                 self.status(member)
         return {"unprocessedAccounts": unprocessed}
+
+    def describe_organization_configuration(self, region):
+        configuration = self.delegated.get(region)
+        if configuration is None:
+            raise MacieError(*NOT_DELEGATED)
+        return {"autoEnable": bool(configuration.get("autoEnable", False)),
+                "maxAccountLimitReached": bool(configuration.get("maxAccountLimitReached", False))}
 
     # What any account calls about itself.
 
@@ -381,6 +417,7 @@ ROUTES = [
     ("POST", re.compile(r"^/invitations/accept$"), "AcceptInvitation"),
     ("GET", re.compile(r"^/macie$"), "GetMacieSession"),
     ("GET", re.compile(r"^/administrator$"), "GetAdministratorAccount"),
+    ("GET", re.compile(r"^/admin/configuration$"), "DescribeOrganizationConfiguration"),
 ]
 # The operations a member account calls; ANY_ACCOUNT_OPERATIONS any account; the others are the administrator's.
 MEMBER_OPERATIONS = {"EnableMacie", "ListInvitations", "AcceptInvitation"}
@@ -484,6 +521,8 @@ def make_handler(state, caller_of):
                         return 200, state.list_invitations(caller, call["region"], query), None
                     if operation == "AcceptInvitation":
                         return 200, state.accept_invitation(caller, call["region"], body), None
+                    if operation == "DescribeOrganizationConfiguration":
+                        return 200, state.describe_organization_configuration(call["region"]), None
                     if operation == "CreateMember":
                         return 200, state.create_member(call["region"], query, body), None
                     if operation == "GetMember":
@@ -545,6 +584,11 @@ def make_handler(state, caller_of):
                         state.sessions[region] = body["macieStatus"]
                     if "administrator" in body:
                         state.administrator_of[region] = body["administrator"]
+                    if "delegated" in body:
+                        if body["delegated"] is None:
+                            state.delegated.pop(region, None)
+                        else:
+                            state.delegated[region] = dict(body["delegated"])
                     return self.send_json(200, {})
                 if method == "POST" and path == "/_standin/reset":
                     state.reset()

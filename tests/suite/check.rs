@@ -84,8 +84,10 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
             "organizations",
             "events",
             "macie",
+            "mode",
             "quota",
             "macie",
+            "mode",
             "quota",
             "retryQueue",
             "deadLetterQueue",
@@ -136,6 +138,7 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
     assert_eq!(
         macie,
         [
+            "DescribeOrganizationConfiguration",
             "GetAdministratorAccount",
             "GetMacieSession",
             "ListInvitations",

@@ -17,6 +17,7 @@ mod lifecycle;
 mod logs;
 mod member;
 mod metrics;
+mod organizations;
 mod quota;
 mod reconcile;
 mod requests;

@@ -234,9 +234,12 @@ async fn a_dry_run_reports_every_decision_and_makes_no_mutating_call() {
         .map(|call| call["operation"].as_str().unwrap().to_owned())
         .collect();
     assert!(
-        operations
-            .iter()
-            .all(|op| ["GetMember", "ListMembers"].contains(&op.as_str())),
+        operations.iter().all(|op| [
+            "GetMember",
+            "ListMembers",
+            "DescribeOrganizationConfiguration"
+        ]
+        .contains(&op.as_str())),
         "{operations:?}"
     );
     let moto_after = standins.moto_calls();

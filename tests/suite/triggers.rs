@@ -186,7 +186,8 @@ async fn every_sample_event_does_what_it_asks_for() {
                     operations.iter().all(|op| [
                         "GetMacieSession",
                         "GetAdministratorAccount",
-                        "ListMembers"
+                        "ListMembers",
+                        "DescribeOrganizationConfiguration"
                     ]
                     .contains(&op.as_str().unwrap())),
                     "{name}: {operations:?}"

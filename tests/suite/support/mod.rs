@@ -121,6 +121,11 @@ impl Standins {
         serde_json::from_value(calls["calls"].clone()).unwrap()
     }
 
+    /// Every member the Macie stand-in keeps, by region and account.
+    pub fn macie_members(&self) -> Value {
+        get_json(&format!("{}/_standin/members", self.macie))
+    }
+
     /// The account's relationship status with the administrator in `region`, as the stand-in keeps it.
     pub fn member_status(&self, region: &str, account_id: &str) -> Option<String> {
         let members = get_json(&format!("{}/_standin/members", self.macie));
