@@ -6,6 +6,8 @@
     python3 bench/run.py --scale > bench/results-scale.json           # a reconcile of 10,000 accounts in 17 regions
     python3 bench/run.py --calls > bench/results-calls.json           # API calls only, in each of Macie's dialects
     python3 bench/run.py --departures                                  # the calls of a reconcile with departures alone (listing with and without tags)
+    python3 bench/run.py --organizations                               # the calls under a delegated Macie administrator (Organizations mode)
+    python3 bench/run.py --scale --organizations                       # the scale reconcile under a delegated Macie administrator in all 17 regions
 
 Measures, for the release build of macie-invite and of bench/echo (an empty lambda_runtime
 function, the floor):
@@ -249,10 +251,18 @@ SCALE_REGIONS = ",".join([
 ])
 
 
-def scale(macie_invite):
+def designate(standins, regions):
+    """The stand-in's administrator becomes the organization's delegated Macie administrator in `regions`."""
+    for region in regions:
+        post(standins.macie + "/_standin/account", {"region": region, "delegated": {"autoEnable": False}})
+
+
+def scale(macie_invite, delegated=False):
     print(f"seeding {SCALE_ACCOUNTS} accounts, members in 17 regions…", file=sys.stderr)
     seeding = time.perf_counter()
     standins = Standins(accounts=SCALE_ACCOUNTS, latency_ms=LATENCY_MS, members_in=SCALE_REGIONS)
+    if delegated:
+        designate(standins, SCALE_REGIONS.split(","))
     seeded_s = time.perf_counter() - seeding
     print("the reconcile…", file=sys.stderr)
     with tempfile.TemporaryFile() as output:
@@ -281,7 +291,9 @@ def scale(macie_invite):
         "response_bytes": api.last_body_bytes,
         "log_lines": len([line for line in lines if '"level"' in line]),
         "metric_lines": len([line for line in lines if '"_aws"' in line]),
-        "calls": {op: calls.get(op, 0) for op in ("ListAccounts", "ListMembers", "GetMember", "DescribeAccount", "CreateMember", "CreateInvitations")},
+        "delegated_administrator": delegated,
+        "calls": {op: calls.get(op, 0) for op in ("ListAccounts", "ListMembers", "GetMember", "DescribeAccount", "CreateMember", "CreateInvitations", "DescribeOrganizationConfiguration")},
+        "modes": sorted({tally.get("mode", "") for tally in summary["reconcile"]["regions"]}),
         "list_members_per_region": sorted(set(list_members_by_region.values())),
         "list_members_minimum_per_region": -(-members // 25),
         "list_accounts_minimum": -(-(SCALE_ACCOUNTS + 1) // 20),
@@ -418,6 +430,34 @@ def departures(macie_invite, standins, listing_tags=True):
     }
 
 
+def organizations(macie_invite):
+    """The calls under the organization's delegated Macie administrator in both regions (issue 36):
+    a reconcile of 1,000 accounts, none a member yet, then an event's 50 new accounts. The minimum:
+    one CreateMember per account×region, no invitation, and the mode read once per region."""
+    standins = Standins(accounts=ORGANIZATION)
+    regions = REGIONS.split(",")
+    results = []
+    for case, payload, n in (("reconcile of 1,001 accounts, none a member yet", {"action": "reconcile"}, ORGANIZATION),
+                             ("an invocation naming 50 new accounts", {"accountIds": accounts(50)}, 50)):
+        standins.reset_macie()
+        designate(standins, regions)
+        before = standins.calls()
+        api, process, _ = start(macie_invite, standins, {"BACKFILL": "true"})
+        api.wait_ready()
+        _, summary = api.invoke(payload)
+        stop(process)
+        after = standins.calls()
+        calls = {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) != before.get(op, 0)}
+        added = sum(counts.get("added", 0) for counts in summary["counts"].values())
+        macie = {op: calls.get(op, 0) for op in ("CreateMember", "CreateInvitations", "DescribeOrganizationConfiguration")}
+        minimum = {"CreateMember": n * len(regions), "CreateInvitations": 0,
+                   "DescribeOrganizationConfiguration": len(regions)}
+        results.append({"case": case, "added": added, "invited": invited(summary), "calls": calls,
+                        "macie": macie, "minimum": minimum, "at_minimum": macie == minimum})
+    standins.stop()
+    return results
+
+
 def main():
     # --opt-level L: both binaries built with the release profile at opt-level L instead (kept in
     # target directories of their own), to compare it with the profile's.
@@ -436,6 +476,10 @@ def main():
                 "listing without tags": departures(binary, standins, listing_tags=False)}
         print(json.dumps(both, indent=2))
         standins.stop()
+        return
+    if "--organizations" in sys.argv and "--scale" not in sys.argv:
+        subprocess.run(["cargo", "build", "--locked", "--bin", "macie-invite"], cwd=ROOT, check=True, env=env)
+        print(json.dumps(organizations(ROOT / "target/debug/macie-invite"), indent=2))
         return
     if "--calls" in sys.argv:
         # Calls do not depend on the build profile: the debug build, as the tests build it.
@@ -458,7 +502,7 @@ def main():
     results = {"opt_level": opt_level or "profile (3)", "zip_bytes": zip_bytes,
                "binary_bytes": macie_invite.stat().st_size}
     if "--scale" in sys.argv:
-        print(json.dumps(scale(macie_invite), indent=2))
+        print(json.dumps(scale(macie_invite, delegated="--organizations" in sys.argv), indent=2))
         return
 
     print("cold starts…", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::{AccountId, Mode, OrganizationalUnitId, Region};
+use crate::domain::{AccountId, Mode, OrganizationalUnitId, Region, Usd};
 use crate::error::Error;
 
 /// Macie's documented limit on the invitation message.
@@ -68,6 +68,43 @@ pub struct Config {
     /// accounts through Organizations where it is, by invitation elsewhere; `invitations` or
     /// `organizations` forces one way in every region, with no read.
     pub enrollment_mode: Option<Mode>,
+    /// DISCOVERY_OFF_OU_IDS, DISCOVERY_OFF_ACCOUNT_IDS, DISCOVERY_COST_LIMIT_USD and
+    /// DISCOVERY_COST_ACTION: the policy of automated sensitive data discovery.
+    pub discovery: DiscoveryPolicy,
+}
+
+/// What automated sensitive data discovery does for the organization's Enabled members. With
+/// none of its settings given, the function makes no automated-discovery or usage call at all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiscoveryPolicy {
+    /// DISCOVERY_OFF_OU_IDS: accounts anywhere under these units have discovery off.
+    pub off_ou_ids: BTreeSet<OrganizationalUnitId>,
+    /// DISCOVERY_OFF_ACCOUNT_IDS: these accounts have discovery off.
+    pub off_account_ids: BTreeSet<AccountId>,
+    /// DISCOVERY_COST_LIMIT_USD: a member's month-to-date automated-discovery cost past which it is
+    /// named and alarmed.
+    pub cost_limit: Option<Usd>,
+    /// DISCOVERY_COST_ACTION: what is done with a member over the limit.
+    pub cost_action: CostAction,
+}
+
+impl DiscoveryPolicy {
+    /// Whether any of the policy's settings is given: only then is discovery read or changed.
+    pub fn is_set(&self) -> bool {
+        !(self.off_ou_ids.is_empty()
+            && self.off_account_ids.is_empty()
+            && self.cost_limit.is_none())
+    }
+}
+
+/// What is done with a member whose month-to-date automated-discovery cost is over the limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CostAction {
+    /// It is named in the answer and alarmed (the default).
+    #[default]
+    Report,
+    /// Besides, its discovery is turned off while its month-to-date cost stays over the limit.
+    Disable,
 }
 
 impl Config {
@@ -131,6 +168,15 @@ impl Config {
                 0..=10_000,
             )? as usize,
             enrollment_mode: parse_enrollment_mode(lookup("ENROLLMENT_MODE"))?,
+            discovery: DiscoveryPolicy {
+                off_ou_ids: parse_ou_ids("DISCOVERY_OFF_OU_IDS", lookup("DISCOVERY_OFF_OU_IDS"))?,
+                off_account_ids: parse_account_ids(
+                    "DISCOVERY_OFF_ACCOUNT_IDS",
+                    lookup("DISCOVERY_OFF_ACCOUNT_IDS"),
+                )?,
+                cost_limit: parse_cost_limit(lookup("DISCOVERY_COST_LIMIT_USD"))?,
+                cost_action: parse_cost_action(lookup("DISCOVERY_COST_ACTION"))?,
+            },
         })
     }
 }
@@ -269,12 +315,19 @@ fn parse_number(
 }
 
 fn parse_excluded_account_ids(value: Option<String>) -> Result<BTreeSet<AccountId>, Error> {
+    parse_account_ids("EXCLUDED_ACCOUNT_IDS", value)
+}
+
+fn parse_account_ids(
+    name: &'static str,
+    value: Option<String>,
+) -> Result<BTreeSet<AccountId>, Error> {
     let value = value.unwrap_or_default();
     split_list(&value)
         .map(|item| {
-            AccountId::parse(item, "EXCLUDED_ACCOUNT_IDS").map_err(|_| {
+            AccountId::parse(item, name).map_err(|_| {
                 invalid(
-                    "EXCLUDED_ACCOUNT_IDS",
+                    name,
                     &value,
                     format!("{item:?} is not an account ID of exactly 12 digits"),
                 )
@@ -299,12 +352,19 @@ fn parse_management_account_id(value: Option<String>) -> Result<Option<AccountId
 }
 
 fn parse_excluded_ou_ids(value: Option<String>) -> Result<BTreeSet<OrganizationalUnitId>, Error> {
+    parse_ou_ids("EXCLUDED_OU_IDS", value)
+}
+
+fn parse_ou_ids(
+    name: &'static str,
+    value: Option<String>,
+) -> Result<BTreeSet<OrganizationalUnitId>, Error> {
     let value = value.unwrap_or_default();
     split_list(&value)
         .map(|item| {
             OrganizationalUnitId::parse(item).ok_or_else(|| {
                 invalid(
-                    "EXCLUDED_OU_IDS",
+                    name,
                     &value,
                     format!("{item:?} is not an organizational unit ID such as ou-ab12-cd34ef56"),
                 )
@@ -335,6 +395,33 @@ fn parse_role_name(value: Option<String>) -> Result<Option<String>, Error> {
 }
 
 /// A CloudWatch namespace: 1 to 255 letters, digits and `.-_/#: `, not starting with `AWS/`.
+fn parse_cost_limit(value: Option<String>) -> Result<Option<Usd>, Error> {
+    match given(&value) {
+        None => Ok(None),
+        Some(limit) => Usd::parse(limit).map(Some).ok_or_else(|| {
+            invalid(
+                "DISCOVERY_COST_LIMIT_USD",
+                limit,
+                "must be an amount of US dollars such as 25 or 12.50",
+            )
+        }),
+    }
+}
+
+fn parse_cost_action(value: Option<String>) -> Result<CostAction, Error> {
+    match given(&value) {
+        None => Ok(CostAction::Report),
+        Some(action) if action.eq_ignore_ascii_case("report") => Ok(CostAction::Report),
+        Some(action) if action.eq_ignore_ascii_case("disable") => Ok(CostAction::Disable),
+        Some(action) => Err(invalid(
+            "DISCOVERY_COST_ACTION",
+            action,
+            "must be report (name the member and alarm) or disable (turn its automated discovery \
+             off while its month-to-date cost is over DISCOVERY_COST_LIMIT_USD)",
+        )),
+    }
+}
+
 fn parse_enrollment_mode(value: Option<String>) -> Result<Option<Mode>, Error> {
     match given(&value) {
         None => Ok(None),
@@ -452,6 +539,18 @@ mod tests {
         assert!(config.disable_email_notification);
         assert_eq!(config.excluded_account_ids.len(), 2);
         assert_eq!(config.enrollment_mode, None, "auto by default");
+        assert!(!config.discovery.is_set(), "no discovery policy by default");
+        let policy = super::Config::from_lookup(|name| match name {
+            "AWS_REGION" => Some("us-east-1".to_owned()),
+            "DISCOVERY_COST_LIMIT_USD" => Some("12.5".to_owned()),
+            "DISCOVERY_COST_ACTION" => Some("Disable".to_owned()),
+            _ => None,
+        })
+        .unwrap()
+        .discovery;
+        assert!(policy.is_set());
+        assert_eq!(policy.cost_limit, Usd::parse("12.50"));
+        assert_eq!(policy.cost_action, CostAction::Disable);
         for (value, mode) in [
             ("auto", None),
             ("Organizations", Some(Mode::Organizations)),
@@ -507,6 +606,23 @@ mod tests {
                 &["12 digits", "management account"],
             ),
             ("MAX_ATTEMPTS", "0", &["from 1 to 100"]),
+            (
+                "DISCOVERY_COST_LIMIT_USD",
+                "ten",
+                &["\"ten\"", "US dollars"],
+            ),
+            ("DISCOVERY_COST_LIMIT_USD", "-5", &["\"-5\"", "US dollars"]),
+            ("DISCOVERY_COST_ACTION", "stop", &["report", "disable"]),
+            (
+                "DISCOVERY_OFF_ACCOUNT_IDS",
+                "12345",
+                &["DISCOVERY_OFF_ACCOUNT_IDS", "12 digits"],
+            ),
+            (
+                "DISCOVERY_OFF_OU_IDS",
+                "r-ab12",
+                &["DISCOVERY_OFF_OU_IDS", "organizational unit ID"],
+            ),
             (
                 "ENROLLMENT_MODE",
                 "delegated",

@@ -441,6 +441,69 @@ pub struct Administrator {
     pub status: MemberStatus,
 }
 
+/// An amount of US dollars, kept in millionths so that amounts compare and add exactly: what
+/// GetUsageStatistics answers in `estimatedCost` (a string), and DISCOVERY_COST_LIMIT_USD.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Usd(u64);
+
+impl Usd {
+    /// `12`, `12.5` or `0.000123`: digits, then at most six decimals; `None` for anything else
+    /// (a sign, an exponent, an empty part).
+    pub fn parse(value: &str) -> Option<Self> {
+        let (whole, fraction) = value.trim().split_once('.').unwrap_or((value.trim(), ""));
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 6 {
+            return None;
+        }
+        let whole: u64 = whole.parse().ok()?;
+        let fraction: u64 = format!("{fraction:0<6}").parse().ok()?;
+        whole.checked_mul(1_000_000)?.checked_add(fraction).map(Usd)
+    }
+
+    /// The sum of two amounts.
+    pub fn plus(self, other: Usd) -> Usd {
+        Usd(self.0.saturating_add(other.0))
+    }
+
+    /// As a number of dollars, as answers and metrics carry it.
+    pub fn as_f64(self) -> f64 {
+        self.0 as f64 / 1_000_000.0
+    }
+}
+
+impl fmt::Display for Usd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.2} USD", self.as_f64())
+    }
+}
+
+impl Serialize for Usd {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.as_f64())
+    }
+}
+
+/// Whether automated sensitive data discovery runs for an account (its status in
+/// ListAutomatedDiscoveryAccounts and BatchUpdateAutomatedDiscoveryAccounts; the administrator's
+/// own in GetAutomatedDiscoveryConfiguration).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Discovery {
+    /// ENABLED.
+    On,
+    /// DISABLED.
+    Off,
+}
+
+impl Discovery {
+    /// Macie's word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Discovery::On => "ENABLED",
+            Discovery::Off => "DISABLED",
+        }
+    }
+}
+
 /// How the administrator adds the organization's accounts as members in a region.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -550,6 +613,18 @@ pub(crate) mod fixtures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_of_dollars_are_read_exactly_or_refused() {
+        assert_eq!(Usd::parse("12.5"), Some(Usd(12_500_000)));
+        assert_eq!(Usd::parse("0.000123"), Some(Usd(123)));
+        assert_eq!(Usd::parse("25"), Some(Usd(25_000_000)));
+        for bad in ["", "-1", "1e3", "1.2345678", ".5", "ten", "1.2.3"] {
+            assert_eq!(Usd::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Usd::parse("12.3461").unwrap().to_string(), "12.35 USD");
+        assert!(Usd::parse("10.01") > Usd::parse("10"));
+    }
 
     #[test]
     fn an_account_state_is_read_from_state_and_else_from_what_status_meant() {

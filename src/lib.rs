@@ -6,8 +6,8 @@
 //!   dispatch (`workflow::dispatch`).
 //! - `workflow/`: what each trigger asks for (`job`), the workflows that do it (`invitation`,
 //!   `reconcile`, `removal`, `adopt`, `retry`, `check`), what becomes of the work afterwards
-//!   (`settle`), and what they share (`lookup`, `region`, the invocation, its deadline and its one
-//!   bound on removals), `dispatch` (the one dispatch of a job to its workflow). `preflight/`:
+//!   (`settle`), and what they share (`lookup`, `region`, `discovery`, the invocation, its
+//!   deadline and its one bound on removals), `dispatch` (the one dispatch of a job to its workflow). `preflight/`:
 //!   the check's judgements (`organization`, `macie`, `queues`).
 //! - [`App`] (`app`): the settings and the adapters, built once at init.
 //! - `aws/`: the adapters, one per service, in our own types: [`macie`] (with `macie_words`,
@@ -17,7 +17,8 @@
 //!   lines' shape).
 //! - `policy/`: the pure decisions: `plan` (who is invited where), `departure` (which member
 //!   goes), `coverage` (each region's share covered), `mode` (through Organizations or by
-//!   invitation), `failure` (the one failure policy).
+//!   invitation), `discovery` (automated discovery on or off), `failure` (the one failure
+//!   policy).
 //! - [`event`] (every trigger decoded into a [`event::Trigger`]: `eventbridge`, `manual`, `json`,
 //!   `trigger`; and [`message`], the queues' bodies, written and read back), `config`; `outcome` (what
 //!   happened to each subject, and the one table of outcomes, which the decoders, the policy and

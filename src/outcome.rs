@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use lambda_runtime::tracing;
 use serde::Serialize;
 
-use crate::domain::{AccountId, Origin, Region, Subject, Unprocessed};
+use crate::domain::{AccountId, Discovery, Origin, Region, Subject, Unprocessed};
 use crate::error::Meaning;
 use crate::quote::redact_emails;
 
@@ -70,6 +70,11 @@ pub(crate) enum Outcome {
     /// A member enrolled before the enrollment tag existed, whose account is ACTIVE: tagged, so that
     /// it is removed once its account departs.
     Adopted,
+    /// A member's automated sensitive data discovery turned on or off, as the policy says.
+    DiscoverySet {
+        status: Discovery,
+        reason: String,
+    },
 }
 
 /// Why deferred work was not done, as the summary and the logs say it.
@@ -136,6 +141,10 @@ impl Outcome {
             // Settled (nothing to retry), and yet the alarm's concern: its log line is a warning.
             Outcome::Held { .. } =>        row("held",          B::Held,           true,  true,  "member of a departed account held: more removals than MAX_REMOVALS"),
             Outcome::Adopted =>            row("adopted",       B::Adopted,        true,  false, "member adopted: tagged as enrolled by this function"),
+            Outcome::DiscoverySet { status: Discovery::On, .. } =>
+                                           row("discoveryOn",   B::Discovery,      true,  false, "automated sensitive data discovery turned on"),
+            Outcome::DiscoverySet { status: Discovery::Off, .. } =>
+                                           row("discoveryOff",  B::Discovery,      true,  false, "automated sensitive data discovery turned off"),
         }
     }
 
@@ -171,6 +180,10 @@ impl Outcome {
             | Outcome::Kept { reason }
             | Outcome::Held { reason } => said.reason = Some(reason.as_str()),
             Outcome::Deferred => said.reason = Some(DEFERRED),
+            Outcome::DiscoverySet { status, reason } => {
+                said.status = Some(status.name());
+                said.reason = Some(reason.as_str());
+            }
         }
         said
     }
@@ -241,6 +254,7 @@ pub(crate) enum Bucket {
     Kept,
     Held,
     Adopted,
+    Discovery,
 }
 
 impl Bucket {

@@ -1,5 +1,7 @@
 //! The Organizations adapter: accounts and account creations in our own types.
 
+use std::collections::BTreeSet;
+
 use aws_sdk_organizations::Client;
 use aws_sdk_organizations::operation::list_accounts::{ListAccountsError, ListAccountsOutput};
 use aws_sdk_organizations::types::{self, CreateAccountState};
@@ -135,6 +137,49 @@ impl Organizations {
             // The root (`r-…`), or no parent: the top of the organization.
             None => Parent::Root,
         })
+    }
+
+    /// Every account anywhere under `unit` (ListOrganizationalUnitsForParent and
+    /// ListAccountsForParent, page by page, down the tree): a few calls a unit, however many
+    /// accounts the organization has.
+    pub async fn accounts_under(
+        &self,
+        unit: &OrganizationalUnitId,
+    ) -> Result<BTreeSet<AccountId>, Error> {
+        let mut accounts = BTreeSet::new();
+        let mut units = vec![unit.as_str().to_owned()];
+        while let Some(parent) = units.pop() {
+            let mut pages = self
+                .client
+                .list_accounts_for_parent()
+                .parent_id(&parent)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page =
+                    page.map_err(|error| Error::from_sdk(SERVICE, "ListAccountsForParent", error))?;
+                accounts.extend(page.accounts().iter().filter_map(|account| {
+                    AccountId::parse(account.id()?, "ListAccountsForParent Account.Id").ok()
+                }));
+            }
+            let mut pages = self
+                .client
+                .list_organizational_units_for_parent()
+                .parent_id(&parent)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|error| {
+                    Error::from_sdk(SERVICE, "ListOrganizationalUnitsForParent", error)
+                })?;
+                units.extend(
+                    page.organizational_units()
+                        .iter()
+                        .filter_map(|unit| unit.id().map(str::to_owned)),
+                );
+            }
+        }
+        Ok(accounts)
     }
 
     /// Every account of the organization.

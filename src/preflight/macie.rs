@@ -2,7 +2,7 @@
 //! member accounts.
 
 use super::{Check, Status, is_access_denied, judge_refusal};
-use crate::domain::{AccountId, Administrator, MemberStatus, Mode, Region};
+use crate::domain::{AccountId, Administrator, Discovery, MemberStatus, Mode, Region};
 use crate::error::Error;
 use crate::policy::coverage::Percent;
 use crate::policy::mode::RegionMode;
@@ -164,6 +164,30 @@ pub(crate) fn judge_enrollment(
                  through Organizations instead, as AWS advises (no invitation, up to 10,000), \
                  designate it, {designate}",
                 read.refusal.as_deref().unwrap_or("refused")
+            ),
+        ),
+    };
+    check.in_region(region)
+}
+
+/// With a discovery policy: the administrator's own automated sensitive data discovery in `region`
+/// (GetAutomatedDiscoveryConfiguration). Off, it is off for every member and the policy has
+/// nothing to turn on: reported, not failed (the function never turns it on for the organization).
+pub(crate) fn judge_discovery(region: &Region, status: &Result<Discovery, Error>) -> Check {
+    const CHECK: &str = "discovery";
+    let check = match status {
+        Err(error) => judge_refusal(CHECK, error, "macie2:GetAutomatedDiscoveryConfiguration"),
+        Ok(Discovery::On) => Check::pass(
+            CHECK,
+            "the administrator's automated sensitive data discovery is ENABLED: the policy turns \
+             it on or off for each Enabled member",
+        ),
+        Ok(Discovery::Off) => Check::pass(
+            CHECK,
+            format!(
+                "the administrator's automated sensitive data discovery is DISABLED, so it is off \
+                 for every member and the policy turns nothing on or off here; to run it: aws \
+                 macie2 update-automated-discovery-configuration --status ENABLED --region {region}"
             ),
         ),
     };

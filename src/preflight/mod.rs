@@ -14,10 +14,12 @@ use crate::error::Error;
 use crate::policy::failure::is_access_denied;
 
 pub(crate) use macie::{
-    judge_accept_role, judge_accept_role_untried, judge_enrollment, judge_macie, judge_quota,
+    judge_accept_role, judge_accept_role_untried, judge_discovery, judge_enrollment, judge_macie,
+    judge_quota,
 };
 pub(crate) use organization::{
-    Read, judge_events, judge_exclusions, judge_organizations, unit_found,
+    DISCOVERY_OFF, EXCLUSIONS, IdList, Read, judge_events, judge_exclusions, judge_organizations,
+    unit_found,
 };
 pub(crate) use queues::{QueueRole, judge_queue};
 
@@ -202,6 +204,13 @@ pub(crate) fn judge_settings(config: &Config) -> (Check, Value) {
         "REMOVE_DEPARTED": config.remove_departed,
         "MAX_REMOVALS": config.max_removals,
         "ENROLLMENT_MODE": config.enrollment_mode.map_or("auto", Mode::name),
+        "DISCOVERY_OFF_OU_IDS": config.discovery.off_ou_ids,
+        "DISCOVERY_OFF_ACCOUNT_IDS": config.discovery.off_account_ids,
+        "DISCOVERY_COST_LIMIT_USD": config.discovery.cost_limit,
+        "DISCOVERY_COST_ACTION": match config.discovery.cost_action {
+            crate::config::CostAction::Report => "report",
+            crate::config::CostAction::Disable => "disable",
+        },
     });
     (Check::pass("settings", detail), settings)
 }

@@ -131,12 +131,13 @@ pub(crate) type Found<T> = (T, Option<Result<bool, Error>>);
 /// EXCLUDED_ACCOUNT_IDS and EXCLUDED_OU_IDS name accounts and units of the organization: an ID that
 /// names nothing (a typo) excludes nothing, and the account it was meant for would be invited.
 pub(crate) fn judge_exclusions(
+    list: &IdList,
     accounts: &[Found<AccountId>],
     units: &[Found<OrganizationalUnitId>],
 ) -> Check {
-    const CHECK: &str = "exclusions";
+    let (check, listed) = (list.check, list.listed);
     if accounts.is_empty() && units.is_empty() {
-        return Check::new(CHECK, Status::Skip, "nothing is excluded");
+        return Check::new(check, Status::Skip, format!("nothing is {listed}"));
     }
     let missing: Vec<String> = accounts
         .iter()
@@ -159,27 +160,24 @@ pub(crate) fn judge_exclusions(
     let untried = founds().filter(|found| found.is_none()).count();
     match (missing.is_empty(), error) {
         (false, _) => Check::fail(
-            CHECK,
+            check,
             format!(
-                "not in the organization: {}; an ID that names nothing excludes nothing",
-                missing.join(", ")
+                "not in the organization: {}; an ID that names nothing {}",
+                missing.join(", "),
+                list.naming_nothing
             ),
-            "correct ExcludedAccountIds and ExcludedOuIds (EXCLUDED_ACCOUNT_IDS, EXCLUDED_OU_IDS), or remove the IDs",
+            format!("correct {}, or remove the IDs", list.settings),
         ),
-        (true, Some(error)) => judge_refusal(
-            CHECK,
-            error,
-            "organizations:DescribeAccount and ListParents",
-        ),
+        (true, Some(error)) => judge_refusal(check, error, list.reads),
         (true, None) if untried > 0 => Check::fail(
-            CHECK,
-            format!("{untried} excluded ID(s) not looked up: the invocation's deadline was near"),
+            check,
+            format!("{untried} {listed} ID(s) not looked up: the invocation's deadline was near"),
             "run the check again, or give the function a longer timeout",
         ),
         (true, None) => Check::pass(
-            CHECK,
+            check,
             format!(
-                "{} account(s) and {} unit(s) excluded, each found in the organization",
+                "{} account(s) and {} unit(s) {listed}, each found in the organization",
                 accounts.len(),
                 units.len()
             ),
@@ -187,16 +185,54 @@ pub(crate) fn judge_exclusions(
     }
 }
 
-/// Whether ListParents of an organizational unit found it: Organizations answers
-/// ChildNotFoundException for an ID that names nothing (its API reference; moto answers
-/// OrganizationalUnitNotFoundException).
+/// A list of accounts and units in the settings, as the check looks them up.
+pub(crate) struct IdList {
+    /// The check's name.
+    pub check: &'static str,
+    /// What the list does to its accounts ("excluded").
+    pub listed: &'static str,
+    /// What an ID that names nothing does.
+    pub naming_nothing: &'static str,
+    /// The parameters and variables to correct.
+    pub settings: &'static str,
+    /// The reads that look the IDs up.
+    pub reads: &'static str,
+}
+
+/// EXCLUDED_ACCOUNT_IDS and EXCLUDED_OU_IDS.
+pub(crate) const EXCLUSIONS: IdList = IdList {
+    check: "exclusions",
+    listed: "excluded",
+    naming_nothing: "excludes nothing, so the account meant would be invited",
+    settings: "ExcludedAccountIds and ExcludedOuIds (EXCLUDED_ACCOUNT_IDS, EXCLUDED_OU_IDS)",
+    reads: "organizations:DescribeAccount and ListParents",
+};
+
+/// DISCOVERY_OFF_ACCOUNT_IDS and DISCOVERY_OFF_OU_IDS.
+pub(crate) const DISCOVERY_OFF: IdList = IdList {
+    check: "discoveryPolicy",
+    listed: "kept off automated discovery",
+    naming_nothing: "keeps nothing off, so the account meant would have automated discovery on",
+    settings: "DiscoveryOffAccountIds and DiscoveryOffOuIds (DISCOVERY_OFF_ACCOUNT_IDS, \
+               DISCOVERY_OFF_OU_IDS)",
+    reads: "organizations:DescribeAccount, ListAccountsForParent and \
+            ListOrganizationalUnitsForParent",
+};
+
+/// Whether ListParents (or, walking down, ListAccountsForParent) of an organizational unit found it:
+/// Organizations answers ChildNotFoundException (ParentNotFoundException) for an ID that names
+/// nothing (its API reference; moto answers OrganizationalUnitNotFoundException).
 pub(crate) fn unit_found(parent: Result<(), Error>) -> Result<bool, Error> {
     match parent {
         Ok(()) => Ok(true),
         Err(error)
             if matches!(
                 error.code(),
-                Some("ChildNotFoundException" | "OrganizationalUnitNotFoundException")
+                Some(
+                    "ChildNotFoundException"
+                        | "ParentNotFoundException"
+                        | "OrganizationalUnitNotFoundException"
+                )
             ) =>
         {
             Ok(false)

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
 
-use crate::report::summary::{Counts, NO_REGION, Summary};
+use crate::report::summary::{Counts, NO_REGION, RegionTally, Summary};
 
 /// Where the EMF lines go: standard output in Lambda, where CloudWatch Logs reads them as they are
 /// (they are not log records of the subscriber); a test hands a writer of its own, and reads it.
@@ -44,7 +44,7 @@ impl MetricsOut {
 /// The metrics, in the order they are written, each beside the count of the summary it reads:
 /// one declaration, where the names and the values once stood in two arrays kept in step.
 #[rustfmt::skip]
-const METRIC_COUNTS: [(&str, CountOf); 9] = [
+const METRIC_COUNTS: [(&str, CountOf); 10] = [
     ("AccountsInvited",        |counts| counts.invited),
     ("AccountsAccepted",       |counts| counts.accepted),
     ("AccountsAdded",          |counts| counts.added),
@@ -54,15 +54,40 @@ const METRIC_COUNTS: [(&str, CountOf); 9] = [
     ("AccountsDeadLettered",   |counts| counts.dead_lettered),
     ("MembersRemoved",         |counts| counts.removed),
     ("RemovalsHeld",           |counts| counts.held),
+    ("DiscoveryChanged",       |counts| counts.discovery),
 ];
 
 /// Which count of the summary a metric reads.
 type CountOf = fn(&Counts) -> usize;
 
-/// A reconcile's measures of coverage, per region; on the line of totals, the lowest share covered
-/// and the highest quota used of any region, which the template's alarms watch.
-pub const COVERAGE_METRICS: [(&str, &str); 2] =
-    [("ShareCovered", "Percent"), ("QuotaUsed", "Percent")];
+/// How the line of totals combines a measure of the regions.
+#[derive(Clone, Copy)]
+enum Combine {
+    Lowest,
+    Highest,
+    Sum,
+}
+
+/// A reconcile's measures, per region, each with its unit, how the line of totals combines them
+/// (the template's alarms watch the totals: the lowest share covered, the highest quota used,
+/// the members over the cost limit), and where it is read from a region's tally.
+#[rustfmt::skip]
+const MEASURES: [(&str, &str, Combine, MeasureOf); 5] = [
+    ("ShareCovered",            "Percent", Combine::Lowest,  |tally| Some(tally.coverage.as_ref()?.share_covered.as_f64())),
+    ("QuotaUsed",               "Percent", Combine::Highest, |tally| Some(tally.coverage.as_ref()?.quota_used_share.as_f64())),
+    ("DiscoveryCostUsd",        "None",    Combine::Sum,     |tally| Some(tally.discovery.as_ref()?.cost_usd?.as_f64())),
+    ("DiscoveryCostLargestUsd", "None",    Combine::Highest, |tally| Some(tally.discovery.as_ref()?.largest_cost_usd?.as_f64())),
+    ("MembersOverCostLimit",    "Count",   Combine::Sum,     |tally| {
+        let discovery = tally.discovery.as_ref()?;
+        discovery.cost_usd.map(|_| discovery.over_cost_limit as f64)
+    }),
+];
+
+/// Which measure of a region's tally a metric reads; `None` where it was not measured.
+type MeasureOf = fn(&RegionTally) -> Option<f64>;
+
+/// The measures of one region, or of all combined, in the order of [`MEASURES`].
+type Measured = [Option<f64>; MEASURES.len()];
 
 /// How many accounts (each in one region, or in none when it was settled before any region) ended
 /// each way, for each metric.
@@ -77,33 +102,49 @@ pub(crate) fn format_lines(
     timestamp_ms: u64,
 ) -> Vec<String> {
     let (totals, mut by_region) = count_metrics(summary);
-    let coverage = read_coverage(summary);
+    let measured = read_measures(summary);
     // A reconciled region has its line, whether or not anything happened there.
-    for region in coverage.keys() {
+    for region in measured.keys() {
         by_region.entry((*region).to_owned()).or_default();
     }
-    let worst = coverage
-        .values()
-        .copied()
-        .reduce(|(low, high), (share, quota)| (low.min(share), high.max(quota)));
+    let combined = combine_measures(measured.values());
     let mut lines = vec![format_line(
         namespace,
         function_name,
         None,
-        (&totals, worst),
+        (&totals, combined),
         timestamp_ms,
     )];
     lines.extend(by_region.iter().map(|(region, counts)| {
-        let measured = coverage.get(region.as_str()).copied();
+        let measures = measured.get(region.as_str()).copied().unwrap_or_default();
         format_line(
             namespace,
             function_name,
             Some(region),
-            (counts, measured),
+            (counts, measures),
             timestamp_ms,
         )
     }));
     lines
+}
+
+/// The regions' measures combined for the line of totals, each as [`MEASURES`] says.
+fn combine_measures<'m>(regions: impl Iterator<Item = &'m Measured>) -> Measured {
+    let mut combined: Measured = Default::default();
+    for measured in regions {
+        for (index, (_, _, combine, _)) in MEASURES.iter().enumerate() {
+            let Some(value) = measured[index] else {
+                continue;
+            };
+            combined[index] = Some(match (combined[index], combine) {
+                (None, _) => value,
+                (Some(so_far), Combine::Lowest) => so_far.min(value),
+                (Some(so_far), Combine::Highest) => so_far.max(value),
+                (Some(so_far), Combine::Sum) => so_far + value,
+            });
+        }
+    }
+    combined
 }
 
 /// The counts over all regions, and for each region that has outcomes, from the summary's counts
@@ -123,30 +164,29 @@ pub(crate) fn count_metrics(summary: &Summary) -> (MetricValues, BTreeMap<String
     (totals, by_region)
 }
 
-/// Each reconciled region's share covered and quota used, in percent.
-fn read_coverage(summary: &Summary) -> BTreeMap<&str, (f64, f64)> {
+/// Each reconciled region's measures.
+fn read_measures(summary: &Summary) -> BTreeMap<&str, Measured> {
     summary
         .reconcile
         .iter()
         .flat_map(|reconcile| &reconcile.regions)
         .filter_map(|tally| {
-            let coverage = tally.coverage.as_ref()?;
-            let measures = (
-                coverage.share_covered.as_f64(),
-                coverage.quota_used_share.as_f64(),
-            );
-            Some((tally.region.as_str(), measures))
+            let measured = MEASURES.map(|(_, _, _, measure)| measure(tally));
+            measured
+                .iter()
+                .any(Option::is_some)
+                .then_some((tally.region.as_str(), measured))
         })
         .collect()
 }
 
-/// One EMF document: the counts, and the coverage where the region (or, on the line of totals,
+/// One EMF document: the counts, and each measure where the region (or, on the line of totals,
 /// any region) was measured.
 fn format_line(
     namespace: &str,
     function_name: &str,
     region: Option<&String>,
-    (counts, coverage): (&MetricValues, Option<(f64, f64)>),
+    (counts, measured): (&MetricValues, Measured),
     timestamp_ms: u64,
 ) -> String {
     let dimensions = match region {
@@ -157,14 +197,16 @@ fn format_line(
         .iter()
         .map(|(name, _)| json!({"Name": name, "Unit": "Count"}))
         .collect();
-    let measured = coverage.map(|(share, quota)| [share, quota]);
-    if measured.is_some() {
-        metrics.extend(
-            COVERAGE_METRICS
-                .iter()
-                .map(|(name, unit)| json!({"Name": name, "Unit": unit})),
-        );
-    }
+    let measures: Vec<(&str, &str, f64)> = MEASURES
+        .iter()
+        .zip(measured)
+        .filter_map(|((name, unit, _, _), value)| Some((*name, *unit, value?)))
+        .collect();
+    metrics.extend(
+        measures
+            .iter()
+            .map(|(name, unit, _)| json!({"Name": name, "Unit": unit})),
+    );
     let mut document = Map::new();
     document.insert(
         "_aws".to_owned(),
@@ -184,8 +226,8 @@ fn format_line(
     for ((name, _), value) in METRIC_COUNTS.iter().zip(counts.0) {
         document.insert((*name).to_owned(), json!(value));
     }
-    for ((name, _), value) in COVERAGE_METRICS.iter().zip(measured.into_iter().flatten()) {
-        document.insert((*name).to_owned(), json!(value));
+    for (name, _, value) in measures {
+        document.insert(name.to_owned(), json!(value));
     }
     Value::Object(document).to_string()
 }

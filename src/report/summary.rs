@@ -10,6 +10,7 @@ use crate::event::Ignored;
 pub(crate) use crate::outcome::Bucket;
 use crate::outcome::{CreationFailure, NotAnAddition, Report, Run};
 use crate::policy::coverage::Coverage;
+use crate::policy::discovery::DiscoveryTally;
 
 /// The field of a bucket, in any of the structs that count or list by bucket (the summary's lists,
 /// its counts, a reconcile's tallies), which all name their fields after the buckets.
@@ -29,6 +30,7 @@ macro_rules! field_of {
             Bucket::Kept => &mut $holder.kept,
             Bucket::Held => &mut $holder.held,
             Bucket::Adopted => &mut $holder.adopted,
+            Bucket::Discovery => &mut $holder.discovery,
         }
     };
 }
@@ -120,6 +122,10 @@ pub struct RegionTally {
     /// failed.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<Coverage>,
+    /// With a discovery policy: the administrator's own discovery status, and with a cost limit
+    /// the members' costs and those over the limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoveryTally>,
 }
 
 /// The counts of a region's tally that add up to the organization's accounts.
@@ -175,6 +181,7 @@ impl RegionTally {
             members_found,
             counts,
             coverage,
+            discovery: None,
         }
     }
 }
@@ -216,6 +223,9 @@ pub struct Summary {
     /// `{"action": "adopt"}`: the members tagged as enrolled by this function.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub adopted: Vec<Entry>,
+    /// The members whose automated sensitive data discovery was turned on or off (`status`), and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub discovery: Vec<Entry>,
     /// Work sent to the retry queue: the attempt it will be, and its delay.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub requeued: Vec<Entry>,
@@ -290,6 +300,8 @@ pub struct Counts {
     pub held: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub adopted: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub discovery: usize,
     #[serde(skip_serializing_if = "is_zero")]
     pub requeued: usize,
     #[serde(skip_serializing_if = "is_zero")]
@@ -421,6 +433,7 @@ impl Summary {
         keep("kept", fit(&mut self.kept, &mut budget));
         keep("removed", fit(&mut self.removed, &mut budget));
         keep("adopted", fit(&mut self.adopted, &mut budget));
+        keep("discovery", fit(&mut self.discovery, &mut budget));
         keep(
             "creationsFailed",
             fit(&mut self.creations_failed, &mut budget),

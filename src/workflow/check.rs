@@ -10,14 +10,14 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::policy::mode::judge_mode;
-use crate::preflight::{self, Check, CheckReport, QueueRole, Read, Status};
+use crate::preflight::{self, Check, CheckReport, IdList, QueueRole, Read, Status};
 use crate::workflow::{Deadline, Scope, before_deadline};
 
 /// Runs every check; `accounts` are the accounts to try the accept role in. Lookups of excluded
 /// IDs, which may be many, stop as the deadline nears.
 pub(crate) async fn run_check(scope: Scope<'_>, accounts: &[AccountId]) -> CheckReport {
     let (app, own) = (scope.app, scope.own_account);
-    let ((organization, reads), regions, queues, accept, exclusions) = tokio::join!(
+    let ((organization, reads), regions, queues, accept, exclusions, discovery) = tokio::join!(
         probe_organization(app),
         join_all(
             app.config
@@ -27,7 +27,17 @@ pub(crate) async fn run_check(scope: Scope<'_>, accounts: &[AccountId]) -> Check
         ),
         join_all([QueueRole::Retry, QueueRole::DeadLetter].map(|role| probe_queue(app, role))),
         probe_accept_roles(app, own, accounts),
-        probe_exclusions(app, scope.deadline),
+        async {
+            let deadline = scope.deadline;
+            let exclusions = probe_id_list(app, &preflight::EXCLUSIONS, deadline);
+            let discovery = probe_id_list(app, &preflight::DISCOVERY_OFF, deadline);
+            let (exclusions, discovery) = tokio::join!(exclusions, discovery);
+            match app.config.discovery.is_set() {
+                true => vec![exclusions, discovery],
+                false => vec![exclusions],
+            }
+        },
+        probe_discovery(app),
     );
     let (settings_check, settings) = preflight::judge_settings(&app.config);
     let expected = app.config.management_account_id.as_ref();
@@ -39,7 +49,9 @@ pub(crate) async fn run_check(scope: Scope<'_>, accounts: &[AccountId]) -> Check
     .chain(regions.into_iter().flatten())
     .chain(queues)
     .chain(accept)
-    .chain([exclusions, settings_check])
+    .chain(exclusions)
+    .chain(discovery)
+    .chain([settings_check])
     .collect();
     let report = CheckReport::new(own.cloned(), organization.ok().as_ref(), checks, settings);
     log_report(&report);
@@ -146,28 +158,52 @@ async fn probe_accept_roles(
     .await
 }
 
-/// Each excluded account and unit looked up, a few at a time, while the deadline allows.
-async fn probe_exclusions(app: &App, deadline: Deadline) -> Check {
+/// Each account and unit of `list` looked up, a few at a time, while the deadline allows: the
+/// exclusions' units by their parent, the discovery policy's walked down, as the policy reads them.
+async fn probe_id_list(app: &App, list: &IdList, deadline: Deadline) -> Check {
     let limit = app.config.max_calls_in_flight;
+    let discovery = list.check == preflight::DISCOVERY_OFF.check;
     let account = |id: AccountId| async move {
         let found = app.organizations.describe_account(&id).await;
         (id, Some(found.map(|account| account.is_some())))
     };
     let unit = |id: OrganizationalUnitId| async move {
-        let parent = app.organizations.parent(id.as_str()).await.map(|_| ());
-        (id, Some(preflight::unit_found(parent)))
+        let found = match discovery {
+            true => app.organizations.accounts_under(&id).await.map(|_| ()),
+            false => app.organizations.parent(id.as_str()).await.map(|_| ()),
+        };
+        (id, Some(preflight::unit_found(found)))
     };
-    let (accounts, units) = (
-        app.config.excluded_account_ids.iter().cloned(),
-        app.config.excluded_ou_ids.iter().cloned(),
-    );
+    let (accounts, units) = match discovery {
+        true => (
+            &app.config.discovery.off_account_ids,
+            &app.config.discovery.off_ou_ids,
+        ),
+        false => (
+            &app.config.excluded_account_ids,
+            &app.config.excluded_ou_ids,
+        ),
+    };
+    let (accounts, units) = (accounts.iter().cloned(), units.iter().cloned());
     let (mut accounts, mut units) = tokio::join!(
         before_deadline(accounts, limit, deadline, account, |id| (id, None)),
         before_deadline(units, limit, deadline, unit, |id| (id, None)),
     );
     accounts.sort_by(|a, b| a.0.cmp(&b.0));
     units.sort_by(|a, b| a.0.cmp(&b.0));
-    preflight::judge_exclusions(&accounts, &units)
+    preflight::judge_exclusions(list, &accounts, &units)
+}
+
+/// With a discovery policy: the administrator's own automated discovery in each region.
+async fn probe_discovery(app: &App) -> Vec<Check> {
+    if !app.config.discovery.is_set() {
+        return Vec::new();
+    }
+    join_all(app.config.regions.iter().map(|region| async move {
+        let status = app.macie.administrator_discovery(region).await;
+        preflight::judge_discovery(region, &status)
+    }))
+    .await
 }
 
 /// One line for each failing check, and one for the whole.

@@ -319,6 +319,25 @@ pub(crate) async fn read_listing<P: Pages>(
     listing
 }
 
+/// The accounts anywhere under DISCOVERY_OFF_OU_IDS, each unit walked down once; a walk that
+/// fails is the outcome of the work that needed it.
+pub(crate) async fn read_accounts_under_off_units(
+    app: &App,
+) -> Result<BTreeSet<AccountId>, Outcome> {
+    let units = &app.config.discovery.off_ou_ids;
+    let walked = futures_util::future::join_all(
+        units
+            .iter()
+            .map(|unit| app.organizations.accounts_under(unit)),
+    )
+    .await;
+    let mut accounts = BTreeSet::new();
+    for walk in walked {
+        accounts.extend(walk.map_err(|error| failure::outcome_of(&error))?);
+    }
+    Ok(accounts)
+}
+
 /// Whether the function's account is the organization's delegated Macie administrator in
 /// `region` (one DescribeOrganizationConfiguration), or the mode ENROLLMENT_MODE forces with no
 /// read; logged once, with what told it. A read that fails for now (throttled past the SDK's

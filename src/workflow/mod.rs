@@ -3,11 +3,12 @@
 //! removal of departed accounts' members (`removal`), the adoption of untagged members (`adopt`),
 //! the messages of the retry queue (`retry`) and the preflight (`check`), and what becomes of each
 //! subject afterwards (`settle`); with what they share: the look-ups (`lookup`), the work in one
-//! region (`region`), and here the invocation, its deadline, its one bound on removals and bounded
-//! concurrent calls.
+//! region (`region`), the discovery policy in one region (`discovery`), and here the invocation,
+//! its deadline, its one bound on removals, its regions' modes and bounded concurrent calls.
 
 pub(crate) mod adopt;
 pub(crate) mod check;
+pub(crate) mod discovery;
 pub(crate) mod dispatch;
 pub(crate) mod invitation;
 pub(crate) mod job;
@@ -18,7 +19,7 @@ pub(crate) mod removal;
 pub(crate) mod retry;
 pub(crate) mod settle;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -32,7 +33,7 @@ use crate::outcome::{Outcome, Report, Run};
 use crate::policy::departure::{Departed, RemovalBound};
 use crate::policy::mode::RegionMode;
 use crate::policy::plan;
-use crate::workflow::lookup::read_mode;
+use crate::workflow::lookup::{read_accounts_under_off_units, read_mode};
 
 /// Each region's mode, read at most once an invocation, and only where it is needed.
 type Modes = BTreeMap<Region, tokio::sync::OnceCell<Result<RegionMode, Outcome>>>;
@@ -69,7 +70,12 @@ pub(crate) struct Invocation {
     removals: Mutex<RemovalBound>,
     /// Each configured region's mode, once read.
     modes: Modes,
+    /// The accounts under DISCOVERY_OFF_OU_IDS, once read.
+    off_units: OffUnits,
 }
+
+/// The accounts under DISCOVERY_OFF_OU_IDS, read at most once an invocation.
+type OffUnits = tokio::sync::OnceCell<Result<BTreeSet<AccountId>, Outcome>>;
 
 impl Invocation {
     /// The invocation of `context`: the function's account, its deadline and its name.
@@ -93,6 +99,7 @@ impl Invocation {
                 .iter()
                 .map(|region| (region.clone(), tokio::sync::OnceCell::new()))
                 .collect(),
+            off_units: OffUnits::new(),
         }
     }
 
@@ -105,6 +112,7 @@ impl Invocation {
             deadline: self.deadline,
             removals: &self.removals,
             modes: &self.modes,
+            off_units: &self.off_units,
         }
     }
 }
@@ -122,6 +130,7 @@ pub(crate) struct Scope<'a> {
     pub deadline: Deadline,
     removals: &'a Mutex<RemovalBound>,
     modes: &'a Modes,
+    off_units: &'a OffUnits,
 }
 
 impl<'a> Scope<'a> {
@@ -144,6 +153,13 @@ impl<'a> Scope<'a> {
                 .clone(),
             None => read_mode(self.app, region).await,
         }
+    }
+
+    /// The accounts anywhere under DISCOVERY_OFF_OU_IDS ([`read_accounts_under_off_units`]): read
+    /// the first time a workflow of the invocation needs them.
+    pub(crate) async fn accounts_under_off_units(&self) -> Result<BTreeSet<AccountId>, Outcome> {
+        let read = || read_accounts_under_off_units(self.app);
+        self.off_units.get_or_init(read).await.clone()
     }
 
     /// Lets `departed`'s removals go, or holds them back, under the invocation's one bound

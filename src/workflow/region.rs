@@ -9,11 +9,13 @@ use lambda_runtime::tracing;
 
 use crate::app::App;
 use crate::aws::macie::InvitationOptions;
-use crate::domain::{AccountId, Membership, Mode, Region};
+use crate::domain::{AccountId, Membership, Mode, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report};
+use crate::policy::discovery::leaves_enabled;
 use crate::policy::failure;
 use crate::policy::plan::{self, MemberAction, MemberPolicy, Source};
+use crate::workflow::discovery::{Members, apply_discovery};
 use crate::workflow::lookup::{Listing, read_listing};
 use crate::workflow::{Deadline, Scope, Task, before_deadline, now_seconds};
 
@@ -98,7 +100,11 @@ pub(crate) async fn invite_in_region(
     };
     let actions = sort_by_action(region, relationships, policy, count_members, now_seconds());
     let members_already = actions.members_already;
-    let reports = act(scope, region, actions, policy).await;
+    let mut reports = act(scope, region, actions, policy).await;
+    // A reconcile applies the discovery policy to the whole region once it is done.
+    if !count_members {
+        reports.extend(apply_to_enabled(scope, region, tasks, &reports).await);
+    }
     RegionDone {
         reports,
         members_already,
@@ -150,6 +156,37 @@ async fn act(
         reports.extend(accepted.await);
     }
     reports
+}
+
+/// The discovery policy, applied to the accounts that the work left Enabled members: at once, as
+/// each one becomes one. A read that fails is each such account's outcome, to be retried.
+async fn apply_to_enabled(
+    scope: Scope<'_>,
+    region: &Region,
+    tasks: &[Task],
+    reports: &[Report],
+) -> Vec<Report> {
+    let origins: BTreeMap<&AccountId, &Origin> = tasks
+        .iter()
+        .map(|task| (&task.account.id, &task.origin))
+        .collect();
+    let enabled: BTreeSet<AccountId> = reports
+        .iter()
+        .filter(|report| leaves_enabled(&report.outcome))
+        .filter_map(|report| match &report.subject {
+            Subject::Account(id) if origins.contains_key(id) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let report = |id: &AccountId, outcome| Report::account(id, Some(region), outcome, origins[id]);
+    let members = Members::Named(enabled.clone());
+    match apply_discovery(scope, region, members, report).await {
+        Ok(done) => done.map_or_else(Vec::new, |done| done.reports),
+        Err(outcome) => enabled
+            .iter()
+            .map(|id| report(id, outcome.clone()))
+            .collect(),
+    }
 }
 
 /// Accepts each task's invitation in its member account (ACCEPT_ROLE_NAME).

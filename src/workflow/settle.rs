@@ -330,6 +330,7 @@ fn log_counts(summary: &Summary) {
             kept = counts.kept,
             held = counts.held,
             adopted = counts.adopted,
+            discovery = counts.discovery,
             requeued = counts.requeued,
             dead_lettered = counts.dead_lettered,
             "region done"

@@ -20,6 +20,11 @@ and accepting them (EnableMacie, ListInvitations, AcceptInvitation); each call r
   POST /_standin/dialect  {"noMember": ..., "invitationLagSeconds": [created, verifying], "listingTags": false}   how Macie words its
                           answers (see State.set_dialect); the default is real Macie's, as clients tested against
                           real accounts meet it
+  POST /_standin/discovery {"region", "administrator": "ENABLED" | "DISABLED", "accountId", "status": "ENABLED" |
+                          "DISABLED", "costs": {"AUTOMATED_SENSITIVE_DATA_DISCOVERY": "12.50", ...}}   automated sensitive data
+                          discovery: the administrator's own status in a region (default ENABLED), a member's status (default
+                          ENABLED, as when the administrator enables it for all its accounts), and a member's month-to-date
+                          estimated costs by usage type, as GetUsageStatistics answers them (default none)
   POST /_standin/reset    forget members, calls and faults, and go back to the default dialect
 """
 
@@ -103,6 +108,8 @@ class State:
         self.sessions = {}  # region -> the administrator's own Macie status there (absent: ENABLED; None: not enabled)
         self.administrator_of = {}  # region -> the administrator's own administrator there, if any
         self.delegated = {}  # region -> the organization's configuration where the administrator is the delegated one
+        self.discovery_administrator = {}  # region -> the administrator's own automated-discovery status (absent: ENABLED)
+        self.costs = {}  # (region, accountId) -> usage type -> estimated cost, a string of US dollars
         self.no_member = "rotate"
         self.lag = DEFAULT_LAG
         self.listing_tags = True
@@ -156,6 +163,8 @@ class State:
 
         kind "error": the call fails with errorType (ThrottlingException, InternalServerException, ...)
         kind "http429": the call fails with a bare 429 and no error type
+        kind "discoveryError": BatchUpdateAutomatedDiscoveryAccounts reports the rule's accountIds in errors with
+          errorCode (ACCOUNT_PAUSED by default)
         kind "unprocessed": CreateInvitations reports the rule's accountIds as unprocessed with errorCode
         count: how many matching calls (or, for "unprocessed", invitations) it applies to; absent = always
         id: only calls whose path names this member (GetMember, DisassociateMember, DeleteMember)
@@ -339,6 +348,75 @@ class State:
                 self.status(member)
         return {"unprocessedAccounts": unprocessed}
 
+    # Automated sensitive data discovery (botocore macie2: GetAutomatedDiscoveryConfiguration,
+    # ListAutomatedDiscoveryAccounts, BatchUpdateAutomatedDiscoveryAccounts, GetUsageStatistics).
+
+    def get_automated_discovery_configuration(self, region):
+        return {"status": self.discovery_administrator.get(region, "ENABLED"),
+                "autoEnableOrganizationMembers": "ALL", "classificationScopeId": "standin",
+                "disabledAt": None, "firstEnabledAt": "2026-01-01T00:00:00Z",
+                "lastUpdatedAt": "2026-01-01T00:00:00Z", "sensitivityInspectionTemplateId": "standin"}
+
+    def discovery_members(self, region):
+        """The administrator's members that automated discovery covers: those associated (Enabled or Paused)."""
+        members = self.region_members(region).values()
+        return sorted((m for m in members if self.status(m) in ("Enabled", "Paused")), key=lambda m: m["accountId"])
+
+    def list_automated_discovery_accounts(self, region, query):
+        max_results = int(query.get("maxResults", ["25"])[0])
+        if not 1 <= max_results <= 25:
+            raise MacieError("ValidationException", "maxResults must be between 1 and 25")
+        wanted = query.get("accountIds")
+        if wanted is not None and len(wanted) > 50:
+            raise MacieError("ValidationException", "accountIds takes at most 50 account IDs")
+        members = [m for m in self.discovery_members(region) if wanted is None or m["accountId"] in wanted]
+        start = int(query.get("nextToken", ["0"])[0])
+        page = members[start : start + max_results]
+        response = {"items": [{"accountId": m["accountId"], "status": m.get("discovery", "ENABLED")} for m in page]}
+        if start + max_results < len(members):
+            response["nextToken"] = str(start + max_results)
+        return response
+
+    def batch_update_automated_discovery_accounts(self, region, body):
+        accounts = body.get("accounts")
+        if not isinstance(accounts, list) or not accounts:
+            raise MacieError("ValidationException", "accounts must be a non-empty list")
+        members = self.region_members(region)
+        errors = []
+        for update in accounts:
+            account_id, status = update.get("accountId"), update.get("status")
+            if status not in ("ENABLED", "DISABLED"):
+                raise MacieError("ValidationException", "status must be ENABLED or DISABLED")
+            rule = self.take_rule("BatchUpdateAutomatedDiscoveryAccounts", region, {"discoveryError"}, account_id)
+            member = members.get(account_id)
+            if rule is not None:
+                errors.append({"accountId": account_id, "errorCode": rule.get("errorCode", "ACCOUNT_PAUSED")})
+            elif member is None or self.status(member) not in ("Enabled", "Paused"):
+                errors.append({"accountId": account_id, "errorCode": "ACCOUNT_NOT_FOUND"})
+            elif self.status(member) == "Paused":
+                errors.append({"accountId": account_id, "errorCode": "ACCOUNT_PAUSED"})
+            else:
+                member["discovery"] = status
+        return {"errors": errors}
+
+    def get_usage_statistics(self, region, body):
+        if body.get("timeRange", "PAST_30_DAYS") not in ("MONTH_TO_DATE", "PAST_30_DAYS"):
+            raise MacieError("ValidationException", "timeRange must be MONTH_TO_DATE or PAST_30_DAYS")
+        max_results = int(body.get("maxResults") or 50)
+        accounts = sorted({account for (where, account) in self.costs if where == region}
+                          | {m["accountId"] for m in self.discovery_members(region)})
+        start = int(body.get("nextToken") or 0)
+        records = []
+        for account_id in accounts[start : start + max_results]:
+            costs = self.costs.get((region, account_id), {})
+            usage = [{"currency": "USD", "estimatedCost": cost, "serviceLimit": {"isServiceLimited": False,
+                      "unit": "TERABYTES", "value": 0}, "type": kind} for kind, cost in sorted(costs.items())]
+            records.append({"accountId": account_id, "usage": usage})
+        response = {"records": records, "timeRange": body.get("timeRange", "PAST_30_DAYS")}
+        if start + max_results < len(accounts):
+            response["nextToken"] = str(start + max_results)
+        return response
+
     def describe_organization_configuration(self, region):
         configuration = self.delegated.get(region)
         if configuration is None:
@@ -418,6 +496,10 @@ ROUTES = [
     ("GET", re.compile(r"^/macie$"), "GetMacieSession"),
     ("GET", re.compile(r"^/administrator$"), "GetAdministratorAccount"),
     ("GET", re.compile(r"^/admin/configuration$"), "DescribeOrganizationConfiguration"),
+    ("GET", re.compile(r"^/automated-discovery/configuration$"), "GetAutomatedDiscoveryConfiguration"),
+    ("GET", re.compile(r"^/automated-discovery/accounts$"), "ListAutomatedDiscoveryAccounts"),
+    ("PATCH", re.compile(r"^/automated-discovery/accounts$"), "BatchUpdateAutomatedDiscoveryAccounts"),
+    ("POST", re.compile(r"^/usage/statistics$"), "GetUsageStatistics"),
 ]
 # The operations a member account calls; ANY_ACCOUNT_OPERATIONS any account; the others are the administrator's.
 MEMBER_OPERATIONS = {"EnableMacie", "ListInvitations", "AcceptInvitation"}
@@ -458,6 +540,9 @@ def make_handler(state, caller_of):
 
         def do_DELETE(self):
             self.dispatch("DELETE")
+
+        def do_PATCH(self):
+            self.dispatch("PATCH")
 
         def dispatch(self, method):
             url = urlsplit(self.path)
@@ -521,6 +606,14 @@ def make_handler(state, caller_of):
                         return 200, state.list_invitations(caller, call["region"], query), None
                     if operation == "AcceptInvitation":
                         return 200, state.accept_invitation(caller, call["region"], body), None
+                    if operation == "GetAutomatedDiscoveryConfiguration":
+                        return 200, state.get_automated_discovery_configuration(call["region"]), None
+                    if operation == "ListAutomatedDiscoveryAccounts":
+                        return 200, state.list_automated_discovery_accounts(call["region"], query), None
+                    if operation == "BatchUpdateAutomatedDiscoveryAccounts":
+                        return 200, state.batch_update_automated_discovery_accounts(call["region"], body), None
+                    if operation == "GetUsageStatistics":
+                        return 200, state.get_usage_statistics(call["region"], body), None
                     if operation == "DescribeOrganizationConfiguration":
                         return 200, state.describe_organization_configuration(call["region"]), None
                     if operation == "CreateMember":
@@ -589,6 +682,15 @@ def make_handler(state, caller_of):
                             state.delegated.pop(region, None)
                         else:
                             state.delegated[region] = dict(body["delegated"])
+                    return self.send_json(200, {})
+                if method == "POST" and path == "/_standin/discovery":
+                    region = body["region"]
+                    if "administrator" in body:
+                        state.discovery_administrator[region] = body["administrator"]
+                    if "status" in body:
+                        state.region_members(region)[body["accountId"]]["discovery"] = body["status"]
+                    if "costs" in body:
+                        state.costs[(region, body["accountId"])] = dict(body["costs"])
                     return self.send_json(200, {})
                 if method == "POST" and path == "/_standin/reset":
                     state.reset()

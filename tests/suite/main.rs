@@ -9,6 +9,7 @@ mod chaos;
 mod check;
 mod confinement;
 mod departures;
+mod discovery;
 mod docs;
 mod first_week;
 mod hostile;

@@ -204,6 +204,8 @@ fn takes_a_resource(action: &str) -> bool {
                 | "macie2:DeleteMember"
                 | "organizations:DescribeAccount"
                 | "organizations:ListParents"
+                | "organizations:ListAccountsForParent"
+                | "organizations:ListOrganizationalUnitsForParent"
         )
 }
 

@@ -188,6 +188,21 @@ impl Standins {
         invoke(app, sqs_event(&messages)).await.unwrap()
     }
 
+    /// Automated discovery in the Macie stand-in (its /_standin/discovery): the administrator's
+    /// own status in `region`, a member's status, or a member's month-to-date costs.
+    pub fn set_discovery(&self, region: &str, mut settings: Value) {
+        settings["region"] = json!(region);
+        self.post("/_standin/discovery", settings);
+    }
+
+    /// A member's automated-discovery status, as the Macie stand-in keeps it (ENABLED by default).
+    pub fn discovery_of(&self, region: &str, account_id: &str) -> String {
+        let members = self.macie_members();
+        let member = &members[region][account_id];
+        assert!(member.is_object(), "no member {account_id} in {region}");
+        member["discovery"].as_str().unwrap_or("ENABLED").to_owned()
+    }
+
     fn post(&self, path: &str, body: Value) {
         ureq::post(format!("{}{path}", self.macie))
             .send_json(body)
@@ -498,11 +513,16 @@ impl Organization {
     /// Moves the account from the root into the organizational unit `unit`.
     pub async fn move_account(&self, account_id: &str, unit: &str) {
         let root = self.root().await;
+        self.move_account_from(account_id, &root, unit).await;
+    }
+
+    /// Moves the account from `from` into `to` (a root or unit ID each).
+    pub async fn move_account_from(&self, account_id: &str, from: &str, to: &str) {
         self.client
             .move_account()
             .account_id(account_id)
-            .source_parent_id(root)
-            .destination_parent_id(unit)
+            .source_parent_id(from)
+            .destination_parent_id(to)
             .send()
             .await
             .unwrap();
