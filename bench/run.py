@@ -8,6 +8,7 @@
     python3 bench/run.py --departures                                  # the calls of a reconcile with departures alone (listing with and without tags)
     python3 bench/run.py --organizations                               # the calls under a delegated Macie administrator (Organizations mode)
     python3 bench/run.py --scale --organizations                       # the scale reconcile under a delegated Macie administrator in all 17 regions
+    python3 bench/run.py --discovery                                   # the calls a discovery policy adds to a reconcile of 1,000 members in 2 regions
 
 Measures, for the release build of macie-invite and of bench/echo (an empty lambda_runtime
 function, the floor):
@@ -458,6 +459,58 @@ def organizations(macie_invite):
     return results
 
 
+DISCOVERY_CALLS = ("GetAutomatedDiscoveryConfiguration", "ListAutomatedDiscoveryAccounts",
+                   "BatchUpdateAutomatedDiscoveryAccounts", "GetUsageStatistics")
+
+
+def discovery(macie_invite):
+    """The calls that a discovery policy adds to a reconcile (issue 37): 1,000 accounts of the
+    organization, each an Enabled member in both regions; the policy keeps 30 of them off. With no
+    policy, none; with one, per region one GetAutomatedDiscoveryConfiguration, one listing page per
+    25 members and one update call per 50 changes; usage pages only with a cost limit."""
+    standins = Standins(accounts=ORGANIZATION)
+    regions = REGIONS.split(",")
+    members = accounts(ORGANIZATION)
+    off = members[:30]
+    ceil = lambda a, b: -(-a // b)
+    cases = (
+        ("no policy", {}, {op: 0 for op in DISCOVERY_CALLS}),
+        ("30 accounts off (DISCOVERY_OFF_ACCOUNT_IDS)", {"DISCOVERY_OFF_ACCOUNT_IDS": ",".join(off)},
+         {"GetAutomatedDiscoveryConfiguration": len(regions),
+          "ListAutomatedDiscoveryAccounts": len(regions) * ceil(len(members), 25),
+          "BatchUpdateAutomatedDiscoveryAccounts": len(regions) * ceil(len(off), 50),
+          "GetUsageStatistics": 0}),
+        ("the same, again (nothing drifted)", {"DISCOVERY_OFF_ACCOUNT_IDS": ",".join(off)},
+         {"GetAutomatedDiscoveryConfiguration": len(regions),
+          "ListAutomatedDiscoveryAccounts": len(regions) * ceil(len(members), 25),
+          "BatchUpdateAutomatedDiscoveryAccounts": 0,
+          "GetUsageStatistics": 0}),
+        ("30 off and a cost limit", {"DISCOVERY_OFF_ACCOUNT_IDS": ",".join(off), "DISCOVERY_COST_LIMIT_USD": "25"},
+         {"GetAutomatedDiscoveryConfiguration": len(regions),
+          "ListAutomatedDiscoveryAccounts": len(regions) * ceil(len(members), 25),
+          "BatchUpdateAutomatedDiscoveryAccounts": 0,
+          # The stand-in answers 50 usage records a page, as it is asked for no page size.
+          "GetUsageStatistics": len(regions) * ceil(len(members), 50)}),
+    )
+    standins.reset_macie()
+    post(standins.macie + "/_standin/members", {"regions": regions, "accountIds": members})
+    results = []
+    for case, settings, minimum in cases:
+        before = standins.calls()
+        api, process, _ = start(macie_invite, standins, {"BACKFILL": "true", **settings})
+        api.wait_ready()
+        _, summary = api.invoke({"action": "reconcile"})
+        stop(process)
+        after = standins.calls()
+        calls = {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) != before.get(op, 0)}
+        made = {op: calls.get(op, 0) for op in DISCOVERY_CALLS}
+        changed = sum(counts.get("discovery", 0) for counts in summary["counts"].values())
+        results.append({"case": case, "changed": changed, "calls": calls, "discovery_calls": made,
+                        "minimum": minimum, "at_minimum": made == minimum})
+    standins.stop()
+    return results
+
+
 def main():
     # --opt-level L: both binaries built with the release profile at opt-level L instead (kept in
     # target directories of their own), to compare it with the profile's.
@@ -480,6 +533,10 @@ def main():
     if "--organizations" in sys.argv and "--scale" not in sys.argv:
         subprocess.run(["cargo", "build", "--locked", "--bin", "macie-invite"], cwd=ROOT, check=True, env=env)
         print(json.dumps(organizations(ROOT / "target/debug/macie-invite"), indent=2))
+        return
+    if "--discovery" in sys.argv:
+        subprocess.run(["cargo", "build", "--locked", "--bin", "macie-invite"], cwd=ROOT, check=True, env=env)
+        print(json.dumps(discovery(ROOT / "target/debug/macie-invite"), indent=2))
         return
     if "--calls" in sys.argv:
         # Calls do not depend on the build profile: the debug build, as the tests build it.
