@@ -206,10 +206,11 @@ pub(crate) fn unprocessed_advice(meaning: Option<Meaning>) -> Option<&'static st
     }
 }
 
-const QUOTA_ADVICE: &str = "Macie's quota of members is reached (1,000 by invitation): remove members that have \
-                            left (the reconcile removes those this function enrolled; the untagged ones, listed in \
-                            its kept, by hand or after {\"action\": \"adopt\"}), or manage accounts through \
-                            Organizations with a delegated Macie administrator";
+const QUOTA_ADVICE: &str = "Macie's quota of members is reached (1,000 by invitation, 10,000 through \
+                            Organizations): remove members that have left (the reconcile removes those this \
+                            function enrolled; the untagged ones, listed in its kept, by hand or after \
+                            {\"action\": \"adopt\"}), or, by invitation, manage accounts through Organizations \
+                            with a delegated Macie administrator (the README's deploy checklist)";
 
 /// Whether `operation` is made in a member account, through ACCEPT_ROLE_NAME, rather than by the
 /// administrator.
