@@ -386,10 +386,19 @@ pub enum MemberStatus {
 
 impl MemberStatus {
     /// The status as Macie names it: each variant is named after its `RelationshipStatus` value.
-    pub fn name(&self) -> String {
+    pub fn name(&self) -> &str {
         match self {
-            MemberStatus::Other(name) => name.clone(),
-            known => format!("{known:?}"),
+            MemberStatus::Enabled => "Enabled",
+            MemberStatus::Paused => "Paused",
+            MemberStatus::Invited => "Invited",
+            MemberStatus::Created => "Created",
+            MemberStatus::Removed => "Removed",
+            MemberStatus::Resigned => "Resigned",
+            MemberStatus::EmailVerificationInProgress => "EmailVerificationInProgress",
+            MemberStatus::EmailVerificationFailed => "EmailVerificationFailed",
+            MemberStatus::RegionDisabled => "RegionDisabled",
+            MemberStatus::AccountSuspended => "AccountSuspended",
+            MemberStatus::Other(name) => name,
         }
     }
 }

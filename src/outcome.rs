@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use lambda_runtime::tracing;
 use serde::Serialize;
 
-use crate::domain::{AccountId, Discovery, Origin, Region, Subject, Unprocessed};
+use crate::domain::{AccountId, Discovery, MemberStatus, Origin, Region, Subject, Unprocessed};
 use crate::error::Meaning;
 use crate::quote::redact_emails;
 
@@ -33,7 +33,7 @@ pub(crate) enum Outcome {
         actions: Vec<&'static str>,
     },
     AlreadyMember {
-        status: String,
+        status: MemberStatus,
     },
     Skipped {
         reason: String,
@@ -123,28 +123,31 @@ impl Outcome {
     #[rustfmt::skip] // A table: one row an outcome.
     pub(crate) fn row(&self) -> Row {
         use Bucket as B;
-        let row = |name, bucket, settled, attention, message| Row { name, bucket, settled, attention, message };
-        // Columns: the name; the bucket; settled (nothing more to do); attention (a WARN line); the log message.
+        let row = |name, bucket, settled, attention, enabled, message| Row { name, bucket, settled, attention, enabled, message };
+        // Columns: the name; the bucket; settled (nothing more to do); attention (a WARN line);
+        // enabled (leaves the account an Enabled member); the log message.
         match self {
-            Outcome::Invited =>            row("invited",       B::Invited,        true,  false, "account invited"),
-            Outcome::Accepted =>           row("accepted",      B::Accepted,       true,  false, "account invited and accepted: an enabled member"),
-            Outcome::Added =>              row("added",         B::Added,          true,  false, "account added through Organizations: an enabled member, no invitation"),
-            Outcome::Planned { .. } =>     row("planned",       B::Planned,        true,  false, "planned: would act, nothing done"),
-            Outcome::AlreadyMember { .. } => row("alreadyMember", B::AlreadyMembers, true,  false, "account already a member"),
-            Outcome::Skipped { .. } =>     row("skipped",       B::Skipped,        true,  false, "account skipped"),
-            Outcome::Unprocessed { .. } => row("unprocessed",   B::Unprocessed,    false, true,  "account unprocessed by CreateInvitations"),
-            Outcome::Failed { .. } =>      row("failed",        B::Failed,         false, true,  "call failed"),
+            Outcome::Invited =>            row("invited",       B::Invited,        true,  false, false, "account invited"),
+            Outcome::Accepted =>           row("accepted",      B::Accepted,       true,  false, true,  "account invited and accepted: an enabled member"),
+            Outcome::Added =>              row("added",         B::Added,          true,  false, true,  "account added through Organizations: an enabled member, no invitation"),
+            Outcome::Planned { .. } =>     row("planned",       B::Planned,        true,  false, false, "planned: would act, nothing done"),
+            Outcome::AlreadyMember { status: MemberStatus::Enabled } =>
+                                           row("alreadyMember", B::AlreadyMembers, true,  false, true,  "account already a member"),
+            Outcome::AlreadyMember { .. } => row("alreadyMember", B::AlreadyMembers, true,  false, false, "account already a member"),
+            Outcome::Skipped { .. } =>     row("skipped",       B::Skipped,        true,  false, false, "account skipped"),
+            Outcome::Unprocessed { .. } => row("unprocessed",   B::Unprocessed,    false, true,  false, "account unprocessed by CreateInvitations"),
+            Outcome::Failed { .. } =>      row("failed",        B::Failed,         false, true,  false, "call failed"),
             Outcome::Pending { .. } | Outcome::Deferred =>
-                                           row("pending",       B::Pending,        false, true,  "not done in this invocation"),
-            Outcome::Removed =>            row("removed",       B::Removed,        true,  false, "member of a departed account removed from Macie"),
-            Outcome::Kept { .. } =>        row("kept",          B::Kept,           true,  false, "member of a departed account kept"),
+                                           row("pending",       B::Pending,        false, true,  false, "not done in this invocation"),
+            Outcome::Removed =>            row("removed",       B::Removed,        true,  false, false, "member of a departed account removed from Macie"),
+            Outcome::Kept { .. } =>        row("kept",          B::Kept,           true,  false, false, "member of a departed account kept"),
             // Settled (nothing to retry), and yet the alarm's concern: its log line is a warning.
-            Outcome::Held { .. } =>        row("held",          B::Held,           true,  true,  "member of a departed account held: more removals than MAX_REMOVALS"),
-            Outcome::Adopted =>            row("adopted",       B::Adopted,        true,  false, "member adopted: tagged as enrolled by this function"),
+            Outcome::Held { .. } =>        row("held",          B::Held,           true,  true,  false, "member of a departed account held: more removals than MAX_REMOVALS"),
+            Outcome::Adopted =>            row("adopted",       B::Adopted,        true,  false, false, "member adopted: tagged as enrolled by this function"),
             Outcome::DiscoverySet { status: Discovery::On, .. } =>
-                                           row("discoveryOn",   B::Discovery,      true,  false, "automated sensitive data discovery turned on"),
+                                           row("discoveryOn",   B::Discovery,      true,  false, false, "automated sensitive data discovery turned on"),
             Outcome::DiscoverySet { status: Discovery::Off, .. } =>
-                                           row("discoveryOff",  B::Discovery,      true,  false, "automated sensitive data discovery turned off"),
+                                           row("discoveryOff",  B::Discovery,      true,  false, false, "automated sensitive data discovery turned off"),
         }
     }
 
@@ -165,7 +168,7 @@ impl Outcome {
             | Outcome::Removed
             | Outcome::Adopted => {}
             Outcome::Planned { actions } => said.actions = Some(actions.as_slice()),
-            Outcome::AlreadyMember { status } => said.status = Some(status.as_str()),
+            Outcome::AlreadyMember { status } => said.status = Some(status.name()),
             Outcome::Unprocessed {
                 error_code,
                 error_message,
@@ -233,34 +236,114 @@ pub(crate) struct Row {
     pub settled: bool,
     /// Someone should look: its log line is WARN, else INFO.
     pub attention: bool,
+    /// It leaves the account an `Enabled` member: what coverage counts as enabled, and what the
+    /// discovery policy applies to at once.
+    pub enabled: bool,
     /// What its log line says.
     pub message: &'static str,
 }
 
-/// Where an outcome is listed and counted: the summary's lists, its counts, the reconcile's tallies
-/// and the metrics all name their fields after these.
+/// The one table of buckets: where outcomes (and the work settled after them) are listed and
+/// counted. A row declares the bucket's key in the summary (its list, its count in `counts` and in a
+/// reconcile's tally, and its entry in `leftOut`), its field in the log line of counts, its metric
+/// (if any), its place in the order the bounded summary (`Summary::bounded`) fills the
+/// lists (the lists that need attention first), and whether its list and its tally's count are
+/// written even when empty (the five that add up to the organization's accounts). The summary's
+/// lists and counts, `bounded`, the log line of counts and the metrics all derive from it.
+macro_rules! buckets {
+    ($($variant:ident: $key:literal, $field:ident, $metric:expr, $bound:literal, $always:literal;)*) => {
+        /// Where an outcome is listed and counted ([`Bucket::row`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum Bucket {
+            $(#[doc = $key] $variant,)*
+        }
+
+        impl Bucket {
+            /// How many buckets there are.
+            pub const COUNT: usize = [$($key),*].len();
+
+            /// Every bucket, in the order the summary writes them.
+            pub const ALL: [Bucket; Bucket::COUNT] = [$(Bucket::$variant),*];
+
+            /// The bucket's row of the table.
+            pub const fn row(self) -> BucketRow {
+                match self {
+                    $(Bucket::$variant => BucketRow { key: $key, metric: $metric, bound: $bound, always: $always },)*
+                }
+            }
+        }
+
+        impl PerBucket<usize> {
+            /// One line with the counts of `region`: what the invocation did there, however many
+            /// accounts.
+            pub(crate) fn log(&self, region: &str) {
+                tracing::info!(region, $($field = self[Bucket::$variant],)* "region done");
+            }
+        }
+    };
+}
+
+buckets! {
+//  bucket          key               log field        metric                           bound  always
+    Invited:        "invited",        invited,         Some("AccountsInvited"),         15,    true;
+    Accepted:       "accepted",       accepted,        Some("AccountsAccepted"),        13,    false;
+    Added:          "added",          added,           Some("AccountsAdded"),           14,    false;
+    Planned:        "planned",        planned,         None,                            16,    false;
+    AlreadyMembers: "alreadyMembers", already_members, Some("AccountsAlreadyMembers"),  18,    true;
+    Skipped:        "skipped",        skipped,         Some("AccountsSkipped"),         12,    true;
+    Unprocessed:    "unprocessed",    unprocessed,     None,                            3,     true;
+    Failed:         "failed",         failed,          None,                            2,     true;
+    Pending:        "pending",        pending,         None,                            5,     false;
+    Removed:        "removed",        removed,         Some("MembersRemoved"),          8,     false;
+    Kept:           "kept",           kept,            None,                            7,     false;
+    Held:           "held",           held,            Some("RemovalsHeld"),            6,     false;
+    Adopted:        "adopted",        adopted,         None,                            9,     false;
+    Discovery:      "discovery",      discovery,       Some("DiscoveryChanged"),        10,    false;
+    // No outcome falls in these two: the work re-queued or dead-lettered after the run.
+    Requeued:       "requeued",       requeued,        Some("AccountsRequeued"),        4,     false;
+    DeadLettered:   "deadLettered",   dead_lettered,   Some("AccountsDeadLettered"),    1,     false;
+}
+
+/// One row of the table of buckets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Bucket {
-    Invited,
-    Accepted,
-    Added,
-    Planned,
-    AlreadyMembers,
-    Skipped,
-    Unprocessed,
-    Failed,
-    Pending,
-    Removed,
-    Kept,
-    Held,
-    Adopted,
-    Discovery,
+pub struct BucketRow {
+    /// The key of its list and its count.
+    pub key: &'static str,
+    /// The metric that counts it, if any.
+    pub metric: Option<&'static str>,
+    /// Its place in the order the bounded summary fills its lists (1 first).
+    pub bound: u8,
+    /// Its list, and its count in a reconcile's tally, are written even when empty.
+    pub always: bool,
 }
 
 impl Bucket {
     /// The bucket of an outcome.
     pub(crate) fn of(outcome: &Outcome) -> Self {
         outcome.row().bucket
+    }
+}
+
+/// One value per bucket: the counts (`PerBucket<usize>`) or the lists of the summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PerBucket<T>([T; Bucket::COUNT]);
+
+impl<T: Default> Default for PerBucket<T> {
+    fn default() -> Self {
+        PerBucket(std::array::from_fn(|_| T::default()))
+    }
+}
+
+impl<T> std::ops::Index<Bucket> for PerBucket<T> {
+    type Output = T;
+    fn index(&self, bucket: Bucket) -> &T {
+        &self.0[bucket as usize]
+    }
+}
+
+impl<T> std::ops::IndexMut<Bucket> for PerBucket<T> {
+    fn index_mut(&mut self, bucket: Bucket) -> &mut T {
+        &mut self.0[bucket as usize]
     }
 }
 

@@ -122,9 +122,8 @@ pub(crate) fn measure_coverage(
             done.get(id),
             membership.map(|membership| &membership.status),
         ) {
-            (Some(Outcome::Accepted | Outcome::Added), _) | (None, Some(MemberStatus::Enabled)) => {
-                enabled += 1
-            }
+            (Some(outcome), _) if outcome.row().enabled => enabled += 1,
+            (None, Some(MemberStatus::Enabled)) => enabled += 1,
             (Some(Outcome::Planned { .. }), _) => planned += 1,
             // Invited by this run: its invitation has just gone.
             (Some(_), _) => (invited, awaiting) = (invited + 1, awaiting + 1),

@@ -161,17 +161,6 @@ pub(crate) fn judge_discovery(policy: &DiscoveryPolicy, facts: &DiscoveryFacts) 
     plan
 }
 
-/// Whether an account's outcome leaves it an Enabled member, to which the policy applies at once:
-/// accepted, added through Organizations, or found Enabled already (so that a retry of a change
-/// that failed applies it again).
-pub(crate) fn leaves_enabled(outcome: &Outcome) -> bool {
-    match outcome {
-        Outcome::Accepted | Outcome::Added => true,
-        Outcome::AlreadyMember { status } => status == "Enabled",
-        _ => false,
-    }
-}
-
 /// The outcome of a member whose discovery Macie would not change (BatchUpdateAutomatedDiscoveryAccounts'
 /// `errors`): settled, with what the code means, never retried forever; the next reconcile applies
 /// the policy again.

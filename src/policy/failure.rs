@@ -297,6 +297,7 @@ pub(crate) fn backoff_seconds(attempt: u32, base: u32, jitter: f64) -> u32 {
 mod tests {
     use super::*;
     use crate::aws::macie_words::read_words;
+    use crate::domain::MemberStatus;
 
     /// Work of an event at its `attempt`-th attempt.
     fn at(attempt: u32) -> Origin {
@@ -428,7 +429,7 @@ mod tests {
             Outcome::Accepted,
             Outcome::Planned { actions: vec![] },
             Outcome::AlreadyMember {
-                status: "Enabled".into(),
+                status: MemberStatus::Enabled,
             },
             Outcome::skipped("x"),
             unprocessed("InternalError", "x"),
@@ -451,7 +452,7 @@ mod tests {
         for outcome in [
             Outcome::Invited,
             Outcome::AlreadyMember {
-                status: "Enabled".into(),
+                status: MemberStatus::Enabled,
             },
             Outcome::skipped("x"),
         ] {

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
 
-use crate::report::summary::{Counts, NO_REGION, RegionTally, Summary};
+use crate::report::summary::{Bucket, Counts, NO_REGION, RegionTally, Summary};
 
 /// Where the EMF lines go: standard output in Lambda, where CloudWatch Logs reads them as they are
 /// (they are not log records of the subscriber); a test hands a writer of its own, and reads it.
@@ -41,24 +41,13 @@ impl MetricsOut {
     }
 }
 
-/// The metrics, in the order they are written, each beside the count of the summary it reads:
-/// one declaration, where the names and the values once stood in two arrays kept in step.
-#[rustfmt::skip]
-const METRIC_COUNTS: [(&str, CountOf); 10] = [
-    ("AccountsInvited",        |counts| counts.invited),
-    ("AccountsAccepted",       |counts| counts.accepted),
-    ("AccountsAdded",          |counts| counts.added),
-    ("AccountsAlreadyMembers", |counts| counts.already_members),
-    ("AccountsSkipped",        |counts| counts.skipped),
-    ("AccountsRequeued",       |counts| counts.requeued),
-    ("AccountsDeadLettered",   |counts| counts.dead_lettered),
-    ("MembersRemoved",         |counts| counts.removed),
-    ("RemovalsHeld",           |counts| counts.held),
-    ("DiscoveryChanged",       |counts| counts.discovery),
-];
-
-/// Which count of the summary a metric reads.
-type CountOf = fn(&Counts) -> usize;
+/// The metrics that count outcomes, in the order they are written, each with the bucket it counts:
+/// the table of buckets' `metric` column ([`Bucket::row`]).
+fn metric_counts() -> impl Iterator<Item = (&'static str, Bucket)> {
+    Bucket::ALL
+        .into_iter()
+        .filter_map(|bucket| Some((bucket.row().metric?, bucket)))
+}
 
 /// How the line of totals combines a measure of the regions.
 #[derive(Clone, Copy)]
@@ -89,11 +78,6 @@ type MeasureOf = fn(&RegionTally) -> Option<f64>;
 /// The measures of one region, or of all combined, in the order of [`MEASURES`].
 type Measured = [Option<f64>; MEASURES.len()];
 
-/// How many accounts (each in one region, or in none when it was settled before any region) ended
-/// each way, for each metric.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MetricValues([u64; METRIC_COUNTS.len()]);
-
 /// The EMF lines for an invocation's summary: the totals, then one line per region.
 pub(crate) fn format_lines(
     summary: &Summary,
@@ -107,23 +91,16 @@ pub(crate) fn format_lines(
     for region in measured.keys() {
         by_region.entry((*region).to_owned()).or_default();
     }
-    let combined = combine_measures(measured.values());
-    let mut lines = vec![format_line(
+    let emf = Emf {
         namespace,
         function_name,
-        None,
-        (&totals, combined),
         timestamp_ms,
-    )];
+    };
+    let combined = combine_measures(measured.values());
+    let mut lines = vec![emf.format_line(None, &totals, combined)];
     lines.extend(by_region.iter().map(|(region, counts)| {
         let measures = measured.get(region.as_str()).copied().unwrap_or_default();
-        format_line(
-            namespace,
-            function_name,
-            Some(region),
-            (counts, measures),
-            timestamp_ms,
-        )
+        emf.format_line(Some(region), counts, measures)
     }));
     lines
 }
@@ -149,15 +126,14 @@ fn combine_measures<'m>(regions: impl Iterator<Item = &'m Measured>) -> Measured
 
 /// The counts over all regions, and for each region that has outcomes, from the summary's counts
 /// (which hold every outcome, listed or not).
-pub(crate) fn count_metrics(summary: &Summary) -> (MetricValues, BTreeMap<String, MetricValues>) {
-    let mut totals = MetricValues::default();
-    let mut by_region: BTreeMap<String, MetricValues> = BTreeMap::new();
+fn count_metrics(summary: &Summary) -> (Counts, BTreeMap<String, Counts>) {
+    let mut totals = Counts::default();
+    let mut by_region: BTreeMap<String, Counts> = BTreeMap::new();
     for (region, counts) in &summary.counts {
-        let values = METRIC_COUNTS.map(|(_, count)| count(counts));
-        for (metric, value) in values.into_iter().enumerate() {
-            totals.0[metric] += value as u64;
+        for bucket in Bucket::ALL {
+            totals[bucket] += counts[bucket];
             if region != NO_REGION {
-                by_region.entry(region.clone()).or_default().0[metric] += value as u64;
+                by_region.entry(region.clone()).or_default()[bucket] += counts[bucket];
             }
         }
     }
@@ -180,56 +156,58 @@ fn read_measures(summary: &Summary) -> BTreeMap<&str, Measured> {
         .collect()
 }
 
-/// One EMF document: the counts, and each measure where the region (or, on the line of totals,
-/// any region) was measured.
-fn format_line(
-    namespace: &str,
-    function_name: &str,
-    region: Option<&String>,
-    (counts, measured): (&MetricValues, Measured),
+/// What every EMF document of an invocation shares.
+struct Emf<'a> {
+    namespace: &'a str,
+    function_name: &'a str,
     timestamp_ms: u64,
-) -> String {
-    let dimensions = match region {
-        Some(_) => json!([["FunctionName", "Region"]]),
-        None => json!([["FunctionName"]]),
-    };
-    let mut metrics: Vec<Value> = METRIC_COUNTS
-        .iter()
-        .map(|(name, _)| json!({"Name": name, "Unit": "Count"}))
-        .collect();
-    let measures: Vec<(&str, &str, f64)> = MEASURES
-        .iter()
-        .zip(measured)
-        .filter_map(|((name, unit, _, _), value)| Some((*name, *unit, value?)))
-        .collect();
-    metrics.extend(
-        measures
+}
+
+impl Emf<'_> {
+    /// One EMF document: the counts, and each measure where the region (or, on the line of
+    /// totals, any region) was measured.
+    fn format_line(&self, region: Option<&String>, counts: &Counts, measured: Measured) -> String {
+        let dimensions = match region {
+            Some(_) => json!([["FunctionName", "Region"]]),
+            None => json!([["FunctionName"]]),
+        };
+        let measures: Vec<(&str, &str, f64)> = MEASURES
             .iter()
-            .map(|(name, unit, _)| json!({"Name": name, "Unit": unit})),
-    );
-    let mut document = Map::new();
-    document.insert(
-        "_aws".to_owned(),
-        json!({
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": namespace,
-                "Dimensions": dimensions,
-                "Metrics": metrics,
-            }],
-        }),
-    );
-    document.insert("FunctionName".to_owned(), json!(function_name));
-    if let Some(region) = region {
-        document.insert("Region".to_owned(), json!(region));
+            .zip(measured)
+            .filter_map(|((name, unit, _, _), value)| Some((*name, *unit, value?)))
+            .collect();
+        let metrics: Vec<Value> = metric_counts()
+            .map(|(name, _)| json!({"Name": name, "Unit": "Count"}))
+            .chain(
+                measures
+                    .iter()
+                    .map(|(name, unit, _)| json!({"Name": name, "Unit": unit})),
+            )
+            .collect();
+        let mut document = Map::new();
+        document.insert(
+            "_aws".to_owned(),
+            json!({
+                "Timestamp": self.timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": self.namespace,
+                    "Dimensions": dimensions,
+                    "Metrics": metrics,
+                }],
+            }),
+        );
+        document.insert("FunctionName".to_owned(), json!(self.function_name));
+        if let Some(region) = region {
+            document.insert("Region".to_owned(), json!(region));
+        }
+        for (name, bucket) in metric_counts() {
+            document.insert(name.to_owned(), json!(counts[bucket]));
+        }
+        for (name, _, value) in measures {
+            document.insert(name.to_owned(), json!(value));
+        }
+        Value::Object(document).to_string()
     }
-    for ((name, _), value) in METRIC_COUNTS.iter().zip(counts.0) {
-        document.insert((*name).to_owned(), json!(value));
-    }
-    for (name, _, value) in measures {
-        document.insert(name.to_owned(), json!(value));
-    }
-    Value::Object(document).to_string()
 }
 
 #[cfg(test)]
@@ -282,7 +260,10 @@ mod tests {
             .iter()
             .map(|metric| metric["Name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, METRIC_COUNTS.map(|(name, _)| name));
+        assert_eq!(
+            names,
+            metric_counts().map(|(name, _)| name).collect::<Vec<_>>()
+        );
         assert_eq!(totals["FunctionName"], "macie-invite");
         let values = |line: &Value, names: &[&str]| -> Vec<u64> {
             names
@@ -316,7 +297,7 @@ mod tests {
         let lines = format_lines(&Summary::default(), "Security/MacieInvite", "f", 0);
         assert_eq!(lines.len(), 1);
         let totals: Value = serde_json::from_str(&lines[0]).unwrap();
-        for (metric, _) in METRIC_COUNTS {
+        for (metric, _) in metric_counts() {
             assert_eq!(totals[metric], 0, "{metric}");
         }
     }

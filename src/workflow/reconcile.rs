@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
 use crate::policy::coverage::{Coverage, measure_coverage};
 use crate::policy::departure::{Departed, find_unread_departures, judge_departures};
-use crate::policy::discovery::{DiscoveryTally, leaves_enabled};
+use crate::policy::discovery::DiscoveryTally;
 use crate::policy::failure;
 use crate::policy::plan;
 use crate::report::summary::{Reconciliation, RegionTally};
@@ -173,7 +173,7 @@ async fn apply_discovery_everywhere(
                     reports
                         .iter()
                         .filter(|report| report.region.as_ref() == Some(region))
-                        .filter(|report| leaves_enabled(&report.outcome))
+                        .filter(|report| report.outcome.row().enabled)
                         .filter_map(|report| match &report.subject {
                             Subject::Account(id) => Some(id.clone()),
                             _ => None,

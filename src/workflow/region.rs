@@ -9,10 +9,9 @@ use lambda_runtime::tracing;
 
 use crate::app::App;
 use crate::aws::macie::InvitationOptions;
-use crate::domain::{AccountId, Membership, Mode, Origin, Region, Subject};
+use crate::domain::{AccountId, MemberStatus, Membership, Mode, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report};
-use crate::policy::discovery::leaves_enabled;
 use crate::policy::failure;
 use crate::policy::plan::{self, MemberAction, MemberPolicy, Source};
 use crate::workflow::discovery::{Members, apply_discovery};
@@ -172,7 +171,7 @@ async fn apply_to_enabled(
         .collect();
     let enabled: BTreeSet<AccountId> = reports
         .iter()
-        .filter(|report| leaves_enabled(&report.outcome))
+        .filter(|report| report.outcome.row().enabled)
         .filter_map(|report| match &report.subject {
             Subject::Account(id) if origins.contains_key(id) => Some(id.clone()),
             _ => None,
@@ -369,7 +368,7 @@ fn sort_by_action<'t>(
                 continue;
             }
             MemberAction::AlreadyMember => Outcome::AlreadyMember {
-                status: status.map_or_else(String::new, |m| m.status.name()),
+                status: status.map_or(MemberStatus::Other(String::new()), |m| m.status.clone()),
             },
             MemberAction::Wait(reason) => Outcome::pending(reason),
             MemberAction::Skip(reason) => Outcome::skipped(reason),

@@ -10,7 +10,7 @@ use crate::domain::{Account, Work};
 use crate::error::Error;
 use crate::event::{Delivery, MessageContent};
 use crate::quote::excerpt;
-use crate::report::summary::Summary;
+use crate::report::summary::{Bucket, Summary};
 use crate::workflow::Scope;
 use crate::workflow::job::{Job, job_of, run_works};
 use crate::workflow::settle::finish;
@@ -63,9 +63,9 @@ pub(crate) async fn retry_batch(
     }
     let summary = finished.summary;
     tracing::info!(
-        invited = summary.invited.len(),
-        requeued = summary.requeued.len(),
-        dead_lettered = summary.dead_lettered.len(),
+        invited = summary.lists[Bucket::Invited].len(),
+        requeued = summary.lists[Bucket::Requeued].len(),
+        dead_lettered = summary.lists[Bucket::DeadLettered].len(),
         "retry messages processed"
     );
     (summary, respond(batch.failed_messages))

@@ -308,32 +308,8 @@ pub(crate) async fn finish(app: &App, run: &Run, reconcile: Option<Reconciliatio
         summary.add_settled(settlement.requeued, settlement.dead_lettered);
         unsent = settlement.unsent;
     }
-    log_counts(&summary);
-    Finished { summary, unsent }
-}
-
-/// One line per region with its counts: what the invocation did there, however many accounts.
-fn log_counts(summary: &Summary) {
     for (region, counts) in &summary.counts {
-        tracing::info!(
-            region,
-            invited = counts.invited,
-            accepted = counts.accepted,
-            added = counts.added,
-            planned = counts.planned,
-            already_members = counts.already_members,
-            skipped = counts.skipped,
-            unprocessed = counts.unprocessed,
-            failed = counts.failed,
-            pending = counts.pending,
-            removed = counts.removed,
-            kept = counts.kept,
-            held = counts.held,
-            adopted = counts.adopted,
-            discovery = counts.discovery,
-            requeued = counts.requeued,
-            dead_lettered = counts.dead_lettered,
-            "region done"
-        );
+        counts.log(region);
     }
+    Finished { summary, unsent }
 }
