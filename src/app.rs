@@ -4,6 +4,7 @@
 use crate::aws::macie::Macie;
 use crate::aws::organizations::Organizations;
 use crate::aws::queue::Queue;
+use crate::aws::sdk;
 use crate::aws::sts::Sts;
 use crate::config::Config;
 use crate::report::metrics::MetricsOut;
@@ -31,17 +32,11 @@ impl App {
     pub fn new(config: Config, sdk_config: &aws_config::SdkConfig) -> Self {
         App {
             organizations: Organizations::new(aws_sdk_organizations::Client::from_conf(
-                crate::client_config!(aws_sdk_organizations, sdk_config),
+                sdk::organizations_config(sdk_config),
             )),
             macie: Macie::new(sdk_config, sdk_config, &config.regions),
-            queue: Queue::new(aws_sdk_sqs::Client::from_conf(crate::client_config!(
-                aws_sdk_sqs,
-                sdk_config
-            ))),
-            sts: Sts::new(aws_sdk_sts::Client::from_conf(crate::client_config!(
-                aws_sdk_sts,
-                sdk_config
-            ))),
+            queue: Queue::new(aws_sdk_sqs::Client::from_conf(sdk::sqs_config(sdk_config))),
+            sts: Sts::new(aws_sdk_sts::Client::from_conf(sdk::sts_config(sdk_config))),
             metrics: MetricsOut::stdout(),
             config,
         }

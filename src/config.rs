@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use serde::Serialize;
+
 use crate::domain::{AccountId, Mode, OrganizationalUnitId, Region, Usd};
 use crate::error::Error;
 
@@ -12,10 +14,13 @@ pub(crate) const MAX_INVITATION_MESSAGE_CHARS: usize = 80;
 /// otherwise: a wrong organization or a bug must not empty Macie.
 const DEFAULT_MAX_REMOVALS: u32 = 25;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-/// Every setting, read from the environment and checked once, at init.
+/// Every setting, read from the environment and checked once, at init. It serializes as the
+/// settings are named in the environment, with their values as read: the check's echo.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub struct Config {
     /// MACIE_REGIONS, or the function's own region.
+    #[serde(rename = "MACIE_REGIONS")]
     pub regions: Vec<Region>,
     /// INVITATION_MESSAGE.
     pub invitation_message: Option<String>,
@@ -67,24 +72,30 @@ pub struct Config {
     /// function's account is the organization's delegated Macie administrator there, and adds
     /// accounts through Organizations where it is, by invitation elsewhere; `invitations` or
     /// `organizations` forces one way in every region, with no read.
+    #[serde(serialize_with = "serialize_enrollment_mode")]
     pub enrollment_mode: Option<Mode>,
     /// DISCOVERY_OFF_OU_IDS, DISCOVERY_OFF_ACCOUNT_IDS, DISCOVERY_COST_LIMIT_USD and
     /// DISCOVERY_COST_ACTION: the policy of automated sensitive data discovery.
+    #[serde(flatten)]
     pub discovery: DiscoveryPolicy,
 }
 
 /// What automated sensitive data discovery does for the organization's Enabled members. With
 /// none of its settings given, the function makes no automated-discovery or usage call at all.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DiscoveryPolicy {
     /// DISCOVERY_OFF_OU_IDS: accounts anywhere under these units have discovery off.
+    #[serde(rename = "DISCOVERY_OFF_OU_IDS")]
     pub off_ou_ids: BTreeSet<OrganizationalUnitId>,
     /// DISCOVERY_OFF_ACCOUNT_IDS: these accounts have discovery off.
+    #[serde(rename = "DISCOVERY_OFF_ACCOUNT_IDS")]
     pub off_account_ids: BTreeSet<AccountId>,
     /// DISCOVERY_COST_LIMIT_USD: a member's month-to-date automated-discovery cost past which it is
     /// named and alarmed.
+    #[serde(rename = "DISCOVERY_COST_LIMIT_USD")]
     pub cost_limit: Option<Usd>,
     /// DISCOVERY_COST_ACTION: what is done with a member over the limit.
+    #[serde(rename = "DISCOVERY_COST_ACTION")]
     pub cost_action: CostAction,
 }
 
@@ -98,13 +109,22 @@ impl DiscoveryPolicy {
 }
 
 /// What is done with a member whose month-to-date automated-discovery cost is over the limit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CostAction {
     /// It is named in the answer and alarmed (the default).
     #[default]
     Report,
     /// Besides, its discovery is turned off while its month-to-date cost stays over the limit.
     Disable,
+}
+
+/// ENROLLMENT_MODE as it is set: `auto` where no mode is forced.
+fn serialize_enrollment_mode<S: serde::Serializer>(
+    mode: &Option<Mode>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(mode.map_or("auto", Mode::name))
 }
 
 impl Config {

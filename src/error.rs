@@ -1,12 +1,5 @@
 //! The crate's one error type, and how each error is reported to the Lambda runtime.
 
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-
-use crate::quote::redact_emails;
-
 /// Everything that can fail an invocation or the cold start.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -171,40 +164,6 @@ impl Error {
         }
     }
 
-    /// Converts an SDK error, after the SDK's own retries, into ours.
-    pub(crate) fn from_sdk<E>(
-        service: &'static str,
-        operation: &'static str,
-        error: SdkError<E, HttpResponse>,
-    ) -> Self
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let code = error.code().map(str::to_owned);
-        let status = error
-            .raw_response()
-            .map(|response| response.status().as_u16());
-        // No answer, or one that could not be read: the call may pass later.
-        let transport = matches!(
-            error,
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
-        );
-        let message = match (&code, error.message()) {
-            (Some(code), Some(message)) => format!("{code}: {message}"),
-            (Some(code), None) => code.clone(),
-            _ => DisplayErrorContext(&error).to_string(),
-        };
-        Error::Service {
-            service,
-            operation,
-            code,
-            status,
-            transport,
-            message: redact_emails(&message),
-            meaning: None,
-        }
-    }
-
     /// The error, with what `read` makes of its code and message (a service error only).
     pub(crate) fn read_as(mut self, read: impl Fn(&str, &str) -> Option<Meaning>) -> Self {
         if let Error::Service {
@@ -260,24 +219,5 @@ impl Error {
             Error::RetryLater { .. } => "RetryLater",
             Error::Service { .. } => "Service",
         }
-    }
-}
-
-/// A call's answer, or `None` where the service said that what was asked for is not there
-/// (`absent` reads its error, as the SDK models it); any other error in our terms. How every adapter
-/// says "not found".
-pub(crate) fn found<T, E>(
-    service: &'static str,
-    operation: &'static str,
-    result: Result<T, SdkError<E, HttpResponse>>,
-    absent: impl FnOnce(&E) -> bool,
-) -> Result<Option<T>, Error>
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    match result {
-        Ok(answer) => Ok(Some(answer)),
-        Err(error) if error.as_service_error().is_some_and(absent) => Ok(None),
-        Err(error) => Err(Error::from_sdk(service, operation, error)),
     }
 }

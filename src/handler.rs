@@ -6,8 +6,9 @@ use serde_json::Value;
 use crate::app::App;
 use crate::error::Error;
 use crate::event;
+use crate::workflow::dispatch;
 pub use crate::workflow::dispatch::Response;
-use crate::workflow::{Invocation, dispatch};
+use crate::workflow::scope::Invocation;
 
 /// Answers one invocation: for the retry queue, the batch response; for a check, its report; else
 /// the summary of what became of each account.

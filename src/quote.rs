@@ -43,13 +43,6 @@ pub(crate) fn free_text(text: &str) -> String {
     redact_emails(&excerpt(text))
 }
 
-/// A time in seconds since the epoch as ISO 8601 (RFC 3339, UTC), as people and logs read it.
-pub(crate) fn iso_time(seconds: i64) -> String {
-    aws_smithy_types::DateTime::from_secs(seconds)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_else(|_| format!("{seconds} seconds since the epoch"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,10 +60,5 @@ mod tests {
     fn long_text_is_cut_short_on_a_character_boundary() {
         assert_eq!(excerpt(&"é".repeat(100)).chars().count(), 65);
         assert_eq!(clip("short"), "short");
-    }
-
-    #[test]
-    fn times_are_written_as_iso_8601() {
-        assert_eq!(iso_time(1_796_416_229), "2026-12-04T20:30:29Z");
     }
 }

@@ -17,11 +17,12 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::aws::macie_words::{read_words, says_no_member};
+use crate::aws::sdk::{self, found};
 use crate::domain::{
     Account, AccountId, Administrator, Discovery, Mark, MemberStatus, Membership,
     OrganizationConfiguration, Page, Pages, Region, Unprocessed, Usd, read_all,
 };
-use crate::error::{Error, found};
+use crate::error::Error;
 use crate::quote::redact_emails;
 
 const SERVICE: &str = "Macie";
@@ -94,7 +95,7 @@ fn macie_error<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> 
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    Error::from_sdk(SERVICE, operation, error).read_as(read_words)
+    sdk::read_sdk_error(SERVICE, operation, error).read_as(read_words)
 }
 
 /// A "not found"-aware answer, its error read as [`macie_error`] reads one.
@@ -182,7 +183,7 @@ impl Macie {
         sts: &aws_config::SdkConfig,
         regions: &[Region],
     ) -> Self {
-        let base = crate::client_config!(aws_sdk_macie2, sdk_config);
+        let base = crate::aws::sdk::client_config!(aws_sdk_macie2, sdk_config);
         let clients = regions
             .iter()
             .map(|region| (region.clone(), build_client(&base, region)))

@@ -9,11 +9,12 @@ use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
+use crate::aws::sdk::{self, found};
 use crate::domain::{
     Account, AccountId, AccountState, CreateAccountRequestId, Creation, Organization,
     OrganizationalUnitId, Page, Pages, read_all,
 };
-use crate::error::{Error, found};
+use crate::error::Error;
 
 const SERVICE: &str = "Organizations";
 
@@ -40,7 +41,7 @@ impl Organizations {
             .describe_organization()
             .send()
             .await
-            .map_err(|error| Error::from_sdk(SERVICE, "DescribeOrganization", error))?;
+            .map_err(|error| sdk::read_sdk_error(SERVICE, "DescribeOrganization", error))?;
         let organization = output.organization();
         Ok(Organization {
             id: organization
@@ -65,7 +66,7 @@ impl Organizations {
             .send()
             .await
             .map(|_| ())
-            .map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error))
+            .map_err(|error| sdk::read_sdk_error(SERVICE, "ListAccounts", error))
     }
 
     /// The account as the organization knows it; `None` when it is not an account of the organization.
@@ -130,7 +131,7 @@ impl Organizations {
             .child_id(child_id)
             .send()
             .await
-            .map_err(|error| Error::from_sdk(SERVICE, "ListParents", error))?;
+            .map_err(|error| sdk::read_sdk_error(SERVICE, "ListParents", error))?;
         let parent = output.parents().first().and_then(|parent| parent.id());
         Ok(match parent.and_then(OrganizationalUnitId::parse) {
             Some(unit) => Parent::Unit(unit),
@@ -156,8 +157,9 @@ impl Organizations {
                 .into_paginator()
                 .send();
             while let Some(page) = pages.next().await {
-                let page =
-                    page.map_err(|error| Error::from_sdk(SERVICE, "ListAccountsForParent", error))?;
+                let page = page.map_err(|error| {
+                    sdk::read_sdk_error(SERVICE, "ListAccountsForParent", error)
+                })?;
                 accounts.extend(page.accounts().iter().filter_map(|account| {
                     AccountId::parse(account.id()?, "ListAccountsForParent Account.Id").ok()
                 }));
@@ -170,7 +172,7 @@ impl Organizations {
                 .send();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|error| {
-                    Error::from_sdk(SERVICE, "ListOrganizationalUnitsForParent", error)
+                    sdk::read_sdk_error(SERVICE, "ListOrganizationalUnitsForParent", error)
                 })?;
                 units.extend(
                     page.organizational_units()
@@ -214,7 +216,7 @@ impl Pages for AccountPages {
                 items: output.accounts().iter().filter_map(to_account).collect(),
                 more: output.next_token().is_some_and(|token| !token.is_empty()),
             })
-            .map_err(|error| Error::from_sdk(SERVICE, "ListAccounts", error)),
+            .map_err(|error| sdk::read_sdk_error(SERVICE, "ListAccounts", error)),
         )
     }
 }

@@ -3,6 +3,7 @@
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 
+use crate::aws::sdk;
 use crate::domain::QueueDepth;
 use crate::error::Error;
 
@@ -42,7 +43,7 @@ impl Queue {
             .attribute_names(QueueAttributeName::CreatedTimestamp)
             .send()
             .await
-            .map_err(|error| Error::from_sdk(SERVICE, "GetQueueAttributes", error))?;
+            .map_err(|error| sdk::read_sdk_error(SERVICE, "GetQueueAttributes", error))?;
         Ok(output
             .attributes()
             .and_then(|attributes| attributes.get(&QueueAttributeName::CreatedTimestamp))
@@ -62,7 +63,7 @@ impl Queue {
             .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
             .send()
             .await
-            .map_err(|error| Error::from_sdk(SERVICE, "GetQueueAttributes", error))?;
+            .map_err(|error| sdk::read_sdk_error(SERVICE, "GetQueueAttributes", error))?;
         let count = |name: QueueAttributeName| {
             output
                 .attributes()
@@ -102,7 +103,7 @@ impl Queue {
                     .send()
                     .await
                     .map_err(|error| {
-                        Error::from_sdk(SERVICE, "SendMessageBatch", error).to_string()
+                        sdk::read_sdk_error(SERVICE, "SendMessageBatch", error).to_string()
                     }),
                 Err(error) => Err(error.to_string()),
             };

@@ -1,4 +1,5 @@
-//! The settings every SDK client shares: bounded retries, timeouts, and throttling recognized by status.
+//! What every SDK client shares: its settings (bounded retries, timeouts, throttling recognized by
+//! status), and how its errors are read into ours, at the adapters' edge.
 
 use std::time::Duration;
 
@@ -9,6 +10,13 @@ use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
 use aws_smithy_runtime::client::retries::classifiers::HttpStatusCodeClassifier;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::error::Error;
+use crate::quote::redact_emails;
 
 /// One HTTPS client (rustls with AWS-LC, the SDK's default) for every SDK client of the process.
 /// Left to themselves, the clients would each build their own, and each would parse the platform's
@@ -57,7 +65,6 @@ pub fn throttling_by_status() -> HttpStatusCodeClassifier {
 
 /// The configuration of a client of the SDK crate `$service` (such as `aws_sdk_sqs`): `$sdk_config`
 /// (endpoint, region, credentials) with the shared retry, timeout and throttling settings above.
-#[macro_export]
 macro_rules! client_config {
     ($service:ident, $sdk_config:expr) => {
         $service::config::Builder::from($sdk_config)
@@ -66,4 +73,74 @@ macro_rules! client_config {
             .retry_classifier($crate::aws::sdk::throttling_by_status())
             .build()
     };
+}
+pub(crate) use client_config;
+
+/// Organizations' client configuration: `sdk_config` with the shared settings.
+pub fn organizations_config(sdk_config: &aws_config::SdkConfig) -> aws_sdk_organizations::Config {
+    client_config!(aws_sdk_organizations, sdk_config)
+}
+
+/// SQS's client configuration: `sdk_config` with the shared settings.
+pub fn sqs_config(sdk_config: &aws_config::SdkConfig) -> aws_sdk_sqs::Config {
+    client_config!(aws_sdk_sqs, sdk_config)
+}
+
+/// STS's client configuration: `sdk_config` with the shared settings.
+pub fn sts_config(sdk_config: &aws_config::SdkConfig) -> aws_sdk_sts::Config {
+    client_config!(aws_sdk_sts, sdk_config)
+}
+
+/// An SDK error, after the SDK's own retries, in our terms: the one place the SDK's errors are
+/// read.
+pub(crate) fn read_sdk_error<E>(
+    service: &'static str,
+    operation: &'static str,
+    error: SdkError<E, HttpResponse>,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let code = error.code().map(str::to_owned);
+    let status = error
+        .raw_response()
+        .map(|response| response.status().as_u16());
+    // No answer, or one that could not be read: the call may pass later.
+    let transport = matches!(
+        error,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
+    );
+    let message = match (&code, error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.clone(),
+        _ => DisplayErrorContext(&error).to_string(),
+    };
+    Error::Service {
+        service,
+        operation,
+        code,
+        status,
+        transport,
+        message: redact_emails(&message),
+        meaning: None,
+    }
+}
+
+/// A call's answer, or `None` where the service said that what was asked for is not there
+/// (`absent` reads its error, as the SDK models it); any other error in our terms. How every adapter
+/// says "not found".
+pub(crate) fn found<T, E>(
+    service: &'static str,
+    operation: &'static str,
+    result: Result<T, SdkError<E, HttpResponse>>,
+    absent: impl FnOnce(&E) -> bool,
+) -> Result<Option<T>, Error>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(answer) => Ok(Some(answer)),
+        Err(error) if error.as_service_error().is_some_and(absent) => Ok(None),
+        Err(error) => Err(read_sdk_error(service, operation, error)),
+    }
 }

@@ -2,6 +2,7 @@
 
 use aws_sdk_sts::Client;
 
+use crate::aws::sdk;
 use crate::domain::AccountId;
 use crate::error::Error;
 
@@ -27,7 +28,7 @@ impl Sts {
             .get_caller_identity()
             .send()
             .await
-            .map_err(|error| Error::from_sdk(SERVICE, "GetCallerIdentity", error))?;
+            .map_err(|error| sdk::read_sdk_error(SERVICE, "GetCallerIdentity", error))?;
         AccountId::parse(
             output.account().unwrap_or_default(),
             "GetCallerIdentity Account",

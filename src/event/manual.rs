@@ -1,6 +1,6 @@
 //! Manual invocations: typed by hand, so unknown fields are refused and every value is checked.
 
-use serde::Deserialize;
+use serde::{Deserialize, de};
 use serde_json::Value;
 
 use super::json::{parse_account_ids, parse_string_list};
@@ -23,13 +23,40 @@ pub(super) struct ManualInvocation {
     dry_run: Option<bool>,
 }
 
-pub(super) const MANUAL_KEYS: [&str; 5] = [
-    "action",
-    "accountIds",
-    "createAccountRequestIds",
-    "regions",
-    "dryRun",
-];
+/// The fields a manual invocation takes, as serde derives them from [`ManualInvocation`]: asked of
+/// the struct itself, so that the list cannot drift from it.
+pub(super) fn manual_keys() -> &'static [&'static str] {
+    let mut fields: &'static [&'static str] = &[];
+    // The deserializer only records the fields it is told and refuses the rest: the error is expected.
+    let _ = ManualInvocation::deserialize(FieldNames(&mut fields));
+    fields
+}
+
+/// A deserializer that reads no value: it records the fields a struct's `Deserialize` names.
+struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> de::Deserializer<'de> for FieldNames<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = fields;
+        Err(de::Error::custom("fields recorded"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+        unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
+}
 
 /// The first field of `fields` that a manual invocation does not take, with the accepted field
 /// closest to it when one is near enough to be a typo; `None` when every field is accepted.
@@ -38,8 +65,8 @@ pub(super) fn unknown_field<'f>(
 ) -> Option<(&'f str, Option<&'static str>)> {
     let unknown = fields
         .into_iter()
-        .find(|field| !MANUAL_KEYS.contains(&field.as_str()))?;
-    let closest = MANUAL_KEYS
+        .find(|field| !manual_keys().contains(&field.as_str()))?;
+    let closest = manual_keys()
         .iter()
         .map(|key| (strsim::levenshtein(unknown, key), *key))
         .min()
@@ -55,7 +82,11 @@ pub(super) fn unknown_field_error(field: &str, closest: Option<&str>) -> Error {
         Some(closest) => format!("unknown field `{field}`; did you mean `{closest}`?"),
         None => format!(
             "unknown field `{field}`; a manual invocation takes {}",
-            MANUAL_KEYS.map(|key| format!("`{key}`")).join(", ")
+            manual_keys()
+                .iter()
+                .map(|key| format!("`{key}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     })
 }
@@ -192,4 +223,23 @@ fn parse_request_ids(values: &[Value]) -> Result<Vec<CreateAccountRequestId>, Er
 
 fn manual_error(problem: &str) -> Error {
     Error::malformed("manual invocation", problem.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_accepted_keys_are_the_structs_fields_as_serde_names_them() {
+        assert_eq!(
+            manual_keys(),
+            [
+                "action",
+                "accountIds",
+                "createAccountRequestIds",
+                "regions",
+                "dryRun"
+            ]
+        );
+    }
 }

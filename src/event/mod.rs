@@ -14,7 +14,7 @@ use serde_json::Value;
 use eventbridge::decode_eventbridge;
 use json::{name_json_kind, report_malformed};
 use manual::{
-    MANUAL_KEYS, ManualInvocation, manual_invocation, unknown_field, unknown_field_error,
+    ManualInvocation, manual_invocation, manual_keys, unknown_field, unknown_field_error,
 };
 pub use trigger::{Delivery, Ignored, MessageContent, RecentJoins, Request, Trigger};
 
@@ -45,7 +45,7 @@ pub fn decode(payload: Value) -> Result<Trigger, Error> {
     }
     // A typed-by-hand invocation: an unknown field is named, with the accepted one it is closest to,
     // whatever else the invocation holds.
-    let manual = MANUAL_KEYS.iter().any(|key| fields.contains_key(*key));
+    let manual = manual_keys().iter().any(|key| fields.contains_key(*key));
     if let Some((field, closest)) = unknown_field(fields.keys())
         && (manual || closest.is_some())
     {

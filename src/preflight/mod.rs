@@ -6,10 +6,10 @@ mod organization;
 mod queues;
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::config::Config;
-use crate::domain::{AccountId, Mode, Organization, Region};
+use crate::domain::{AccountId, Organization, Region};
 use crate::error::Error;
 use crate::policy::failure::is_access_denied;
 
@@ -183,35 +183,8 @@ pub(crate) fn judge_settings(config: &Config) -> (Check, Value) {
     if config.dry_run {
         detail.push_str("; DRY_RUN is on: it decides and reports, and changes nothing");
     }
-    let settings = json!({
-        "MACIE_REGIONS": config.regions,
-        "INVITATION_MESSAGE": config.invitation_message,
-        "DISABLE_EMAIL_NOTIFICATION": config.disable_email_notification,
-        "EXCLUDED_ACCOUNT_IDS": config.excluded_account_ids,
-        "EXCLUDED_OU_IDS": config.excluded_ou_ids,
-        "RETRY_QUEUE_URL": config.retry_queue_url,
-        "DEAD_LETTER_QUEUE_URL": config.dead_letter_queue_url,
-        "MAX_ATTEMPTS": config.max_attempts,
-        "RETRY_BASE_DELAY_SECONDS": config.retry_base_delay_seconds,
-        "MAX_CALLS_IN_FLIGHT": config.max_calls_in_flight,
-        "REINVITE_REMOVED": config.reinvite_removed,
-        "DRY_RUN": config.dry_run,
-        "BACKFILL": config.backfill,
-        "ACCEPT_ROLE_NAME": config.accept_role_name,
-        "METRICS_NAMESPACE": config.metrics_namespace,
-        "MAX_ACCOUNTS_PER_EVENT": config.max_accounts_per_event,
-        "MANAGEMENT_ACCOUNT_ID": config.management_account_id,
-        "REMOVE_DEPARTED": config.remove_departed,
-        "MAX_REMOVALS": config.max_removals,
-        "ENROLLMENT_MODE": config.enrollment_mode.map_or("auto", Mode::name),
-        "DISCOVERY_OFF_OU_IDS": config.discovery.off_ou_ids,
-        "DISCOVERY_OFF_ACCOUNT_IDS": config.discovery.off_account_ids,
-        "DISCOVERY_COST_LIMIT_USD": config.discovery.cost_limit,
-        "DISCOVERY_COST_ACTION": match config.discovery.cost_action {
-            crate::config::CostAction::Report => "report",
-            crate::config::CostAction::Disable => "disable",
-        },
-    });
+    // As a JSON value, whose keys are ordered by name.
+    let settings = serde_json::to_value(config).unwrap_or_default();
     (Check::pass("settings", detail), settings)
 }
 
@@ -219,7 +192,7 @@ pub(crate) fn judge_settings(config: &Config) -> (Check, Value) {
 mod tests {
     use super::*;
     use crate::domain::fixtures::account_id as account;
-    use crate::domain::{Administrator, MemberStatus};
+    use crate::domain::{Administrator, MemberStatus, Mode};
 
     /// A refusal as the adapter hands it on, with what Macie's words mean.
     fn refusal(operation: &'static str, code: &str, message: &str) -> Error {

@@ -14,8 +14,9 @@ use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::failure;
 use crate::report::summary::{AdoptionTally, Detail, Summary};
-use crate::workflow::lookup::read_marks;
-use crate::workflow::{Scope, before_deadline};
+use crate::workflow::clock::before_deadline;
+use crate::workflow::scope::Scope;
+use crate::workflow::steps::lookup::read_marks;
 
 /// Adopts the untagged members of `regions` whose accounts are `ACTIVE` in the organization. The
 /// organization and every region are listed first: a listing that fails is the error, before any
@@ -39,7 +40,7 @@ pub(crate) async fn adopt_members(scope: Scope<'_>, regions: &[Region]) -> Resul
             .filter(|(id, membership)| active.contains(id) && membership.mark == Mark::Unread)
             .map(|(id, _)| id.clone())
             .collect();
-        read_marks(app, region, &mut members, unread, deadline).await;
+        read_marks(scope, region, &mut members, unread).await;
         Ok::<_, Error>(members)
     }))
     .await;

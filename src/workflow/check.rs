@@ -4,40 +4,39 @@
 use futures_util::future::join_all;
 use lambda_runtime::tracing;
 
-use crate::app::App;
 use crate::domain::{
     AccountId, CreateAccountRequestId, Mode, Organization, OrganizationalUnitId, QueueDepth, Region,
 };
 use crate::error::Error;
 use crate::policy::mode::judge_mode;
 use crate::preflight::{self, Check, CheckReport, IdList, QueueRole, Read, Status};
-use crate::workflow::{Deadline, Scope, before_deadline};
+use crate::workflow::clock::before_deadline;
+use crate::workflow::scope::Scope;
 
 /// Runs every check; `accounts` are the accounts to try the accept role in. Lookups of excluded
 /// IDs, which may be many, stop as the deadline nears.
 pub(crate) async fn run_check(scope: Scope<'_>, accounts: &[AccountId]) -> CheckReport {
     let (app, own) = (scope.app, scope.own_account);
     let ((organization, reads), regions, queues, accept, exclusions, discovery) = tokio::join!(
-        probe_organization(app),
+        probe_organization(scope),
         join_all(
             app.config
                 .regions
                 .iter()
-                .map(|region| probe_macie(app, own, region))
+                .map(|region| probe_macie(scope, own, region))
         ),
-        join_all([QueueRole::Retry, QueueRole::DeadLetter].map(|role| probe_queue(app, role))),
-        probe_accept_roles(app, own, accounts),
+        join_all([QueueRole::Retry, QueueRole::DeadLetter].map(|role| probe_queue(scope, role))),
+        probe_accept_roles(scope, own, accounts),
         async {
-            let deadline = scope.deadline;
-            let exclusions = probe_id_list(app, &preflight::EXCLUSIONS, deadline);
-            let discovery = probe_id_list(app, &preflight::DISCOVERY_OFF, deadline);
+            let exclusions = probe_id_list(scope, &preflight::EXCLUSIONS);
+            let discovery = probe_id_list(scope, &preflight::DISCOVERY_OFF);
             let (exclusions, discovery) = tokio::join!(exclusions, discovery);
             match app.config.discovery.is_set() {
                 true => vec![exclusions, discovery],
                 false => vec![exclusions],
             }
         },
-        probe_discovery(app),
+        probe_discovery(scope),
     );
     let (settings_check, settings) = preflight::judge_settings(&app.config);
     let expected = app.config.management_account_id.as_ref();
@@ -63,7 +62,8 @@ const NO_SUCH_REQUEST: &str = "car-00000000";
 
 /// The organization, and each read the function makes of it, tried on its management account (a
 /// creation request that does not exist: Organizations answers that it finds none, if allowed to).
-async fn probe_organization(app: &App) -> (Result<Organization, Error>, Vec<Read>) {
+async fn probe_organization(scope: Scope<'_>) -> (Result<Organization, Error>, Vec<Read>) {
+    let app = scope.app;
     let organization = app.organizations.describe_organization().await;
     let Ok(management) = organization.as_ref().map(|o| &o.management_account) else {
         return (organization, Vec::new());
@@ -89,7 +89,8 @@ async fn probe_organization(app: &App) -> (Result<Organization, Error>, Vec<Read
 
 /// This account's Macie in `region`, whether it is another administrator's member, and, where
 /// Macie answers, the region's mode and how much of the quota of members its members use.
-async fn probe_macie(app: &App, own: Option<&AccountId>, region: &Region) -> Vec<Check> {
+async fn probe_macie(scope: Scope<'_>, own: Option<&AccountId>, region: &Region) -> Vec<Check> {
+    let app = scope.app;
     let session = app.macie.session_status(region).await;
     // A member of another administrator is told apart only where Macie answers at all.
     let (administrator, members, configuration) = match &session {
@@ -121,7 +122,8 @@ async fn probe_macie(app: &App, own: Option<&AccountId>, region: &Region) -> Vec
 }
 
 /// The queue of `role`: configured, and readable.
-async fn probe_queue(app: &App, role: QueueRole) -> Check {
+async fn probe_queue(scope: Scope<'_>, role: QueueRole) -> Check {
+    let app = scope.app;
     let url = match role {
         QueueRole::Retry => app.config.retry_queue_url.as_deref(),
         QueueRole::DeadLetter => app.config.dead_letter_queue_url.as_deref(),
@@ -135,10 +137,11 @@ async fn probe_queue(app: &App, role: QueueRole) -> Check {
 
 /// The accept role in each named account, tried in the first region (a role is global).
 async fn probe_accept_roles(
-    app: &App,
+    scope: Scope<'_>,
     own: Option<&AccountId>,
     accounts: &[AccountId],
 ) -> Vec<Check> {
+    let app = scope.app;
     let (Some(role), false) = (app.config.accept_role_name.as_deref(), accounts.is_empty()) else {
         return vec![preflight::judge_accept_role_untried(
             app.config.accept_role_name.as_deref(),
@@ -160,7 +163,9 @@ async fn probe_accept_roles(
 
 /// Each account and unit of `list` looked up, a few at a time, while the deadline allows: the
 /// exclusions' units by their parent, the discovery policy's walked down, as the policy reads them.
-async fn probe_id_list(app: &App, list: &IdList, deadline: Deadline) -> Check {
+async fn probe_id_list(scope: Scope<'_>, list: &IdList) -> Check {
+    let app = scope.app;
+    let deadline = scope.deadline;
     let limit = app.config.max_calls_in_flight;
     let discovery = list.check == preflight::DISCOVERY_OFF.check;
     let account = |id: AccountId| async move {
@@ -195,7 +200,8 @@ async fn probe_id_list(app: &App, list: &IdList, deadline: Deadline) -> Check {
 }
 
 /// With a discovery policy: the administrator's own automated discovery in each region.
-async fn probe_discovery(app: &App) -> Vec<Check> {
+async fn probe_discovery(scope: Scope<'_>) -> Vec<Check> {
+    let app = scope.app;
     if !app.config.discovery.is_set() {
         return Vec::new();
     }

@@ -12,10 +12,11 @@ use crate::report::metrics;
 use crate::report::summary::Summary;
 use crate::workflow::adopt::adopt_members;
 use crate::workflow::check::run_check;
+use crate::workflow::clock::now_millis;
 use crate::workflow::job::{Job, job_of, run_works};
 use crate::workflow::retry::retry_batch;
-use crate::workflow::settle::finish;
-use crate::workflow::{Invocation, Scope, now_millis};
+use crate::workflow::scope::{Invocation, Scope};
+use crate::workflow::steps::settle::finish;
 
 /// The summary of an invocation, or for messages of the retry queue the batch response that
 /// names the messages to deliver again.
@@ -36,9 +37,10 @@ pub(crate) async fn answer(
     trigger: Trigger,
     invocation: &Invocation,
 ) -> Result<Response, Error> {
+    let scope = invocation.scope(app);
     let mut known = None;
-    let job = job_of(app, trigger, None, &mut known).await?;
-    run_job(invocation.scope(app), job, known, invocation).await
+    let job = job_of(scope, trigger, None, &mut known).await?;
+    run_job(scope, job, known, invocation).await
 }
 
 async fn run_job(
@@ -51,7 +53,7 @@ async fn run_job(
     let summary = match job {
         Job::Work(works) => {
             let (run, reconcile) = run_works(scope, works, known.as_deref()).await?;
-            let finished = finish(app, &run, reconcile).await;
+            let finished = finish(scope, &run, reconcile).await;
             if !finished.unsent.is_empty() {
                 let unfinished = finished.unsent.into_iter().map(|unsent| unsent.what);
                 return Err(Error::RetryLater {
@@ -67,7 +69,7 @@ async fn run_job(
         // For messages of the retry queue, the function answers the batch response.
         Job::Batch(deliveries) => {
             let (summary, batch) = retry_batch(scope, deliveries).await;
-            write_metrics(app, &summary, invocation);
+            write_metrics(scope, &summary, invocation);
             return Ok(Response::Batch(batch));
         }
         Job::Adopt(regions) => adopt_members(scope, &regions).await?,
@@ -81,12 +83,13 @@ async fn run_job(
             return Box::pin(run_job(planning, *job, known, invocation)).await;
         }
     };
-    write_metrics(app, &summary, invocation);
+    write_metrics(scope, &summary, invocation);
     Ok(Response::Summary(Box::new(summary.bounded())))
 }
 
 /// Writes the invocation's metrics, as Embedded Metric Format lines.
-fn write_metrics(app: &App, summary: &Summary, invocation: &Invocation) {
+fn write_metrics(scope: Scope<'_>, summary: &Summary, invocation: &Invocation) {
+    let app = scope.app;
     let namespace = &app.config.metrics_namespace;
     let lines = metrics::format_lines(summary, namespace, &invocation.function_name, now_millis());
     app.metrics.write(&lines);

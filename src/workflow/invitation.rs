@@ -6,17 +6,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
 
-use crate::app::App;
 use crate::domain::{
     Account, AccountId, CreateAccountRequestId, Creation, Origin, Region, Subject,
 };
 use crate::outcome::{CreationFailure, Outcome, Report, Run};
 use crate::policy::plan;
-use crate::workflow::lookup::{
+use crate::workflow::scope::{Scope, Task};
+use crate::workflow::steps::lookup::{
     Resolution, look_up, read_backfill_cutoff, resolve, screen_excluded_units,
 };
-use crate::workflow::region::{Memberships, invite_in_region};
-use crate::workflow::{Deadline, Scope, Task};
+use crate::workflow::steps::region::{Memberships, invite_in_region};
 
 /// An account named by the work, with the work it came from.
 struct Invitee {
@@ -32,7 +31,7 @@ pub(crate) async fn invite_named(
     requests: Vec<(CreateAccountRequestId, Origin)>,
     known: Option<&[Account]>,
 ) -> Run {
-    let (app, deadline) = (scope.app, scope.deadline);
+    let app = scope.app;
     let mut run = Run::default();
     let mut named: Vec<Invitee> = accounts
         .into_iter()
@@ -40,10 +39,10 @@ pub(crate) async fn invite_named(
         .collect();
     named.extend(take_created_accounts(
         &mut run,
-        resolve(app, requests, deadline).await,
+        resolve(scope, requests).await,
     ));
     let tasks = plan_tasks(scope, &mut run, named, known).await;
-    let (tasks, existing, note) = hold_backfill(app, tasks).await;
+    let (tasks, existing, note) = hold_backfill(scope, tasks).await;
     run.backfill = note;
     let planner = app.planning();
     let groups = [(scope, tasks), (scope.with_app(&planner), existing)];
@@ -62,13 +61,13 @@ pub(crate) async fn invite_named(
 /// factory's event, a redriven one), are taken out, to be only planned for, with the note that
 /// says why. What an operator named is acted on: an operator asked. No call is made unless some
 /// task is an event's.
-async fn hold_backfill(app: &App, tasks: Tasks) -> (Tasks, Tasks, Option<String>) {
+async fn hold_backfill(scope: Scope<'_>, tasks: Tasks) -> (Tasks, Tasks, Option<String>) {
     let from_events = tasks
         .values()
         .flatten()
         .any(|task| !task.origin.by_operator);
     let cutoff = match from_events {
-        true => read_backfill_cutoff(app).await,
+        true => read_backfill_cutoff(scope).await,
         false => None,
     };
     let Some(cutoff) = cutoff else {
@@ -134,7 +133,7 @@ async fn plan_tasks(
     named: Vec<Invitee>,
     known: Option<&[Account]>,
 ) -> BTreeMap<Region, Vec<Task>> {
-    let (app, deadline) = (scope.app, scope.deadline);
+    let app = scope.app;
     let ids = named.iter().map(|named| named.id.clone()).collect();
     let screening = plan::screen(ids, &app.config.excluded_account_ids, scope.own_account);
     let skipped: BTreeMap<&AccountId, &str> = screening
@@ -142,7 +141,7 @@ async fn plan_tasks(
         .iter()
         .map(|(id, reason)| (id, *reason))
         .collect();
-    let looked_up = look_up_eligible(app, screening.to_look_up.clone(), known, deadline).await;
+    let looked_up = look_up_eligible(scope, screening.to_look_up.clone(), known).await;
     let mut reported = BTreeSet::new();
     let mut planned = BTreeSet::new();
     let mut tasks: BTreeMap<Region, Vec<Task>> = BTreeMap::new();
@@ -190,23 +189,21 @@ fn require_eligible(account: Option<Account>) -> Result<Account, Outcome> {
 
 /// Each account looked up and checked against EXCLUDED_OU_IDS: the account, or the outcome to report.
 async fn look_up_eligible(
-    app: &App,
+    scope: Scope<'_>,
     ids: Vec<AccountId>,
     known: Option<&[Account]>,
-    deadline: Deadline,
 ) -> BTreeMap<AccountId, Result<Account, Outcome>> {
-    let mut looked_up: BTreeMap<AccountId, Result<Account, Outcome>> =
-        look_up(app, ids, known, deadline)
-            .await
-            .into_iter()
-            .map(|(id, found)| (id, found.and_then(require_eligible)))
-            .collect();
+    let mut looked_up: BTreeMap<AccountId, Result<Account, Outcome>> = look_up(scope, ids, known)
+        .await
+        .into_iter()
+        .map(|(id, found)| (id, found.and_then(require_eligible)))
+        .collect();
     let found: Vec<AccountId> = looked_up
         .iter()
         .filter(|(_, result)| result.is_ok())
         .map(|(id, _)| id.clone())
         .collect();
-    for (id, verdict) in screen_excluded_units(app, found, deadline).await {
+    for (id, verdict) in screen_excluded_units(scope, found).await {
         if let Err(outcome) = verdict {
             looked_up.insert(id, Err(outcome));
         }

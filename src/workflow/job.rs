@@ -4,19 +4,18 @@
 
 use lambda_runtime::tracing;
 
-use crate::app::App;
 use crate::config::Config;
 use crate::domain::{Account, AccountId, CreateAccountRequestId, Origin, Region, Subject, Work};
 use crate::error::Error;
 use crate::event::{Delivery, Ignored, RecentJoins, Request, Trigger};
 use crate::outcome::{NotAnAddition, Report, Run};
 use crate::policy::{failure, plan};
-use crate::quote::iso_time;
 use crate::report::summary::Reconciliation;
+use crate::workflow::clock::{iso_time, now_seconds};
 use crate::workflow::invitation::invite_named;
 use crate::workflow::reconcile::reconcile_all;
 use crate::workflow::removal::remove_named;
-use crate::workflow::{Scope, confine_and_report, now_seconds};
+use crate::workflow::scope::{Scope, confine_and_report};
 
 /// What a trigger asks for.
 pub(crate) enum Job {
@@ -38,11 +37,12 @@ pub(crate) enum Job {
 /// brought it (a redriven event); `known` holds the organization's accounts once they are listed,
 /// so that they are listed once a batch.
 pub(crate) async fn job_of(
-    app: &App,
+    scope: Scope<'_>,
     trigger: Trigger,
     message_id: Option<&str>,
     known: &mut Option<Vec<Account>>,
 ) -> Result<Job, Error> {
+    let app = scope.app;
     Ok(match trigger {
         Trigger::Invite(request) => Job::Work(make_works(
             request,
@@ -56,7 +56,7 @@ pub(crate) async fn job_of(
             &app.config,
             message_id,
         )?),
-        Trigger::InviteRecentJoins(joins) => match find_recent_joins(app, &joins, known).await? {
+        Trigger::InviteRecentJoins(joins) => match find_recent_joins(scope, &joins, known).await? {
             Some(request) => Job::Work(make_works(
                 request,
                 Subject::Account,
@@ -84,7 +84,7 @@ pub(crate) async fn job_of(
         Trigger::Retry(deliveries) => Job::Batch(deliveries),
         Trigger::Check { accounts } => Job::Check(accounts),
         Trigger::DryRun(trigger) => {
-            let job = Box::pin(job_of(app, *trigger, message_id, known)).await?;
+            let job = Box::pin(job_of(scope, *trigger, message_id, known)).await?;
             Job::DryRun(Box::new(job))
         }
     })
@@ -99,13 +99,12 @@ pub(crate) async fn run_works(
     works: Vec<Work>,
     known: Option<&[Account]>,
 ) -> Result<(Run, Option<Reconciliation>), Error> {
-    let app = scope.app;
     let asked_to_reconcile = works.iter().any(|work| work.subject == Subject::Reconcile);
     let mut run = Run::default();
-    let routed = route_works(confine_and_report(app, &mut run, works));
+    let routed = route_works(confine_and_report(scope, &mut run, works));
     let listed;
     let known = match (known, routed.reconciles.first()) {
-        (None, Some(first)) => match list_roster(app, first).await? {
+        (None, Some(first)) => match list_roster(scope, first).await? {
             Roster::Accounts(accounts) => {
                 listed = accounts;
                 Some(listed.as_slice())
@@ -139,7 +138,8 @@ enum Roster {
 }
 
 /// Lists the organization once for one or more reconciles; a refusal for good is an error.
-async fn list_roster(app: &App, origin: &Origin) -> Result<Roster, Error> {
+async fn list_roster(scope: Scope<'_>, origin: &Origin) -> Result<Roster, Error> {
+    let app = scope.app;
     match app.organizations.list_accounts().await {
         Ok(accounts) => Ok(Roster::Accounts(accounts)),
         Err(error) if failure::is_transient(&error) => {
@@ -221,10 +221,11 @@ fn make_works(
 /// account joined then), from the organization's accounts: `known` when they were listed already,
 /// else listed now into `known`, so that they are not read again.
 async fn find_recent_joins(
-    app: &App,
+    scope: Scope<'_>,
     joins: &RecentJoins,
     known: &mut Option<Vec<Account>>,
 ) -> Result<Option<Request>, Error> {
+    let app = scope.app;
     let (after, until) = bound_join_window(joins);
     let accounts = match known {
         Some(accounts) => accounts,

@@ -14,11 +14,12 @@ use crate::policy::discovery::DiscoveryTally;
 use crate::policy::failure;
 use crate::policy::plan;
 use crate::report::summary::{Reconciliation, RegionTally};
-use crate::workflow::discovery::{Members, apply_discovery};
-use crate::workflow::lookup::{read_backfill_cutoff, read_marks, screen_excluded_units};
-use crate::workflow::region::{Memberships, invite_in_region};
+use crate::workflow::clock::now_seconds;
 use crate::workflow::removal::remove_departed;
-use crate::workflow::{Scope, Task, now_seconds};
+use crate::workflow::scope::{Scope, Task};
+use crate::workflow::steps::discovery::{Members, apply_discovery};
+use crate::workflow::steps::lookup::{read_backfill_cutoff, read_marks, screen_excluded_units};
+use crate::workflow::steps::region::{Memberships, invite_in_region};
 
 /// What a region's work found and did.
 struct RegionRun {
@@ -58,13 +59,13 @@ async fn reconcile(
     origin: &Origin,
     accounts: &[Account],
 ) -> (Run, Reconciliation) {
-    let (app, deadline) = (scope.app, scope.deadline);
+    let app = scope.app;
     let regions = &origin.regions;
     let mut run = Run::default();
     let eligible = screen_organization(scope, &mut run, accounts, origin).await;
     let cutoff = match eligible.is_empty() {
         true => None,
-        false => read_backfill_cutoff(app).await,
+        false => read_backfill_cutoff(scope).await,
     };
     let planner = app.planning();
     let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(|task| {
@@ -84,7 +85,7 @@ async fn reconcile(
             .map(|(region, listing)| async move {
                 if let Ok(members) = listing {
                     let unread = find_unread_departures(accounts, members);
-                    read_marks(app, region, members, unread, deadline).await;
+                    read_marks(scope, region, members, unread).await;
                 }
             }),
     )
@@ -280,7 +281,7 @@ async fn screen_organization(
     accounts: &[Account],
     origin: &Origin,
 ) -> Vec<Task> {
-    let (app, deadline) = (scope.app, scope.deadline);
+    let app = scope.app;
     let ids = accounts.iter().map(|account| account.id.clone()).collect();
     let screening = plan::screen(ids, &app.config.excluded_account_ids, scope.own_account);
     for (id, reason) in &screening.skipped {
@@ -310,7 +311,7 @@ async fn screen_organization(
         .iter()
         .map(|task| task.account.id.clone())
         .collect();
-    let verdicts = screen_excluded_units(app, ids, deadline).await;
+    let verdicts = screen_excluded_units(scope, ids).await;
     eligible.retain(|task| match &verdicts[&task.account.id] {
         Ok(()) => true,
         Err(outcome) => {

@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 
 use futures_util::future::join_all;
 
-use crate::app::App;
 use crate::domain::{Account, AccountId, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
 use crate::policy::departure::{Departed, Standing, Verdict, judge_departures, judge_standing};
 use crate::policy::failure;
-use crate::workflow::lookup::look_up;
-use crate::workflow::{Deadline, Scope, before_deadline};
+use crate::workflow::clock::before_deadline;
+use crate::workflow::scope::Scope;
+use crate::workflow::steps::lookup::look_up;
 
 /// Removes (or keeps, or under DRY_RUN plans for) the departed members of one region, each with the
 /// work it came from. Each gets one report, against its departure: one that fails (or that the
@@ -47,7 +47,7 @@ pub(crate) async fn remove_departed(
                 },
             },
             Verdict::Remove { associated, .. } => {
-                match remove(app, region, &account_id, associated).await {
+                match remove(scope, region, &account_id, associated).await {
                     Ok(()) => Outcome::Removed,
                     Err(error) => failure::outcome_in(&error, region),
                 }
@@ -68,11 +68,12 @@ pub(crate) async fn remove_departed(
 
 /// DisassociateMember where the member is associated, then DeleteMember.
 async fn remove(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     account_id: &AccountId,
     associated: bool,
 ) -> Result<(), Error> {
+    let app = scope.app;
     if associated {
         app.macie.disassociate(region, account_id).await?;
     }
@@ -94,7 +95,6 @@ pub(crate) async fn remove_named(
     departures: Vec<(AccountId, Origin)>,
     known: Option<&[Account]>,
 ) -> Run {
-    let deadline = scope.deadline;
     let mut run = Run::default();
     let mut named: BTreeMap<(Region, AccountId), Origin> = BTreeMap::new();
     for (id, origin) in departures {
@@ -111,7 +111,7 @@ pub(crate) async fn remove_named(
     let departed = confirm_departures(scope, &mut run, accounts, known).await;
     named.retain(|(_, id), _| departed.contains_key(id));
     let found: Vec<Account> = departed.into_values().flatten().collect();
-    let mut verdicts = judge_named(scope.app, &mut run, named, &found, deadline).await;
+    let mut verdicts = judge_named(scope, &mut run, named, &found).await;
     let (mut all, origins): (Vec<Departed>, Vec<Origin>) = verdicts.drain(..).unzip();
     scope.hold_removals(&mut all);
     let mut by_region: BTreeMap<Region, Vec<(Departed, Origin)>> = BTreeMap::new();
@@ -139,14 +139,14 @@ async fn confirm_departures(
     accounts: BTreeMap<AccountId, Origin>,
     known: Option<&[Account]>,
 ) -> BTreeMap<AccountId, Option<Account>> {
-    let (app, own_account, deadline) = (scope.app, scope.own_account, scope.deadline);
+    let (app, own_account) = (scope.app, scope.own_account);
     // The administrator is never removed: it is not looked up.
     let ids = accounts
         .keys()
         .filter(|id| Some(*id) != own_account)
         .cloned()
         .collect();
-    let mut looked_up = look_up(app, ids, known, deadline).await;
+    let mut looked_up = look_up(scope, ids, known).await;
     let mut departed = BTreeMap::new();
     for (id, origin) in accounts {
         let found = looked_up.remove(&id).unwrap_or(Err(Outcome::Deferred));
@@ -194,12 +194,13 @@ fn await_closure(attempt: u32, max_attempts: u32) -> Outcome {
 /// The verdict on each departed account's member in each region (GetMember): one that is not a
 /// member there is skipped, and one whose membership cannot be read now fails, to be retried.
 async fn judge_named(
-    app: &App,
+    scope: Scope<'_>,
     run: &mut Run,
     named: BTreeMap<(Region, AccountId), Origin>,
     found: &[Account],
-    deadline: Deadline,
 ) -> Vec<(Departed, Origin)> {
+    let app = scope.app;
+    let deadline = scope.deadline;
     let read = |((region, id), origin): RegionalDeparture| async move {
         let membership = app.macie.membership(&region, &id).await;
         let membership = membership.map_err(|error| failure::outcome_in(&error, &region));

@@ -5,15 +5,14 @@
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use lambda_runtime::tracing;
 
-use crate::app::App;
 use crate::domain::{Account, Work};
 use crate::error::Error;
 use crate::event::{Delivery, MessageContent};
 use crate::quote::excerpt;
 use crate::report::summary::{Bucket, Summary};
-use crate::workflow::Scope;
 use crate::workflow::job::{Job, job_of, run_works};
-use crate::workflow::settle::finish;
+use crate::workflow::scope::Scope;
+use crate::workflow::steps::settle::finish;
 
 /// The batch's work, and the messages already known to need delivering again.
 #[derive(Default)]
@@ -36,7 +35,7 @@ pub(crate) async fn retry_batch(
         .collect();
     let mut batch = Batch::default();
     for delivery in deliveries {
-        take_delivery(app, &mut batch, delivery).await;
+        take_delivery(scope, &mut batch, delivery).await;
     }
     let works = std::mem::take(&mut batch.works);
     // The organization is listed where the work is run, once: a listing throttled past the SDK's
@@ -48,7 +47,7 @@ pub(crate) async fn retry_batch(
             return (Summary::default(), respond(delivered));
         }
     };
-    let finished = finish(app, &run, reconcile).await;
+    let finished = finish(scope, &run, reconcile).await;
     if app.config.dry_run {
         // Nothing is re-queued in a dry run: every message stays on the queue for a real run.
         return (finished.summary, respond(delivered));
@@ -72,7 +71,8 @@ pub(crate) async fn retry_batch(
 }
 
 /// Takes one message into the batch: its work, or its message among those to deliver again.
-async fn take_delivery(app: &App, batch: &mut Batch, delivery: Delivery) {
+async fn take_delivery(scope: Scope<'_>, batch: &mut Batch, delivery: Delivery) {
+    let app = scope.app;
     let Delivery {
         message_id,
         content,
@@ -93,7 +93,7 @@ async fn take_delivery(app: &App, batch: &mut Batch, delivery: Delivery) {
         }
         Ok(MessageContent::Work(work)) => Ok(vec![work]),
         Ok(MessageContent::Event(trigger)) => {
-            take_redriven(job_of(app, *trigger, Some(&message_id), &mut batch.known).await)
+            take_redriven(job_of(scope, *trigger, Some(&message_id), &mut batch.known).await)
         }
         Err(error) => Err(error),
     };

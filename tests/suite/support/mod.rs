@@ -271,9 +271,8 @@ impl Standins {
         }
         let config = settings_config(&settings).expect("valid settings");
         // The production configuration, with the counter added.
-        let organizations_config = macie_invite::client_config!(
-            aws_sdk_organizations,
-            &Self::sdk_config(&self.moto, "us-east-1").await
+        let organizations_config = macie_invite::sdk::organizations_config(
+            &Self::sdk_config(&self.moto, "us-east-1").await,
         )
         .to_builder()
         .interceptor(counter.clone())
@@ -287,16 +286,10 @@ impl Standins {
             &config.regions,
         );
         let queue = Queue::new(aws_sdk_sqs::Client::from_conf(
-            macie_invite::client_config!(
-                aws_sdk_sqs,
-                &Self::sdk_config(&self.moto, "us-east-1").await
-            ),
+            macie_invite::sdk::sqs_config(&Self::sdk_config(&self.moto, "us-east-1").await),
         ));
         let sts = macie_invite::sts::Sts::new(aws_sdk_sts::Client::from_conf(
-            macie_invite::client_config!(
-                aws_sdk_sts,
-                &Self::sdk_config(&self.moto, "us-east-1").await
-            ),
+            macie_invite::sdk::sts_config(&Self::sdk_config(&self.moto, "us-east-1").await),
         ));
         App {
             config,
@@ -326,10 +319,8 @@ impl Standins {
     /// names no account, nothing else says which it is.
     pub async fn without_caller_identity(&self, app: App) -> App {
         let unreachable = unreachable_endpoint();
-        let config = macie_invite::client_config!(
-            aws_sdk_sts,
-            &Self::sdk_config(&unreachable, "us-east-1").await
-        );
+        let config =
+            macie_invite::sdk::sts_config(&Self::sdk_config(&unreachable, "us-east-1").await);
         App {
             sts: macie_invite::sts::Sts::new(aws_sdk_sts::Client::from_conf(config)),
             ..app

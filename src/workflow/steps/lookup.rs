@@ -7,7 +7,6 @@ use std::sync::Mutex;
 
 use lambda_runtime::tracing;
 
-use crate::app::App;
 use crate::aws::organizations::Parent;
 use crate::domain::{
     Account, AccountId, CreateAccountRequestId, Creation, Mark, Membership, OrganizationalUnitId,
@@ -17,8 +16,8 @@ use crate::outcome::Outcome;
 use crate::policy::failure;
 use crate::policy::mode::{RegionMode, judge_mode};
 use crate::policy::plan::{self, Source};
-use crate::quote::iso_time;
-use crate::workflow::{Deadline, before_deadline};
+use crate::workflow::clock::{Deadline, before_deadline, iso_time};
+use crate::workflow::scope::Scope;
 
 /// A creation request, with the work it came from, and what became of it.
 pub(crate) struct Resolution {
@@ -32,12 +31,13 @@ pub(crate) struct Resolution {
 /// among `members` (the few whose removal or adoption hangs on it), into `members`. A mark that
 /// cannot be read now stays [`Mark::Unread`]: the member is kept, and reported as such.
 pub(crate) async fn read_marks(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     members: &mut BTreeMap<AccountId, Membership>,
     candidates: Vec<AccountId>,
-    deadline: Deadline,
 ) {
+    let app = scope.app;
+    let deadline = scope.deadline;
     let read = |id: AccountId| async move {
         let mark = match app.macie.membership(region, &id).await {
             Ok(Some(membership)) => membership.mark,
@@ -78,7 +78,8 @@ impl Cutoff {
 /// BACKFILL on. The deployment's time is the retry queue's creation (GetQueueAttributes
 /// CreatedTimestamp): the template makes it with the stack and keeps it across updates, so no one
 /// has to set a date.
-pub(crate) async fn read_backfill_cutoff(app: &App) -> Option<Cutoff> {
+pub(crate) async fn read_backfill_cutoff(scope: Scope<'_>) -> Option<Cutoff> {
+    let app = scope.app;
     let config = &app.config;
     if config.backfill || config.dry_run {
         return None;
@@ -113,10 +114,11 @@ pub(crate) async fn read_backfill_cutoff(app: &App) -> Option<Cutoff> {
 
 /// Resolves creation requests: the account each made, or the outcome to report for the request.
 pub(crate) async fn resolve(
-    app: &App,
+    scope: Scope<'_>,
     requests: Vec<(CreateAccountRequestId, Origin)>,
-    deadline: Deadline,
 ) -> Vec<Resolution> {
+    let app = scope.app;
+    let deadline = scope.deadline;
     let work = |(request_id, origin): (CreateAccountRequestId, Origin)| async move {
         let creation = match app.organizations.creation(&request_id).await {
             Ok(Some(creation)) => Ok(creation),
@@ -149,11 +151,12 @@ pub(crate) async fn resolve(
 /// already (`known`); else many accounts are read from the listing while it pays (see
 /// [`plan::keep_listing`]), and the others are described one by one.
 pub(crate) async fn look_up(
-    app: &App,
+    scope: Scope<'_>,
     ids: Vec<AccountId>,
     known: Option<&[Account]>,
-    deadline: Deadline,
 ) -> BTreeMap<AccountId, Result<Option<Account>, Outcome>> {
+    let app = scope.app;
+    let deadline = scope.deadline;
     let wanted: BTreeSet<AccountId> = ids.into_iter().collect();
     let listing = match (
         known,
@@ -206,10 +209,11 @@ pub(crate) async fn look_up(
 /// report when it sits under an excluded unit (at any depth), or its place could not be read.
 /// Each account's parents are read with ListParents up to the root; a unit's parent is read once.
 pub(crate) async fn screen_excluded_units(
-    app: &App,
+    scope: Scope<'_>,
     ids: Vec<AccountId>,
-    deadline: Deadline,
 ) -> BTreeMap<AccountId, Result<(), Outcome>> {
+    let app = scope.app;
+    let deadline = scope.deadline;
     let excluded = &app.config.excluded_ou_ids;
     if excluded.is_empty() {
         return ids.into_iter().map(|id| (id, Ok(()))).collect();
@@ -217,7 +221,7 @@ pub(crate) async fn screen_excluded_units(
     let parents: Mutex<BTreeMap<OrganizationalUnitId, Parent>> = Mutex::default();
     let parents = &parents;
     let verdict = |id: AccountId| async move {
-        let verdict = match read_ancestry(app, &id, parents).await {
+        let verdict = match read_ancestry(scope, &id, parents).await {
             Err(error) => Err(failure::outcome_of(&error)),
             Ok(ancestry) => match plan::excluded_unit(&ancestry, excluded) {
                 Some(unit) => Err(Outcome::skipped(format!(
@@ -240,10 +244,11 @@ pub(crate) async fn screen_excluded_units(
 /// The units above an account, nearest first, up to the root; `parents` remembers each unit's
 /// parent across accounts.
 async fn read_ancestry(
-    app: &App,
+    scope: Scope<'_>,
     id: &AccountId,
     parents: &Mutex<BTreeMap<OrganizationalUnitId, Parent>>,
 ) -> Result<Vec<OrganizationalUnitId>, crate::error::Error> {
+    let app = scope.app;
     let mut ancestry = Vec::new();
     let mut parent = app.organizations.parent(id.as_str()).await?;
     while let Parent::Unit(unit) = parent {
@@ -322,8 +327,9 @@ pub(crate) async fn read_listing<P: Pages>(
 /// The accounts anywhere under DISCOVERY_OFF_OU_IDS, each unit walked down once; a walk that
 /// fails is the outcome of the work that needed it.
 pub(crate) async fn read_accounts_under_off_units(
-    app: &App,
+    scope: Scope<'_>,
 ) -> Result<BTreeSet<AccountId>, Outcome> {
+    let app = scope.app;
     let units = &app.config.discovery.off_ou_ids;
     let walked = futures_util::future::join_all(
         units
@@ -342,7 +348,8 @@ pub(crate) async fn read_accounts_under_off_units(
 /// `region` (one DescribeOrganizationConfiguration), or the mode ENROLLMENT_MODE forces with no
 /// read; logged once, with what told it. A read that fails for now (throttled past the SDK's
 /// retries, a 5xx) is the outcome of every account that waited on it: re-queued.
-pub(crate) async fn read_mode(app: &App, region: &Region) -> Result<RegionMode, Outcome> {
+pub(crate) async fn read_mode(scope: Scope<'_>, region: &Region) -> Result<RegionMode, Outcome> {
+    let app = scope.app;
     if let Some(mode) = app.config.enrollment_mode {
         return Ok(RegionMode::forced(mode));
     }
@@ -361,5 +368,24 @@ pub(crate) async fn read_mode(app: &App, region: &Region) -> Result<RegionMode, 
             Ok(read)
         }
         Err(error) => Err(failure::outcome_in(&error, region)),
+    }
+}
+
+/// What a workflow reads at most once an invocation, through its scope.
+impl Scope<'_> {
+    /// The mode of `region` ([`read_mode`]): read the first time a workflow of the invocation
+    /// needs it, and known from then on.
+    pub(crate) async fn mode_in(&self, region: &Region) -> Result<RegionMode, Outcome> {
+        match self.modes.get(region) {
+            Some(mode) => mode.get_or_init(|| read_mode(*self, region)).await.clone(),
+            None => read_mode(*self, region).await,
+        }
+    }
+
+    /// The accounts anywhere under DISCOVERY_OFF_OU_IDS ([`read_accounts_under_off_units`]): read
+    /// the first time a workflow of the invocation needs them.
+    pub(crate) async fn accounts_under_off_units(&self) -> Result<BTreeSet<AccountId>, Outcome> {
+        let read = || read_accounts_under_off_units(*self);
+        self.off_units.get_or_init(read).await.clone()
     }
 }

@@ -13,7 +13,7 @@ use crate::policy::discovery::{
     judge_discovery_refusal,
 };
 use crate::policy::failure;
-use crate::workflow::Scope;
+use crate::workflow::scope::Scope;
 use futures_util::future::join_all;
 
 /// BatchUpdateAutomatedDiscoveryAccounts is sent at most this many changes a call: the model

@@ -7,16 +7,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use lambda_runtime::tracing;
 
-use crate::app::App;
 use crate::aws::macie::InvitationOptions;
 use crate::domain::{AccountId, MemberStatus, Membership, Mode, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::failure;
 use crate::policy::plan::{self, MemberAction, MemberPolicy, Source};
-use crate::workflow::discovery::{Members, apply_discovery};
-use crate::workflow::lookup::{Listing, read_listing};
-use crate::workflow::{Deadline, Scope, Task, before_deadline, now_seconds};
+use crate::workflow::clock::{before_deadline, now_seconds};
+use crate::workflow::scope::{Scope, Task};
+use crate::workflow::steps::discovery::{Members, apply_discovery};
+use crate::workflow::steps::lookup::{Listing, read_listing};
 
 /// Where the current relationships with Macie come from.
 pub(crate) enum Memberships<'m> {
@@ -90,9 +90,9 @@ pub(crate) async fn invite_in_region(
     tasks: &[Task],
     memberships: Memberships<'_>,
 ) -> RegionDone {
-    let (app, deadline) = (scope.app, scope.deadline);
+    let app = scope.app;
     let count_members = matches!(memberships, Memberships::Listed(_));
-    let relationships = read_relationships(app, region, tasks, memberships, deadline).await;
+    let relationships = read_relationships(scope, region, tasks, memberships).await;
     let policy = MemberPolicy {
         reinvite_removed: app.config.reinvite_removed,
         accept: app.config.accept_role_name.is_some(),
@@ -197,7 +197,7 @@ async fn accept_all<'t>(
 ) -> Vec<Report> {
     let (app, administrator, deadline) = (scope.app, scope.own_account, scope.deadline);
     let accept_one = |task: &'t Task| async move {
-        let outcome = accept(app, region, &task.account.id, role_name, administrator).await;
+        let outcome = accept(scope, region, &task.account.id, role_name, administrator).await;
         report_task(region, task, outcome)
     };
     let limit = app.config.max_calls_in_flight;
@@ -213,12 +213,13 @@ fn report_task(region: &Region, task: &Task, outcome: Outcome) -> Report {
 /// Each account's relationship with the administrator in `region`: from the listing the caller
 /// has, or from this region's listing while it pays, then GetMember for the rest.
 async fn read_relationships<'t>(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     tasks: &'t [Task],
     memberships: Memberships<'_>,
-    deadline: Deadline,
 ) -> Vec<Relationship<'t>> {
+    let app = scope.app;
+    let deadline = scope.deadline;
     if let Memberships::Listed(members) = memberships {
         return tasks
             .iter()
@@ -228,7 +229,7 @@ async fn read_relationships<'t>(
             })
             .collect();
     }
-    let (mut relationships, unsettled) = read_region_listing(app, region, tasks, deadline).await;
+    let (mut relationships, unsettled) = read_region_listing(scope, region, tasks).await;
     let ask = |task: &'t Task| async move {
         match app.macie.membership(region, &task.account.id).await {
             Ok(membership) => Asked::Answered(Relationship {
@@ -256,18 +257,19 @@ async fn read_relationships<'t>(
             Asked::Unread(task, error) => unread.push((task, error)),
         }
     }
-    relationships.extend(settle_from_listing(app, region, unread).await);
+    relationships.extend(settle_from_listing(scope, region, unread).await);
     relationships
 }
 
 /// The relationships the region's listing settles, read while it pays, and the tasks it left
 /// unsettled.
 async fn read_region_listing<'t>(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     tasks: &'t [Task],
-    deadline: Deadline,
 ) -> (Vec<Relationship<'t>>, Vec<&'t Task>) {
+    let app = scope.app;
+    let deadline = scope.deadline;
     let wanted: BTreeSet<AccountId> = tasks.iter().map(|task| task.account.id.clone()).collect();
     let listing = match plan::source(wanted.len(), plan::MEMBERSHIPS_ASKED_ONE_BY_ONE) {
         Source::EachAccount => Listing::default(),
@@ -304,10 +306,11 @@ enum Asked<'t> {
 /// absent from it has none. Only when the listing fails too is the refusal reported (or the
 /// listing's failure, when another attempt may pass it).
 async fn settle_from_listing<'t>(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     unread: Vec<(&'t Task, Error)>,
 ) -> Vec<Relationship<'t>> {
+    let app = scope.app;
     let Some((_, first)) = unread.first() else {
         return Vec::new();
     };
@@ -507,12 +510,13 @@ async fn send_invitations<'t>(
 /// In the member account, through `role_name`: enables Macie, finds the administrator's invitation
 /// and accepts it. What fails goes the way of every failure: re-queued, or dead-lettered.
 async fn accept(
-    app: &App,
+    scope: Scope<'_>,
     region: &Region,
     account_id: &AccountId,
     role_name: &str,
     administrator: Option<&AccountId>,
 ) -> Outcome {
+    let app = scope.app;
     // An invitation is accepted only from this account: unknown, nothing is accepted (fail closed).
     let Some(administrator) = administrator else {
         return Outcome::failed(

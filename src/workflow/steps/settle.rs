@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use lambda_runtime::tracing;
 
-use crate::app::App;
 use crate::aws::queue::Outgoing;
 use crate::domain::Region;
 use crate::event::message::{DeadLetter, RetryMessage};
 use crate::outcome::{CreationFailure, Report, Run};
 use crate::policy::failure::{self, Disposition};
 use crate::report::summary::{Bucket, Detail, Entry, Reconciliation, Summary};
+use crate::workflow::scope::Scope;
 
 /// What became of the subjects that are not done.
 #[derive(Default)]
@@ -46,7 +46,8 @@ struct Sent<'a> {
 
 /// Sends every subject that is not done to the retry queue (with its backoff) or the dead-letter
 /// queue (with what to do), as the outcome and the attempt decide.
-pub(crate) async fn settle(app: &App, reports: &[Report]) -> Settlement {
+pub(crate) async fn settle(scope: Scope<'_>, reports: &[Report]) -> Settlement {
+    let app = scope.app;
     let config = &app.config;
     let mut retries = Vec::new();
     let mut dead_letters = Vec::new();
@@ -56,7 +57,7 @@ pub(crate) async fn settle(app: &App, reports: &[Report]) -> Settlement {
         match disposition {
             Disposition::Done => {}
             Disposition::Requeue { attempt, reason } => {
-                retries.push(write_retry_letter(app, report, attempt, reason))
+                retries.push(write_retry_letter(scope, report, attempt, reason))
             }
             Disposition::DeadLetter { reason } => {
                 dead_letters.push(write_dead_letter(report, reason))
@@ -64,10 +65,10 @@ pub(crate) async fn settle(app: &App, reports: &[Report]) -> Settlement {
         }
     }
     let mut settlement = Settlement::default();
-    for sent in send(app, config.retry_queue_url.as_deref(), retries).await {
+    for sent in send(scope, config.retry_queue_url.as_deref(), retries).await {
         record_requeued(&mut settlement, sent);
     }
-    for sent in send(app, config.dead_letter_queue_url.as_deref(), dead_letters).await {
+    for sent in send(scope, config.dead_letter_queue_url.as_deref(), dead_letters).await {
         record_dead_lettered(&mut settlement, sent);
     }
     settlement
@@ -93,11 +94,12 @@ fn extend_history(report: &Report) -> Vec<String> {
 }
 
 fn write_retry_letter<'a>(
-    app: &App,
+    scope: Scope<'_>,
     report: &'a Report,
     attempt: u32,
     reason: String,
 ) -> Letter<'a> {
+    let app = scope.app;
     let delay_seconds = failure::retry_delay_seconds(
         &report.outcome,
         report.origin.attempt,
@@ -220,7 +222,12 @@ fn record_dead_lettered(settlement: &mut Settlement, sent: Sent) {
 }
 
 /// Sends the letters to `queue_url`, and says of each whether it went.
-async fn send<'a>(app: &App, queue_url: Option<&str>, letters: Vec<Letter<'a>>) -> Vec<Sent<'a>> {
+async fn send<'a>(
+    scope: Scope<'_>,
+    queue_url: Option<&str>,
+    letters: Vec<Letter<'a>>,
+) -> Vec<Sent<'a>> {
+    let app = scope.app;
     let Some(queue_url) = queue_url else {
         return letters
             .into_iter()
@@ -294,7 +301,12 @@ pub(crate) struct Finished {
 /// Logs and summarizes a run, then re-queues or dead-letters what is not done (under DRY_RUN,
 /// nothing is sent). The log lines follow the summary's lists: under a reconcile, none for a
 /// member already.
-pub(crate) async fn finish(app: &App, run: &Run, reconcile: Option<Reconciliation>) -> Finished {
+pub(crate) async fn finish(
+    scope: Scope<'_>,
+    run: &Run,
+    reconcile: Option<Reconciliation>,
+) -> Finished {
+    let app = scope.app;
     let detail = Detail::of(reconcile.is_some());
     run.reports
         .iter()
@@ -304,7 +316,7 @@ pub(crate) async fn finish(app: &App, run: &Run, reconcile: Option<Reconciliatio
     let mut summary = Summary::of_run(run, reconcile, app.config.dry_run);
     let mut unsent = Vec::new();
     if !app.config.dry_run {
-        let settlement = settle(app, &run.reports).await;
+        let settlement = settle(scope, &run.reports).await;
         summary.add_settled(settlement.requeued, settlement.dead_lettered);
         unsent = settlement.unsent;
     }

@@ -1,0 +1,8 @@
+//! The steps the entry workflows share: the look-ups in Organizations and Macie (`lookup`), the
+//! work in one region (`region`), the discovery policy in one region (`discovery`), and what
+//! becomes of each subject afterwards (`settle`).
+
+pub(crate) mod discovery;
+pub(crate) mod lookup;
+pub(crate) mod region;
+pub(crate) mod settle;
