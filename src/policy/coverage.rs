@@ -53,7 +53,7 @@ pub struct Coverage {
     /// The organization's `ACTIVE` accounts, less those excluded and the administrator.
     pub eligible: usize,
     /// Eligible accounts only planned for on purpose (BACKFILL off, a dry run): not a gap.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "super::is_zero")]
     pub planned: usize,
     /// Eligible accounts that are `Enabled` members (or were accepted by this run).
     pub enabled: usize,
@@ -61,7 +61,7 @@ pub struct Coverage {
     pub invited_not_accepted: usize,
     /// Of those, the ones invited less than [`ACCEPTANCE_GRACE_SECONDS`] ago: waiting for a
     /// person, not yet a gap.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "super::is_zero")]
     pub awaiting_acceptance: usize,
     /// Eligible accounts with no membership at all after this run, and not planned on purpose.
     pub uncovered: usize,
@@ -78,10 +78,6 @@ pub struct Coverage {
     pub member_quota: usize,
     /// `quota_used` out of `member_quota`, as a percentage.
     pub quota_used_share: Percent,
-}
-
-fn is_zero(count: &usize) -> bool {
-    *count == 0
 }
 
 /// The coverage of a region after a reconcile: `eligible` as screened, `members` as listed at the

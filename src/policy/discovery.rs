@@ -70,14 +70,10 @@ pub struct DiscoveryTally {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub largest_cost_usd: Option<Usd>,
     /// How many members are over the limit, and the first 100 of them, costliest first.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "super::is_zero")]
     pub over_cost_limit: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub over_cost_limit_members: Vec<OverLimit>,
-}
-
-fn is_zero(count: &usize) -> bool {
-    *count == 0
 }
 
 /// What the policy calls for: off for the accounts listed (by ID or under a listed unit), and,

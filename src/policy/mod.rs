@@ -10,3 +10,8 @@ pub(crate) mod discovery;
 pub(crate) mod failure;
 pub(crate) mod mode;
 pub(crate) mod plan;
+
+/// Whether a count is zero: a count left out of the answer when it is.
+fn is_zero(count: &usize) -> bool {
+    *count == 0
+}

@@ -173,7 +173,7 @@ pub(crate) fn judge_enrollment(
 /// With a discovery policy: the administrator's own automated sensitive data discovery in `region`
 /// (GetAutomatedDiscoveryConfiguration). Off, it is off for every member and the policy has
 /// nothing to turn on: reported, not failed (the function never turns it on for the organization).
-pub(crate) fn judge_discovery(region: &Region, status: &Result<Discovery, Error>) -> Check {
+pub(crate) fn judge_discovery_setup(region: &Region, status: &Result<Discovery, Error>) -> Check {
     const CHECK: &str = "discovery";
     let check = match status {
         Err(error) => judge_refusal(CHECK, error, "macie2:GetAutomatedDiscoveryConfiguration"),

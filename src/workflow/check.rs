@@ -207,7 +207,7 @@ async fn probe_discovery(scope: Scope<'_>) -> Vec<Check> {
     }
     join_all(app.config.regions.iter().map(|region| async move {
         let status = app.macie.administrator_discovery(region).await;
-        preflight::judge_discovery(region, &status)
+        preflight::judge_discovery_setup(region, &status)
     }))
     .await
 }

@@ -238,7 +238,7 @@ fn judge_all_departures(
         .filter_map(|(region, listing)| Some((region, listing.as_ref().ok()?)))
         .flat_map(|(region, members)| judge_departures(region, accounts, members, own_account))
         .collect();
-    scope.hold_removals(&mut departed);
+    scope.bound_removals(&mut departed);
     departed
 }
 

@@ -113,7 +113,7 @@ pub(crate) async fn remove_named(
     let found: Vec<Account> = departed.into_values().flatten().collect();
     let mut verdicts = judge_named(scope, &mut run, named, &found).await;
     let (mut all, origins): (Vec<Departed>, Vec<Origin>) = verdicts.drain(..).unzip();
-    scope.hold_removals(&mut all);
+    scope.bound_removals(&mut all);
     let mut by_region: BTreeMap<Region, Vec<(Departed, Origin)>> = BTreeMap::new();
     for (departed, origin) in all.into_iter().zip(origins) {
         by_region

@@ -105,8 +105,8 @@ impl<'a> Scope<'a> {
     }
 
     /// Lets `departed`'s removals go, or holds them back, under the invocation's one bound
-    /// ([`RemovalBound::hold_removals`]).
-    pub(crate) fn hold_removals(&self, departed: &mut [Departed]) {
+    /// ([`RemovalBound::bound_removals`]).
+    pub(crate) fn bound_removals(&self, departed: &mut [Departed]) {
         self.removals
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

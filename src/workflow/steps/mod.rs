@@ -3,6 +3,7 @@
 //! becomes of each subject afterwards (`settle`).
 
 pub(crate) mod discovery;
+pub(crate) mod enroll;
 pub(crate) mod lookup;
 pub(crate) mod region;
 pub(crate) mod settle;

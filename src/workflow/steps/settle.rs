@@ -65,10 +65,10 @@ pub(crate) async fn settle(scope: Scope<'_>, reports: &[Report]) -> Settlement {
         }
     }
     let mut settlement = Settlement::default();
-    for sent in send(scope, config.retry_queue_url.as_deref(), retries).await {
+    for sent in send_letters(scope, config.retry_queue_url.as_deref(), retries).await {
         record_requeued(&mut settlement, sent);
     }
-    for sent in send(scope, config.dead_letter_queue_url.as_deref(), dead_letters).await {
+    for sent in send_letters(scope, config.dead_letter_queue_url.as_deref(), dead_letters).await {
         record_dead_lettered(&mut settlement, sent);
     }
     settlement
@@ -222,7 +222,7 @@ fn record_dead_lettered(settlement: &mut Settlement, sent: Sent) {
 }
 
 /// Sends the letters to `queue_url`, and says of each whether it went.
-async fn send<'a>(
+async fn send_letters<'a>(
     scope: Scope<'_>,
     queue_url: Option<&str>,
     letters: Vec<Letter<'a>>,

@@ -7,6 +7,13 @@ use serde::Serialize;
 use crate::domain::{AccountId, Mode, OrganizationalUnitId, Region, Usd};
 use crate::error::Error;
 
+mod parse;
+
+use parse::{
+    parse_cost_action, parse_cost_limit, parse_enrollment_mode, parse_metrics_namespace,
+    parse_role_name,
+};
+
 /// Macie's documented limit on the invitation message.
 pub(crate) const MAX_INVITATION_MESSAGE_CHARS: usize = 80;
 
@@ -190,7 +197,7 @@ impl Config {
             enrollment_mode: parse_enrollment_mode(lookup("ENROLLMENT_MODE"))?,
             discovery: DiscoveryPolicy {
                 off_ou_ids: parse_ou_ids("DISCOVERY_OFF_OU_IDS", lookup("DISCOVERY_OFF_OU_IDS"))?,
-                off_account_ids: parse_account_ids(
+                off_account_ids: parse_account_id_setting(
                     "DISCOVERY_OFF_ACCOUNT_IDS",
                     lookup("DISCOVERY_OFF_ACCOUNT_IDS"),
                 )?,
@@ -335,10 +342,10 @@ fn parse_number(
 }
 
 fn parse_excluded_account_ids(value: Option<String>) -> Result<BTreeSet<AccountId>, Error> {
-    parse_account_ids("EXCLUDED_ACCOUNT_IDS", value)
+    parse_account_id_setting("EXCLUDED_ACCOUNT_IDS", value)
 }
 
-fn parse_account_ids(
+fn parse_account_id_setting(
     name: &'static str,
     value: Option<String>,
 ) -> Result<BTreeSet<AccountId>, Error> {
@@ -391,90 +398,6 @@ fn parse_ou_ids(
             })
         })
         .collect()
-}
-
-/// An IAM role name: 1 to 64 letters, digits and `+=,.@_-` (no path: the role's ARN is built as
-/// `arn:<partition>:iam::<account>:role/<name>`).
-fn parse_role_name(value: Option<String>) -> Result<Option<String>, Error> {
-    match given(&value) {
-        None => Ok(None),
-        Some(name)
-            if name.len() <= 64
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b)) =>
-        {
-            Ok(Some(name.to_owned()))
-        }
-        Some(name) => Err(invalid(
-            "ACCEPT_ROLE_NAME",
-            name,
-            "expected an IAM role name (1 to 64 letters, digits and +=,.@_-, no path)",
-        )),
-    }
-}
-
-/// A CloudWatch namespace: 1 to 255 letters, digits and `.-_/#: `, not starting with `AWS/`.
-fn parse_cost_limit(value: Option<String>) -> Result<Option<Usd>, Error> {
-    match given(&value) {
-        None => Ok(None),
-        Some(limit) => Usd::parse(limit).map(Some).ok_or_else(|| {
-            invalid(
-                "DISCOVERY_COST_LIMIT_USD",
-                limit,
-                "must be an amount of US dollars such as 25 or 12.50",
-            )
-        }),
-    }
-}
-
-fn parse_cost_action(value: Option<String>) -> Result<CostAction, Error> {
-    match given(&value) {
-        None => Ok(CostAction::Report),
-        Some(action) if action.eq_ignore_ascii_case("report") => Ok(CostAction::Report),
-        Some(action) if action.eq_ignore_ascii_case("disable") => Ok(CostAction::Disable),
-        Some(action) => Err(invalid(
-            "DISCOVERY_COST_ACTION",
-            action,
-            "must be report (name the member and alarm) or disable (turn its automated discovery \
-             off while its month-to-date cost is over DISCOVERY_COST_LIMIT_USD)",
-        )),
-    }
-}
-
-fn parse_enrollment_mode(value: Option<String>) -> Result<Option<Mode>, Error> {
-    match given(&value) {
-        None => Ok(None),
-        Some(mode) if mode.eq_ignore_ascii_case("auto") => Ok(None),
-        Some(mode) if mode.eq_ignore_ascii_case("invitations") => Ok(Some(Mode::Invitations)),
-        Some(mode) if mode.eq_ignore_ascii_case("organizations") => Ok(Some(Mode::Organizations)),
-        Some(mode) => Err(invalid(
-            "ENROLLMENT_MODE",
-            mode,
-            "must be auto (find out per region whether this account is the delegated Macie \
-             administrator), invitations or organizations",
-        )),
-    }
-}
-
-fn parse_metrics_namespace(value: Option<String>) -> Result<String, Error> {
-    let Some(name) = given(&value) else {
-        return Ok("MacieInvite".to_owned());
-    };
-    let valid = name.len() <= 255
-        && !name.starts_with("AWS/")
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".-_/#: ".contains(&b));
-    if valid {
-        Ok(name.to_owned())
-    } else {
-        Err(invalid(
-            "METRICS_NAMESPACE",
-            name,
-            "expected a CloudWatch namespace: up to 255 letters, digits and .-_/#: and not AWS/…",
-        ))
-    }
 }
 
 #[cfg(test)]
