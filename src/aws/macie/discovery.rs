@@ -1,7 +1,14 @@
 //! Macie's automated sensitive data discovery: the administrator's own, each member's, and its cost
 //! (GetUsageStatistics).
 
-use super::*;
+use crate::domain::{AccountId, Discovery, Region, Usd};
+use crate::error::Error;
+use aws_sdk_macie2::types::{
+    AutomatedDiscoveryAccountStatus, AutomatedDiscoveryAccountUpdate, TimeRange,
+};
+use std::collections::BTreeMap;
+
+use super::{Macie, macie_error};
 
 /// ListAutomatedDiscoveryAccounts answers at most 25 accounts a page (botocore's macie2 model,
 /// `MaxResults`).
@@ -15,8 +22,6 @@ const DISCOVERY_USAGE: [&str; 2] = [
     "AUTOMATED_SENSITIVE_DATA_DISCOVERY",
     "AUTOMATED_OBJECT_MONITORING",
 ];
-
-/// Our reading of a discovery status; `None` for a word this build does not know.
 
 /// Our reading of a discovery status; `None` for a word this build does not know.
 fn to_discovery(status: &str) -> Option<Discovery> {

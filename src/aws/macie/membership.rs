@@ -1,7 +1,23 @@
 //! Macie's members: their listing, their association, invitation, tagging and removal, and, inside
 //! a member account, its own Macie and its invitation.
 
-use super::*;
+use crate::aws::macie_words::{read_words, says_no_member};
+use crate::aws::sdk::found;
+use crate::domain::{
+    Account, AccountId, Mark, MemberStatus, Membership, Page, Pages, Region, Unprocessed, read_all,
+};
+use crate::error::Error;
+use aws_sdk_macie2::operation::list_members::{ListMembersError, ListMembersOutput};
+use aws_sdk_macie2::types::{AccountDetail, RelationshipStatus};
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use std::collections::BTreeMap;
+
+use super::{
+    ENROLLMENT_TAG, InvitationOptions, Macie, MemberSession, SERVICE, macie_error, read_found,
+};
 
 /// ListMembers returns at most 25 members a page.
 const MEMBERS_PER_PAGE: i32 = 25;

@@ -5,23 +5,14 @@ use std::collections::BTreeMap;
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_macie2::Client;
-use aws_sdk_macie2::operation::list_members::{ListMembersError, ListMembersOutput};
-use aws_sdk_macie2::types::{
-    AccountDetail, AutomatedDiscoveryAccountStatus, AutomatedDiscoveryAccountUpdate,
-    RelationshipStatus, TimeRange,
-};
-use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::aws::macie_words::{read_words, says_no_member};
+use crate::aws::macie_words::read_words;
 use crate::aws::sdk::{self, found};
-use crate::domain::{
-    Account, AccountId, Administrator, Discovery, Mark, MemberStatus, Membership,
-    OrganizationConfiguration, Page, Pages, Region, Unprocessed, Usd, read_all,
-};
+use crate::domain::{AccountId, Administrator, Region};
 use crate::error::Error;
 use crate::quote::redact_emails;
 

@@ -1,6 +1,9 @@
 //! Macie's organization configuration, which only the delegated Macie administrator may read.
 
-use super::*;
+use crate::domain::{OrganizationConfiguration, Region};
+use crate::error::Error;
+
+use super::{Macie, macie_error};
 
 impl Macie {
     /// The organization's Macie configuration in `region` (DescribeOrganizationConfiguration), which
