@@ -80,18 +80,10 @@ pub struct Coverage {
     pub quota_used_share: Percent,
 }
 
-/// The coverage of a region after a reconcile: `eligible` as screened, `members` as listed at the
-/// start of the run, `reports` what the run did in the region, at `now` (seconds since the epoch),
-/// in the region's `mode` (`None`: unknown for now).
-pub(crate) fn measure_coverage(
-    eligible: &BTreeSet<&AccountId>,
-    members: &BTreeMap<AccountId, Membership>,
-    reports: &[Report],
-    now: i64,
-    mode: Option<Mode>,
-) -> Coverage {
-    let quota = mode.unwrap_or(Mode::Invitations).member_quota();
-    let mut done: BTreeMap<&AccountId, &Outcome> = BTreeMap::new();
+/// What a run did that coverage counts: each account it invited, accepted, added or planned for,
+/// and how many departed members it removed.
+fn read_run(reports: &[Report]) -> (BTreeMap<&AccountId, &Outcome>, usize) {
+    let mut done = BTreeMap::new();
     let mut removed = 0;
     for report in reports {
         match (&report.subject, &report.outcome) {
@@ -105,32 +97,72 @@ pub(crate) fn measure_coverage(
             _ => {}
         }
     }
-    let waiting = |membership: &Membership| {
-        membership
-            .invited_at
-            .is_some_and(|invited| now - invited < ACCEPTANCE_GRACE_SECONDS)
-    };
-    let (mut enabled, mut invited, mut awaiting, mut planned) = (0, 0, 0, 0);
-    let mut uncovered = Vec::new();
-    for id in eligible {
-        let membership = members.get(*id);
-        match (
-            done.get(id),
-            membership.map(|membership| &membership.status),
-        ) {
-            (Some(outcome), _) if outcome.row().enabled => enabled += 1,
-            (None, Some(MemberStatus::Enabled)) => enabled += 1,
-            (Some(Outcome::Planned { .. }), _) => planned += 1,
+    (done, removed)
+}
+
+/// The eligible accounts, counted by where they stand after the run.
+#[derive(Default)]
+struct EligibleTally {
+    enabled: usize,
+    invited: usize,
+    awaiting: usize,
+    planned: usize,
+    uncovered: Vec<AccountId>,
+}
+
+impl EligibleTally {
+    /// Counts one eligible account: what the run `done` to it, else its `membership` as listed.
+    fn count(
+        &mut self,
+        id: &AccountId,
+        done: Option<&Outcome>,
+        membership: Option<&Membership>,
+        now: i64,
+    ) {
+        let waiting = |membership: &Membership| {
+            membership
+                .invited_at
+                .is_some_and(|invited| now - invited < ACCEPTANCE_GRACE_SECONDS)
+        };
+        match (done, membership.map(|membership| &membership.status)) {
+            (Some(outcome), _) if outcome.row().enabled => self.enabled += 1,
+            (None, Some(MemberStatus::Enabled)) => self.enabled += 1,
+            (Some(Outcome::Planned { .. }), _) => self.planned += 1,
             // Invited by this run: its invitation has just gone.
-            (Some(_), _) => (invited, awaiting) = (invited + 1, awaiting + 1),
+            (Some(_), _) => (self.invited, self.awaiting) = (self.invited + 1, self.awaiting + 1),
             (None, Some(MemberStatus::Invited | MemberStatus::EmailVerificationInProgress)) => {
-                invited += 1;
-                awaiting += usize::from(membership.is_some_and(waiting));
+                self.invited += 1;
+                self.awaiting += usize::from(membership.is_some_and(waiting));
             }
-            (None, None) => uncovered.push((*id).clone()),
+            (None, None) => self.uncovered.push(id.clone()),
             (None, Some(_)) => {}
         }
     }
+}
+
+/// The coverage of a region after a reconcile: `eligible` as screened, `members` as listed at the
+/// start of the run, `reports` what the run did in the region, at `now` (seconds since the epoch),
+/// in the region's `mode` (`None`: unknown for now).
+pub(crate) fn measure_coverage(
+    eligible: &BTreeSet<&AccountId>,
+    members: &BTreeMap<AccountId, Membership>,
+    reports: &[Report],
+    now: i64,
+    mode: Option<Mode>,
+) -> Coverage {
+    let quota = mode.unwrap_or(Mode::Invitations).member_quota();
+    let (done, removed) = read_run(reports);
+    let mut tally = EligibleTally::default();
+    for id in eligible {
+        tally.count(id, done.get(id).copied(), members.get(*id), now);
+    }
+    let EligibleTally {
+        enabled,
+        invited,
+        awaiting,
+        planned,
+        mut uncovered,
+    } = tally;
     let associated_now = done
         .iter()
         .filter(|(id, outcome)| {

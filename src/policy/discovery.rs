@@ -123,38 +123,48 @@ pub(crate) fn judge_discovery(policy: &DiscoveryPolicy, facts: &DiscoveryFacts) 
         }
     }
     if let Some(costs) = facts.costs {
-        let member_costs: Vec<(&AccountId, Usd)> = facts
-            .members
-            .iter()
-            .map(|id| (id, costs.get(id).copied().unwrap_or_default()))
-            .collect();
-        plan.total = Some(
-            member_costs
-                .iter()
-                .map(|(_, cost)| *cost)
-                .fold(Usd::default(), Usd::plus),
-        );
-        plan.largest = Some(
-            member_costs
-                .iter()
-                .map(|(_, cost)| *cost)
-                .max()
-                .unwrap_or_default(),
-        );
-        let mut over_limit: Vec<OverLimit> = member_costs
-            .into_iter()
-            .filter(|(id, _)| over(id))
-            .map(|(id, cost)| OverLimit {
-                account_id: id.clone(),
-                cost_usd: cost,
-            })
-            .collect();
-        over_limit.sort_by_key(|over| std::cmp::Reverse(over.cost_usd));
-        plan.over_limit_count = over_limit.len();
-        over_limit.truncate(OVER_LIMIT_NAMED);
-        plan.over_limit = over_limit;
+        tally_costs(&mut plan, facts.members, costs, &over);
     }
     plan
+}
+
+/// The members' costs into `plan`: their total, the largest, and those `over` the limit, costliest
+/// first.
+fn tally_costs(
+    plan: &mut DiscoveryPlan,
+    members: &BTreeSet<AccountId>,
+    costs: &BTreeMap<AccountId, Usd>,
+    over: &dyn Fn(&AccountId) -> bool,
+) {
+    let member_costs: Vec<(&AccountId, Usd)> = members
+        .iter()
+        .map(|id| (id, costs.get(id).copied().unwrap_or_default()))
+        .collect();
+    plan.total = Some(
+        member_costs
+            .iter()
+            .map(|(_, cost)| *cost)
+            .fold(Usd::default(), Usd::plus),
+    );
+    plan.largest = Some(
+        member_costs
+            .iter()
+            .map(|(_, cost)| *cost)
+            .max()
+            .unwrap_or_default(),
+    );
+    let mut over_limit: Vec<OverLimit> = member_costs
+        .into_iter()
+        .filter(|(id, _)| over(id))
+        .map(|(id, cost)| OverLimit {
+            account_id: id.clone(),
+            cost_usd: cost,
+        })
+        .collect();
+    over_limit.sort_by_key(|over| std::cmp::Reverse(over.cost_usd));
+    plan.over_limit_count = over_limit.len();
+    over_limit.truncate(OVER_LIMIT_NAMED);
+    plan.over_limit = over_limit;
 }
 
 /// The outcome of a member whose discovery Macie would not change (BatchUpdateAutomatedDiscoveryAccounts'

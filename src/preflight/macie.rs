@@ -2,7 +2,9 @@
 //! member accounts.
 
 use super::{Check, Status, is_access_denied, judge_refusal};
-use crate::domain::{AccountId, Administrator, Discovery, MemberStatus, Mode, Region};
+use crate::domain::{
+    AccountId, Administrator, Discovery, MemberStatus, Mode, OrganizationConfiguration, Region,
+};
 use crate::error::Error;
 use crate::policy::coverage::Percent;
 use crate::policy::mode::RegionMode;
@@ -111,15 +113,31 @@ pub(crate) fn judge_enrollment(
         }
         Ok(read) => read,
     };
-    let check = match (read.configuration, forced) {
-        (Some(_), Some(Mode::Invitations)) => Check::fail(
+    let check = match read.configuration {
+        Some(configuration) => judge_organizations_mode(region, configuration, forced, exclusions),
+        None => judge_invitations_mode(read.refusal.as_deref(), forced, &designate),
+    };
+    check.in_region(region)
+}
+
+/// Through Organizations: whether ENROLLMENT_MODE, the exclusions and Macie's own configuration
+/// agree with it.
+fn judge_organizations_mode(
+    region: &Region,
+    configuration: OrganizationConfiguration,
+    forced: Option<Mode>,
+    exclusions: bool,
+) -> Check {
+    const CHECK: &str = "mode";
+    match (configuration, forced) {
+        (_, Some(Mode::Invitations)) => Check::fail(
             CHECK,
             "ENROLLMENT_MODE=invitations, but this account is the organization's delegated Macie \
              administrator here: Macie's members are added through Organizations, and an \
              invitation to an account of the organization only emails its root user",
             "set ENROLLMENT_MODE to auto (the default)",
         ),
-        (Some(configuration), _) if configuration.auto_enable && exclusions => Check::fail(
+        (configuration, _) if configuration.auto_enable && exclusions => Check::fail(
             CHECK,
             "organizations: autoEnable is on, so Macie adds every new account of the \
              organization by itself, and EXCLUDED_ACCOUNT_IDS and EXCLUDED_OU_IDS cannot hold \
@@ -130,7 +148,7 @@ pub(crate) fn judge_enrollment(
                  --no-auto-enable --region {region}"
             ),
         ),
-        (Some(configuration), _) if configuration.max_account_limit_reached => Check::fail(
+        (configuration, _) if configuration.max_account_limit_reached => Check::fail(
             CHECK,
             "organizations: Macie says the organization has as many members as its quota allows \
              (maxAccountLimitReached)",
@@ -138,7 +156,7 @@ pub(crate) fn judge_enrollment(
              function enrolled), or ask AWS Support about the quota (Macie user guide, \
              macie-quotas)",
         ),
-        (Some(configuration), _) => Check::pass(
+        (configuration, _) => Check::pass(
             CHECK,
             format!(
                 "organizations: this account is the organization's delegated Macie administrator \
@@ -147,27 +165,34 @@ pub(crate) fn judge_enrollment(
                 configuration.auto_enable
             ),
         ),
-        (None, Some(Mode::Organizations)) => Check::fail(
+    }
+}
+
+/// By invitation: Macie's words, and the designation step (`designate`) that would add accounts
+/// through Organizations instead.
+fn judge_invitations_mode(refusal: Option<&str>, forced: Option<Mode>, designate: &str) -> Check {
+    const CHECK: &str = "mode";
+    match forced {
+        Some(Mode::Organizations) => Check::fail(
             CHECK,
             format!(
                 "ENROLLMENT_MODE=organizations, but this account is not the organization's \
                  delegated Macie administrator here (DescribeOrganizationConfiguration: {})",
-                read.refusal.as_deref().unwrap_or("refused")
+                refusal.unwrap_or("refused")
             ),
             format!("designate it, {designate}; or set ENROLLMENT_MODE to auto"),
         ),
-        (None, _) => Check::pass(
+        _ => Check::pass(
             CHECK,
             format!(
                 "invitations: this account is not the organization's delegated Macie \
                  administrator here (DescribeOrganizationConfiguration: {}). To add accounts \
                  through Organizations instead, as AWS advises (no invitation, up to 10,000), \
                  designate it, {designate}",
-                read.refusal.as_deref().unwrap_or("refused")
+                refusal.unwrap_or("refused")
             ),
         ),
-    };
-    check.in_region(region)
+    }
 }
 
 /// With a discovery policy: the administrator's own automated sensitive data discovery in `region`

@@ -77,19 +77,7 @@ async fn reconcile(
         (scope, new.as_slice()),
         (scope.with_app(&planner), existing.as_slice()),
     ];
-    let mut listings = join_all(regions.iter().map(|region| app.macie.list_members(region))).await;
-    join_all(
-        regions
-            .iter()
-            .zip(listings.iter_mut())
-            .map(|(region, listing)| async move {
-                if let Ok(members) = listing {
-                    let unread = find_unread_departures(accounts, members);
-                    read_marks(scope, region, members, unread).await;
-                }
-            }),
-    )
-    .await;
+    let listings = list_regions(scope, regions, accounts).await;
     let enabled = find_enabled_members(scope, accounts, &listings);
     let mut departed = judge_all_departures(scope, regions, &listings, accounts);
     let regional = join_all(regions.iter().zip(listings).map(|(region, listing)| {
@@ -124,6 +112,30 @@ async fn reconcile(
         }),
     };
     (run, reconciliation)
+}
+
+/// Each region's members (ListMembers), with the marks of the departed accounts' members read
+/// where the listing did not carry them.
+async fn list_regions(
+    scope: Scope<'_>,
+    regions: &[Region],
+    accounts: &[Account],
+) -> Vec<Result<BTreeMap<AccountId, Membership>, Error>> {
+    let macie = &scope.app.macie;
+    let mut listings = join_all(regions.iter().map(|region| macie.list_members(region))).await;
+    join_all(
+        regions
+            .iter()
+            .zip(listings.iter_mut())
+            .map(|(region, listing)| async move {
+                if let Ok(members) = listing {
+                    let unread = find_unread_departures(accounts, members);
+                    read_marks(scope, region, members, unread).await;
+                }
+            }),
+    )
+    .await;
+    listings
 }
 
 /// Each region's Enabled members that are accounts of the organization, where the region's listing

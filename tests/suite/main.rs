@@ -15,6 +15,7 @@ mod first_week;
 mod hostile;
 mod invitation;
 mod lifecycle;
+mod limits;
 mod logs;
 mod member;
 mod metrics;
