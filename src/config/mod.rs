@@ -148,59 +148,32 @@ impl Config {
     /// # Errors
     /// As [`Config::from_env`].
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let read = |name: &'static str| (name, lookup(name));
+        let number = |name, default, range| parse_number(read(name), default, range);
         Ok(Config {
             regions: parse_regions(lookup("MACIE_REGIONS"), lookup("AWS_REGION"))?,
             invitation_message: parse_invitation_message(lookup("INVITATION_MESSAGE"))?,
-            disable_email_notification: parse_flag(
-                "DISABLE_EMAIL_NOTIFICATION",
-                lookup("DISABLE_EMAIL_NOTIFICATION"),
-            )?,
-            excluded_account_ids: parse_excluded_account_ids(lookup("EXCLUDED_ACCOUNT_IDS"))?,
-            retry_queue_url: parse_queue_url("RETRY_QUEUE_URL", lookup("RETRY_QUEUE_URL"))?,
-            dead_letter_queue_url: parse_queue_url(
-                "DEAD_LETTER_QUEUE_URL",
-                lookup("DEAD_LETTER_QUEUE_URL"),
-            )?,
-            max_attempts: parse_number("MAX_ATTEMPTS", lookup("MAX_ATTEMPTS"), 8, 1..=100)?,
-            retry_base_delay_seconds: parse_number(
-                "RETRY_BASE_DELAY_SECONDS",
-                lookup("RETRY_BASE_DELAY_SECONDS"),
-                60,
-                0..=900,
-            )?,
-            max_calls_in_flight: parse_number(
-                "MAX_CALLS_IN_FLIGHT",
-                lookup("MAX_CALLS_IN_FLIGHT"),
-                10,
-                1..=100,
-            )? as usize,
-            reinvite_removed: parse_flag("REINVITE_REMOVED", lookup("REINVITE_REMOVED"))?,
-            dry_run: parse_flag("DRY_RUN", lookup("DRY_RUN"))?,
-            backfill: parse_flag("BACKFILL", lookup("BACKFILL"))?,
-            excluded_ou_ids: parse_excluded_ou_ids(lookup("EXCLUDED_OU_IDS"))?,
+            disable_email_notification: parse_flag(read("DISABLE_EMAIL_NOTIFICATION"), false)?,
+            excluded_account_ids: parse_account_id_setting(read("EXCLUDED_ACCOUNT_IDS"))?,
+            retry_queue_url: parse_queue_url(read("RETRY_QUEUE_URL"))?,
+            dead_letter_queue_url: parse_queue_url(read("DEAD_LETTER_QUEUE_URL"))?,
+            max_attempts: number("MAX_ATTEMPTS", 8, 1..=100)?,
+            retry_base_delay_seconds: number("RETRY_BASE_DELAY_SECONDS", 60, 0..=900)?,
+            max_calls_in_flight: number("MAX_CALLS_IN_FLIGHT", 10, 1..=100)? as usize,
+            reinvite_removed: parse_flag(read("REINVITE_REMOVED"), false)?,
+            dry_run: parse_flag(read("DRY_RUN"), false)?,
+            backfill: parse_flag(read("BACKFILL"), false)?,
+            excluded_ou_ids: parse_ou_ids(read("EXCLUDED_OU_IDS"))?,
             accept_role_name: parse_role_name(lookup("ACCEPT_ROLE_NAME"))?,
             metrics_namespace: parse_metrics_namespace(lookup("METRICS_NAMESPACE"))?,
-            max_accounts_per_event: parse_number(
-                "MAX_ACCOUNTS_PER_EVENT",
-                lookup("MAX_ACCOUNTS_PER_EVENT"),
-                1_000,
-                1..=10_000,
-            )? as usize,
+            max_accounts_per_event: number("MAX_ACCOUNTS_PER_EVENT", 1_000, 1..=10_000)? as usize,
             management_account_id: parse_management_account_id(lookup("MANAGEMENT_ACCOUNT_ID"))?,
-            remove_departed: parse_flag_or("REMOVE_DEPARTED", lookup("REMOVE_DEPARTED"), true)?,
-            max_removals: parse_number(
-                "MAX_REMOVALS",
-                lookup("MAX_REMOVALS"),
-                DEFAULT_MAX_REMOVALS,
-                0..=10_000,
-            )? as usize,
+            remove_departed: parse_flag(read("REMOVE_DEPARTED"), true)?,
+            max_removals: number("MAX_REMOVALS", DEFAULT_MAX_REMOVALS, 0..=10_000)? as usize,
             enrollment_mode: parse_enrollment_mode(lookup("ENROLLMENT_MODE"))?,
             discovery: DiscoveryPolicy {
-                off_ou_ids: parse_ou_ids("DISCOVERY_OFF_OU_IDS", lookup("DISCOVERY_OFF_OU_IDS"))?,
-                off_account_ids: parse_account_id_setting(
-                    "DISCOVERY_OFF_ACCOUNT_IDS",
-                    lookup("DISCOVERY_OFF_ACCOUNT_IDS"),
-                )?,
+                off_ou_ids: parse_ou_ids(read("DISCOVERY_OFF_OU_IDS"))?,
+                off_account_ids: parse_account_id_setting(read("DISCOVERY_OFF_ACCOUNT_IDS"))?,
                 cost_limit: parse_cost_limit(lookup("DISCOVERY_COST_LIMIT_USD"))?,
                 cost_action: parse_cost_action(lookup("DISCOVERY_COST_ACTION"))?,
             },
@@ -287,12 +260,11 @@ fn given(value: &Option<String>) -> Option<&str> {
         .filter(|value| !value.is_empty())
 }
 
-fn parse_flag(name: &'static str, value: Option<String>) -> Result<bool, Error> {
-    parse_flag_or(name, value, false)
-}
+/// A setting's name, and its value where it is set.
+type Setting = (&'static str, Option<String>);
 
 /// A flag, `default` when it is not set.
-fn parse_flag_or(name: &'static str, value: Option<String>, default: bool) -> Result<bool, Error> {
+fn parse_flag((name, value): Setting, default: bool) -> Result<bool, Error> {
     match given(&value) {
         None => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
@@ -301,7 +273,7 @@ fn parse_flag_or(name: &'static str, value: Option<String>, default: bool) -> Re
     }
 }
 
-fn parse_queue_url(name: &'static str, value: Option<String>) -> Result<Option<String>, Error> {
+fn parse_queue_url((name, value): Setting) -> Result<Option<String>, Error> {
     match given(&value) {
         None => Ok(None),
         Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
@@ -316,8 +288,7 @@ fn parse_queue_url(name: &'static str, value: Option<String>) -> Result<Option<S
 }
 
 fn parse_number(
-    name: &'static str,
-    value: Option<String>,
+    (name, value): Setting,
     default: u32,
     range: std::ops::RangeInclusive<u32>,
 ) -> Result<u32, Error> {
@@ -341,14 +312,7 @@ fn parse_number(
     }
 }
 
-fn parse_excluded_account_ids(value: Option<String>) -> Result<BTreeSet<AccountId>, Error> {
-    parse_account_id_setting("EXCLUDED_ACCOUNT_IDS", value)
-}
-
-fn parse_account_id_setting(
-    name: &'static str,
-    value: Option<String>,
-) -> Result<BTreeSet<AccountId>, Error> {
+fn parse_account_id_setting((name, value): Setting) -> Result<BTreeSet<AccountId>, Error> {
     let value = value.unwrap_or_default();
     split_list(&value)
         .map(|item| {
@@ -378,14 +342,7 @@ fn parse_management_account_id(value: Option<String>) -> Result<Option<AccountId
     }
 }
 
-fn parse_excluded_ou_ids(value: Option<String>) -> Result<BTreeSet<OrganizationalUnitId>, Error> {
-    parse_ou_ids("EXCLUDED_OU_IDS", value)
-}
-
-fn parse_ou_ids(
-    name: &'static str,
-    value: Option<String>,
-) -> Result<BTreeSet<OrganizationalUnitId>, Error> {
+fn parse_ou_ids((name, value): Setting) -> Result<BTreeSet<OrganizationalUnitId>, Error> {
     let value = value.unwrap_or_default();
     split_list(&value)
         .map(|item| {
