@@ -149,6 +149,9 @@ pub enum Meaning {
     NoMember,
     /// Macie is not enabled for the caller in the region (every call there answers so).
     MacieOff,
+    /// The caller is not the organization's delegated Macie administrator in the region (Macie's
+    /// answer to DescribeOrganizationConfiguration): it adds accounts by invitation there.
+    NotOrganizationAdministrator,
     /// The administrator's quota of members is reached.
     QuotaReached,
     /// An account left unprocessed that no retry can help, and what the operator must do.

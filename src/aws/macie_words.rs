@@ -48,6 +48,14 @@ const MACIE_WORDS: &[Words] = &[
     },
     Words {
         code: "AccessDeniedException",
+        phrases: &[&["must be the macie administrator for an organization"]],
+        meaning: Meaning::NotOrganizationAdministrator,
+        source: "DescribeOrganizationConfiguration, to an account that is not the delegated \
+                 administrator (or whose Macie is off): terraform-provider-aws \
+                 internal/service/macie2, isOrganizationConfigurationNotFoundError; awslabs/sra-verify",
+    },
+    Words {
+        code: "AccessDeniedException",
         phrases: &[&["macie is not enabled"]],
         meaning: Meaning::MacieOff,
         source: "terraform-provider-aws internal/service/macie2/account.go; DataBiosphere/azul#5779",

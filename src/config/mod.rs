@@ -11,7 +11,7 @@ mod parse;
 
 use parse::{
     parse_cost_action, parse_cost_limit, parse_enrollment_mode, parse_metrics_namespace,
-    parse_role_name,
+    parse_others, parse_role_name,
 };
 
 /// Macie's documented limit on the invitation message.
@@ -104,6 +104,9 @@ pub struct DiscoveryPolicy {
     /// DISCOVERY_COST_ACTION: what is done with a member over the limit.
     #[serde(rename = "DISCOVERY_COST_ACTION")]
     pub cost_action: CostAction,
+    /// DISCOVERY_OTHERS: what is done with the members that nothing above keeps off.
+    #[serde(rename = "DISCOVERY_OTHERS")]
+    pub others: Others,
 }
 
 impl DiscoveryPolicy {
@@ -111,8 +114,22 @@ impl DiscoveryPolicy {
     pub fn is_set(&self) -> bool {
         !(self.off_ou_ids.is_empty()
             && self.off_account_ids.is_empty()
-            && self.cost_limit.is_none())
+            && self.cost_limit.is_none()
+            && self.others == Others::Keep)
     }
+}
+
+/// What the policy does with a member that nothing keeps off and whose discovery is off: turned
+/// on only where someone asked for it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Others {
+    /// Left as the administrator set it (the default), unless this function turned it off itself,
+    /// or Macie's own `autoEnableOrganizationMembers` is `ALL`.
+    #[default]
+    Keep,
+    /// Turned on: the operator asks for discovery in every member that nothing keeps off.
+    On,
 }
 
 /// What is done with a member whose month-to-date automated-discovery cost is over the limit.
@@ -176,6 +193,7 @@ impl Config {
                 off_account_ids: parse_account_id_setting(read("DISCOVERY_OFF_ACCOUNT_IDS"))?,
                 cost_limit: parse_cost_limit(lookup("DISCOVERY_COST_LIMIT_USD"))?,
                 cost_action: parse_cost_action(lookup("DISCOVERY_COST_ACTION"))?,
+                others: parse_others(lookup("DISCOVERY_OTHERS"))?,
             },
         })
     }

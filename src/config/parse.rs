@@ -1,7 +1,7 @@
 //! The settings' parsers for names, amounts and words: each refuses a bad value with a message that
 //! names the setting and what it takes.
 
-use super::{CostAction, given, invalid};
+use super::{CostAction, Others, given, invalid};
 use crate::domain::{Mode, Usd};
 use crate::error::Error;
 
@@ -50,6 +50,20 @@ pub(super) fn parse_cost_action(value: Option<String>) -> Result<CostAction, Err
             action,
             "must be report (name the member and alarm) or disable (turn its automated discovery \
              off while its month-to-date cost is over DISCOVERY_COST_LIMIT_USD)",
+        )),
+    }
+}
+
+pub(super) fn parse_others(value: Option<String>) -> Result<Others, Error> {
+    match given(&value) {
+        None => Ok(Others::Keep),
+        Some(word) if word.eq_ignore_ascii_case("keep") => Ok(Others::Keep),
+        Some(word) if word.eq_ignore_ascii_case("on") => Ok(Others::On),
+        Some(word) => Err(invalid(
+            "DISCOVERY_OTHERS",
+            word,
+            "must be keep (leave the automated discovery of the members nothing keeps off as the \
+             administrator set it) or on (turn it on for them)",
         )),
     }
 }

@@ -132,6 +132,16 @@ impl Region {
         }
     }
 
+    /// The ARN of `member`'s membership of `administrator` here: Macie's member ARNs name the
+    /// administrator's account, with the member's account as the resource (Macie user guide, the
+    /// CloudTrail sample of "Logging Macie API calls").
+    pub fn member_arn(&self, administrator: &AccountId, member: &AccountId) -> String {
+        format!(
+            "arn:{}:macie2:{self}:{administrator}:member/{member}",
+            self.partition()
+        )
+    }
+
     /// The AWS partition of the region, for ARNs: aws, aws-cn, aws-us-gov, or an isolated one.
     pub fn partition(&self) -> &'static str {
         const PREFIXES: &[(&str, &str)] = &[
@@ -322,6 +332,9 @@ pub struct Origin {
     /// does: it acts on accounts from before the first deployment whatever BACKFILL says, and an
     /// account that is not in the organization is answered at once, never retried.
     pub by_operator: bool,
+    /// A change of the account's automated discovery that an earlier attempt decided and could not
+    /// make: made again as it was decided.
+    pub discovery: Option<Decided>,
 }
 
 impl Origin {
@@ -333,6 +346,7 @@ impl Origin {
             history: Vec::new(),
             message_id: None,
             by_operator: false,
+            discovery: None,
         }
     }
 }
@@ -381,13 +395,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn amounts_of_dollars_are_read_exactly_or_refused() {
+    fn amounts_of_dollars_are_read_to_the_millionth_or_refused() {
         assert_eq!(Usd::parse("12.5"), Some(Usd(12_500_000)));
         assert_eq!(Usd::parse("0.000123"), Some(Usd(123)));
         assert_eq!(Usd::parse("25"), Some(Usd(25_000_000)));
-        for bad in ["", "-1", "1e3", "1.2345678", ".5", "ten", "1.2.3"] {
+        for bad in ["", "-1", "1e3", ".5", "ten", "1.2.3"] {
             assert_eq!(Usd::parse(bad), None, "{bad}");
         }
+        // Past a millionth of a dollar the decimals are cut: never refused, so never read as nothing.
+        assert_eq!(Usd::parse("1.2345678"), Some(Usd(1_234_567)));
         assert_eq!(Usd::parse("12.3461").unwrap().to_string(), "12.35 USD");
         assert!(Usd::parse("10.01") > Usd::parse("10"));
     }

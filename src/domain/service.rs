@@ -69,6 +69,8 @@ pub struct Membership {
     pub mark: Mark,
     /// The member's ARN, which tagging names; `None` where Macie gave none.
     pub arn: Option<String>,
+    /// Whether the function turned its automated discovery off, and why.
+    pub discovery_mark: DiscoveryMark,
 }
 
 /// What a member's tags say of who enrolled it.
@@ -108,14 +110,16 @@ pub struct Administrator {
 pub struct Usd(pub(super) u64);
 
 impl Usd {
-    /// `12`, `12.5` or `0.000123`: digits, then at most six decimals; `None` for anything else
-    /// (a sign, an exponent, an empty part).
+    /// `12`, `12.5` or `0.000123`: digits, then decimals (past the sixth, cut); `None` for anything
+    /// else (a sign, an exponent, an empty part).
     pub fn parse(value: &str) -> Option<Self> {
         let (whole, fraction) = value.trim().split_once('.').unwrap_or((value.trim(), ""));
         let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 6 {
+        if whole.is_empty() || !digits(whole) || !digits(fraction) {
             return None;
         }
+        // Past a millionth of a dollar, the decimals are cut: an amount is never read as nothing.
+        let fraction = &fraction[..fraction.len().min(6)];
         let whole: u64 = whole.parse().ok()?;
         let fraction: u64 = format!("{fraction:0<6}").parse().ok()?;
         whole.checked_mul(1_000_000)?.checked_add(fraction).map(Usd)
@@ -163,6 +167,94 @@ impl Discovery {
             Discovery::Off => "DISABLED",
         }
     }
+}
+
+/// Macie's own choice of which members get automated discovery in a region
+/// (`autoEnableOrganizationMembers`, GetAutomatedDiscoveryConfiguration): `ALL` enables it for
+/// existing and new members, `NEW` for new members only, `NONE` for none, for an administrator who
+/// enables it "for only particular member accounts" (Macie API reference).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AutoEnable {
+    /// ALL.
+    All,
+    /// NEW.
+    New,
+    /// NONE.
+    None,
+    /// A word this build does not know, by its name: read as not `ALL`.
+    Other(String),
+}
+
+impl AutoEnable {
+    /// Macie's word for it.
+    pub fn name(&self) -> &str {
+        match self {
+            AutoEnable::All => "ALL",
+            AutoEnable::New => "NEW",
+            AutoEnable::None => "NONE",
+            AutoEnable::Other(word) => word,
+        }
+    }
+}
+
+/// The administrator's automated discovery in a region (GetAutomatedDiscoveryConfiguration).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiscoveryConfiguration {
+    /// Its own status: off, it is off for every member.
+    pub status: Discovery,
+    /// Whom Macie enables it for by itself.
+    pub auto_enable: AutoEnable,
+}
+
+/// Why the function turned a member's discovery off: the value of the discovery tag it puts on the
+/// member, which is how it remembers, across invocations, what it turned off itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OffReason {
+    /// Under a unit of DISCOVERY_OFF_OU_IDS.
+    Unit,
+    /// Listed in DISCOVERY_OFF_ACCOUNT_IDS.
+    Account,
+    /// Over DISCOVERY_COST_LIMIT_USD, with DISCOVERY_COST_ACTION=disable.
+    Cost,
+}
+
+impl OffReason {
+    /// The tag's value.
+    pub fn name(self) -> &'static str {
+        match self {
+            OffReason::Unit => "unit",
+            OffReason::Account => "account",
+            OffReason::Cost => "cost",
+        }
+    }
+
+    /// The reason a tag's value names; `None` for another value.
+    pub fn parse(value: &str) -> Option<Self> {
+        [OffReason::Unit, OffReason::Account, OffReason::Cost]
+            .into_iter()
+            .find(|reason| reason.name() == value)
+    }
+}
+
+/// A decision on a member's discovery: its status, and, off, why (what its tag says). A retry
+/// carries it, so that a change that failed is made again as it was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decided {
+    /// The status decided.
+    pub status: Discovery,
+    /// Why off, where off.
+    pub reason: Option<OffReason>,
+}
+
+/// What a member's tags say of its discovery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiscoveryMark {
+    /// The function turned it off, for this reason.
+    Ours(OffReason),
+    /// Its tags were read, and the discovery tag is not among them.
+    NotOurs,
+    /// The answer carried no tags: unknown, and never read as "not ours".
+    Unread,
 }
 
 /// How the administrator adds the organization's accounts as members in a region.

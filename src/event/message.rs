@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AccountId, CreateAccountRequestId, Origin, Region, Subject, Work};
+use crate::domain::{
+    AccountId, CreateAccountRequestId, Decided, Discovery, OffReason, Origin, Region, Subject, Work,
+};
 use crate::error::Error;
 use crate::quote::{clip, cut, excerpt};
 
@@ -31,6 +33,43 @@ pub struct RetryMessage {
     /// An operator asked for the work (a manual invocation): it stays the operator's on retry.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub by_operator: bool,
+    /// A change of the account's automated discovery that failed: made again as it was decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoveryDecision>,
+}
+
+/// A decision on a member's automated discovery, as a retry message carries it: `status`
+/// (`ENABLED` or `DISABLED`) and, off, `reason` (`unit`, `account` or `cost`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DiscoveryDecision {
+    status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+impl DiscoveryDecision {
+    /// The decision's body.
+    pub fn new(decided: Decided) -> Self {
+        DiscoveryDecision {
+            status: decided.status.name().to_owned(),
+            reason: decided.reason.map(|reason| reason.name().to_owned()),
+        }
+    }
+
+    /// The decision it carries; `None` where its words are none of ours.
+    fn read(&self) -> Option<Decided> {
+        let status = match self.status.as_str() {
+            "ENABLED" => Discovery::On,
+            "DISABLED" => Discovery::Off,
+            _ => return None,
+        };
+        let reason = match &self.reason {
+            Some(reason) => Some(OffReason::parse(reason)?),
+            None => None,
+        };
+        Some(Decided { status, reason })
+    }
 }
 
 /// What the retry queue may hold: a retry message, or a dead letter that the operator moved back
@@ -53,6 +92,7 @@ struct Incoming {
     history: Vec<String>,
     #[serde(default)]
     by_operator: bool,
+    discovery: Option<DiscoveryDecision>,
 }
 
 impl RetryMessage {
@@ -64,6 +104,7 @@ impl RetryMessage {
             attempt,
             history: keep_recent_history(history),
             by_operator: false,
+            discovery: None,
         }
     }
 
@@ -100,6 +141,12 @@ impl RetryMessage {
             .collect::<Result<Vec<_>, _>>()?;
         // A dead letter comes back only when an operator redrives it.
         let by_operator = message.by_operator || message.reason.is_some();
+        let discovery = match &message.discovery {
+            Some(decision) => Some(decision.read().ok_or_else(|| {
+                malformed("discovery must be {\"status\": \"ENABLED\" or \"DISABLED\", \"reason\": \"unit\", \"account\" or \"cost\"}".to_owned())
+            })?),
+            None => None,
+        };
         let (attempt, history) = message.read_attempt().map_err(malformed)?;
         Ok(Work {
             subject,
@@ -109,6 +156,7 @@ impl RetryMessage {
                 history: keep_recent_history(&history),
                 message_id: Some(message_id.to_owned()),
                 by_operator,
+                discovery,
             },
         })
     }

@@ -201,6 +201,7 @@ mod tests {
             invited_at: None,
             mark: crate::domain::Mark::Enrolled,
             arn: None,
+            discovery_mark: crate::domain::DiscoveryMark::NotOurs,
         }
     }
 

@@ -256,6 +256,7 @@ mod tests {
             invited_at: None,
             mark,
             arn: None,
+            discovery_mark: crate::domain::DiscoveryMark::NotOurs,
         }
     }
 

@@ -202,7 +202,7 @@ pub(crate) fn unprocessed_advice(meaning: Option<Meaning>) -> Option<&'static st
     match meaning? {
         Meaning::Lasting(advice) => Some(advice),
         Meaning::QuotaReached => Some(QUOTA_ADVICE),
-        Meaning::NoMember | Meaning::MacieOff => None,
+        Meaning::NoMember | Meaning::MacieOff | Meaning::NotOrganizationAdministrator => None,
     }
 }
 
@@ -237,6 +237,17 @@ pub(crate) fn advice(code: Option<&str>, operation: Option<&str>) -> Option<&'st
              macie2:EnableMacie, macie2:ListInvitations and macie2:AcceptInvitation (with \
              iam:CreateServiceLinkedRole for Macie's service-linked role)",
         ),
+        "AccessDeniedException" | "AccessDenied"
+            if operation == Some("DescribeOrganizationConfiguration") =>
+        {
+            Some(
+                "Whether this account is the organization's delegated Macie administrator cannot be \
+                 read, so no account is added in this region: allow \
+                 macie2:DescribeOrganizationConfiguration to the function's role (and check that no \
+                 SCP denies it), or set ENROLLMENT_MODE (EnrollmentMode) to invitations or \
+                 organizations",
+            )
+        }
         "AccessDeniedException" | "AccessDenied" => Some(
             "Check that the function's role allows this call, that Macie is enabled for the administrator in \
              this region, and that the function runs in the Macie administrator account",

@@ -2,8 +2,7 @@
 //! account is the organization's delegated Macie administrator, or by invitation everywhere else.
 
 use crate::domain::{Mode, OrganizationConfiguration};
-use crate::error::Error;
-use crate::policy::failure::is_transient;
+use crate::error::{Error, Meaning};
 
 /// A region's mode, and what told it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,12 +30,15 @@ impl RegionMode {
 
 /// The mode that DescribeOrganizationConfiguration's answer tells: an answer means this account is
 /// the delegated Macie administrator (only it may read that configuration: Macie API reference,
-/// "AWS Organizations - Macie Configuration"). What Macie answers any other account is not
-/// documented, so any refusal means invitations, which work for every administrator; throttling,
-/// a 5xx or a lost connection tells nothing, and is given back to be retried.
+/// "AWS Organizations - Macie Configuration"). Macie's own refusal, "you must be the Macie
+/// administrator for an organization" (read beside the adapter as
+/// `Meaning::NotOrganizationAdministrator`; ResourceNotFoundException, as terraform-provider-aws
+/// reads it too), means invitations. Any other refusal (an IAM policy or an SCP that denies the
+/// read: "is not authorized to perform") tells nothing of the mode: a setup fault, never read as
+/// one; throttling, a 5xx or a lost connection likewise tell nothing.
 ///
 /// # Errors
-/// The read's own error, where it is transient.
+/// The read's own error, where it tells nothing of the mode.
 pub(crate) fn judge_mode(
     answer: Result<OrganizationConfiguration, Error>,
 ) -> Result<RegionMode, Error> {
@@ -47,34 +49,41 @@ pub(crate) fn judge_mode(
             configuration: Some(configuration),
             refusal: None,
         }),
-        Err(error) if is_transient(&error) => Err(error),
-        Err(refusal) => Ok(RegionMode {
+        Err(refusal) if says_not_administrator(&refusal) => Ok(RegionMode {
             mode: Mode::Invitations,
             forced: false,
             configuration: None,
             refusal: Some(refusal.to_string()),
         }),
+        Err(error) => Err(error),
     }
+}
+
+/// Whether Macie said that the caller is not the organization's delegated administrator.
+fn says_not_administrator(error: &Error) -> bool {
+    error.meaning() == Some(Meaning::NotOrganizationAdministrator)
+        || error.code() == Some("ResourceNotFoundException")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn error(code: &str, status: u16) -> Error {
+    fn error(code: &str, status: u16, message: &str) -> Error {
         Error::Service {
             service: "Macie",
             operation: "DescribeOrganizationConfiguration",
             code: Some(code.to_owned()),
             status: Some(status),
             transport: false,
-            message: "words".to_owned(),
+            message: format!("{code}: {message}"),
             meaning: None,
         }
+        .read_as(crate::aws::macie_words::read_words)
     }
 
     #[test]
-    fn an_answer_means_organizations_any_refusal_invitations_and_throttling_nothing_yet() {
+    fn an_answer_means_organizations_macies_refusal_invitations_and_any_other_nothing() {
         let configuration = OrganizationConfiguration {
             auto_enable: false,
             max_account_limit_reached: false,
@@ -82,21 +91,28 @@ mod tests {
         let read = judge_mode(Ok(configuration)).unwrap();
         assert_eq!(read.mode, Mode::Organizations);
         assert_eq!(read.configuration, Some(configuration));
-        for (code, status) in [
-            ("AccessDeniedException", 403),
-            ("ValidationException", 400),
-            ("ResourceNotFoundException", 404),
-            ("ConflictException", 409),
+        let not_administrator = "The request failed because you must be the Macie administrator \
+                                 for an organization to perform this operation";
+        for (code, status, message) in [
+            ("AccessDeniedException", 403, not_administrator),
+            ("ResourceNotFoundException", 404, "not found"),
         ] {
-            let read = judge_mode(Err(error(code, status))).unwrap();
+            let read = judge_mode(Err(error(code, status, message))).unwrap();
             assert_eq!(read.mode, Mode::Invitations, "{code}");
-            assert!(read.refusal.unwrap().contains("words"), "{code}");
+            assert!(read.refusal.unwrap().contains(message), "{code}");
         }
-        for (code, status) in [
-            ("ThrottlingException", 429),
-            ("InternalServerException", 500),
+        let denied = "User: arn:aws:sts::111122223333:assumed-role/f/f is not authorized to \
+                      perform: macie2:DescribeOrganizationConfiguration with an explicit deny";
+        for (code, status, message) in [
+            ("AccessDeniedException", 403, denied),
+            ("ValidationException", 400, "words"),
+            ("ThrottlingException", 429, "slow down"),
+            ("InternalServerException", 500, "oops"),
         ] {
-            assert!(judge_mode(Err(error(code, status))).is_err(), "{code}");
+            assert!(
+                judge_mode(Err(error(code, status, message))).is_err(),
+                "{code}"
+            );
         }
     }
 }

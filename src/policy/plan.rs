@@ -499,6 +499,7 @@ mod tests {
             invited_at: None,
             mark: crate::domain::Mark::Enrolled,
             arn: None,
+            discovery_mark: crate::domain::DiscoveryMark::NotOurs,
         }
     }
 
@@ -508,6 +509,7 @@ mod tests {
             invited_at: Some(NOW - seconds),
             mark: crate::domain::Mark::Enrolled,
             arn: None,
+            discovery_mark: crate::domain::DiscoveryMark::NotOurs,
         }
     }
 

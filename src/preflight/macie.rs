@@ -3,7 +3,8 @@
 
 use super::{Check, Status, is_access_denied, judge_refusal};
 use crate::domain::{
-    AccountId, Administrator, Discovery, MemberStatus, Mode, OrganizationConfiguration, Region,
+    AccountId, Administrator, AutoEnable, Discovery, DiscoveryConfiguration, MemberStatus, Mode,
+    OrganizationConfiguration, Region,
 };
 use crate::error::Error;
 use crate::policy::coverage::Percent;
@@ -198,25 +199,42 @@ fn judge_invitations_mode(refusal: Option<&str>, forced: Option<Mode>, designate
 /// With a discovery policy: the administrator's own automated sensitive data discovery in `region`
 /// (GetAutomatedDiscoveryConfiguration). Off, it is off for every member and the policy has
 /// nothing to turn on: reported, not failed (the function never turns it on for the organization).
-pub(crate) fn judge_discovery_setup(region: &Region, status: &Result<Discovery, Error>) -> Check {
+pub(crate) fn judge_discovery_setup(
+    region: &Region,
+    read: &Result<DiscoveryConfiguration, Error>,
+    keeps_off: bool,
+) -> Check {
     const CHECK: &str = "discovery";
-    let check = match status {
-        Err(error) => judge_refusal(CHECK, error, "macie2:GetAutomatedDiscoveryConfiguration"),
-        Ok(Discovery::On) => Check::pass(
-            CHECK,
-            "the administrator's automated sensitive data discovery is ENABLED: the policy turns \
-             it on or off for each Enabled member",
+    let configuration = match read {
+        Err(error) => {
+            let check = judge_refusal(CHECK, error, "macie2:GetAutomatedDiscoveryConfiguration");
+            return check.in_region(region);
+        }
+        Ok(configuration) => configuration,
+    };
+    let auto_enable = configuration.auto_enable.name();
+    let detail = match (configuration.status, &configuration.auto_enable) {
+        (Discovery::Off, _) => format!(
+            "the administrator's automated sensitive data discovery is DISABLED, so it is off for \
+             every member and the policy turns nothing on or off here; to run it: aws macie2 \
+             update-automated-discovery-configuration --status ENABLED --region {region}"
         ),
-        Ok(Discovery::Off) => Check::pass(
-            CHECK,
-            format!(
-                "the administrator's automated sensitive data discovery is DISABLED, so it is off \
-                 for every member and the policy turns nothing on or off here; to run it: aws \
-                 macie2 update-automated-discovery-configuration --status ENABLED --region {region}"
-            ),
+        (Discovery::On, AutoEnable::All) if keeps_off => format!(
+            "the administrator's automated sensitive data discovery is ENABLED, and Macie's \
+             autoEnableOrganizationMembers is ALL: Macie may enable it for new members on its own, \
+             units and accounts of the policy included, until the next reconcile turns them off \
+             (whether ALL also reverts a member's DISABLED is not documented). To choose member by \
+             member: aws macie2 update-automated-discovery-configuration --status ENABLED \
+             --auto-enable-organization-members NONE --region {region} (or NEW)"
+        ),
+        (Discovery::On, _) => format!(
+            "the administrator's automated sensitive data discovery is ENABLED, \
+             autoEnableOrganizationMembers {auto_enable}: the policy turns it off where it must be \
+             off, and on only where this function turned it off, Macie's setting is ALL or \
+             DISCOVERY_OTHERS is on"
         ),
     };
-    check.in_region(region)
+    Check::pass(CHECK, detail).in_region(region)
 }
 
 /// Macie enabled in `region`: this account is nobody's member, or it cannot have members.

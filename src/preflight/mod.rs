@@ -420,15 +420,24 @@ mod tests {
                 max_account_limit_reached: false,
             }))
         };
-        let refused = judge_mode(Err(Error::Service {
-            service: "Macie",
-            operation: "DescribeOrganizationConfiguration",
-            code: Some("AccessDeniedException".to_owned()),
-            status: Some(403),
-            transport: false,
-            message: "not the Macie administrator for the organization".to_owned(),
-            meaning: None,
-        }));
+        let refusal = |message: &str| {
+            Error::Service {
+                service: "Macie",
+                operation: "DescribeOrganizationConfiguration",
+                code: Some("AccessDeniedException".to_owned()),
+                status: Some(403),
+                transport: false,
+                message: message.to_owned(),
+                meaning: None,
+            }
+            .read_as(crate::aws::macie_words::read_words)
+        };
+        let refused = judge_mode(Err(refusal(
+            "you must be the Macie administrator for an organization to perform this operation",
+        )));
+        let denied = judge_mode(Err(refusal(
+            "is not authorized to perform: macie2:DescribeOrganizationConfiguration",
+        )));
         let judge = |read: &Result<RegionMode, Error>, forced, exclusions| {
             judge_enrollment(&region, read, forced, exclusions, Some(&own))
         };
@@ -451,8 +460,12 @@ mod tests {
         assert!(
             invitations
                 .detail
-                .contains("not the Macie administrator for the organization")
+                .contains("must be the Macie administrator for an organization")
         );
+        // Denied by IAM or an SCP: no mode can be told, and the region's check fails.
+        let check = judge(&denied, None, true);
+        assert_eq!(check.status, Status::Fail);
+        assert!(check.detail.contains("not authorized"), "{}", check.detail);
         assert!(invitations.detail.contains(
             "enable-organization-admin-account --admin-account-id 123456789012 --region eu-west-1"
         ));

@@ -212,7 +212,7 @@ pub(crate) const EXCLUSIONS: IdList = IdList {
 pub(crate) const DISCOVERY_OFF: IdList = IdList {
     check: "discoveryPolicy",
     listed: "kept off automated discovery",
-    naming_nothing: "keeps nothing off, so the account meant would have automated discovery on",
+    naming_nothing: "keeps nothing off (the other units and accounts still apply)",
     settings: "DiscoveryOffAccountIds and DiscoveryOffOuIds (DISCOVERY_OFF_ACCOUNT_IDS, \
                DISCOVERY_OFF_OU_IDS)",
     reads: "organizations:DescribeAccount, ListAccountsForParent and \

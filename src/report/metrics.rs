@@ -58,19 +58,38 @@ enum Combine {
 }
 
 /// A reconcile's measures, per region, each with its unit, how the line of totals combines them
-/// (the template's alarms watch the totals: the lowest share covered, the highest quota used,
-/// the members over the cost limit), and where it is read from a region's tally.
+/// (the template's alarms watch the totals: the lowest share covered, the highest quota used), and
+/// where it is read from a region's tally. The members over the cost limit, and the costliest
+/// member's total, are the organization's over every region: on the line of totals only
+/// ([`read_organization_costs`]).
 #[rustfmt::skip]
 const MEASURES: [(&str, &str, Combine, MeasureOf); 5] = [
     ("ShareCovered",            "Percent", Combine::Lowest,  |tally| Some(tally.coverage.as_ref()?.share_covered.as_f64())),
     ("QuotaUsed",               "Percent", Combine::Highest, |tally| Some(tally.coverage.as_ref()?.quota_used_share.as_f64())),
     ("DiscoveryCostUsd",        "None",    Combine::Sum,     |tally| Some(tally.discovery.as_ref()?.cost_usd?.as_f64())),
     ("DiscoveryCostLargestUsd", "None",    Combine::Highest, |tally| Some(tally.discovery.as_ref()?.largest_cost_usd?.as_f64())),
-    ("MembersOverCostLimit",    "Count",   Combine::Sum,     |tally| {
-        let discovery = tally.discovery.as_ref()?;
-        discovery.cost_usd.map(|_| discovery.over_cost_limit as f64)
-    }),
+    ("MembersOverCostLimit",    "Count",   Combine::Sum,     |_| None),
 ];
+
+/// On the line of totals, the organization's costs over every region: the costliest member's total
+/// (`DiscoveryCostLargestUsd`) and the members over the limit (`MembersOverCostLimit`, which the
+/// `DiscoveryCost` alarm watches).
+fn read_organization_costs(summary: &Summary, combined: &mut Measured) {
+    let Some(costs) = summary
+        .reconcile
+        .as_ref()
+        .and_then(|reconcile| reconcile.discovery_cost.as_ref())
+    else {
+        return;
+    };
+    for (index, (name, ..)) in MEASURES.iter().enumerate() {
+        match *name {
+            "DiscoveryCostLargestUsd" => combined[index] = Some(costs.largest_cost_usd.as_f64()),
+            "MembersOverCostLimit" => combined[index] = Some(costs.over_cost_limit as f64),
+            _ => {}
+        }
+    }
+}
 
 /// Which measure of a region's tally a metric reads; `None` where it was not measured.
 type MeasureOf = fn(&RegionTally) -> Option<f64>;
@@ -96,7 +115,8 @@ pub(crate) fn format_lines(
         function_name,
         timestamp_ms,
     };
-    let combined = combine_measures(measured.values());
+    let mut combined = combine_measures(measured.values());
+    read_organization_costs(summary, &mut combined);
     let mut lines = vec![emf.format_line(None, &totals, combined)];
     lines.extend(by_region.iter().map(|(region, counts)| {
         let measures = measured.get(region.as_str()).copied().unwrap_or_default();
@@ -316,6 +336,7 @@ mod tests {
             invited_at: None,
             mark: crate::domain::Mark::Enrolled,
             arn: None,
+            discovery_mark: crate::domain::DiscoveryMark::NotOurs,
         };
         let half = BTreeMap::from([(ids[0].clone(), enabled.clone())]);
         let all = BTreeMap::from([(ids[0].clone(), enabled.clone()), (ids[1].clone(), enabled)]);
@@ -333,6 +354,7 @@ mod tests {
             reconcile: Some(Reconciliation {
                 accounts_in_organization: 2,
                 regions: vec![tally("us-east-1", &half), tally("eu-west-1", &all)],
+                discovery_cost: None,
                 backfill: None,
             }),
             ..Summary::default()

@@ -10,7 +10,7 @@ use crate::event::Ignored;
 pub(crate) use crate::outcome::{Bucket, PerBucket};
 use crate::outcome::{CreationFailure, NotAnAddition, Report, Run};
 use crate::policy::coverage::Coverage;
-use crate::policy::discovery::DiscoveryTally;
+use crate::policy::discovery::{CostReport, DiscoveryTally};
 
 /// One entry of the summary: the subject, the region, and what applies of status, reason and error.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -77,6 +77,10 @@ impl Entry {
 pub struct Reconciliation {
     pub accounts_in_organization: usize,
     pub regions: Vec<RegionTally>,
+    /// With DISCOVERY_COST_LIMIT_USD: the month's automated-discovery costs, per member over every
+    /// region, and the members over the limit with their cost in each region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery_cost: Option<CostReport>,
     /// BACKFILL off: which accounts were only planned for, and how to invite them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backfill: Option<String>,
@@ -548,6 +552,7 @@ mod tests {
                 None,
                 &reports,
             )],
+            discovery_cost: None,
             backfill: None,
         });
         let full = serde_json::to_string(&summary).unwrap();

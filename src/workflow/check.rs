@@ -205,9 +205,11 @@ async fn probe_discovery(scope: Scope<'_>) -> Vec<Check> {
     if !app.config.discovery.is_set() {
         return Vec::new();
     }
+    let policy = &app.config.discovery;
+    let keeps_off = !(policy.off_ou_ids.is_empty() && policy.off_account_ids.is_empty());
     join_all(app.config.regions.iter().map(|region| async move {
-        let status = app.macie.administrator_discovery(region).await;
-        preflight::judge_discovery_setup(region, &status)
+        let read = app.macie.discovery_configuration(region).await;
+        preflight::judge_discovery_setup(region, &read, keeps_off)
     }))
     .await
 }

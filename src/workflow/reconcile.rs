@@ -5,19 +5,18 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
 
-use crate::domain::{Account, AccountId, MemberStatus, Membership, Origin, Region, Subject};
+use crate::domain::{Account, AccountId, Membership, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
 use crate::policy::coverage::{Coverage, measure_coverage};
 use crate::policy::departure::{Departed, find_unread_departures, judge_departures};
-use crate::policy::discovery::DiscoveryTally;
 use crate::policy::failure;
 use crate::policy::plan;
 use crate::report::summary::{Reconciliation, RegionTally};
 use crate::workflow::clock::now_seconds;
 use crate::workflow::removal::remove_departed;
 use crate::workflow::scope::{Scope, Task};
-use crate::workflow::steps::discovery::{Members, apply_discovery};
+use crate::workflow::steps::discovery::{apply_discovery_everywhere, find_enabled_members};
 use crate::workflow::steps::lookup::{read_backfill_cutoff, read_marks, screen_excluded_units};
 use crate::workflow::steps::region::{Memberships, invite_in_region};
 
@@ -97,12 +96,13 @@ async fn reconcile(
     let discovery = apply_discovery_everywhere(scope, regions, enabled, &mut run, origin).await;
     collapse_deferred(&mut run.reports, origin);
     let mut tallies = count_regions(regions, members_found, &run);
-    for (tally, discovery) in tallies.iter_mut().zip(discovery) {
+    for (tally, discovery) in tallies.iter_mut().zip(discovery.tallies) {
         tally.discovery = discovery;
     }
     let reconciliation = Reconciliation {
         accounts_in_organization: accounts.len(),
         regions: tallies,
+        discovery_cost: discovery.costs,
         backfill: cutoff.map(|cutoff| {
             format!(
                 "{} accounts planned, not invited: {}",
@@ -136,86 +136,6 @@ async fn list_regions(
     )
     .await;
     listings
-}
-
-/// Each region's Enabled members that are accounts of the organization, where the region's listing
-/// is complete and a discovery policy is set (else `None`: no discovery work there).
-fn find_enabled_members(
-    scope: Scope<'_>,
-    accounts: &[Account],
-    listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
-) -> Vec<Option<BTreeSet<AccountId>>> {
-    let policy_set = scope.app.config.discovery.is_set();
-    let organization: BTreeSet<&AccountId> = match policy_set {
-        true => accounts.iter().map(|account| &account.id).collect(),
-        false => BTreeSet::new(),
-    };
-    listings
-        .iter()
-        .map(|listing| {
-            let members = listing.as_ref().ok().filter(|_| policy_set)?;
-            let enabled = members
-                .iter()
-                .filter(|(id, membership)| {
-                    membership.status == MemberStatus::Enabled && organization.contains(id)
-                })
-                .map(|(id, _)| id.clone());
-            Some(enabled.collect())
-        })
-        .collect()
-}
-
-/// The discovery policy, applied in each region to its Enabled members, those that the run
-/// accepted or added included; each region's findings, for its tally. A read that fails leaves
-/// the region's reconcile to go on later, as one work item.
-async fn apply_discovery_everywhere(
-    scope: Scope<'_>,
-    regions: &[Region],
-    enabled: Vec<Option<BTreeSet<AccountId>>>,
-    run: &mut Run,
-    origin: &Origin,
-) -> Vec<Option<DiscoveryTally>> {
-    let reports = &run.reports;
-    let applied = join_all(
-        regions
-            .iter()
-            .zip(enabled)
-            .map(|(region, enabled)| async move {
-                let mut members = enabled?;
-                members.extend(
-                    reports
-                        .iter()
-                        .filter(|report| report.region.as_ref() == Some(region))
-                        .filter(|report| report.outcome.row().enabled)
-                        .filter_map(|report| match &report.subject {
-                            Subject::Account(id) => Some(id.clone()),
-                            _ => None,
-                        }),
-                );
-                let report =
-                    |id: &AccountId, outcome| Report::account(id, Some(region), outcome, origin);
-                let applied = apply_discovery(scope, region, Members::Whole(members), report).await;
-                Some(applied.map_err(|outcome| {
-                    Report::new(Subject::Reconcile, Some(region.clone()), outcome, origin)
-                }))
-            }),
-    )
-    .await;
-    let mut tallies = Vec::new();
-    for applied in applied {
-        tallies.push(match applied {
-            Some(Ok(Some(done))) => {
-                run.reports.extend(done.reports);
-                Some(done.tally)
-            }
-            Some(Err(report)) => {
-                run.reports.push(report);
-                None
-            }
-            Some(Ok(None)) | None => None,
-        });
-    }
-    tallies
 }
 
 /// Each region's tally: what the run did there, what its listing found, and its coverage.

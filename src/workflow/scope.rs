@@ -2,7 +2,7 @@
 //! function's own account, the deadline, the one bound on removals, and what is read at most once
 //! an invocation (each region's mode, the accounts under DISCOVERY_OFF_OU_IDS).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use lambda_runtime::tracing;
@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::domain::{Account, AccountId, Origin, Region, Work};
 use crate::outcome::{Outcome, Report, Run};
 use crate::policy::departure::{Departed, RemovalBound};
+use crate::policy::discovery::UnitsWalked;
 use crate::policy::mode::RegionMode;
 use crate::policy::plan;
 use crate::workflow::clock::Deadline;
@@ -36,7 +37,7 @@ pub(crate) struct Invocation {
 }
 
 /// The accounts under DISCOVERY_OFF_OU_IDS, read at most once an invocation.
-type OffUnits = tokio::sync::OnceCell<Result<BTreeSet<AccountId>, Outcome>>;
+type OffUnits = tokio::sync::OnceCell<Result<UnitsWalked, Outcome>>;
 
 impl Invocation {
     /// The invocation of `context`: the function's account, its deadline and its name.

@@ -20,7 +20,8 @@ and accepting them (EnableMacie, ListInvitations, AcceptInvitation); each call r
   POST /_standin/dialect  {"noMember": ..., "invitationLagSeconds": [created, verifying], "listingTags": false}   how Macie words its
                           answers (see State.set_dialect); the default is real Macie's, as clients tested against
                           real accounts meet it
-  POST /_standin/discovery {"region", "administrator": "ENABLED" | "DISABLED", "accountId", "status": "ENABLED" |
+  POST /_standin/discovery {"region", "administrator": "ENABLED" | "DISABLED", "autoEnableOrganizationMembers": "ALL" |
+                          "NEW" | "NONE" (default ALL), "accountId", "status": "ENABLED" |
                           "DISABLED", "costs": {"AUTOMATED_SENSITIVE_DATA_DISCOVERY": "12.50", ...}}   automated sensitive data
                           discovery: the administrator's own status in a region (default ENABLED), a member's status (default
                           ENABLED, as when the administrator enables it for all its accounts), and a member's month-to-date
@@ -69,10 +70,10 @@ NO_MEMBER = {
 # account.go; DataBiosphere/azul#5779).
 MACIE_OFF = "Macie is not enabled."
 # What DescribeOrganizationConfiguration answers an account that is not the organization's delegated Macie
-# administrator: not documented ("To use this resource, you must be the delegated Macie administrator", Macie API
-# reference, admin-configuration); these words are our guess, and the function reads any refusal alike.
+# administrator (or whose Macie is off), as clients tested against real accounts meet it (awslabs/sra-verify's scan
+# of a real organization; terraform-provider-aws isOrganizationConfigurationNotFoundError matches the same words).
 NOT_DELEGATED = ("AccessDeniedException", "The request failed because you must be the Macie administrator for an "
-                 "organization in AWS Organizations to perform this operation.")
+                 "organization to perform this operation")
 # By default an invitation shows after 1 s as Created, then 1 s as EmailVerificationInProgress, as real Macie's
 # pass through both (terraform-provider-aws waitMemberInvited waits up to 5 minutes): scaled down for tests.
 DEFAULT_LAG = (1.0, 1.0)
@@ -109,6 +110,7 @@ class State:
         self.administrator_of = {}  # region -> the administrator's own administrator there, if any
         self.delegated = {}  # region -> the organization's configuration where the administrator is the delegated one
         self.discovery_administrator = {}  # region -> the administrator's own automated-discovery status (absent: ENABLED)
+        self.discovery_auto_enable = {}  # region -> autoEnableOrganizationMembers (absent: ALL, Macie's default)
         self.costs = {}  # (region, accountId) -> usage type -> estimated cost, a string of US dollars
         self.no_member = "rotate"
         self.lag = DEFAULT_LAG
@@ -297,6 +299,22 @@ class State:
         del members[account_id]
         return {}
 
+    def member_of_arn(self, region, arn):
+        prefix = f"arn:aws:macie2:{region}:{self.administrator}:member/"
+        member = self.region_members(region).get(arn[len(prefix):]) if arn.startswith(prefix) else None
+        if member is None:
+            raise MacieError("ResourceNotFoundException", f"The request failed because the specified resource wasn't found: {arn}")
+        return member
+
+    def untag_resource(self, region, arn, query):
+        keys = query.get("tagKeys")
+        if not keys:
+            raise MacieError("ValidationException", "tagKeys must name at least one key")
+        member = self.member_of_arn(region, arn)
+        for key in keys:
+            member.setdefault("tags", {}).pop(key, None)
+        return {}
+
     def tag_resource(self, region, arn, body):
         prefix = f"arn:aws:macie2:{region}:{self.administrator}:member/"
         tags = body.get("tags")
@@ -353,7 +371,8 @@ class State:
 
     def get_automated_discovery_configuration(self, region):
         return {"status": self.discovery_administrator.get(region, "ENABLED"),
-                "autoEnableOrganizationMembers": "ALL", "classificationScopeId": "standin",
+                "autoEnableOrganizationMembers": self.discovery_auto_enable.get(region, "ALL"),
+                "classificationScopeId": "standin",
                 "disabledAt": None, "firstEnabledAt": "2026-01-01T00:00:00Z",
                 "lastUpdatedAt": "2026-01-01T00:00:00Z", "sensitivityInspectionTemplateId": "standin"}
 
@@ -372,7 +391,9 @@ class State:
         members = [m for m in self.discovery_members(region) if wanted is None or m["accountId"] in wanted]
         start = int(query.get("nextToken", ["0"])[0])
         page = members[start : start + max_results]
-        response = {"items": [{"accountId": m["accountId"], "status": m.get("discovery", "ENABLED")} for m in page]}
+        # A member's own status where one was set; else as Macie's autoEnableOrganizationMembers made it (NONE: off).
+        default = "DISABLED" if self.discovery_auto_enable.get(region, "ALL") == "NONE" else "ENABLED"
+        response = {"items": [{"accountId": m["accountId"], "status": m.get("discovery", default)} for m in page]}
         if start + max_results < len(members):
             response["nextToken"] = str(start + max_results)
         return response
@@ -489,6 +510,7 @@ ROUTES = [
     ("POST", re.compile(r"^/members/disassociate/(?P<id>[^/]+)$"), "DisassociateMember"),
     ("DELETE", re.compile(r"^/members/(?P<id>[^/]+)$"), "DeleteMember"),
     ("POST", re.compile(r"^/tags/(?P<arn>.+)$"), "TagResource"),
+    ("DELETE", re.compile(r"^/tags/(?P<arn>.+)$"), "UntagResource"),
     ("POST", re.compile(r"^/invitations$"), "CreateInvitations"),
     ("POST", re.compile(r"^/macie$"), "EnableMacie"),
     ("GET", re.compile(r"^/invitations$"), "ListInvitations"),
@@ -629,6 +651,9 @@ def make_handler(state, caller_of):
                     if operation == "TagResource":
                         arn = unquote(path_match.group("arn"))
                         return 200, state.tag_resource(call["region"], arn, body), None
+                    if operation == "UntagResource":
+                        arn = unquote(path_match.group("arn"))
+                        return 200, state.untag_resource(call["region"], arn, query), None
                     return 200, state.create_invitations(call["region"], query, body), None
                 except MacieError as error:
                     return error.status, {"message": error.message}, error.error_type
@@ -687,6 +712,8 @@ def make_handler(state, caller_of):
                     region = body["region"]
                     if "administrator" in body:
                         state.discovery_administrator[region] = body["administrator"]
+                    if "autoEnableOrganizationMembers" in body:
+                        state.discovery_auto_enable[region] = body["autoEnableOrganizationMembers"]
                     if "status" in body:
                         state.region_members(region)[body["accountId"]]["discovery"] = body["status"]
                     if "costs" in body:

@@ -249,12 +249,13 @@ async fn the_cost_limit_names_members_over_it_and_disable_turns_them_off_until_n
 
     // report: named, alarmed, left on
     let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
-    let discovery = &region_tally(&summary, REGION)["discovery"];
-    assert_eq!(discovery["overCostLimit"], 1, "{discovery:#}");
+    let costs = &summary["reconcile"]["discoveryCost"];
+    assert_eq!(costs["overCostLimit"], 1, "{costs:#}");
     assert_eq!(
-        discovery["overCostLimitMembers"],
-        json!([{"accountId": layout.plain_on, "costUsd": 41.0}])
+        costs["overCostLimitMembers"],
+        json!([{"accountId": layout.plain_on, "costUsd": 41.0, "regions": {REGION: 41.0}}])
     );
+    let discovery = &region_tally(&summary, REGION)["discovery"];
     // Both discovery usage types of the organization's members; the outsider and other usage not.
     assert_eq!(discovery["costUsd"], 44.0);
     assert_eq!(discovery["largestCostUsd"], 41.0);

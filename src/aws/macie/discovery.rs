@@ -1,14 +1,16 @@
 //! Macie's automated sensitive data discovery: the administrator's own, each member's, and its cost
 //! (GetUsageStatistics).
 
-use crate::domain::{AccountId, Discovery, Region, Usd};
+use crate::domain::{
+    AccountId, AutoEnable, Discovery, DiscoveryConfiguration, OffReason, Region, Usd,
+};
 use crate::error::Error;
 use aws_sdk_macie2::types::{
     AutomatedDiscoveryAccountStatus, AutomatedDiscoveryAccountUpdate, TimeRange,
 };
 use std::collections::BTreeMap;
 
-use super::{Macie, macie_error};
+use super::{DISCOVERY_TAG, Macie, macie_error};
 
 /// ListAutomatedDiscoveryAccounts answers at most 25 accounts a page (botocore's macie2 model,
 /// `MaxResults`).
@@ -33,20 +35,66 @@ fn to_discovery(status: &str) -> Option<Discovery> {
 }
 
 impl Macie {
-    /// Whether the administrator's own automated sensitive data discovery is on in `region`
-    /// (GetAutomatedDiscoveryConfiguration): where it is off, it is off for every member, and there
-    /// is nothing to turn on.
-    pub async fn administrator_discovery(&self, region: &Region) -> Result<Discovery, Error> {
+    /// The administrator's automated sensitive data discovery in `region`
+    /// (GetAutomatedDiscoveryConfiguration): its own status (off, it is off for every member, and
+    /// there is nothing to turn on), and whom Macie enables it for by itself
+    /// (`autoEnableOrganizationMembers`; absent, read as `NONE`: nothing is assumed enabled).
+    pub async fn discovery_configuration(
+        &self,
+        region: &Region,
+    ) -> Result<DiscoveryConfiguration, Error> {
         let output = self
             .client(region)
             .get_automated_discovery_configuration()
             .send()
             .await
             .map_err(|error| macie_error("GetAutomatedDiscoveryConfiguration", error))?;
-        Ok(output
-            .status()
-            .and_then(|status| to_discovery(status.as_str()))
-            .unwrap_or(Discovery::Off))
+        let auto_enable = match output
+            .auto_enable_organization_members()
+            .map(|word| word.as_str())
+        {
+            Some("ALL") => AutoEnable::All,
+            Some("NEW") => AutoEnable::New,
+            Some("NONE") | None => AutoEnable::None,
+            Some(other) => AutoEnable::Other(other.to_owned()),
+        };
+        Ok(DiscoveryConfiguration {
+            status: output
+                .status()
+                .and_then(|status| to_discovery(status.as_str()))
+                .unwrap_or(Discovery::Off),
+            auto_enable,
+        })
+    }
+
+    /// Remembers on the member (its `arn`) that this function turned its discovery off, and why
+    /// (TagResource, [`DISCOVERY_TAG`]).
+    pub async fn tag_discovery_off(
+        &self,
+        region: &Region,
+        arn: &str,
+        reason: OffReason,
+    ) -> Result<(), Error> {
+        self.client(region)
+            .tag_resource()
+            .resource_arn(arn)
+            .tags(DISCOVERY_TAG, reason.name())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| macie_error("TagResource", error))
+    }
+
+    /// Forgets it (UntagResource), once the function turns the member's discovery back on.
+    pub async fn untag_discovery_off(&self, region: &Region, arn: &str) -> Result<(), Error> {
+        self.client(region)
+            .untag_resource()
+            .resource_arn(arn)
+            .tag_keys(DISCOVERY_TAG)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| macie_error("UntagResource", error))
     }
 
     /// Each account's automated-discovery status in `region` (ListAutomatedDiscoveryAccounts,

@@ -4,7 +4,8 @@
 use crate::aws::macie_words::{read_words, says_no_member};
 use crate::aws::sdk::found;
 use crate::domain::{
-    Account, AccountId, Mark, MemberStatus, Membership, Page, Pages, Region, Unprocessed, read_all,
+    Account, AccountId, DiscoveryMark, Mark, MemberStatus, Membership, OffReason, Page, Pages,
+    Region, Unprocessed, read_all,
 };
 use crate::error::Error;
 use aws_sdk_macie2::operation::list_members::{ListMembersError, ListMembersOutput};
@@ -16,7 +17,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::collections::BTreeMap;
 
 use super::{
-    ENROLLMENT_TAG, InvitationOptions, Macie, MemberSession, SERVICE, macie_error, read_found,
+    DISCOVERY_TAG, ENROLLMENT_TAG, InvitationOptions, Macie, MemberSession, SERVICE, macie_error,
+    read_found,
 };
 
 /// ListMembers returns at most 25 members a page.
@@ -73,6 +75,13 @@ fn to_membership(
             Some(_) => Mark::Unmarked,
         },
         arn: arn.map(str::to_owned),
+        discovery_mark: match tags {
+            None => DiscoveryMark::Unread,
+            Some(tags) => tags
+                .get(DISCOVERY_TAG)
+                .and_then(|value| OffReason::parse(value))
+                .map_or(DiscoveryMark::NotOurs, DiscoveryMark::Ours),
+        },
     }
 }
 

@@ -35,6 +35,12 @@ const SERVICE: &str = "Macie";
 /// Reference, "list_macie2", its table of operations).
 pub const ENROLLMENT_TAG: (&str, &str) = ("macie-invite:enrolled", "true");
 
+/// The tag that marks a member whose automated discovery this function turned off, with why
+/// (`unit`, `account` or `cost`): what it turned off is remembered across invocations, on the member
+/// itself, as the enrollment tag is; it turns on again only what it turned off, or what it is
+/// asked to. Removed (UntagResource) when it turns discovery back on.
+pub const DISCOVERY_TAG: &str = "macie-invite:discovery-off";
+
 #[derive(Clone)]
 /// Macie as the administrator sees it, one client per region.
 pub struct Macie {

@@ -1,20 +1,26 @@
-//! Automated sensitive data discovery as policy, in one region: the administrator's own status,
-//! the members' statuses (and, with a cost limit, their month-to-date costs), then the changes the
-//! policy calls for, in batches; under DRY_RUN, the plan. Never the organization-wide setting.
+//! Automated sensitive data discovery as policy, in one region: the administrator's own status and
+//! Macie's `autoEnableOrganizationMembers`, the members' statuses (and, where the decision hangs on
+//! it, their tags), then the changes the policy calls for, each remembered on the member by its
+//! tag; under DRY_RUN, the plan. Never the organization-wide setting.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::macie::DISCOVERY_ACCOUNTS_PER_ASK;
-use crate::domain::{AccountId, Discovery, Region};
+use futures_util::future::join_all;
+
+use crate::domain::{
+    Account, AccountId, Decided, Discovery, DiscoveryMark, MemberStatus, Membership, Origin,
+    Region, Subject, Usd,
+};
 use crate::error::Error;
-use crate::outcome::{Outcome, Report};
+use crate::outcome::{Outcome, Report, Run};
 use crate::policy::discovery::{
-    DiscoveryChange, DiscoveryFacts, DiscoveryPlan, DiscoveryTally, judge_discovery,
-    judge_discovery_refusal,
+    CostReport, DiscoveryChange, DiscoveryFacts, DiscoveryTally, Marks, judge_costs,
+    judge_discovery, judge_discovery_refusal, needs_mark,
 };
 use crate::policy::failure;
+use crate::workflow::clock::before_deadline;
 use crate::workflow::scope::Scope;
-use futures_util::future::join_all;
 
 /// BatchUpdateAutomatedDiscoveryAccounts is sent at most this many changes a call: the model
 /// names no maximum, and 50 is what ListAutomatedDiscoveryAccounts takes at once.
@@ -27,81 +33,104 @@ pub(crate) struct DiscoveryDone {
     pub tally: DiscoveryTally,
 }
 
-/// Which members, and how much to read.
-pub(crate) enum Members {
-    /// The region's every Enabled member of the organization (a reconcile): every status listed,
-    /// and the costs read where a cost limit is set.
-    Whole(BTreeSet<AccountId>),
-    /// Just these, which an event made (or found) Enabled: their statuses asked by ID, no costs.
-    Named(BTreeSet<AccountId>),
+/// A member the policy may touch: its ARN (which its tag names) and what its tags say.
+#[derive(Clone, Debug)]
+pub(crate) struct Member {
+    pub arn: Option<String>,
+    pub mark: DiscoveryMark,
 }
 
-/// Applies DISCOVERY_OFF_OU_IDS, DISCOVERY_OFF_ACCOUNT_IDS and the cost limit to `members` in
-/// `region`, each report made with `origin`'s work. `Ok(None)`: no policy is set, or no member to
-/// apply it to, and no call was made.
+/// The members, and what is known for them.
+pub(crate) struct Members {
+    pub members: BTreeMap<AccountId, Member>,
+    /// The region's every Enabled member of the organization (a reconcile): every status listed.
+    /// Else just these, which an event made (or found) Enabled: their statuses asked by ID.
+    pub whole: bool,
+    /// The members over the cost limit this month, all regions summed, where a reconcile read the
+    /// costs; `None`: not read.
+    pub over_limit: Option<BTreeSet<AccountId>>,
+    /// Decisions that a retry carries, made again as they were.
+    pub decided: BTreeMap<AccountId, Decided>,
+}
+
+/// Applies the policy to `members` in `region`, each report made with `report`. `Ok(None)`: no
+/// policy is set, or no member to apply it to, and no call was made.
 ///
 /// # Errors
-/// The outcome of a read that failed (the administrator's status, the members' statuses or costs,
+/// The outcome of a read that failed (the administrator's configuration, the members' statuses,
 /// the units' accounts), for the caller to report on the subject it retries.
 pub(crate) async fn apply_discovery(
     scope: Scope<'_>,
     region: &Region,
-    members: Members,
+    mut members: Members,
     report: impl Fn(&AccountId, Outcome) -> Report,
 ) -> Result<Option<DiscoveryDone>, Outcome> {
     let (app, policy) = (scope.app, &scope.app.config.discovery);
-    let (ids, whole) = match members {
-        Members::Whole(ids) => (ids, true),
-        Members::Named(ids) => (ids, false),
-    };
-    if !policy.is_set() || ids.is_empty() {
+    if !policy.is_set() || members.members.is_empty() {
         return Ok(None);
     }
     let read = |error: Error| failure::outcome_in(&error, region);
-    let administrator = app
-        .macie
-        .administrator_discovery(region)
-        .await
-        .map_err(read)?;
+    let configuration = app.macie.discovery_configuration(region).await;
+    let configuration = configuration.map_err(read)?;
     let mut tally = DiscoveryTally {
-        administrator: administrator.name(),
+        administrator: configuration.status.name(),
+        auto_enable_organization_members: Some(configuration.auto_enable.name().to_owned()),
         note: None,
         cost_usd: None,
         largest_cost_usd: None,
-        over_cost_limit: 0,
-        over_cost_limit_members: Vec::new(),
+        left_off: 0,
+        left_off_note: None,
+        units_not_read: Vec::new(),
     };
-    if administrator == Discovery::Off {
+    if configuration.status == Discovery::Off {
         tally.note = Some(
             "the administrator's own automated discovery is off here, so it is off for every \
              member: nothing is turned on or off",
         );
-        return Ok(Some(DiscoveryDone {
-            reports: Vec::new(),
-            tally,
-        }));
+        let reports = Vec::new();
+        return Ok(Some(DiscoveryDone { reports, tally }));
     }
-    let under_off_units = scope.accounts_under_off_units().await?;
-    let statuses = read_statuses(scope, region, &ids, whole)
-        .await
-        .map_err(read)?;
-    let costs = match (whole, policy.cost_limit) {
-        (true, Some(_)) => Some(app.macie.discovery_costs(region).await.map_err(read)?),
-        _ => None,
-    };
+    let units = scope.accounts_under_off_units().await?;
+    tally.units_not_read = units.unread.clone();
+    let ids: BTreeSet<AccountId> = members.members.keys().cloned().collect();
+    let statuses = read_statuses(scope, region, &ids, members.whole);
+    let statuses = statuses.await.map_err(read)?;
     let facts = DiscoveryFacts {
-        members: &ids,
-        under_off_units: &under_off_units,
+        under_off_units: &units.accounts,
         statuses: &statuses,
-        costs: costs.as_ref(),
+        over_limit: members.over_limit.as_ref(),
+        auto_enable: &configuration.auto_enable,
+        decided: &members.decided,
     };
-    let plan = judge_discovery(policy, &facts);
-    tally.cost_usd = plan.total;
-    tally.largest_cost_usd = plan.largest;
-    tally.over_cost_limit = plan.over_limit_count;
-    tally.over_cost_limit_members = plan.over_limit.clone();
-    let reports = change_discovery(scope, region, plan, &report).await;
+    let marks = read_marks(&members.members);
+    let unread = ids
+        .iter()
+        .filter(|id| needs_mark(policy, &facts, &marks, id));
+    let unread: Vec<AccountId> = unread.cloned().collect();
+    let marks = match unread.is_empty() {
+        true => marks,
+        false => {
+            read_discovery_marks(scope, region, &mut members.members, unread).await;
+            read_marks(&members.members)
+        }
+    };
+    let plan = judge_discovery(policy, &facts, &marks);
+    (tally.left_off, tally.left_off_note) = (plan.left_off, plan.left_off_note);
+    let changes = Changes {
+        region,
+        members: &members.members,
+        report: &report,
+    };
+    let reports = changes.make(scope, plan.changes).await;
     Ok(Some(DiscoveryDone { reports, tally }))
+}
+
+/// What each member's tags say of its discovery.
+fn read_marks(members: &BTreeMap<AccountId, Member>) -> Marks {
+    let marks = members.iter();
+    marks
+        .map(|(id, member)| (id.clone(), member.mark))
+        .collect()
 }
 
 /// The members' statuses: the region's whole listing (a page per 25), or asked by ID (50 a call).
@@ -123,54 +152,349 @@ async fn read_statuses(
     Ok(statuses)
 }
 
-/// Makes the plan's changes, 50 a call, a few calls at once; under DRY_RUN, plans them with no call.
-async fn change_discovery(
+/// Reads, with GetMember, the discovery tags that the listing did not carry, of the `candidates`
+/// (the members whose decision hangs on them); one that cannot be read stays unread, and its
+/// member is left as it is.
+async fn read_discovery_marks(
     scope: Scope<'_>,
     region: &Region,
-    plan: DiscoveryPlan,
-    report: &impl Fn(&AccountId, Outcome) -> Report,
-) -> Vec<Report> {
-    if scope.app.config.dry_run {
-        return plan
-            .changes
-            .iter()
-            .map(|change| {
-                let action = match change.status {
-                    Discovery::On => "discovery on",
-                    Discovery::Off => "discovery off",
-                };
-                report(
-                    &change.account_id,
-                    Outcome::Planned {
-                        actions: vec![action],
-                    },
-                )
-            })
-            .collect();
-    }
-    let batches: Vec<&[DiscoveryChange]> = plan.changes.chunks(CHANGES_PER_CALL).collect();
-    let sent = join_all(batches.into_iter().map(|batch| async move {
-        let changes: Vec<(AccountId, Discovery)> = batch
-            .iter()
-            .map(|change| (change.account_id.clone(), change.status))
-            .collect();
-        (batch, scope.app.macie.set_discovery(region, &changes).await)
-    }));
-    let mut reports = Vec::new();
-    for (batch, result) in sent.await {
-        for change in batch {
-            let outcome = match &result {
-                Ok(refused) => match refused.iter().find(|(id, _)| id == &change.account_id) {
-                    Some((_, code)) => judge_discovery_refusal(code),
-                    None => Outcome::DiscoverySet {
-                        status: change.status,
-                        reason: change.reason.clone(),
-                    },
-                },
-                Err(error) => failure::outcome_in(error, region),
-            };
-            reports.push(report(&change.account_id, outcome));
+    members: &mut BTreeMap<AccountId, Member>,
+    candidates: Vec<AccountId>,
+) {
+    let macie = &scope.app.macie;
+    let read = |id: AccountId| async move {
+        let found = macie.membership(region, &id).await;
+        (id, found.ok().flatten())
+    };
+    let limit = scope.app.config.max_calls_in_flight;
+    let read = before_deadline(candidates, limit, scope.deadline, read, |id| (id, None)).await;
+    for (id, membership) in read {
+        if let (Some(member), Some(membership)) = (members.get_mut(&id), membership) {
+            member.mark = membership.discovery_mark;
+            member.arn = member.arn.take().or(membership.arn);
         }
     }
-    reports
+}
+
+/// The changes of one region, and how each is reported.
+struct Changes<'a, R: Fn(&AccountId, Outcome) -> Report> {
+    region: &'a Region,
+    members: &'a BTreeMap<AccountId, Member>,
+    report: &'a R,
+}
+
+impl<R: Fn(&AccountId, Outcome) -> Report> Changes<'_, R> {
+    /// Makes the changes, 50 a call, at most MAX_CALLS_IN_FLIGHT calls at once and none past the
+    /// deadline; under DRY_RUN, plans them with no call. A change that fails carries its decision
+    /// into its retry.
+    async fn make(&self, scope: Scope<'_>, changes: Vec<DiscoveryChange>) -> Vec<Report> {
+        if scope.app.config.dry_run {
+            return changes.iter().map(|change| self.plan(change)).collect();
+        }
+        let batches: Vec<Vec<DiscoveryChange>> = changes
+            .chunks(CHANGES_PER_CALL)
+            .map(<[DiscoveryChange]>::to_vec)
+            .collect();
+        let limit = scope.app.config.max_calls_in_flight;
+        let batch = |batch: Vec<DiscoveryChange>| self.make_batch(scope, batch);
+        let deferred = |batch: Vec<DiscoveryChange>| {
+            let deferred = batch
+                .iter()
+                .map(|change| self.failed(change, Outcome::Deferred));
+            deferred.collect::<Vec<_>>()
+        };
+        let made = before_deadline(batches, limit, scope.deadline, batch, deferred).await;
+        made.into_iter().flatten().collect()
+    }
+
+    fn plan(&self, change: &DiscoveryChange) -> Report {
+        let action = match change.decided.status {
+            Discovery::On => "discovery on",
+            Discovery::Off => "discovery off",
+        };
+        let actions = vec![action];
+        (self.report)(&change.account_id, Outcome::Planned { actions })
+    }
+
+    /// One batch: the discovery tag written first where a member goes off (so that what the
+    /// function turned off is never forgotten), then the statuses in one call, then the tag
+    /// removed where one comes back on.
+    async fn make_batch(&self, scope: Scope<'_>, batch: Vec<DiscoveryChange>) -> Vec<Report> {
+        let mut reports = Vec::new();
+        let mut ready = Vec::new();
+        for change in batch {
+            match self.tag(scope, &change, Discovery::Off).await {
+                Ok(()) => ready.push(change),
+                Err(outcome) => reports.push(self.failed(&change, outcome)),
+            }
+        }
+        let set: Vec<(AccountId, Discovery)> = ready
+            .iter()
+            .filter(|change| change.set)
+            .map(|change| (change.account_id.clone(), change.decided.status))
+            .collect();
+        let macie = &scope.app.macie;
+        let result = match set.is_empty() {
+            true => Ok(Vec::new()),
+            false => macie.set_discovery(self.region, &set).await,
+        };
+        for change in ready {
+            reports.push(match &result {
+                Err(error) => self.failed(&change, failure::outcome_in(error, self.region)),
+                Ok(refused) => match refused.iter().find(|(id, _)| id == &change.account_id) {
+                    Some((_, code)) => {
+                        (self.report)(&change.account_id, judge_discovery_refusal(code))
+                    }
+                    None => match self.tag(scope, &change, Discovery::On).await {
+                        Ok(()) => (self.report)(
+                            &change.account_id,
+                            Outcome::DiscoverySet {
+                                status: change.decided.status,
+                                reason: change.reason.clone(),
+                            },
+                        ),
+                        Err(outcome) => self.failed(&change, outcome),
+                    },
+                },
+            });
+        }
+        reports
+    }
+
+    /// Writes (a member going off) or removes (one coming on, where its tag says or may say this
+    /// function turned it off) the discovery tag, at the step `when` of the change.
+    async fn tag(
+        &self,
+        scope: Scope<'_>,
+        change: &DiscoveryChange,
+        when: Discovery,
+    ) -> Result<(), Outcome> {
+        if change.decided.status != when || (when == Discovery::On && !change.untag) {
+            return Ok(());
+        }
+        let macie = &scope.app.macie;
+        let id = &change.account_id;
+        let arn = self.members.get(id).and_then(|member| member.arn.clone());
+        let Some(arn) = arn.or_else(|| Some(self.region.member_arn(scope.own_account?, id))) else {
+            return Err(Outcome::failed(
+                "the member's ARN is unknown (Macie gave none, and the function's own account is \
+                 not known), so the discovery tag cannot be written; the next reconcile reads it",
+            ));
+        };
+        let tagged = match change.decided.reason {
+            Some(reason) => macie.tag_discovery_off(self.region, &arn, reason).await,
+            None => macie.untag_discovery_off(self.region, &arn).await,
+        };
+        tagged.map_err(|error| failure::outcome_in(&error, self.region))
+    }
+
+    /// The report of a change that failed, carrying its decision into its retry.
+    fn failed(&self, change: &DiscoveryChange, outcome: Outcome) -> Report {
+        let mut report = (self.report)(&change.account_id, outcome);
+        report.origin.discovery = Some(change.decided);
+        report
+    }
+}
+
+/// Each region's Enabled members that are accounts of the organization, with their ARNs and
+/// discovery tags as listed, where the region's listing is complete and a discovery policy is set
+/// (else `None`: no discovery work there).
+pub(crate) fn find_enabled_members(
+    scope: Scope<'_>,
+    accounts: &[Account],
+    listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
+) -> Vec<Option<BTreeMap<AccountId, Member>>> {
+    let policy_set = scope.app.config.discovery.is_set();
+    let organization: BTreeSet<&AccountId> = match policy_set {
+        true => accounts.iter().map(|account| &account.id).collect(),
+        false => BTreeSet::new(),
+    };
+    listings
+        .iter()
+        .map(|listing| {
+            let members = listing.as_ref().ok().filter(|_| policy_set)?;
+            let enabled = members
+                .iter()
+                .filter(|(id, membership)| {
+                    membership.status == MemberStatus::Enabled && organization.contains(id)
+                })
+                .map(|(id, membership)| {
+                    let arn = membership.arn.clone();
+                    (
+                        id.clone(),
+                        Member {
+                            arn,
+                            mark: membership.discovery_mark,
+                        },
+                    )
+                });
+            Some(enabled.collect())
+        })
+        .collect()
+}
+
+/// What the policy found and did over a reconcile's regions.
+pub(crate) struct Everywhere {
+    /// Each region's findings, for its tally.
+    pub tallies: Vec<Option<DiscoveryTally>>,
+    /// With a cost limit: the month's costs over every region.
+    pub costs: Option<CostReport>,
+}
+
+/// The discovery policy, applied in each region to its Enabled members, those that the run
+/// accepted or added included. With a cost limit, every region's costs are read first, and each
+/// member's total over the regions is what the limit is compared with. A read that fails leaves
+/// the region's reconcile to go on later, as one work item.
+pub(crate) async fn apply_discovery_everywhere(
+    scope: Scope<'_>,
+    regions: &[Region],
+    enabled: Vec<Option<BTreeMap<AccountId, Member>>>,
+    run: &mut Run,
+    origin: &Origin,
+) -> Everywhere {
+    let members: Vec<Option<BTreeMap<AccountId, Member>>> = regions
+        .iter()
+        .zip(enabled)
+        .map(|(region, enabled)| Some(add_enabled_now(enabled?, region, &run.reports)))
+        .collect();
+    let costs = read_costs(scope, regions, &members, run, origin).await;
+    let over_limit = costs.as_ref().and_then(|costs| costs.over.clone());
+    let applied = join_all(regions.iter().zip(members).map(|(region, members)| {
+        let over_limit = over_limit.clone();
+        async move {
+            let members = Members {
+                members: members?,
+                whole: true,
+                over_limit,
+                decided: BTreeMap::new(),
+            };
+            let report =
+                |id: &AccountId, outcome| Report::account(id, Some(region), outcome, origin);
+            let applied = apply_discovery(scope, region, members, report).await;
+            Some(applied.map_err(|outcome| {
+                Report::new(Subject::Reconcile, Some(region.clone()), outcome, origin)
+            }))
+        }
+    }))
+    .await;
+    let mut tallies = Vec::new();
+    for (region, applied) in regions.iter().zip(applied) {
+        tallies.push(match applied {
+            Some(Ok(Some(mut done))) => {
+                run.reports.extend(done.reports);
+                if let Some(costs) = &costs {
+                    (done.tally.cost_usd, done.tally.largest_cost_usd) = costs.of_region(region);
+                }
+                Some(done.tally)
+            }
+            Some(Err(report)) => {
+                run.reports.push(report);
+                None
+            }
+            Some(Ok(None)) | None => None,
+        });
+    }
+    Everywhere {
+        tallies,
+        costs: costs.map(|costs| costs.report),
+    }
+}
+
+/// The region's listed Enabled members, and those the run made Enabled (new members: no tag yet).
+fn add_enabled_now(
+    mut members: BTreeMap<AccountId, Member>,
+    region: &Region,
+    reports: &[Report],
+) -> BTreeMap<AccountId, Member> {
+    let now = reports
+        .iter()
+        .filter(|report| report.region.as_ref() == Some(region))
+        .filter(|report| report.outcome.row().enabled);
+    for report in now {
+        if let Subject::Account(id) = &report.subject {
+            let new = Member {
+                arn: None,
+                mark: DiscoveryMark::NotOurs,
+            };
+            members.entry(id.clone()).or_insert(new);
+        }
+    }
+    members
+}
+
+/// The month's costs, read in every region with members.
+struct Costs {
+    report: CostReport,
+    /// Each region's costs of the organization's members.
+    by_region: BTreeMap<Region, BTreeMap<AccountId, Usd>>,
+    /// The members over the limit; `None` where a region's costs could not be read, and then no
+    /// member is turned off or on for its cost.
+    over: Option<BTreeSet<AccountId>>,
+}
+
+impl Costs {
+    /// The region's cost of the members, added, and its costliest member's.
+    fn of_region(&self, region: &Region) -> (Option<Usd>, Option<Usd>) {
+        let Some(costs) = self.by_region.get(region) else {
+            return (None, None);
+        };
+        let total = costs.values().copied().fold(Usd::default(), Usd::plus);
+        (
+            Some(total),
+            Some(costs.values().copied().max().unwrap_or_default()),
+        )
+    }
+}
+
+/// With DISCOVERY_COST_LIMIT_USD, each region's month-to-date costs (GetUsageStatistics), and each
+/// member's total over the regions against the limit; a region that cannot be read is reported
+/// on its reconcile, to be tried again.
+async fn read_costs(
+    scope: Scope<'_>,
+    regions: &[Region],
+    members: &[Option<BTreeMap<AccountId, Member>>],
+    run: &mut Run,
+    origin: &Origin,
+) -> Option<Costs> {
+    let limit = scope.app.config.discovery.cost_limit?;
+    let wanted: Vec<&Region> = regions
+        .iter()
+        .zip(members)
+        .filter(|(_, members)| members.is_some())
+        .map(|(region, _)| region)
+        .collect();
+    if wanted.is_empty() {
+        return None;
+    }
+    let all: BTreeSet<AccountId> = members
+        .iter()
+        .flatten()
+        .flat_map(|m| m.keys().cloned())
+        .collect();
+    let macie = &scope.app.macie;
+    let read = join_all(wanted.iter().map(|region| macie.discovery_costs(region))).await;
+    let mut by_region = BTreeMap::new();
+    let mut unread = Vec::new();
+    for (region, costs) in wanted.into_iter().zip(read) {
+        match costs {
+            Ok(costs) => {
+                let costs = costs.into_iter().filter(|(id, _)| all.contains(id));
+                by_region.insert(region.clone(), costs.collect());
+            }
+            Err(error) => {
+                let outcome = failure::outcome_in(&error, region);
+                let report = Report::new(Subject::Reconcile, Some(region.clone()), outcome, origin);
+                run.reports.push(report);
+                unread.push(region.clone());
+            }
+        }
+    }
+    let (totals, mut report) = judge_costs(limit, &by_region, &all);
+    let over = unread.is_empty().then(|| report.over(&totals));
+    report.unread_regions = unread;
+    Some(Costs {
+        report,
+        by_region,
+        over,
+    })
 }

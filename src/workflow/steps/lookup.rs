@@ -12,7 +12,9 @@ use crate::domain::{
     Account, AccountId, CreateAccountRequestId, Creation, Mark, Membership, OrganizationalUnitId,
     Origin, Pages, Region,
 };
+use crate::error::Error;
 use crate::outcome::Outcome;
+use crate::policy::discovery::UnitsWalked;
 use crate::policy::failure;
 use crate::policy::mode::{RegionMode, judge_mode};
 use crate::policy::plan::{self, Source};
@@ -324,11 +326,12 @@ pub(crate) async fn read_listing<P: Pages>(
     listing
 }
 
-/// The accounts anywhere under DISCOVERY_OFF_OU_IDS, each unit walked down once; a walk that
-/// fails is the outcome of the work that needed it.
+/// The accounts anywhere under DISCOVERY_OFF_OU_IDS, each unit walked down once. A unit that does
+/// not exist, or whose walk is refused, is named with what to do, and the others still count; a
+/// walk that fails for now (throttled, a 5xx) is the outcome of the work that needed it.
 pub(crate) async fn read_accounts_under_off_units(
     scope: Scope<'_>,
-) -> Result<BTreeSet<AccountId>, Outcome> {
+) -> Result<UnitsWalked, Outcome> {
     let app = scope.app;
     let units = &app.config.discovery.off_ou_ids;
     let walked = futures_util::future::join_all(
@@ -337,11 +340,34 @@ pub(crate) async fn read_accounts_under_off_units(
             .map(|unit| app.organizations.accounts_under(unit)),
     )
     .await;
-    let mut accounts = BTreeSet::new();
-    for walk in walked {
-        accounts.extend(walk.map_err(|error| failure::outcome_of(&error))?);
+    let mut read = UnitsWalked::default();
+    for (unit, walk) in units.iter().zip(walked) {
+        match walk {
+            Ok(accounts) => read.accounts.extend(accounts),
+            Err(error) if failure::is_transient(&error) => return Err(failure::outcome_of(&error)),
+            Err(error) => read.unread.push(say_unit_unread(unit, &error)),
+        }
     }
-    Ok(accounts)
+    Ok(read)
+}
+
+/// What to do about a unit of DISCOVERY_OFF_OU_IDS whose walk failed for good.
+fn say_unit_unread(unit: &OrganizationalUnitId, error: &Error) -> String {
+    let fix = match error.code() {
+        // Organizations' word (its API reference), and moto's.
+        Some("ParentNotFoundException" | "OrganizationalUnitNotFoundException") => {
+            "the unit does not exist (any more): remove it from DISCOVERY_OFF_OU_IDS"
+        }
+        _ if failure::is_access_denied(error) => {
+            "allow organizations:ListAccountsForParent and ListOrganizationalUnitsForParent on the \
+             organization's units to the function's role (management.yaml's delegation, in layout b)"
+        }
+        _ => "check the unit's ID",
+    };
+    format!(
+        "{unit}: {}; {fix}. The other units and accounts are applied",
+        error.code().unwrap_or("refused")
+    )
 }
 
 /// Whether the function's account is the organization's delegated Macie administrator in
@@ -384,7 +410,7 @@ impl Scope<'_> {
 
     /// The accounts anywhere under DISCOVERY_OFF_OU_IDS ([`read_accounts_under_off_units`]): read
     /// the first time a workflow of the invocation needs them.
-    pub(crate) async fn accounts_under_off_units(&self) -> Result<BTreeSet<AccountId>, Outcome> {
+    pub(crate) async fn accounts_under_off_units(&self) -> Result<UnitsWalked, Outcome> {
         let read = || read_accounts_under_off_units(*self);
         self.off_units.get_or_init(read).await.clone()
     }

@@ -6,14 +6,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use lambda_runtime::tracing;
 
-use crate::domain::{AccountId, MemberStatus, Membership, Mode, Origin, Region, Subject};
+use crate::domain::{
+    AccountId, DiscoveryMark, MemberStatus, Membership, Mode, Origin, Region, Subject,
+};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::failure;
 use crate::policy::plan::{self, MemberAction, MemberPolicy, Source};
 use crate::workflow::clock::{before_deadline, now_seconds};
 use crate::workflow::scope::{Scope, Task};
-use crate::workflow::steps::discovery::{Members, apply_discovery};
+use crate::workflow::steps::discovery::{Member, Members, apply_discovery};
 use crate::workflow::steps::enroll::{
     accept_in_member, associate_members, report_task, send_invitations,
 };
@@ -170,20 +172,37 @@ async fn apply_to_enabled(
         .iter()
         .map(|task| (&task.account.id, &task.origin))
         .collect();
-    let enabled: BTreeSet<AccountId> = reports
+    // Added or accepted by this run: a new member, which no tag of this function's marks yet; found
+    // Enabled already: its tags are read where the decision hangs on them.
+    let enabled: BTreeMap<AccountId, Member> = reports
         .iter()
         .filter(|report| report.outcome.row().enabled)
         .filter_map(|report| match &report.subject {
-            Subject::Account(id) if origins.contains_key(id) => Some(id.clone()),
+            Subject::Account(id) if origins.contains_key(id) => {
+                let mark = match report.outcome {
+                    Outcome::AlreadyMember { .. } => DiscoveryMark::Unread,
+                    _ => DiscoveryMark::NotOurs,
+                };
+                Some((id.clone(), Member { arn: None, mark }))
+            }
             _ => None,
         })
         .collect();
     let report = |id: &AccountId, outcome| Report::account(id, Some(region), outcome, origins[id]);
-    let members = Members::Named(enabled.clone());
+    let decided = enabled
+        .keys()
+        .filter_map(|id| Some((id.clone(), origins[id].discovery?)))
+        .collect();
+    let members = Members {
+        members: enabled.clone(),
+        whole: false,
+        over_limit: None,
+        decided,
+    };
     match apply_discovery(scope, region, members, report).await {
         Ok(done) => done.map_or_else(Vec::new, |done| done.reports),
         Err(outcome) => enabled
-            .iter()
+            .keys()
             .map(|id| report(id, outcome.clone()))
             .collect(),
     }

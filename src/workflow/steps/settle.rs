@@ -7,7 +7,7 @@ use lambda_runtime::tracing;
 
 use crate::aws::queue::Outgoing;
 use crate::domain::Region;
-use crate::event::message::{DeadLetter, RetryMessage};
+use crate::event::message::{DeadLetter, DiscoveryDecision, RetryMessage};
 use crate::outcome::{CreationFailure, Report, Run};
 use crate::policy::failure::{self, Disposition};
 use crate::report::summary::{Bucket, Detail, Entry, Reconciliation, Summary};
@@ -108,6 +108,7 @@ fn write_retry_letter<'a>(
     );
     let body = RetryMessage {
         by_operator: report.origin.by_operator,
+        discovery: report.origin.discovery.map(DiscoveryDecision::new),
         ..RetryMessage::new(
             &report.subject,
             &regions_to_retry(report),
