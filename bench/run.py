@@ -460,42 +460,57 @@ def organizations(macie_invite):
 
 
 DISCOVERY_CALLS = ("GetAutomatedDiscoveryConfiguration", "ListAutomatedDiscoveryAccounts",
-                   "BatchUpdateAutomatedDiscoveryAccounts", "GetUsageStatistics")
+                   "BatchUpdateAutomatedDiscoveryAccounts", "GetUsageStatistics",
+                   # The memory of what the function turned off: the discovery tag on the member.
+                   "TagResource", "UntagResource", "GetMember")
 
 
 def discovery(macie_invite):
     """The calls that a discovery policy adds to a reconcile (issue 37): 1,000 accounts of the
     organization, each an Enabled member in both regions; the policy keeps 30 of them off. With no
     policy, none; with one, per region one GetAutomatedDiscoveryConfiguration, one listing page per
-    25 members and one update call per 50 changes; usage pages only with a cost limit."""
+    25 members and one update call per 50 changes; usage pages only with a cost limit; and one tag
+    call per member changed (issue 42: written as a member goes off, removed as it comes back on).
+    The stand-in's listing carries the tags: no GetMember is needed to read them."""
     standins = Standins(accounts=ORGANIZATION)
     regions = REGIONS.split(",")
     members = accounts(ORGANIZATION)
     off = members[:30]
     ceil = lambda a, b: -(-a // b)
+    listing = len(regions) * ceil(len(members), 25)
+    calls = lambda **made: {op: made.get(op, 0) for op in DISCOVERY_CALLS}
+    off_setting = {"DISCOVERY_OFF_ACCOUNT_IDS": ",".join(off)}
     cases = (
-        ("no policy", {}, {op: 0 for op in DISCOVERY_CALLS}),
-        ("30 accounts off (DISCOVERY_OFF_ACCOUNT_IDS)", {"DISCOVERY_OFF_ACCOUNT_IDS": ",".join(off)},
-         {"GetAutomatedDiscoveryConfiguration": len(regions),
-          "ListAutomatedDiscoveryAccounts": len(regions) * ceil(len(members), 25),
-          "BatchUpdateAutomatedDiscoveryAccounts": len(regions) * ceil(len(off), 50),
-          "GetUsageStatistics": 0}),
-        ("the same, again (nothing drifted)", {"DISCOVERY_OFF_ACCOUNT_IDS": ",".join(off)},
-         {"GetAutomatedDiscoveryConfiguration": len(regions),
-          "ListAutomatedDiscoveryAccounts": len(regions) * ceil(len(members), 25),
-          "BatchUpdateAutomatedDiscoveryAccounts": 0,
-          "GetUsageStatistics": 0}),
-        ("30 off and a cost limit", {"DISCOVERY_OFF_ACCOUNT_IDS": ",".join(off), "DISCOVERY_COST_LIMIT_USD": "25"},
-         {"GetAutomatedDiscoveryConfiguration": len(regions),
-          "ListAutomatedDiscoveryAccounts": len(regions) * ceil(len(members), 25),
-          "BatchUpdateAutomatedDiscoveryAccounts": 0,
-          # The stand-in answers 50 usage records a page, as it is asked for no page size.
-          "GetUsageStatistics": len(regions) * ceil(len(members), 50)}),
+        ("no policy", {}, calls(), None),
+        # Each member turned off: its tag first (one TagResource), then 50 a BatchUpdate call.
+        ("30 accounts off (DISCOVERY_OFF_ACCOUNT_IDS)", off_setting,
+         calls(GetAutomatedDiscoveryConfiguration=len(regions), ListAutomatedDiscoveryAccounts=listing,
+               BatchUpdateAutomatedDiscoveryAccounts=len(regions) * ceil(len(off), 50),
+               TagResource=len(regions) * len(off)), None),
+        ("the same, again (nothing drifted)", off_setting,
+         calls(GetAutomatedDiscoveryConfiguration=len(regions), ListAutomatedDiscoveryAccounts=listing), None),
+        ("30 off and a cost limit", {**off_setting, "DISCOVERY_COST_LIMIT_USD": "25"},
+         # The stand-in answers 50 usage records a page, as it is asked for no page size.
+         calls(GetAutomatedDiscoveryConfiguration=len(regions), ListAutomatedDiscoveryAccounts=listing,
+               GetUsageStatistics=len(regions) * ceil(len(members), 50)), None),
+        # The 30 leave the list: the function turned them off, so it turns them on, and forgets.
+        ("the 30 unlisted, under NONE", {"DISCOVERY_COST_LIMIT_USD": "25"},
+         calls(GetAutomatedDiscoveryConfiguration=len(regions), ListAutomatedDiscoveryAccounts=listing,
+               GetUsageStatistics=len(regions) * ceil(len(members), 50),
+               BatchUpdateAutomatedDiscoveryAccounts=len(regions) * ceil(len(off), 50),
+               UntagResource=len(regions) * len(off)), "NONE"),
+        # Under NONE with a cost limit alone, nothing is turned on: the members off by hand stay so.
+        ("a cost limit alone, under NONE", {"DISCOVERY_COST_LIMIT_USD": "25"},
+         calls(GetAutomatedDiscoveryConfiguration=len(regions), ListAutomatedDiscoveryAccounts=listing,
+               GetUsageStatistics=len(regions) * ceil(len(members), 50)), "NONE"),
     )
     standins.reset_macie()
     post(standins.macie + "/_standin/members", {"regions": regions, "accountIds": members})
     results = []
-    for case, settings, minimum in cases:
+    for case, settings, minimum, auto_enable in cases:
+        if auto_enable:
+            for region in regions:
+                post(standins.macie + "/_standin/discovery", {"region": region, "autoEnableOrganizationMembers": auto_enable})
         before = standins.calls()
         api, process, _ = start(macie_invite, standins, {"BACKFILL": "true", **settings})
         api.wait_ready()

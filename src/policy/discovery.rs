@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use crate::config::{CostAction, DiscoveryPolicy, Others};
 use crate::domain::{
-    AccountId, AutoEnable, Decided, Discovery, DiscoveryMark, OffReason, Region, Usd,
+    AccountId, AutoEnable, Decided, Discovery, DiscoveryConfiguration, DiscoveryMark, OffReason,
+    Region, Usd,
 };
 use crate::outcome::Outcome;
 
@@ -70,7 +71,8 @@ pub(crate) struct DiscoveryPlan {
 }
 
 /// Whether a member whose discovery is off must have its tag read before the policy can decide:
-/// nothing keeps it off, nothing turns every such member on, and its tag was not in the listing.
+/// nothing keeps it off, nothing turns every such member on (or costs were not read, and the tag
+/// alone tells a member off for its cost), and its tag was not in the listing.
 pub(crate) fn needs_mark(
     policy: &DiscoveryPolicy,
     facts: &DiscoveryFacts,
@@ -78,10 +80,12 @@ pub(crate) fn needs_mark(
     id: &AccountId,
 ) -> bool {
     let mark = members.get(id).copied().unwrap_or(DiscoveryMark::Unread);
+    // Where costs were not read, a member off for its cost is known by its tag alone.
+    let cost_unknown = facts.over_limit.is_none() && policy.cost_action == CostAction::Disable;
     facts.statuses.get(id) == Some(&Discovery::Off)
         && mark == DiscoveryMark::Unread
         && wanted_off(policy, facts, id, mark).is_none()
-        && asked_on(policy, facts.auto_enable).is_none()
+        && (asked_on(policy, facts.auto_enable).is_none() || cost_unknown)
         && !facts.decided.contains_key(id)
 }
 
@@ -151,19 +155,11 @@ pub(crate) fn judge_discovery(
             set: true,
         };
         if let Some(decided) = facts.decided.get(id) {
-            let reason = decided
-                .reason
-                .map_or("the decision of an earlier attempt", say_off);
-            let tagged = match decided.reason {
-                Some(reason) => *mark == DiscoveryMark::Ours(reason),
-                None => !untag,
-            };
-            if status != Some(decided.status) || !tagged {
-                plan.changes.push(DiscoveryChange {
-                    set: status != Some(decided.status),
-                    ..change(*decided, reason.to_owned())
-                });
-            }
+            plan.changes.extend(judge_decided(
+                change(*decided, String::new()),
+                *mark,
+                status,
+            ));
             continue;
         }
         match (wanted_off(policy, facts, id, *mark), status) {
@@ -198,6 +194,29 @@ pub(crate) fn judge_discovery(
     plan.left_off_note = say_left_off(facts.auto_enable, plan.left_off, unread);
     plan.left_off += unread;
     plan
+}
+
+/// A decision carried by a retry, as `change`: made again where the status, or the tag, is not as
+/// decided yet.
+fn judge_decided(
+    change: DiscoveryChange,
+    mark: DiscoveryMark,
+    status: Option<Discovery>,
+) -> Option<DiscoveryChange> {
+    let decided = change.decided;
+    let tagged = match decided.reason {
+        Some(reason) => mark == DiscoveryMark::Ours(reason),
+        None => !change.untag,
+    };
+    let set = status != Some(decided.status);
+    let reason = decided
+        .reason
+        .map_or("the decision of an earlier attempt", say_off);
+    (set || !tagged).then(|| DiscoveryChange {
+        set,
+        reason: reason.to_owned(),
+        ..change
+    })
 }
 
 /// Why the members left off were left so.
@@ -246,6 +265,22 @@ pub struct CostReport {
     /// The regions whose costs could not be read: their members' totals leave them out.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unread_regions: Vec<Region>,
+}
+
+impl DiscoveryTally {
+    /// A region's tally, from the administrator's configuration there.
+    pub(crate) fn of(configuration: &DiscoveryConfiguration) -> Self {
+        DiscoveryTally {
+            administrator: configuration.status.name(),
+            auto_enable_organization_members: Some(configuration.auto_enable.name().to_owned()),
+            note: None,
+            cost_usd: None,
+            largest_cost_usd: None,
+            left_off: 0,
+            left_off_note: None,
+            units_not_read: Vec::new(),
+        }
+    }
 }
 
 impl CostReport {
@@ -472,7 +507,10 @@ mod tests {
             &case.members,
         );
         assert_eq!(changes(&plan), []);
-        assert_eq!(plan.left_off, 2, "333 and 444, off as the administrator set them");
+        assert_eq!(
+            plan.left_off, 2,
+            "333 and 444, off as the administrator set them"
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::report::summary::{Reconciliation, RegionTally};
 use crate::workflow::clock::now_seconds;
 use crate::workflow::removal::remove_departed;
 use crate::workflow::scope::{Scope, Task};
-use crate::workflow::steps::discovery::{apply_discovery_everywhere, find_enabled_members};
+use crate::workflow::steps::everywhere::{apply_discovery_everywhere, find_enabled_members};
 use crate::workflow::steps::lookup::{read_backfill_cutoff, read_marks, screen_excluded_units};
 use crate::workflow::steps::region::{Memberships, invite_in_region};
 

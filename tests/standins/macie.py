@@ -255,6 +255,10 @@ class State:
                 "tags": body.get("tags") or {},
                 "updatedAt": now(),
             }
+        # A new member's automated discovery as Macie's autoEnableOrganizationMembers makes it: on with ALL or
+        # NEW, off with NONE; a member from before keeps its own.
+        if self.discovery_auto_enable.get(region, "ALL") == "NONE" and "discovery" not in members[account_id]:
+            members[account_id]["discovery"] = "DISABLED"
         return {"arn": self.member_arn(region, account_id)}
 
     def get_member(self, region, account_id):
@@ -391,9 +395,7 @@ class State:
         members = [m for m in self.discovery_members(region) if wanted is None or m["accountId"] in wanted]
         start = int(query.get("nextToken", ["0"])[0])
         page = members[start : start + max_results]
-        # A member's own status where one was set; else as Macie's autoEnableOrganizationMembers made it (NONE: off).
-        default = "DISABLED" if self.discovery_auto_enable.get(region, "ALL") == "NONE" else "ENABLED"
-        response = {"items": [{"accountId": m["accountId"], "status": m.get("discovery", default)} for m in page]}
+        response = {"items": [{"accountId": m["accountId"], "status": m.get("discovery", "ENABLED")} for m in page]}
         if start + max_results < len(members):
             response["nextToken"] = str(start + max_results)
         return response

@@ -412,3 +412,256 @@ async fn the_check_reports_the_administrators_discovery_and_the_policys_ids() {
         json!([layout.sandbox])
     );
 }
+
+/// Macie's own `autoEnableOrganizationMembers` in the region.
+fn auto_enable(standins: &Standins, value: &str) {
+    standins.set_discovery(REGION, json!({"autoEnableOrganizationMembers": value}));
+}
+
+/// The value of the function's discovery tag on a member, if any.
+fn discovery_tag(standins: &Standins, account: &str) -> Value {
+    standins.macie_members()[REGION][account]["tags"]["macie-invite:discovery-off"].clone()
+}
+
+#[tokio::test]
+async fn with_none_a_cost_limit_alone_turns_nothing_on_and_reports_the_cost() {
+    let layout = layout().await;
+    let standins = &layout.standins;
+    auto_enable(standins, "NONE");
+    standins.set_discovery(
+        REGION,
+        json!({"accountId": layout.plain_on, "costs": {"AUTOMATED_SENSITIVE_DATA_DISCOVERY": "3.00"}}),
+    );
+    let app = standins.app(&[("DISCOVERY_COST_LIMIT_USD", "25")]).await;
+
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+
+    assert_eq!(changes(&summary), [], "{summary:#}");
+    assert_eq!(
+        calls_of(standins, "BatchUpdateAutomatedDiscoveryAccounts"),
+        0
+    );
+    assert_eq!(standins.discovery_of(REGION, &layout.plain_off), "DISABLED");
+    let tally = &region_tally(&summary, REGION)["discovery"];
+    assert_eq!(tally["autoEnableOrganizationMembers"], "NONE");
+    assert_eq!(tally["leftOff"], 1, "{tally:#}");
+    assert!(
+        tally["leftOffNote"]
+            .as_str()
+            .unwrap()
+            .contains("as the administrator set it")
+    );
+    assert_eq!(summary["reconcile"]["discoveryCost"]["costUsd"], 3.0);
+}
+
+#[tokio::test]
+async fn with_none_only_what_is_listed_goes_off_and_what_it_turned_off_comes_back_alone() {
+    let layout = layout().await;
+    let standins = &layout.standins;
+    auto_enable(standins, "NONE");
+    for account in [&layout.deep, &layout.listed, &layout.plain_on] {
+        standins.set_discovery(REGION, json!({"accountId": account, "status": "ENABLED"}));
+    }
+    let app = policy_app(&layout, &[]).await;
+
+    // The listed go off, each remembered by its tag; the one kept off by hand stays off.
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+    let mut expected = vec![
+        change(&layout.deep, "DISABLED"),
+        change(&layout.listed, "DISABLED"),
+    ];
+    expected.sort();
+    assert_eq!(changes(&summary), expected, "{summary:#}");
+    assert_eq!(discovery_tag(standins, &layout.deep), "unit");
+    assert_eq!(discovery_tag(standins, &layout.listed), "account");
+    assert_eq!(standins.discovery_of(REGION, &layout.plain_off), "DISABLED");
+    assert_eq!(region_tally(&summary, REGION)["discovery"]["leftOff"], 1);
+
+    // WHEN the account under the unit leaves it, THEN what the function turned off comes back on,
+    // its tag removed, and the member kept off by hand stays off.
+    let organization = &layout.organization;
+    let root = organization.root().await;
+    organization
+        .move_account_from(&layout.deep, &layout.nested, &root)
+        .await;
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+    assert_eq!(
+        changes(&summary),
+        [change(&layout.deep, "ENABLED")],
+        "{summary:#}"
+    );
+    assert_eq!(discovery_tag(standins, &layout.deep), Value::Null);
+    assert_eq!(standins.discovery_of(REGION, &layout.plain_off), "DISABLED");
+}
+
+#[tokio::test]
+async fn with_all_every_member_nothing_keeps_off_comes_on_and_the_check_says_macie_may_enable_it() {
+    let layout = layout().await;
+    let app = policy_app(&layout, &[]).await;
+
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+
+    assert!(changes(&summary).contains(&change(&layout.plain_off, "ENABLED")));
+    let tally = &region_tally(&summary, REGION)["discovery"];
+    assert_eq!(tally["autoEnableOrganizationMembers"], "ALL");
+    let check = invoke_ok(&app, json!({"action": "check"})).await;
+    let text = check.to_string();
+    assert!(
+        text.contains("autoEnableOrganizationMembers is ALL"),
+        "{check:#}"
+    );
+    assert!(text.contains("--auto-enable-organization-members NONE"));
+    assert!(text.contains("not documented"));
+}
+
+#[tokio::test]
+async fn with_discovery_others_on_every_member_nothing_keeps_off_comes_on_even_with_none() {
+    let layout = layout().await;
+    let standins = &layout.standins;
+    auto_enable(standins, "NONE");
+    let app = policy_app(&layout, &[("DISCOVERY_OTHERS", "on")]).await;
+
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+
+    let mut expected = vec![
+        change(&layout.deep, "DISABLED"),
+        change(&layout.listed, "DISABLED"),
+        change(&layout.plain_off, "ENABLED"),
+    ];
+    expected.sort();
+    assert_eq!(changes(&summary), expected, "{summary:#}");
+}
+
+/// `plain_on` at `amount` a month in `region`.
+fn cost_in(standins: &Standins, region: &str, account: &str, amount: &str) {
+    standins.set_discovery(
+        region,
+        json!({"accountId": account, "costs": {"AUTOMATED_SENSITIVE_DATA_DISCOVERY": amount}}),
+    );
+}
+
+const CAPPED: [(&str, &str); 2] = [
+    ("DISCOVERY_COST_LIMIT_USD", "25"),
+    ("DISCOVERY_COST_ACTION", "disable"),
+];
+
+#[tokio::test]
+async fn an_event_about_a_member_off_for_its_cost_never_turns_it_on() {
+    let layout = layout().await;
+    let standins = &layout.standins;
+    cost_in(standins, REGION, &layout.plain_on, "40.00");
+    let app = policy_app(&layout, &CAPPED).await;
+    invoke_ok(&app, json!({"action": "reconcile"})).await;
+    assert_eq!(standins.discovery_of(REGION, &layout.plain_on), "DISABLED");
+    assert_eq!(discovery_tag(standins, &layout.plain_on), "cost");
+    let updates = calls_of(standins, "BatchUpdateAutomatedDiscoveryAccounts");
+
+    // An operator's invocation and Control Tower's update both find it Enabled: with Macie's ALL,
+    // it stays off all the same, until a reconcile reads the month's costs.
+    invoke_ok(&app, json!({"accountIds": [layout.plain_on]})).await;
+    assert_eq!(standins.discovery_of(REGION, &layout.plain_on), "DISABLED");
+    assert_eq!(
+        calls_of(standins, "BatchUpdateAutomatedDiscoveryAccounts"),
+        updates
+    );
+    cost_in(standins, REGION, &layout.plain_on, "0.00");
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+    assert!(changes(&summary).contains(&change(&layout.plain_on, "ENABLED")));
+    assert_eq!(discovery_tag(standins, &layout.plain_on), Value::Null);
+}
+
+#[tokio::test]
+async fn a_throttled_change_is_retried_with_the_same_decision() {
+    let layout = layout().await;
+    let standins = &layout.standins;
+    cost_in(standins, REGION, &layout.plain_on, "40.00");
+    // Throttled past the SDK's four attempts, in the reconcile alone.
+    standins.set_faults(json!({"rules": [
+        {"operation": "BatchUpdateAutomatedDiscoveryAccounts", "errorType": "ThrottlingException", "count": 4},
+    ]}));
+    let app = policy_app(&layout, &CAPPED).await;
+
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+    assert_eq!(
+        standins.discovery_of(REGION, &layout.plain_on),
+        "ENABLED",
+        "{summary:#}"
+    );
+    let messages = standins.drain(&standins.queues().await.retry).await;
+    let retry = messages
+        .iter()
+        .find(|(_, body)| body["accountId"] == layout.plain_on.as_str())
+        .unwrap_or_else(|| panic!("{messages:#?}"));
+    assert_eq!(
+        retry.1["discovery"],
+        json!({"status": "DISABLED", "reason": "cost"})
+    );
+
+    crate::support::invoke(&app, crate::support::sqs_event(&messages))
+        .await
+        .unwrap();
+
+    assert_eq!(standins.discovery_of(REGION, &layout.plain_on), "DISABLED");
+    assert_eq!(discovery_tag(standins, &layout.plain_on), "cost");
+}
+
+#[tokio::test]
+async fn the_cost_limit_is_a_members_month_over_every_region_and_disable_turns_it_off_in_each() {
+    let layout = layout().await;
+    let standins = &layout.standins;
+    const OTHER: &str = "eu-west-1";
+    standins.seed_enrolled_member(OTHER, &layout.plain_on, "Enabled");
+    cost_in(standins, REGION, &layout.plain_on, "20.00");
+    cost_in(standins, OTHER, &layout.plain_on, "20.00");
+    let regions = [("MACIE_REGIONS", "us-east-1,eu-west-1")];
+    let app = policy_app(&layout, &[CAPPED[0], CAPPED[1], regions[0]]).await;
+
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+
+    let costs = &summary["reconcile"]["discoveryCost"];
+    assert_eq!(
+        costs["overCostLimitMembers"],
+        json!([{"accountId": layout.plain_on, "costUsd": 40.0,
+                "regions": {"eu-west-1": 20.0, "us-east-1": 20.0}}]),
+        "{summary:#}"
+    );
+    for region in [REGION, OTHER] {
+        assert_eq!(
+            standins.discovery_of(region, &layout.plain_on),
+            "DISABLED",
+            "{region}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_missing_unit_is_named_and_the_rest_of_the_policy_applies() {
+    let layout = layout().await;
+    let standins = &layout.standins;
+    let missing = "ou-abcd-12345678";
+    let units = format!("{missing},{}", layout.sandbox);
+    let app = standins
+        .app(&[
+            ("DISCOVERY_OFF_OU_IDS", units.as_str()),
+            ("DISCOVERY_OFF_ACCOUNT_IDS", layout.listed.as_str()),
+        ])
+        .await;
+
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+
+    assert_eq!(
+        standins.discovery_of(REGION, &layout.deep),
+        "DISABLED",
+        "{summary:#}"
+    );
+    assert_eq!(standins.discovery_of(REGION, &layout.listed), "DISABLED");
+    let named = region_tally(&summary, REGION)["discovery"]["unitsNotRead"].to_string();
+    assert!(named.contains(missing), "{summary:#}");
+    assert!(
+        named.contains("remove it from DISCOVERY_OFF_OU_IDS"),
+        "{named}"
+    );
+    let check = invoke_ok(&app, json!({"action": "check"})).await;
+    assert_eq!(check["ok"], false);
+    assert!(check.to_string().contains(missing), "{check:#}");
+}

@@ -283,3 +283,48 @@ async fn the_check_names_each_regions_mode_and_fails_where_auto_enable_defeats_t
     );
     assert_eq!(report["ok"], false);
 }
+
+#[tokio::test]
+async fn a_denied_mode_read_adds_no_account_there_and_macies_own_refusal_means_invitations() {
+    // GIVEN an SCP that denies DescribeOrganizationConfiguration in us-east-1 alone; in eu-west-1
+    // Macie answers as it does to an account that is not the delegated administrator
+    let standins = Standins::start();
+    standins.set_faults(json!({"rules": [
+        {"operation": "DescribeOrganizationConfiguration", "region": "us-east-1",
+         "errorType": "AccessDeniedException",
+         "message": "User: arn:aws:sts::123456789012:assumed-role/macie-invite/f is not authorized to perform: macie2:DescribeOrganizationConfiguration with an explicit deny in a service control policy"},
+    ]}));
+    let account = standins.new_account("denied@example.com").await;
+    let app = standins.app(&[("MACIE_REGIONS", BOTH)]).await;
+
+    let summary = invoke_ok(&app, create_account_result(&account)).await;
+
+    // THEN nothing is sent for it in us-east-1, and the answer names the read and the fix
+    assert!(
+        standins
+            .macie_calls_of("CreateMember", Some("us-east-1"))
+            .is_empty()
+    );
+    assert!(
+        standins
+            .macie_calls_of("CreateInvitations", Some("us-east-1"))
+            .is_empty()
+    );
+    let text = summary.to_string();
+    assert!(
+        text.contains("DescribeOrganizationConfiguration"),
+        "{summary:#}"
+    );
+    assert!(text.contains("ENROLLMENT_MODE"), "{summary:#}");
+    // AND Macie's own words in eu-west-1 mean invitations
+    assert_eq!(
+        entries(&summary, "invited"),
+        [(account.clone(), "eu-west-1".to_owned())]
+    );
+    // AND the check fails us-east-1's mode
+    let check = invoke_ok(&app, json!({"action": "check"})).await;
+    assert_eq!(check["ok"], false);
+    let failing = check["failing"].to_string();
+    assert!(failing.contains("mode/us-east-1"), "{check:#}");
+    assert!(!failing.contains("mode/eu-west-1"), "{check:#}");
+}

@@ -6,17 +6,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::macie::DISCOVERY_ACCOUNTS_PER_ASK;
-use futures_util::future::join_all;
 
-use crate::domain::{
-    Account, AccountId, Decided, Discovery, DiscoveryMark, MemberStatus, Membership, Origin,
-    Region, Subject, Usd,
-};
+use crate::domain::{AccountId, Decided, Discovery, DiscoveryMark, Region};
 use crate::error::Error;
-use crate::outcome::{Outcome, Report, Run};
+use crate::outcome::{Outcome, Report};
 use crate::policy::discovery::{
-    CostReport, DiscoveryChange, DiscoveryFacts, DiscoveryTally, Marks, judge_costs,
-    judge_discovery, judge_discovery_refusal, needs_mark,
+    DiscoveryChange, DiscoveryFacts, DiscoveryTally, Marks, judge_discovery,
+    judge_discovery_refusal, needs_mark,
 };
 use crate::policy::failure;
 use crate::workflow::clock::before_deadline;
@@ -72,16 +68,7 @@ pub(crate) async fn apply_discovery(
     let read = |error: Error| failure::outcome_in(&error, region);
     let configuration = app.macie.discovery_configuration(region).await;
     let configuration = configuration.map_err(read)?;
-    let mut tally = DiscoveryTally {
-        administrator: configuration.status.name(),
-        auto_enable_organization_members: Some(configuration.auto_enable.name().to_owned()),
-        note: None,
-        cost_usd: None,
-        largest_cost_usd: None,
-        left_off: 0,
-        left_off_note: None,
-        units_not_read: Vec::new(),
-    };
+    let mut tally = DiscoveryTally::of(&configuration);
     if configuration.status == Discovery::Off {
         tally.note = Some(
             "the administrator's own automated discovery is off here, so it is off for every \
@@ -102,7 +89,7 @@ pub(crate) async fn apply_discovery(
         auto_enable: &configuration.auto_enable,
         decided: &members.decided,
     };
-    let marks = read_marks(&members.members);
+    let marks = list_marks(&members.members);
     let unread = ids
         .iter()
         .filter(|id| needs_mark(policy, &facts, &marks, id));
@@ -111,7 +98,7 @@ pub(crate) async fn apply_discovery(
         true => marks,
         false => {
             read_discovery_marks(scope, region, &mut members.members, unread).await;
-            read_marks(&members.members)
+            list_marks(&members.members)
         }
     };
     let plan = judge_discovery(policy, &facts, &marks);
@@ -126,7 +113,7 @@ pub(crate) async fn apply_discovery(
 }
 
 /// What each member's tags say of its discovery.
-fn read_marks(members: &BTreeMap<AccountId, Member>) -> Marks {
+fn list_marks(members: &BTreeMap<AccountId, Member>) -> Marks {
     let marks = members.iter();
     marks
         .map(|(id, member)| (id.clone(), member.mark))
@@ -294,207 +281,4 @@ impl<R: Fn(&AccountId, Outcome) -> Report> Changes<'_, R> {
         report.origin.discovery = Some(change.decided);
         report
     }
-}
-
-/// Each region's Enabled members that are accounts of the organization, with their ARNs and
-/// discovery tags as listed, where the region's listing is complete and a discovery policy is set
-/// (else `None`: no discovery work there).
-pub(crate) fn find_enabled_members(
-    scope: Scope<'_>,
-    accounts: &[Account],
-    listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
-) -> Vec<Option<BTreeMap<AccountId, Member>>> {
-    let policy_set = scope.app.config.discovery.is_set();
-    let organization: BTreeSet<&AccountId> = match policy_set {
-        true => accounts.iter().map(|account| &account.id).collect(),
-        false => BTreeSet::new(),
-    };
-    listings
-        .iter()
-        .map(|listing| {
-            let members = listing.as_ref().ok().filter(|_| policy_set)?;
-            let enabled = members
-                .iter()
-                .filter(|(id, membership)| {
-                    membership.status == MemberStatus::Enabled && organization.contains(id)
-                })
-                .map(|(id, membership)| {
-                    let arn = membership.arn.clone();
-                    (
-                        id.clone(),
-                        Member {
-                            arn,
-                            mark: membership.discovery_mark,
-                        },
-                    )
-                });
-            Some(enabled.collect())
-        })
-        .collect()
-}
-
-/// What the policy found and did over a reconcile's regions.
-pub(crate) struct Everywhere {
-    /// Each region's findings, for its tally.
-    pub tallies: Vec<Option<DiscoveryTally>>,
-    /// With a cost limit: the month's costs over every region.
-    pub costs: Option<CostReport>,
-}
-
-/// The discovery policy, applied in each region to its Enabled members, those that the run
-/// accepted or added included. With a cost limit, every region's costs are read first, and each
-/// member's total over the regions is what the limit is compared with. A read that fails leaves
-/// the region's reconcile to go on later, as one work item.
-pub(crate) async fn apply_discovery_everywhere(
-    scope: Scope<'_>,
-    regions: &[Region],
-    enabled: Vec<Option<BTreeMap<AccountId, Member>>>,
-    run: &mut Run,
-    origin: &Origin,
-) -> Everywhere {
-    let members: Vec<Option<BTreeMap<AccountId, Member>>> = regions
-        .iter()
-        .zip(enabled)
-        .map(|(region, enabled)| Some(add_enabled_now(enabled?, region, &run.reports)))
-        .collect();
-    let costs = read_costs(scope, regions, &members, run, origin).await;
-    let over_limit = costs.as_ref().and_then(|costs| costs.over.clone());
-    let applied = join_all(regions.iter().zip(members).map(|(region, members)| {
-        let over_limit = over_limit.clone();
-        async move {
-            let members = Members {
-                members: members?,
-                whole: true,
-                over_limit,
-                decided: BTreeMap::new(),
-            };
-            let report =
-                |id: &AccountId, outcome| Report::account(id, Some(region), outcome, origin);
-            let applied = apply_discovery(scope, region, members, report).await;
-            Some(applied.map_err(|outcome| {
-                Report::new(Subject::Reconcile, Some(region.clone()), outcome, origin)
-            }))
-        }
-    }))
-    .await;
-    let mut tallies = Vec::new();
-    for (region, applied) in regions.iter().zip(applied) {
-        tallies.push(match applied {
-            Some(Ok(Some(mut done))) => {
-                run.reports.extend(done.reports);
-                if let Some(costs) = &costs {
-                    (done.tally.cost_usd, done.tally.largest_cost_usd) = costs.of_region(region);
-                }
-                Some(done.tally)
-            }
-            Some(Err(report)) => {
-                run.reports.push(report);
-                None
-            }
-            Some(Ok(None)) | None => None,
-        });
-    }
-    Everywhere {
-        tallies,
-        costs: costs.map(|costs| costs.report),
-    }
-}
-
-/// The region's listed Enabled members, and those the run made Enabled (new members: no tag yet).
-fn add_enabled_now(
-    mut members: BTreeMap<AccountId, Member>,
-    region: &Region,
-    reports: &[Report],
-) -> BTreeMap<AccountId, Member> {
-    let now = reports
-        .iter()
-        .filter(|report| report.region.as_ref() == Some(region))
-        .filter(|report| report.outcome.row().enabled);
-    for report in now {
-        if let Subject::Account(id) = &report.subject {
-            let new = Member {
-                arn: None,
-                mark: DiscoveryMark::NotOurs,
-            };
-            members.entry(id.clone()).or_insert(new);
-        }
-    }
-    members
-}
-
-/// The month's costs, read in every region with members.
-struct Costs {
-    report: CostReport,
-    /// Each region's costs of the organization's members.
-    by_region: BTreeMap<Region, BTreeMap<AccountId, Usd>>,
-    /// The members over the limit; `None` where a region's costs could not be read, and then no
-    /// member is turned off or on for its cost.
-    over: Option<BTreeSet<AccountId>>,
-}
-
-impl Costs {
-    /// The region's cost of the members, added, and its costliest member's.
-    fn of_region(&self, region: &Region) -> (Option<Usd>, Option<Usd>) {
-        let Some(costs) = self.by_region.get(region) else {
-            return (None, None);
-        };
-        let total = costs.values().copied().fold(Usd::default(), Usd::plus);
-        (
-            Some(total),
-            Some(costs.values().copied().max().unwrap_or_default()),
-        )
-    }
-}
-
-/// With DISCOVERY_COST_LIMIT_USD, each region's month-to-date costs (GetUsageStatistics), and each
-/// member's total over the regions against the limit; a region that cannot be read is reported
-/// on its reconcile, to be tried again.
-async fn read_costs(
-    scope: Scope<'_>,
-    regions: &[Region],
-    members: &[Option<BTreeMap<AccountId, Member>>],
-    run: &mut Run,
-    origin: &Origin,
-) -> Option<Costs> {
-    let limit = scope.app.config.discovery.cost_limit?;
-    let wanted: Vec<&Region> = regions
-        .iter()
-        .zip(members)
-        .filter(|(_, members)| members.is_some())
-        .map(|(region, _)| region)
-        .collect();
-    if wanted.is_empty() {
-        return None;
-    }
-    let all: BTreeSet<AccountId> = members
-        .iter()
-        .flatten()
-        .flat_map(|m| m.keys().cloned())
-        .collect();
-    let macie = &scope.app.macie;
-    let read = join_all(wanted.iter().map(|region| macie.discovery_costs(region))).await;
-    let mut by_region = BTreeMap::new();
-    let mut unread = Vec::new();
-    for (region, costs) in wanted.into_iter().zip(read) {
-        match costs {
-            Ok(costs) => {
-                let costs = costs.into_iter().filter(|(id, _)| all.contains(id));
-                by_region.insert(region.clone(), costs.collect());
-            }
-            Err(error) => {
-                let outcome = failure::outcome_in(&error, region);
-                let report = Report::new(Subject::Reconcile, Some(region.clone()), outcome, origin);
-                run.reports.push(report);
-                unread.push(region.clone());
-            }
-        }
-    }
-    let (totals, mut report) = judge_costs(limit, &by_region, &all);
-    let over = unread.is_empty().then(|| report.over(&totals));
-    report.unread_regions = unread;
-    Some(Costs {
-        report,
-        by_region,
-        over,
-    })
 }

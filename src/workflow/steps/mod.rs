@@ -1,9 +1,11 @@
 //! The steps the entry workflows share: the look-ups in Organizations and Macie (`lookup`), the
-//! work in one region (`region`), the discovery policy in one region (`discovery`), and what
+//! work in one region (`region`), the discovery policy in one region (`discovery`) and over a reconcile's regions
+//! (`everywhere`), and what
 //! becomes of each subject afterwards (`settle`).
 
 pub(crate) mod discovery;
 pub(crate) mod enroll;
+pub(crate) mod everywhere;
 pub(crate) mod lookup;
 pub(crate) mod region;
 pub(crate) mod settle;
