@@ -383,7 +383,8 @@ def departures(macie_invite, standins, listing_tags=True):
     organization an Enabled member already, in both regions; 5 members that the function enrolled
     whose accounts left, still Enabled (associated), 5 left while Created (never associated), and 5
     outsiders without the tag. The minimum: the two listings, one DisassociateMember per associated
-    departed member, one DeleteMember per departed member, and nothing else. With `listing_tags`
+    departed member, one DeleteMember per departed member, one DescribeOrganizationConfiguration per
+    region (its mode, for the tally: issue 36), and nothing else. With `listing_tags`
     False, ListMembers carries no tags (issue 33): one GetMember more per member whose account
     departed (ours and the outsiders), and none for the members whose accounts are still there."""
     standins.reset_macie()
@@ -414,6 +415,8 @@ def departures(macie_invite, standins, listing_tags=True):
         "ListMembers": regions * -(-members_per_region // 25),
         "DisassociateMember": regions * DEPARTED_ASSOCIATED,
         "DeleteMember": regions * len(departed),
+        # The region's mode, read once for its tally and quota (issue 36).
+        "DescribeOrganizationConfiguration": regions,
     }
     if not listing_tags:
         minimum["GetMember"] = regions * (len(departed) + len(outsiders))
