@@ -1,7 +1,7 @@
 //! The crate's one error type, and how each error is reported to the Lambda runtime.
 
 /// Everything that can fail an invocation or the cold start.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// A setting (an environment variable) with a bad value: the cold start fails.
     #[error("setting {name} is invalid: {problem} (value: {value:?})")]

@@ -75,6 +75,10 @@ pub struct Config {
     /// MAX_REMOVALS: a run that would remove the members of more accounts than this removes none,
     /// reports them all and raises the alarm.
     pub max_removals: usize,
+    /// RESUME_PAUSED: a member whose Macie is suspended (`Paused`) is resumed: through
+    /// Organizations by the delegated administrator, by invitation inside the member through
+    /// ACCEPT_ROLE_NAME. Off by default: a member may have been suspended on purpose.
+    pub resume_paused: bool,
     /// ENROLLMENT_MODE: `auto` (the default, `None`) finds out in each region whether the
     /// function's account is the organization's delegated Macie administrator there, and adds
     /// accounts through Organizations where it is, by invitation elsewhere; `invitations` or
@@ -186,6 +190,7 @@ impl Config {
             max_accounts_per_event: number("MAX_ACCOUNTS_PER_EVENT", 1_000, 1..=10_000)? as usize,
             management_account_id: parse_management_account_id(lookup("MANAGEMENT_ACCOUNT_ID"))?,
             remove_departed: parse_flag(read("REMOVE_DEPARTED"), true)?,
+            resume_paused: parse_flag(read("RESUME_PAUSED"), false)?,
             max_removals: number("MAX_REMOVALS", DEFAULT_MAX_REMOVALS, 0..=10_000)? as usize,
             enrollment_mode: parse_enrollment_mode(lookup("ENROLLMENT_MODE"))?,
             discovery: DiscoveryPolicy {

@@ -71,6 +71,18 @@ pub struct Membership {
     pub arn: Option<String>,
     /// Whether the function turned its automated discovery off, and why.
     pub discovery_mark: DiscoveryMark,
+    /// A digest of the email the member was associated with ([`email_digest`]), to tell whether
+    /// Organizations now gives another one; never the address itself.
+    pub email_digest: Option<u64>,
+}
+
+/// A digest of an email address (trimmed, in lower case): compared within one invocation, never
+/// logged or kept.
+pub fn email_digest(email: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    email.trim().to_lowercase().hash(&mut hasher);
+    hasher.finish()
 }
 
 /// What a member's tags say of who enrolled it.

@@ -72,6 +72,14 @@ pub(crate) enum Outcome {
     /// A member enrolled before the enrollment tag existed, whose account is ACTIVE: tagged, so that
     /// it is removed once its account departs.
     Adopted,
+    /// A Paused member resumed (RESUME_PAUSED): Enabled again.
+    Resumed,
+    /// A member that has drifted from `Enabled` (Paused, RegionDisabled, EmailVerificationFailed,
+    /// …): a fact to report, with what to do, never work to retry.
+    Drifted {
+        status: MemberStatus,
+        reason: &'static str,
+    },
     /// A member's automated sensitive data discovery turned on or off, as the policy says.
     DiscoverySet {
         status: Discovery,
@@ -146,6 +154,8 @@ impl Outcome {
             // Settled (nothing to retry), and yet the alarm's concern: its log line is a warning.
             Outcome::Held { .. } =>        row("held",          B::Held,           true,  true,  false, "member of a departed account held: more removals than MAX_REMOVALS"),
             Outcome::Adopted =>            row("adopted",       B::Adopted,        true,  false, false, "member adopted: tagged as enrolled by this function"),
+            Outcome::Resumed =>            row("resumed",       B::Resumed,        true,  false, true,  "member resumed: Macie enabled again in the member account"),
+            Outcome::Drifted { .. } =>     row("drifted",       B::Drifted,        true,  false, false, "member drifted from Enabled: reported, nothing to retry"),
             Outcome::DiscoverySet { status: Discovery::On, .. } =>
                                            row("discoveryOn",   B::Discovery,      true,  false, false, "automated sensitive data discovery turned on"),
             Outcome::DiscoverySet { status: Discovery::Off, .. } =>
@@ -168,7 +178,8 @@ impl Outcome {
             | Outcome::Accepted
             | Outcome::Added
             | Outcome::Removed
-            | Outcome::Adopted => {}
+            | Outcome::Adopted
+            | Outcome::Resumed => {}
             Outcome::Planned { actions } => said.actions = Some(actions.as_slice()),
             Outcome::AlreadyMember { status } => said.status = Some(status.name()),
             Outcome::Unprocessed {
@@ -185,6 +196,10 @@ impl Outcome {
             | Outcome::Kept { reason }
             | Outcome::Held { reason } => said.reason = Some(reason.as_str()),
             Outcome::Deferred => said.reason = Some(DEFERRED),
+            Outcome::Drifted { status, reason } => {
+                said.status = Some(status.name());
+                said.reason = Some(reason);
+            }
             Outcome::DiscoverySet { status, reason } => {
                 said.status = Some(status.name());
                 said.reason = Some(reason.as_str());
@@ -287,23 +302,25 @@ macro_rules! buckets {
 
 buckets! {
 //  bucket          key               log field        metric                           bound  always
-    Invited:        "invited",        invited,         Some("AccountsInvited"),         15,    true;
-    Accepted:       "accepted",       accepted,        Some("AccountsAccepted"),        13,    false;
-    Added:          "added",          added,           Some("AccountsAdded"),           14,    false;
-    Planned:        "planned",        planned,         None,                            16,    false;
-    AlreadyMembers: "alreadyMembers", already_members, Some("AccountsAlreadyMembers"),  18,    true;
-    Skipped:        "skipped",        skipped,         Some("AccountsSkipped"),         12,    true;
-    Unprocessed:    "unprocessed",    unprocessed,     None,                            3,     true;
-    Failed:         "failed",         failed,          None,                            2,     true;
-    Pending:        "pending",        pending,         None,                            5,     false;
-    Removed:        "removed",        removed,         Some("MembersRemoved"),          8,     false;
-    Kept:           "kept",           kept,            None,                            7,     false;
-    Held:           "held",           held,            Some("RemovalsHeld"),            6,     false;
-    Adopted:        "adopted",        adopted,         None,                            9,     false;
-    Discovery:      "discovery",      discovery,       Some("DiscoveryChanged"),        10,    false;
+    Invited:        "invited",        invited,         Some("AccountsInvited"),         150,   true;
+    Accepted:       "accepted",       accepted,        Some("AccountsAccepted"),        130,   false;
+    Added:          "added",          added,           Some("AccountsAdded"),           140,   false;
+    Planned:        "planned",        planned,         None,                            160,   false;
+    AlreadyMembers: "alreadyMembers", already_members, Some("AccountsAlreadyMembers"),  180,   true;
+    Skipped:        "skipped",        skipped,         Some("AccountsSkipped"),         120,   true;
+    Unprocessed:    "unprocessed",    unprocessed,     None,                            30,    true;
+    Failed:         "failed",         failed,          None,                            20,    true;
+    Pending:        "pending",        pending,         None,                            50,    false;
+    Removed:        "removed",        removed,         Some("MembersRemoved"),          80,    false;
+    Kept:           "kept",           kept,            None,                            70,    false;
+    Held:           "held",           held,            Some("RemovalsHeld"),            60,    false;
+    Adopted:        "adopted",        adopted,         None,                            90,    false;
+    Discovery:      "discovery",      discovery,       Some("DiscoveryChanged"),        100,   false;
+    Resumed:        "resumed",        resumed,         Some("MembersResumed"),          125,   false;
+    Drifted:        "drifted",        drifted,         None,                            175,   false;
     // No outcome falls in these two: the work re-queued or dead-lettered after the run.
-    Requeued:       "requeued",       requeued,        Some("AccountsRequeued"),        4,     false;
-    DeadLettered:   "deadLettered",   dead_lettered,   Some("AccountsDeadLettered"),    1,     false;
+    Requeued:       "requeued",       requeued,        Some("AccountsRequeued"),        40,    false;
+    DeadLettered:   "deadLettered",   dead_lettered,   Some("AccountsDeadLettered"),    10,    false;
 }
 
 /// One row of the table of buckets.

@@ -78,6 +78,84 @@ pub struct Coverage {
     pub member_quota: usize,
     /// `quota_used` out of `member_quota`, as a percentage.
     pub quota_used_share: Percent,
+    /// The members that are not `Enabled`, by state: what lowers `shareCovered`, named.
+    #[serde(skip_serializing_if = "Drift::is_empty")]
+    pub drift: Drift,
+}
+
+/// The members of a region that have drifted from `Enabled`: for each state where any member is,
+/// how many of the organization's eligible accounts, and the first of them; members outside the
+/// organization counted apart. A fact to report, never work to retry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Drift {
+    #[serde(flatten)]
+    pub states: BTreeMap<&'static str, Drifted>,
+    /// Members that are not accounts of the organization, by state: counted, never acted on.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub outside_organization: BTreeMap<&'static str, usize>,
+}
+
+/// The accounts in one drifted state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Drifted {
+    pub count: usize,
+    /// The first of them, by account ID.
+    pub accounts: Vec<AccountId>,
+}
+
+impl Drift {
+    fn is_empty(&self) -> bool {
+        self.states.is_empty() && self.outside_organization.is_empty()
+    }
+
+    /// How many of the organization's accounts have drifted: what `MembersDrifted` counts.
+    pub(crate) fn total(&self) -> usize {
+        self.states.values().map(|drifted| drifted.count).sum()
+    }
+
+    fn add(&mut self, state: &'static str, id: &AccountId) {
+        let drifted = self.states.entry(state).or_default();
+        drifted.count += 1;
+        if drifted.accounts.len() < UNCOVERED_LISTED {
+            drifted.accounts.push(id.clone());
+        }
+    }
+
+    /// Counts the members of `members` that are not accounts of the `organization`, by state.
+    pub(crate) fn count_outside(
+        &mut self,
+        members: &BTreeMap<AccountId, Membership>,
+        organization: &BTreeSet<&AccountId>,
+    ) {
+        let outside = members.iter().filter(|(id, _)| !organization.contains(id));
+        for (_, membership) in outside {
+            if let Some(state) = drift_state(&membership.status) {
+                *self.outside_organization.entry(state).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// The drift key of a state that is not `Enabled`; `None` for `Enabled` and for an invitation on
+/// its way (`Created`, `EmailVerificationInProgress`), which are not drift.
+pub(crate) fn drift_state(status: &MemberStatus) -> Option<&'static str> {
+    Some(match status {
+        MemberStatus::Paused => "paused",
+        MemberStatus::Resigned => "resigned",
+        MemberStatus::Removed => "removed",
+        MemberStatus::RegionDisabled => "regionDisabled",
+        MemberStatus::EmailVerificationFailed => "emailVerificationFailed",
+        MemberStatus::AccountSuspended => "accountSuspended",
+        MemberStatus::Other(_) => "other",
+        MemberStatus::Invited => "invitedNotAccepted",
+        MemberStatus::Enabled
+        | MemberStatus::Created
+        | MemberStatus::EmailVerificationInProgress => {
+            return None;
+        }
+    })
 }
 
 /// What a run did that coverage counts: each account it invited, accepted, added or planned for,
@@ -89,7 +167,11 @@ fn read_run(reports: &[Report]) -> (BTreeMap<&AccountId, &Outcome>, usize) {
         match (&report.subject, &report.outcome) {
             (
                 Subject::Account(id),
-                Outcome::Invited | Outcome::Accepted | Outcome::Added | Outcome::Planned { .. },
+                Outcome::Invited
+                | Outcome::Accepted
+                | Outcome::Added
+                | Outcome::Resumed
+                | Outcome::Planned { .. },
             ) => {
                 done.insert(id, &report.outcome);
             }
@@ -108,6 +190,7 @@ struct EligibleTally {
     awaiting: usize,
     planned: usize,
     uncovered: Vec<AccountId>,
+    drift: Drift,
 }
 
 impl EligibleTally {
@@ -132,10 +215,19 @@ impl EligibleTally {
             (Some(_), _) => (self.invited, self.awaiting) = (self.invited + 1, self.awaiting + 1),
             (None, Some(MemberStatus::Invited | MemberStatus::EmailVerificationInProgress)) => {
                 self.invited += 1;
-                self.awaiting += usize::from(membership.is_some_and(waiting));
+                let awaiting = membership.is_some_and(waiting);
+                self.awaiting += usize::from(awaiting);
+                // Past the grace, an invitation no one accepts is drift too.
+                if !awaiting && membership.is_some_and(|m| m.status == MemberStatus::Invited) {
+                    self.drift.add("invitedNotAccepted", id);
+                }
             }
             (None, None) => self.uncovered.push(id.clone()),
-            (None, Some(_)) => {}
+            (None, Some(status)) => {
+                if let Some(state) = drift_state(status) {
+                    self.drift.add(state, id);
+                }
+            }
         }
     }
 }
@@ -162,6 +254,7 @@ pub(crate) fn measure_coverage(
         awaiting,
         planned,
         mut uncovered,
+        drift,
     } = tally;
     let associated_now = done
         .iter()
@@ -186,6 +279,7 @@ pub(crate) fn measure_coverage(
         quota_used,
         member_quota: quota,
         quota_used_share: Percent::of(quota_used, quota),
+        drift,
     }
 }
 
@@ -202,6 +296,7 @@ mod tests {
             mark: crate::domain::Mark::Enrolled,
             arn: None,
             discovery_mark: crate::domain::DiscoveryMark::NotOurs,
+            email_digest: None,
         }
     }
 

@@ -257,6 +257,7 @@ mod tests {
             mark,
             arn: None,
             discovery_mark: crate::domain::DiscoveryMark::NotOurs,
+            email_digest: None,
         }
     }
 

@@ -3,7 +3,8 @@
 use std::collections::BTreeSet;
 
 use crate::domain::{
-    Account, AccountId, AccountState, MemberStatus, Membership, OrganizationalUnitId, Region, Work,
+    Account, AccountId, AccountState, MemberStatus, Membership, Mode, OrganizationalUnitId, Region,
+    Work,
 };
 use crate::error::Error;
 
@@ -189,8 +190,11 @@ pub(crate) enum MemberAction {
     Wait(String),
     /// Inviting cannot help now.
     Skip(&'static str),
-    /// Inviting cannot work until someone fixes the account.
-    Fail(&'static str),
+    /// A member whose Macie is suspended, and RESUME_PAUSED asks for it to be resumed.
+    Resume,
+    /// A member that has drifted from `Enabled`: a fact to report (never retried or dead-lettered),
+    /// with what it means and what to do.
+    Drifted(&'static str),
 }
 
 /// The settings that change what a relationship calls for.
@@ -200,6 +204,8 @@ pub(crate) struct MemberPolicy {
     pub reinvite_removed: bool,
     /// ACCEPT_ROLE_NAME is set: the function accepts invitations in the member accounts.
     pub accept: bool,
+    /// RESUME_PAUSED: a member whose Macie is suspended (`Paused`) is resumed.
+    pub resume_paused: bool,
 }
 
 /// How long after an invitation a member still `Created` is taken as that invitation on its way,
@@ -209,6 +215,16 @@ pub(crate) struct MemberPolicy {
 /// one account minutes apart.
 /// Thrice the provider's wait: a member still `Created` after it is invited again.
 pub(crate) const INVITATION_SETTLING_SECONDS: i64 = 15 * 60;
+
+/// A Paused member, left so (RESUME_PAUSED off).
+pub(crate) const PAUSED: &str = "Macie is suspended in the member account (Paused): it is a member, \
+                                 and Macie does nothing there; set RESUME_PAUSED=true to resume it, \
+                                 or resume it in the member account";
+
+/// A member whose invitation's email could not be verified.
+pub(crate) const EMAIL_FAILED: &str = "Macie could not verify the account's email address \
+                                       (EmailVerificationFailed): correct the account's email in \
+                                       Organizations; the next reconcile invites it again";
 
 /// What one region's `membership` calls for, at `now` (seconds since the epoch).
 pub(crate) fn member_action(
@@ -245,23 +261,40 @@ pub(crate) fn member_action(
                 .to_owned(),
         ),
         MemberStatus::Invited if policy.accept => MemberAction::Accept,
+        MemberStatus::Paused if policy.resume_paused => MemberAction::Resume,
+        MemberStatus::Paused => MemberAction::Drifted(PAUSED),
         MemberStatus::Enabled
-        | MemberStatus::Paused
         | MemberStatus::Invited
         | MemberStatus::EmailVerificationInProgress => MemberAction::AlreadyMember,
-        MemberStatus::RegionDisabled => MemberAction::Skip(
-            "Macie reports the region as disabled for this account (RegionDisabled)",
+        MemberStatus::RegionDisabled => MemberAction::Drifted(
+            "Macie reports the region as disabled for this account (RegionDisabled): enable the \
+             region in the account (Account settings, AWS Regions); the next reconcile invites it",
         ),
-        MemberStatus::AccountSuspended => {
-            MemberAction::Skip("Macie reports the account as suspended (AccountSuspended)")
-        }
-        MemberStatus::EmailVerificationFailed => MemberAction::Fail(
-            "Macie could not verify the account's email address (EmailVerificationFailed): correct the \
-             account's email in Organizations, then invite it again",
+        MemberStatus::AccountSuspended => MemberAction::Drifted(
+            "AWS has suspended the account (AccountSuspended): nothing to do in Macie until AWS \
+             reinstates it",
         ),
-        MemberStatus::Other(_) => {
-            MemberAction::Fail("Macie reports a relationship status this function does not know")
-        }
+        MemberStatus::EmailVerificationFailed => MemberAction::Drifted(EMAIL_FAILED),
+        MemberStatus::Other(_) => MemberAction::Drifted(
+            "Macie reports a relationship status this function does not know: look at the member \
+             in Macie's console",
+        ),
+    }
+}
+
+/// By invitation, only the member account can resume its own Macie.
+const NO_ROLE: &str = "Macie is suspended in the member account (Paused), and an administrator by \
+                       invitation cannot resume it (only the delegated Macie administrator can, \
+                       with UpdateMemberSession): set ACCEPT_ROLE_NAME (member-role.yaml grants \
+                       macie2:UpdateMacieSession), or resume Macie in the member account";
+
+/// Whether RESUME_PAUSED can resume a member in a region of `mode`, with ACCEPT_ROLE_NAME `role`:
+/// the delegated administrator can (UpdateMemberSession), and by invitation only the member
+/// account itself, through the role (UpdateMacieSession); else why not, and what to do.
+pub(crate) fn judge_resume(mode: Mode, role: Option<&str>) -> Result<(), &'static str> {
+    match (mode, role) {
+        (Mode::Organizations, _) | (Mode::Invitations, Some(_)) => Ok(()),
+        (Mode::Invitations, None) => Err(NO_ROLE),
     }
 }
 
@@ -443,11 +476,15 @@ mod tests {
         let by_default = MemberPolicy::default();
         let reinvite = MemberPolicy {
             reinvite_removed: true,
-            accept: false,
+            ..MemberPolicy::default()
         };
         let accept = MemberPolicy {
-            reinvite_removed: false,
             accept: true,
+            ..MemberPolicy::default()
+        };
+        let resume = MemberPolicy {
+            resume_paused: true,
+            ..MemberPolicy::default()
         };
         let cases = [
             (None, by_default, AssociateAndInvite),
@@ -455,7 +492,13 @@ mod tests {
             (Some("Resigned"), reinvite, AssociateAndInvite),
             (Some("Created"), by_default, Invite),
             (Some("Enabled"), by_default, AlreadyMember),
-            (Some("Paused"), by_default, AlreadyMember),
+            (Some("Paused"), by_default, Drifted(PAUSED)),
+            (Some("Paused"), resume, Resume),
+            (
+                Some("EmailVerificationFailed"),
+                by_default,
+                Drifted(EMAIL_FAILED),
+            ),
             (Some("Invited"), by_default, AlreadyMember),
             (Some("Invited"), accept, Accept),
             (Some("Enabled"), accept, AlreadyMember),
@@ -470,18 +513,17 @@ mod tests {
             let action = member_action(membership.as_ref(), policy, NOW);
             assert_eq!(action, expected, "{status:?} {policy:?}");
         }
-        for status in ["Removed", "Resigned", "RegionDisabled", "AccountSuspended"] {
+        for status in ["Removed", "Resigned"] {
             let action = member_action(Some(&never_invited(status)), by_default, NOW);
             assert!(
                 matches!(action, Skip(reason) if reason.contains(status)),
                 "{status}"
             );
         }
-        for status in ["EmailVerificationFailed", "SomethingNew"] {
-            assert!(matches!(
-                member_action(Some(&never_invited(status)), by_default, NOW),
-                Fail(_)
-            ));
+        // Drift is a fact to report, never a failure to retry.
+        for status in ["RegionDisabled", "AccountSuspended", "SomethingNew"] {
+            let action = member_action(Some(&never_invited(status)), by_default, NOW);
+            assert!(matches!(action, Drifted(_)), "{status}");
         }
     }
 
@@ -500,6 +542,7 @@ mod tests {
             mark: crate::domain::Mark::Enrolled,
             arn: None,
             discovery_mark: crate::domain::DiscoveryMark::NotOurs,
+            email_digest: None,
         }
     }
 
@@ -510,6 +553,7 @@ mod tests {
             mark: crate::domain::Mark::Enrolled,
             arn: None,
             discovery_mark: crate::domain::DiscoveryMark::NotOurs,
+            email_digest: None,
         }
     }
 
@@ -517,8 +561,8 @@ mod tests {
     fn an_invitation_on_its_way_is_never_sent_again_and_with_an_accept_role_is_waited_for() {
         use MemberAction::*;
         let accept = MemberPolicy {
-            reinvite_removed: false,
             accept: true,
+            ..MemberPolicy::default()
         };
         let by_default = MemberPolicy::default();
         // Right after CreateInvitations Macie still shows Created: not invited again, either way.

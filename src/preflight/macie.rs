@@ -3,12 +3,15 @@
 
 use super::{Check, Status, is_access_denied, judge_refusal};
 use crate::domain::{
-    AccountId, Administrator, AutoEnable, Discovery, DiscoveryConfiguration, MemberStatus, Mode,
-    OrganizationConfiguration, Region,
+    AccountId, Administrator, AutoEnable, Discovery, DiscoveryConfiguration, MemberStatus,
+    Membership, Mode, OrganizationConfiguration, Region,
 };
 use crate::error::Error;
-use crate::policy::coverage::Percent;
+use std::collections::BTreeMap;
+
+use crate::policy::coverage::{Percent, drift_state};
 use crate::policy::mode::RegionMode;
+use crate::policy::plan::judge_resume;
 
 /// Macie in one region: enabled for this account, which is nobody's member.
 pub(crate) fn judge_macie(
@@ -235,6 +238,59 @@ pub(crate) fn judge_discovery_setup(
         ),
     };
     Check::pass(CHECK, detail).in_region(region)
+}
+
+/// The region's members that are not `Enabled`, by state (a fact: it passes), and, with
+/// RESUME_PAUSED (`resume`: the region's mode and ACCEPT_ROLE_NAME), whether it can act here: it
+/// fails where it cannot (by invitation without the role).
+pub(crate) fn judge_drift(
+    region: &Region,
+    members: &Result<BTreeMap<AccountId, Membership>, Error>,
+    resume: Option<(Mode, Option<&str>)>,
+) -> Check {
+    const CHECK: &str = "drift";
+    let Ok(members) = members else {
+        return Check::pass(
+            CHECK,
+            "the members could not be listed (see the quota check)",
+        )
+        .in_region(region);
+    };
+    let mut states: BTreeMap<&str, usize> = BTreeMap::new();
+    for membership in members.values() {
+        if let Some(state) = drift_state(&membership.status) {
+            *states.entry(state).or_default() += 1;
+        }
+    }
+    let counts = match states.is_empty() {
+        true => "no member has drifted from Enabled".to_owned(),
+        false => states
+            .iter()
+            .map(|(state, count)| format!("{count} {state}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let check = match resume.map(|(mode, role)| (mode, judge_resume(mode, role))) {
+        None => Check::pass(
+            CHECK,
+            format!("{counts}; RESUME_PAUSED is off: Paused members are named, not resumed"),
+        ),
+        Some((mode, Ok(()))) => Check::pass(
+            CHECK,
+            format!(
+                "{counts}; RESUME_PAUSED resumes Paused members here ({})",
+                mode.name()
+            ),
+        ),
+        Some((_, Err(reason))) => Check::fail(
+            CHECK,
+            format!(
+                "{counts}; RESUME_PAUSED cannot act here: by invitation, without ACCEPT_ROLE_NAME"
+            ),
+            reason,
+        ),
+    };
+    check.in_region(region)
 }
 
 /// Macie enabled in `region`: this account is nobody's member, or it cannot have members.

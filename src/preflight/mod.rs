@@ -14,8 +14,8 @@ use crate::error::Error;
 use crate::policy::failure::is_access_denied;
 
 pub(crate) use macie::{
-    judge_accept_role, judge_accept_role_untried, judge_discovery_setup, judge_enrollment,
-    judge_macie, judge_quota,
+    judge_accept_role, judge_accept_role_untried, judge_discovery_setup, judge_drift,
+    judge_enrollment, judge_macie, judge_quota,
 };
 pub(crate) use organization::{
     DISCOVERY_OFF, EXCLUSIONS, IdList, Read, judge_events, judge_exclusions, judge_organizations,

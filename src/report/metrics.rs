@@ -58,17 +58,19 @@ enum Combine {
 }
 
 /// A reconcile's measures, per region, each with its unit, how the line of totals combines them
-/// (the template's alarms watch the totals: the lowest share covered, the highest quota used), and
+/// (the template's alarms watch the totals: the lowest share covered, the highest quota used, the
+/// region with the most members drifted from `Enabled`), and
 /// where it is read from a region's tally. The members over the cost limit, and the costliest
 /// member's total, are the organization's over every region: on the line of totals only
 /// ([`read_organization_costs`]).
 #[rustfmt::skip]
-const MEASURES: [(&str, &str, Combine, MeasureOf); 5] = [
+const MEASURES: [(&str, &str, Combine, MeasureOf); 6] = [
     ("ShareCovered",            "Percent", Combine::Lowest,  |tally| Some(tally.coverage.as_ref()?.share_covered.as_f64())),
     ("QuotaUsed",               "Percent", Combine::Highest, |tally| Some(tally.coverage.as_ref()?.quota_used_share.as_f64())),
     ("DiscoveryCostUsd",        "None",    Combine::Sum,     |tally| Some(tally.discovery.as_ref()?.cost_usd?.as_f64())),
     ("DiscoveryCostLargestUsd", "None",    Combine::Highest, |tally| Some(tally.discovery.as_ref()?.largest_cost_usd?.as_f64())),
     ("MembersOverCostLimit",    "Count",   Combine::Sum,     |_| None),
+    ("MembersDrifted",          "Count",   Combine::Highest, |tally| Some(tally.coverage.as_ref()?.drift.total() as f64)),
 ];
 
 /// On the line of totals, the organization's costs over every region: the costliest member's total
@@ -337,6 +339,7 @@ mod tests {
             mark: crate::domain::Mark::Enrolled,
             arn: None,
             discovery_mark: crate::domain::DiscoveryMark::NotOurs,
+            email_digest: None,
         };
         let half = BTreeMap::from([(ids[0].clone(), enabled.clone())]);
         let all = BTreeMap::from([(ids[0].clone(), enabled.clone()), (ids[1].clone(), enabled)]);

@@ -258,9 +258,10 @@ impl Detail {
         }
     }
 
-    /// Whether the lists hold the outcomes of this bucket (else they are only counted).
+    /// Whether the lists hold the outcomes of this bucket (else they are only counted): a
+    /// reconcile counts members already, and names drifted ones in each region's coverage.
     pub(crate) fn lists(self, bucket: Bucket) -> bool {
-        self == Detail::Every || bucket != Bucket::AlreadyMembers
+        self == Detail::Every || !matches!(bucket, Bucket::AlreadyMembers | Bucket::Drifted)
     }
 }
 
@@ -379,8 +380,8 @@ enum List {
 
 /// The places, among the buckets' (`bound` in the table of buckets), of the two lists that are
 /// not buckets' in the order [`Summary::bounded`] fills the lists.
-const CREATIONS_FAILED_BOUND: u8 = 11;
-const IGNORED_BOUND: u8 = 17;
+const CREATIONS_FAILED_BOUND: u8 = 110;
+const IGNORED_BOUND: u8 = 170;
 
 /// Keeps the list's first entries while they fit in `budget` bytes and [`LIST_CAP`]; returns how
 /// many it left out.

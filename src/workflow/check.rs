@@ -1,6 +1,8 @@
 //! The preflight, `{"action": "check"}`: every read-only probe of what the function needs, judged by
 //! `preflight`. It makes no mutating call, and it answers even when checks fail.
 
+use std::collections::BTreeMap;
+
 use futures_util::future::join_all;
 use lambda_runtime::tracing;
 
@@ -96,12 +98,7 @@ async fn probe_macie(scope: Scope<'_>, own: Option<&AccountId>, region: &Region)
     let (administrator, members, configuration) = match &session {
         Ok(_) => tokio::join!(
             app.macie.administrator(region),
-            async {
-                app.macie
-                    .list_members(region)
-                    .await
-                    .map(|members| members.len())
-            },
+            app.macie.list_members(region),
             app.macie.organization_configuration(region),
         ),
         Err(_) => {
@@ -114,10 +111,15 @@ async fn probe_macie(scope: Scope<'_>, own: Option<&AccountId>, region: &Region)
     let mode = forced.or(read.as_ref().ok().map(|read| read.mode));
     let exclusions =
         !(app.config.excluded_account_ids.is_empty() && app.config.excluded_ou_ids.is_empty());
+    let mode = mode.unwrap_or(Mode::Invitations);
+    let count = members.as_ref().map(BTreeMap::len).map_err(Clone::clone);
+    let resume = app.config.resume_paused;
+    let role = app.config.accept_role_name.as_deref();
     vec![
         preflight::judge_macie(region, &session, Some(&administrator)),
         preflight::judge_enrollment(region, &read, forced, exclusions, own),
-        preflight::judge_quota(region, &members, mode.unwrap_or(Mode::Invitations)),
+        preflight::judge_quota(region, &count, mode),
+        preflight::judge_drift(region, &members, resume.then_some((mode, role))),
     ]
 }
 

@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 use crate::domain::{Account, AccountId, Membership, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
-use crate::policy::coverage::{Coverage, measure_coverage};
+use crate::policy::coverage::{Coverage, Drift, measure_coverage};
 use crate::policy::departure::{Departed, find_unread_departures, judge_departures};
 use crate::policy::failure;
 use crate::policy::plan;
@@ -67,17 +67,15 @@ async fn reconcile(
         false => read_backfill_cutoff(scope).await,
     };
     let planner = app.planning();
-    let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(|task| {
-        cutoff
-            .as_ref()
-            .is_some_and(|cutoff| cutoff.predates(&task.account))
-    });
+    let predates = |task: &Task| cutoff.as_ref().is_some_and(|c| c.predates(&task.account));
+    let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(predates);
     let groups = [
         (scope, new.as_slice()),
         (scope.with_app(&planner), existing.as_slice()),
     ];
     let listings = list_regions(scope, regions, accounts).await;
     let enabled = find_enabled_members(scope, accounts, &listings);
+    let outside = count_drift_outside(accounts, &listings);
     let mut departed = judge_all_departures(scope, regions, &listings, accounts);
     let regional = join_all(regions.iter().zip(listings).map(|(region, listing)| {
         let departed = take_region(&mut departed, region)
@@ -87,8 +85,12 @@ async fn reconcile(
         reconcile_region(region, listing, departed, &groups, origin)
     }));
     let mut members_found = Vec::new();
-    for (region, region_run) in regions.iter().zip(regional.await) {
-        members_found.push((region_run.members_found, region_run.coverage));
+    for ((region, region_run), outside) in regions.iter().zip(regional.await).zip(outside) {
+        let mut coverage = region_run.coverage;
+        if let Some(coverage) = coverage.as_mut() {
+            coverage.drift.outside_organization = outside;
+        }
+        members_found.push((region_run.members_found, coverage));
         run.reports.extend(region_run.reports);
         run.members_already
             .insert(region.clone(), region_run.members_already);
@@ -99,17 +101,15 @@ async fn reconcile(
     for (tally, discovery) in tallies.iter_mut().zip(discovery.tallies) {
         tally.discovery = discovery;
     }
+    let backfill = cutoff.map(|cutoff| {
+        let planned = existing.len();
+        format!("{planned} accounts planned, not invited: {}", cutoff.note)
+    });
     let reconciliation = Reconciliation {
         accounts_in_organization: accounts.len(),
         regions: tallies,
         discovery_cost: discovery.costs,
-        backfill: cutoff.map(|cutoff| {
-            format!(
-                "{} accounts planned, not invited: {}",
-                existing.len(),
-                cutoff.note
-            )
-        }),
+        backfill,
     };
     (run, reconciliation)
 }
@@ -136,6 +136,22 @@ async fn list_regions(
     )
     .await;
     listings
+}
+
+/// Each region's members that are not accounts of the organization and not `Enabled`, by state.
+fn count_drift_outside(
+    accounts: &[Account],
+    listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
+) -> Vec<BTreeMap<&'static str, usize>> {
+    let organization: BTreeSet<&AccountId> = accounts.iter().map(|account| &account.id).collect();
+    let count = |listing: &Result<_, _>| {
+        let mut drift = Drift::default();
+        if let Ok(members) = listing {
+            drift.count_outside(members, &organization);
+        }
+        drift.outside_organization
+    };
+    listings.iter().map(count).collect()
 }
 
 /// Each region's tally: what the run did there, what its listing found, and its coverage.

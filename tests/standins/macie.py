@@ -247,7 +247,9 @@ class State:
                 "tags": tags,
                 "updatedAt": now(),
             }
-        elif member is None or self.status(member) in ("Removed", "Resigned"):
+        elif member is None or self.status(member) in ("Removed", "Resigned", "EmailVerificationFailed"):
+            # A member whose email could not be verified takes the email it is associated with again (our reading:
+            # Macie documents no other way to correct it), and is invited again.
             members[account_id] = {
                 "accountId": account_id,
                 "email": email,
@@ -471,6 +473,32 @@ class State:
 
     # What a member account calls, in its own region.
 
+    def update_macie_session(self, caller, region, body):
+        """A member account resumes (or suspends) its own Macie (Macie API reference, "Account Administration")."""
+        status = body.get("status")
+        if status not in ("ENABLED", "PAUSED", None):
+            raise MacieError("ValidationException", "status must be ENABLED or PAUSED")
+        member = self.region_members(region).get(caller)
+        if member is not None and status is not None and self.status(member) in ("Enabled", "Paused"):
+            member["relationshipStatus"] = "Enabled" if status == "ENABLED" else "Paused"
+            member["updatedAt"] = now()
+        return {}
+
+    def update_member_session(self, region, account_id, body):
+        """The delegated Macie administrator resumes (or suspends) a member of its organization ("Member Status");
+        an administrator by invitation is refused, as Macie refuses it the organization's configuration."""
+        if region not in self.delegated:
+            raise MacieError(*NOT_DELEGATED)
+        status = body.get("status")
+        if status not in ("ENABLED", "PAUSED"):
+            raise MacieError("ValidationException", "status must be ENABLED or PAUSED")
+        member = self.region_members(region).get(account_id)
+        if member is None:
+            raise self.no_member_error(account_id)
+        member["relationshipStatus"] = "Enabled" if status == "ENABLED" else "Paused"
+        member["updatedAt"] = now()
+        return {}
+
     def enable_macie(self, caller, region, body):
         if body.get("status", "ENABLED") not in ("ENABLED", "PAUSED"):
             raise MacieError("ValidationException", "status must be ENABLED or PAUSED")
@@ -515,6 +543,8 @@ ROUTES = [
     ("DELETE", re.compile(r"^/tags/(?P<arn>.+)$"), "UntagResource"),
     ("POST", re.compile(r"^/invitations$"), "CreateInvitations"),
     ("POST", re.compile(r"^/macie$"), "EnableMacie"),
+    ("PATCH", re.compile(r"^/macie$"), "UpdateMacieSession"),
+    ("PATCH", re.compile(r"^/macie/members/(?P<id>[^/]+)$"), "UpdateMemberSession"),
     ("GET", re.compile(r"^/invitations$"), "ListInvitations"),
     ("POST", re.compile(r"^/invitations/accept$"), "AcceptInvitation"),
     ("GET", re.compile(r"^/macie$"), "GetMacieSession"),
@@ -526,7 +556,7 @@ ROUTES = [
     ("POST", re.compile(r"^/usage/statistics$"), "GetUsageStatistics"),
 ]
 # The operations a member account calls; ANY_ACCOUNT_OPERATIONS any account; the others are the administrator's.
-MEMBER_OPERATIONS = {"EnableMacie", "ListInvitations", "AcceptInvitation"}
+MEMBER_OPERATIONS = {"EnableMacie", "ListInvitations", "AcceptInvitation", "UpdateMacieSession"}
 ANY_ACCOUNT_OPERATIONS = {"GetMacieSession", "GetAdministratorAccount"}
 
 
@@ -624,6 +654,10 @@ def make_handler(state, caller_of):
                         return 200, state.get_macie_session(caller, call["region"]), None
                     if operation == "GetAdministratorAccount":
                         return 200, state.get_administrator_account(caller, call["region"]), None
+                    if operation == "UpdateMacieSession":
+                        return 200, state.update_macie_session(caller, call["region"], body), None
+                    if operation == "UpdateMemberSession":
+                        return 200, state.update_member_session(call["region"], path_match.group("id"), body), None
                     if operation == "EnableMacie":
                         return 200, state.enable_macie(caller, call["region"], body), None
                     if operation == "ListInvitations":

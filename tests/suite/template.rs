@@ -350,6 +350,29 @@ fn the_member_role_trusts_the_functions_role_alone() {
             .get("sts:RoleSessionName")
             .is_none()
     );
+    // What the function calls inside the member account, and nothing more: UpdateMacieSession to
+    // resume a Paused member's own Macie (ResumePaused).
+    let actions = &template["Resources"]["AcceptRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"][0]["Action"];
+    assert_eq!(
+        actions,
+        &json!([
+            "macie2:EnableMacie",
+            "macie2:ListInvitations",
+            "macie2:AcceptInvitation",
+            "macie2:UpdateMacieSession"
+        ])
+    );
+}
+
+#[test]
+fn the_drift_alarm_exists_only_where_a_threshold_is_set() {
+    let template = template();
+    let alarm = &template["Resources"]["DriftAlarm"];
+    assert_eq!(alarm["Condition"], "HasDriftThreshold");
+    assert_eq!(alarm["Properties"]["MetricName"], "MembersDrifted");
+    assert_eq!(template["Parameters"]["DriftThreshold"]["Default"], "");
+    assert_eq!(template["Parameters"]["ResumePaused"]["Default"], "false");
 }
 
 #[test]

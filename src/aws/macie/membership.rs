@@ -5,11 +5,11 @@ use crate::aws::macie_words::{read_words, says_no_member};
 use crate::aws::sdk::found;
 use crate::domain::{
     Account, AccountId, DiscoveryMark, Mark, MemberStatus, Membership, OffReason, Page, Pages,
-    Region, Unprocessed, read_all,
+    Region, Unprocessed, email_digest, read_all,
 };
 use crate::error::Error;
 use aws_sdk_macie2::operation::list_members::{ListMembersError, ListMembersOutput};
-use aws_sdk_macie2::types::{AccountDetail, RelationshipStatus};
+use aws_sdk_macie2::types::{AccountDetail, MacieStatus, RelationshipStatus};
 use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -54,16 +54,19 @@ fn to_member(member: &aws_sdk_macie2::types::Member) -> Option<(AccountId, Membe
             member.invited_at(),
             member.tags(),
             member.arn(),
+            member.email(),
         ),
     ))
 }
 
-/// A relationship status, invitation time, tags and ARN, as GetMember and ListMembers return them.
+/// A relationship status, invitation time, tags, ARN and (as a digest) email, as GetMember and
+/// ListMembers return them.
 fn to_membership(
     status: Option<&RelationshipStatus>,
     invited_at: Option<&aws_smithy_types::DateTime>,
     tags: Option<&std::collections::HashMap<String, String>>,
     arn: Option<&str>,
+    email: Option<&str>,
 ) -> Membership {
     let (key, value) = ENROLLMENT_TAG;
     Membership {
@@ -75,6 +78,7 @@ fn to_membership(
             Some(_) => Mark::Unmarked,
         },
         arn: arn.map(str::to_owned),
+        email_digest: email.map(email_digest),
         discovery_mark: match tags {
             None => DiscoveryMark::Unread,
             Some(tags) => tags
@@ -128,6 +132,7 @@ impl Macie {
                 output.invited_at(),
                 output.tags(),
                 output.arn(),
+                output.email(),
             )
         }))
     }
@@ -224,6 +229,24 @@ impl Macie {
             .map_err(|error| macie_error("TagResource", error))
     }
 
+    /// Resumes a `Paused` member of the organization: UpdateMemberSession with `ENABLED`, which the
+    /// delegated Macie administrator may do for a member of its organization (Macie API reference,
+    /// "Member Status"); an administrator by invitation cannot.
+    pub async fn resume_member(
+        &self,
+        region: &Region,
+        account_id: &AccountId,
+    ) -> Result<(), Error> {
+        self.client(region)
+            .update_member_session()
+            .id(account_id.as_str())
+            .status(MacieStatus::Enabled)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| macie_error("UpdateMemberSession", error))
+    }
+
     /// Sends one CreateInvitations call (at most 50 accounts) and returns the unprocessed accounts.
     pub async fn invite(
         &self,
@@ -267,6 +290,19 @@ impl Macie {
 }
 
 impl MemberSession {
+    /// Resumes the member account's own Macie, suspended (`Paused`): UpdateMacieSession with
+    /// `ENABLED`, as an account resumes its own Macie (Macie API reference, "Account
+    /// Administration").
+    pub async fn resume_macie(&self) -> Result<(), Error> {
+        self.client
+            .update_macie_session()
+            .status(MacieStatus::Enabled)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| macie_error("UpdateMacieSession", error))
+    }
+
     /// Enables Macie in the member account; ConflictException means it already is.
     pub async fn enable_macie(&self) -> Result<(), Error> {
         let enabled = self.client.enable_macie().send().await;

@@ -3,9 +3,11 @@
 //! (`everywhere`), and what
 //! becomes of each subject afterwards (`settle`).
 
+pub(crate) mod actions;
 pub(crate) mod discovery;
 pub(crate) mod enroll;
 pub(crate) mod everywhere;
 pub(crate) mod lookup;
 pub(crate) mod region;
+pub(crate) mod resume;
 pub(crate) mod settle;

@@ -6,20 +6,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use lambda_runtime::tracing;
 
-use crate::domain::{
-    AccountId, DiscoveryMark, MemberStatus, Membership, Mode, Origin, Region, Subject,
-};
+use crate::domain::{AccountId, DiscoveryMark, Membership, Mode, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::failure;
-use crate::policy::plan::{self, MemberAction, MemberPolicy, Source};
+use crate::policy::plan::{self, MemberPolicy, Source};
 use crate::workflow::clock::{before_deadline, now_seconds};
 use crate::workflow::scope::{Scope, Task};
+use crate::workflow::steps::actions::{Actions, Relationship, report_planned, sort_by_action};
 use crate::workflow::steps::discovery::{Member, Members, apply_discovery};
 use crate::workflow::steps::enroll::{
     accept_in_member, associate_members, report_task, send_invitations,
 };
 use crate::workflow::steps::lookup::{Listing, read_listing};
+use crate::workflow::steps::resume::resume_in_region;
 
 /// Where the current relationships with Macie come from.
 pub(crate) enum Memberships<'m> {
@@ -28,52 +28,6 @@ pub(crate) enum Memberships<'m> {
     Ask,
     /// One ListMembers listing of the region: cheapest for a whole organization.
     Listed(&'m BTreeMap<AccountId, Membership>),
-}
-
-/// A task, and its relationship with the administrator in the region (`None`: none), or the
-/// outcome to report when it could not be read.
-struct Relationship<'t> {
-    task: &'t Task,
-    status: Result<Option<Membership>, Outcome>,
-}
-
-/// The region's tasks sorted by what each relationship calls for.
-#[derive(Default)]
-struct Actions<'t> {
-    reports: Vec<Report>,
-    /// Members already, counted instead of reported (a reconcile's listing).
-    members_already: usize,
-    associate: Vec<&'t Task>,
-    invite: Vec<&'t Task>,
-    accept: Vec<&'t Task>,
-}
-
-impl Actions<'_> {
-    /// Whether some account is to be added: the only work that needs the region's mode.
-    fn adds(&self) -> bool {
-        !(self.associate.is_empty() && self.invite.is_empty())
-    }
-
-    /// The actions through Organizations, where the function's account is the delegated Macie
-    /// administrator: CreateMember alone enables an account of the organization, so an account
-    /// associated by invitation and never invited (`Created`) is added the same way, and no
-    /// invitation is ever sent (Macie user guide, "Managing multiple Macie accounts with AWS
-    /// Organizations").
-    fn through_organizations(mut self) -> Self {
-        let invite = std::mem::take(&mut self.invite);
-        self.associate.extend(invite);
-        self
-    }
-
-    /// Reports every account that was to be added with `outcome`: the region's mode could not be
-    /// read for now.
-    fn report_unadded(&mut self, region: &Region, outcome: &Outcome) {
-        let unadded = std::mem::take(&mut self.associate)
-            .into_iter()
-            .chain(std::mem::take(&mut self.invite));
-        let reports = unadded.map(|task| report_task(region, task, outcome.clone()));
-        self.reports.extend(reports);
-    }
 }
 
 /// What the work in a region did: a report per account that changed or needs attention (and, for
@@ -99,6 +53,7 @@ pub(crate) async fn invite_in_region(
     let policy = MemberPolicy {
         reinvite_removed: app.config.reinvite_removed,
         accept: app.config.accept_role_name.is_some(),
+        resume_paused: app.config.resume_paused,
     };
     let actions = sort_by_action(region, relationships, policy, count_members, now_seconds());
     let members_already = actions.members_already;
@@ -134,10 +89,14 @@ async fn act(
     if mode == Mode::Organizations {
         actions = actions.through_organizations();
     }
+    let resumed = resume_in_region(scope, region, std::mem::take(&mut actions.resume)).await;
     if scope.app.config.dry_run {
-        return report_planned(region, actions, policy, mode);
+        let mut reports = report_planned(region, actions, policy, mode);
+        reports.extend(resumed);
+        return reports;
     }
     let mut reports = std::mem::take(&mut actions.reports);
+    reports.extend(resumed);
     let (associated, refused) = associate_members(scope, region, actions.associate).await;
     reports.extend(refused);
     match mode {
@@ -350,86 +309,4 @@ async fn settle_from_listing<'t>(
             Relationship { task, status }
         })
         .collect()
-}
-
-/// Sorts the tasks by what each relationship calls for; reports those that call for nothing more.
-fn sort_by_action<'t>(
-    region: &Region,
-    relationships: Vec<Relationship<'t>>,
-    policy: MemberPolicy,
-    count_members: bool,
-    now: i64,
-) -> Actions<'t> {
-    let mut actions = Actions::default();
-    for Relationship { task, status } in relationships {
-        let status = match status {
-            Ok(status) => status,
-            Err(outcome) => {
-                actions.reports.push(report_task(region, task, outcome));
-                continue;
-            }
-        };
-        let outcome = match plan::member_action(status.as_ref(), policy, now) {
-            MemberAction::AssociateAndInvite => {
-                actions.associate.push(task);
-                continue;
-            }
-            MemberAction::Invite => {
-                actions.invite.push(task);
-                continue;
-            }
-            MemberAction::Accept => {
-                actions.accept.push(task);
-                continue;
-            }
-            MemberAction::AlreadyMember if count_members => {
-                actions.members_already += 1;
-                continue;
-            }
-            MemberAction::AlreadyMember => Outcome::AlreadyMember {
-                status: status.map_or(MemberStatus::Other(String::new()), |m| m.status.clone()),
-            },
-            MemberAction::Wait(reason) => Outcome::pending(reason),
-            MemberAction::Skip(reason) => Outcome::skipped(reason),
-            MemberAction::Fail(reason) => Outcome::failed(reason),
-        };
-        actions.reports.push(report_task(region, task, outcome));
-    }
-    actions
-}
-
-/// DRY_RUN: what would be done with each task in `mode`, and no call.
-fn report_planned(
-    region: &Region,
-    actions: Actions,
-    policy: MemberPolicy,
-    mode: Mode,
-) -> Vec<Report> {
-    let planned = |steps: &[&'static str], then_accept: bool| Outcome::Planned {
-        actions: steps
-            .iter()
-            .copied()
-            .chain(then_accept.then_some("accept"))
-            .collect(),
-    };
-    let mut reports = actions.reports;
-    let steps = [
-        (
-            actions.associate,
-            match mode {
-                Mode::Organizations => planned(&["associate"], false),
-                Mode::Invitations => planned(&["associate", "invite"], policy.accept),
-            },
-        ),
-        (actions.invite, planned(&["invite"], policy.accept)),
-        (actions.accept, planned(&[], true)),
-    ];
-    for (tasks, outcome) in steps {
-        reports.extend(
-            tasks
-                .into_iter()
-                .map(|task| report_task(region, task, outcome.clone())),
-        );
-    }
-    reports
 }
