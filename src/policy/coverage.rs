@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::domain::{AccountId, MemberStatus, Membership, Mode, Subject};
 use crate::outcome::{Outcome, Report};
+use crate::policy::plan::{EMAIL_FAILED, PAUSED};
 
 /// At most this many uncovered accounts are listed per region; `uncovered` counts them all.
 const UNCOVERED_LISTED: usize = 100;
@@ -103,6 +104,8 @@ pub struct Drifted {
     pub count: usize,
     /// The first of them, by account ID.
     pub accounts: Vec<AccountId>,
+    /// What it means, and what to do.
+    pub fix: &'static str,
 }
 
 impl Drift {
@@ -116,7 +119,10 @@ impl Drift {
     }
 
     fn add(&mut self, state: &'static str, id: &AccountId) {
-        let drifted = self.states.entry(state).or_default();
+        let drifted = self.states.entry(state).or_insert_with(|| Drifted {
+            fix: say_drift(state),
+            ..Drifted::default()
+        });
         drifted.count += 1;
         if drifted.accounts.len() < UNCOVERED_LISTED {
             drifted.accounts.push(id.clone());
@@ -135,6 +141,25 @@ impl Drift {
                 *self.outside_organization.entry(state).or_default() += 1;
             }
         }
+    }
+}
+
+/// What a drifted state means, and what to do about it (docs/operations.md, "Member states").
+fn say_drift(state: &str) -> &'static str {
+    match state {
+        "paused" => PAUSED,
+        "emailVerificationFailed" => EMAIL_FAILED,
+        "resigned" => "the account left this administrator: REINVITE_REMOVED=true invites it again",
+        "removed" => "the administrator removed it: REINVITE_REMOVED=true invites it again",
+        "regionDisabled" => "the region is disabled in the account: enable it there (AWS Regions)",
+        "accountSuspended" => {
+            "AWS suspended the account: nothing to do in Macie until it is reinstated"
+        }
+        "invitedNotAccepted" => {
+            "invited over 7 days ago and not accepted: accept in the member account, or set \
+             ACCEPT_ROLE_NAME and deploy the member role"
+        }
+        _ => "a state this function does not know: look at the member in Macie's console",
     }
 }
 

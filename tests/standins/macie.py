@@ -724,7 +724,7 @@ def make_handler(state, caller_of):
                         for account_id in account_ids:
                             members[account_id] = {
                                 "accountId": account_id,
-                                "email": body.get("email", f"{account_id}@example.com"),
+                                "email": body.get("email"),  # none unless given: never read as a corrected email
                                 "relationshipStatus": status,
                                 "invitationId": uuid.uuid4().hex,
                                 "invitedAt": invited_at,

@@ -93,10 +93,15 @@ async fn members_already_enabled_paused_or_invited_get_no_create_member_or_invit
 
     let mut expected: Vec<serde_json::Value> = accounts
         .iter()
+        .filter(|(_, status)| *status != "Paused")
         .map(|(id, status)| json!({"accountId": id, "region": "us-east-1", "status": status}))
         .collect();
     expected.sort_by_key(|entry| entry["accountId"].as_str().unwrap().to_owned());
     assert_eq!(summary["alreadyMembers"], json!(expected));
+    // A Paused member is a member, but Macie does nothing there: answered as drifted, with a word.
+    let paused = &summary["drifted"][0];
+    assert_eq!(paused["status"], "Paused", "{summary:#}");
+    assert!(paused["reason"].as_str().unwrap().contains("RESUME_PAUSED"));
     // Three accounts: one ListMembers page answers for them all.
     assert_eq!(standins.macie_calls_of("ListMembers", None).len(), 1);
     assert_eq!(standins.macie_calls_of("GetMember", None).len(), 0);

@@ -11,6 +11,7 @@ mod confinement;
 mod departures;
 mod discovery;
 mod docs;
+mod drift;
 mod first_week;
 mod hostile;
 mod invitation;
