@@ -30,19 +30,29 @@ tool_venv() {
   fi
 }
 
-# AWS-LC, the SDK's TLS crypto, is built from C: without a C compiler the first build fails deep in
-# aws-lc-sys's build script.
-command -v cc >/dev/null || {
-  echo "no C compiler (cc): AWS-LC, the AWS SDK's TLS crypto, is built from C: install one (Debian, Ubuntu: apt install build-essential)" >&2
-  exit 1
+# tools_setup: the checks and installs below; each failed check says what to do and fails.
+tools_setup() {
+  # AWS-LC, the SDK's TLS crypto, is built from C: without a C compiler the first build fails deep
+  # in aws-lc-sys's build script.
+  command -v cc >/dev/null || {
+    echo "no C compiler (cc): AWS-LC, the AWS SDK's TLS crypto, is built from C: install one (Debian, Ubuntu: apt install build-essential)" >&2
+    return 1
+  }
+  # rustup installs the toolchain that rust-toolchain.toml names only when asked; a no-op once installed.
+  (cd "$project_dir" && rustup --quiet toolchain install) || {
+    echo "cannot install the Rust toolchain that rust-toolchain.toml names: install rustup (https://rustup.rs)" >&2
+    return 1
+  }
+  tool_venv "$project_dir/.venv" "$project_dir/requirements-dev.txt" || return 1
+  export PATH="$project_dir/.venv/bin:$PATH"
+  export VIRTUAL_ENV="$project_dir/.venv"
 }
 
-# rustup installs the toolchain that rust-toolchain.toml names only when asked; a no-op once installed.
-(cd "$project_dir" && rustup --quiet toolchain install) || {
-  echo "cannot install the Rust toolchain that rust-toolchain.toml names: install rustup (https://rustup.rs)" >&2
-  exit 1
-}
-
-tool_venv "$project_dir/.venv" "$project_dir/requirements-dev.txt" || exit 1
-export PATH="$project_dir/.venv/bin:$PATH"
-export VIRTUAL_ENV="$project_dir/.venv"
+# Sourced (". scripts/tools.sh" in a shell, or by the other scripts), a failed check returns
+# non-zero and never ends the caller's shell; the scripts that source it run under `set -e` and stop
+# there. Run as a command, it exits.
+if (return 0 2>/dev/null); then
+  tools_setup || return 1
+else
+  tools_setup || exit 1
+fi

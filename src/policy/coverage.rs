@@ -69,9 +69,15 @@ pub struct Coverage {
     /// The first of them, by account ID.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uncovered_accounts: Vec<AccountId>,
-    /// `enabled` out of the accounts meant to be covered by now (`eligible`, less `planned` and
-    /// `awaitingAcceptance`), as a percentage: what CoverageLowAlarm watches.
+    /// `enabled` out of what is due (`eligible`, less `planned` and `awaitingAcceptance`), as a
+    /// percentage: what CoverageLowAlarm watches (metric ShareCovered). 100 where nothing is due yet
+    /// (a dry run, a first week): read it beside `shareOfEligibleEnabled`.
+    #[serde(rename = "shareOfDueCovered")]
     pub share_covered: Percent,
+    /// `enabled` out of every eligible account, as a percentage: the share covered now, whatever
+    /// is planned or awaited (metric ShareEnabled).
+    #[serde(rename = "shareOfEligibleEnabled")]
+    pub share_enabled: Percent,
     /// The administrator's members in the region, in any status, which count against its quota.
     pub quota_used: usize,
     /// Macie's quota of members in this mode ([`Mode::member_quota`]: 1,000 by invitation, 10,000
@@ -79,7 +85,7 @@ pub struct Coverage {
     pub member_quota: usize,
     /// `quota_used` out of `member_quota`, as a percentage.
     pub quota_used_share: Percent,
-    /// The members that are not `Enabled`, by state: what lowers `shareCovered`, named.
+    /// The members that are not `Enabled`, by state: what lowers the shares, named.
     #[serde(skip_serializing_if = "Drift::is_empty")]
     pub drift: Drift,
 }
@@ -301,6 +307,7 @@ pub(crate) fn measure_coverage(
         uncovered: count,
         uncovered_accounts: uncovered,
         share_covered: Percent::of(enabled, expected),
+        share_enabled: Percent::of(enabled, eligible.len()),
         quota_used,
         member_quota: quota,
         quota_used_share: Percent::of(quota_used, quota),

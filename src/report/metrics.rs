@@ -62,32 +62,37 @@ enum Combine {
 /// region with the most members drifted from `Enabled`), and
 /// where it is read from a region's tally. The members over the cost limit, and the costliest
 /// member's total, are the organization's over every region: on the line of totals only
-/// ([`read_organization_costs`]).
+/// ([`read_organization_measures`]).
 #[rustfmt::skip]
-const MEASURES: [(&str, &str, Combine, MeasureOf); 6] = [
+const MEASURES: [(&str, &str, Combine, MeasureOf); 8] = [
     ("ShareCovered",            "Percent", Combine::Lowest,  |tally| Some(tally.coverage.as_ref()?.share_covered.as_f64())),
+    ("ShareEnabled",            "Percent", Combine::Lowest,  |tally| Some(tally.coverage.as_ref()?.share_enabled.as_f64())),
     ("QuotaUsed",               "Percent", Combine::Highest, |tally| Some(tally.coverage.as_ref()?.quota_used_share.as_f64())),
     ("DiscoveryCostUsd",        "None",    Combine::Sum,     |tally| Some(tally.discovery.as_ref()?.cost_usd?.as_f64())),
     ("DiscoveryCostLargestUsd", "None",    Combine::Highest, |tally| Some(tally.discovery.as_ref()?.largest_cost_usd?.as_f64())),
     ("MembersOverCostLimit",    "Count",   Combine::Sum,     |_| None),
     ("MembersDrifted",          "Count",   Combine::Highest, |tally| Some(tally.coverage.as_ref()?.drift.total() as f64)),
+    ("ReconcilesCompleted",     "Count",   Combine::Sum,     |_| None),
 ];
 
-/// On the line of totals, the organization's costs over every region: the costliest member's total
-/// (`DiscoveryCostLargestUsd`) and the members over the limit (`MembersOverCostLimit`, which the
-/// `DiscoveryCost` alarm watches).
-fn read_organization_costs(summary: &Summary, combined: &mut Measured) {
-    let Some(costs) = summary
-        .reconcile
-        .as_ref()
-        .and_then(|reconcile| reconcile.discovery_cost.as_ref())
-    else {
+/// On the line of totals, what the organization's reconcile says as a whole: that it completed
+/// (`ReconcilesCompleted`, which the Heartbeat alarm watches), and its costs over every region, the
+/// costliest member's total (`DiscoveryCostLargestUsd`) and the members over the limit
+/// (`MembersOverCostLimit`, which the `DiscoveryCost` alarm watches).
+fn read_organization_measures(summary: &Summary, combined: &mut Measured) {
+    let Some(reconcile) = summary.reconcile.as_ref() else {
         return;
     };
+    let costs = reconcile.discovery_cost.as_ref();
     for (index, (name, ..)) in MEASURES.iter().enumerate() {
         match *name {
-            "DiscoveryCostLargestUsd" => combined[index] = Some(costs.largest_cost_usd.as_f64()),
-            "MembersOverCostLimit" => combined[index] = Some(costs.over_cost_limit as f64),
+            "ReconcilesCompleted" => combined[index] = Some(1.0),
+            "DiscoveryCostLargestUsd" => {
+                combined[index] = costs.map(|costs| costs.largest_cost_usd.as_f64())
+            }
+            "MembersOverCostLimit" => {
+                combined[index] = costs.map(|costs| costs.over_cost_limit as f64)
+            }
             _ => {}
         }
     }
@@ -118,7 +123,7 @@ pub(crate) fn format_lines(
         timestamp_ms,
     };
     let mut combined = combine_measures(measured.values());
-    read_organization_costs(summary, &mut combined);
+    read_organization_measures(summary, &mut combined);
     let mut lines = vec![emf.format_line(None, &totals, combined)];
     lines.extend(by_region.iter().map(|(region, counts)| {
         let measures = measured.get(region.as_str()).copied().unwrap_or_default();
@@ -300,6 +305,7 @@ mod tests {
             [3, 1, 1]
         );
         assert!(totals.get("Region").is_none());
+        assert!(totals.get("ReconcilesCompleted").is_none(), "not a reconcile");
 
         let (eu, us) = (&lines[1], &lines[2]);
         assert_eq!(
@@ -372,6 +378,9 @@ mod tests {
         assert_eq!(lines.len(), 3);
         let measures = |line: &Value| (line["ShareCovered"].clone(), line["QuotaUsed"].clone());
         assert_eq!(measures(&lines[0]), (json!(50.0), json!(0.2)));
+        // The heartbeat: a reconcile completed, on the line of totals alone.
+        assert_eq!(lines[0]["ReconcilesCompleted"], 1.0);
+        assert!(lines[1].get("ReconcilesCompleted").is_none());
         assert_eq!(lines[1]["Region"], "eu-west-1");
         assert_eq!(measures(&lines[1]), (json!(100.0), json!(0.2)));
         assert_eq!(measures(&lines[2]), (json!(50.0), json!(0.1)));
@@ -382,6 +391,13 @@ mod tests {
             .filter(|metric| metric["Unit"] == "Percent")
             .map(|metric| &metric["Name"])
             .collect();
-        assert_eq!(units, [&json!("ShareCovered"), &json!("QuotaUsed")]);
+        assert_eq!(
+            units,
+            [
+                &json!("ShareCovered"),
+                &json!("ShareEnabled"),
+                &json!("QuotaUsed")
+            ]
+        );
     }
 }

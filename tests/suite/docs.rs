@@ -224,3 +224,25 @@ fn the_layers_import_one_way() {
     }
     assert_eq!(upward, Vec::<String>::new());
 }
+
+#[test]
+fn every_alarm_of_the_templates_is_in_the_table_of_alarms() {
+    let table = std::fs::read_to_string(Path::new(ROOT).join("docs/operations.md")).unwrap();
+    let table = &table[table
+        .find("## Alarms")
+        .expect("docs/operations.md has ## Alarms")..];
+    let mut missing = Vec::new();
+    for template in ["template.yaml", "management.yaml"] {
+        let text = std::fs::read_to_string(Path::new(ROOT).join(template)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (index, line) in lines.iter().enumerate() {
+            if line.trim() == "Type: AWS::CloudWatch::Alarm" {
+                let name = lines[index - 1].trim().trim_end_matches(':');
+                if !table.contains(&format!("| `{name}`")) {
+                    missing.push(format!("{template}: {name}"));
+                }
+            }
+        }
+    }
+    assert_eq!(missing, Vec::<String>::new());
+}

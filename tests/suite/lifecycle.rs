@@ -152,7 +152,7 @@ async fn a_reconcile_removes_the_departed_members_it_enrolled_and_nothing_else()
             "invitedNotAccepted",
             "awaitingAcceptance",
             "uncovered",
-            "shareCovered",
+            "shareOfDueCovered",
             "quotaUsed",
             "quotaUsedShare",
         ]

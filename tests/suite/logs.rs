@@ -139,6 +139,23 @@ async fn each_account_and_region_gets_one_json_line_with_its_outcome_and_no_emai
         .unwrap();
     assert_eq!(warning["error_code"], "InternalError");
     assert_eq!(warning["error_message"], "Could not reach <redacted>");
+    // AND the mode is logged as chosen, with why, and no exception's text where nothing failed
+    let modes: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["message"] == "enrollment mode chosen")
+        .collect();
+    assert_eq!(modes.len(), 2, "{text}");
+    for line in modes {
+        assert_eq!(line["level"], "INFO");
+        assert_eq!(line["mode"], "invitations");
+        assert!(
+            line["why"]
+                .as_str()
+                .unwrap()
+                .contains("not the organization's delegated")
+        );
+        assert!(!line.to_string().contains("Exception"), "{line}");
+    }
     // AND every line is in Lambda's own shape: timestamp, level, message and requestId first, the
     // event's fields beside them, the request ID once, and no span lists
     for line in &lines {

@@ -26,6 +26,7 @@ mod reconcile;
 mod requests;
 mod retries;
 mod rules;
+mod scripts;
 mod startup;
 mod template;
 mod triggers;

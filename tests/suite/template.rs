@@ -436,3 +436,26 @@ fn the_guided_deploy_asks_each_parameter_by_its_meaning_and_saves_every_answer()
         );
     }
 }
+
+#[test]
+fn the_heartbeat_alarm_pages_when_no_reconcile_completes_and_only_it_breaches_on_missing_data() {
+    let template = template();
+    let heartbeat = &template["Resources"]["HeartbeatAlarm"];
+    assert_eq!(heartbeat["Condition"], "ReconcileOn");
+    let properties = &heartbeat["Properties"];
+    assert_eq!(properties["MetricName"], "ReconcilesCompleted");
+    assert_eq!(properties["TreatMissingData"], "breaching");
+    assert_eq!(properties["ComparisonOperator"], "LessThanThreshold");
+    assert_eq!(
+        properties["EvaluationPeriods"],
+        json!({"Ref": "HeartbeatHours"})
+    );
+    for (name, resource) in template["Resources"].as_object().unwrap() {
+        if resource["Type"] == "AWS::CloudWatch::Alarm" && name != "HeartbeatAlarm" {
+            assert_ne!(
+                resource["Properties"]["TreatMissingData"], "breaching",
+                "{name}"
+            );
+        }
+    }
+}

@@ -383,13 +383,19 @@ pub(crate) async fn read_mode(scope: Scope<'_>, region: &Region) -> Result<Regio
     match judge_mode(answer) {
         Ok(read) => {
             let configuration = read.configuration;
+            // Why, in words: Macie's own refusal is the answer "not the delegated administrator"
+            // here, not a failure, so its exception text is not logged.
+            let why = match configuration {
+                Some(_) => "this account is the organization's delegated Macie administrator here",
+                None => "this account is not the organization's delegated Macie administrator here",
+            };
             tracing::info!(
                 region = region.as_str(),
                 mode = read.mode.name(),
+                why,
                 auto_enable = configuration.map(|c| c.auto_enable),
                 max_account_limit_reached = configuration.map(|c| c.max_account_limit_reached),
-                refusal = read.refusal.as_deref(),
-                "enrollment mode read"
+                "enrollment mode chosen"
             );
             Ok(read)
         }
