@@ -8,7 +8,9 @@ the next plain `sam deploy` sends the same.
 
     . scripts/tools.sh && sam build && python3 scripts/deploy.py --region eu-west-1 [other sam deploy options]
 
---print prints the `sam deploy` command instead of running it.
+--print prints the `sam deploy` command instead of running it. --defaults asks nothing: it sends
+the saved (or default) value of every parameter and says which; without it, standard input must be
+a terminal. --help prints this.
 """
 
 import re
@@ -18,8 +20,6 @@ import sys
 import textwrap
 import tomllib
 from pathlib import Path
-
-from cfnlint.decode import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,8 @@ def refusal(parameter, value):
         return f"must be one of {', '.join(str(item) for item in allowed)}"
     pattern = parameter.get("AllowedPattern")
     if pattern and not re.fullmatch(pattern, value):
-        return f"must match {pattern}"
+        # In words, as the template says it (ConstraintDescription), never the bare pattern.
+        return parameter.get("ConstraintDescription", "is not a value this parameter takes")
     if parameter.get("Type") == "Number":
         try:
             number = float(value)
@@ -75,17 +76,55 @@ def ask(name, parameter, current):
         print(f"  {value!r} {problem}; try again")
 
 
+USAGE = """usage: python3 scripts/deploy.py [--print] [--defaults] [--help] [sam deploy options, such as --region R]
+
+Asks each of template.yaml's parameters with its meaning, its allowed values and the value Enter
+keeps (saved in samconfig.toml, else the template's default), then runs
+  sam deploy [your options] --parameter-overrides NAME="VALUE"... --save-params
+so that samconfig.toml keeps every answer. Run `. scripts/tools.sh && sam build` first.
+
+  --print      print the sam deploy command instead of running it
+  --defaults   ask nothing: send the saved or default values, and say which (needed where standard
+               input is not a terminal: a script, a pipe, CI)
+  --help       print this, and ask nothing
+The region: pass --region R (sam deploy's own option), or let SAM CLI take the saved or configured one.
+"""
+
+
 def main():
-    arguments = [argument for argument in sys.argv[1:] if argument != "--print"]
+    flags = {"--print", "--defaults", "--help", "-h"}
+    arguments = [argument for argument in sys.argv[1:] if argument not in flags]
+    if "--help" in sys.argv or "-h" in sys.argv:
+        print(USAGE)
+        return
+    defaults = "--defaults" in sys.argv
+    if not defaults and not sys.stdin.isatty():
+        sys.exit("scripts/deploy.py asks each parameter, and standard input is not a terminal: run it in a "
+                 "terminal, or pass --defaults to send the saved or default values without asking")
+    try:
+        from cfnlint.decode import decode
+    except ModuleNotFoundError:
+        sys.exit("scripts/deploy.py needs the project's tools (cfn-lint, SAM CLI): run `. scripts/tools.sh` "
+                 "first (it makes .venv and puts it first on PATH), then this again")
     template, errors = decode(str(ROOT / "template.yaml"))
     if errors:
         sys.exit("; ".join(str(error) for error in errors))
     saved = saved_overrides(ROOT / "samconfig.toml")
-    print("macie-invite's parameters: Enter keeps the value in brackets (saved in samconfig.toml, else the default).")
     answers = {}
+    if defaults:
+        print("--defaults: sending the saved (samconfig.toml) or default value of each parameter:")
+    else:
+        print("macie-invite's parameters: Enter keeps the value in brackets (saved in samconfig.toml, else the default).")
     for name, parameter in template["Parameters"].items():
         current = saved.get(name, str(parameter.get("Default", "")))
-        answers[name] = ask(name, parameter, current)
+        if defaults:
+            problem = refusal(parameter, current)
+            if problem is not None:
+                sys.exit(f"{name}: the saved value {current!r} {problem}: run without --defaults to answer it")
+            print(f"  {name}={current}")
+            answers[name] = current
+        else:
+            answers[name] = ask(name, parameter, current)
     # Each value quoted: SAM CLI takes an empty value only as "" (as the guided deploy saves it).
     overrides = [f'{name}="{value}"' for name, value in answers.items()]
     command = ["sam", "deploy", *arguments, "--parameter-overrides", *overrides, "--save-params"]

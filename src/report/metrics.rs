@@ -305,7 +305,10 @@ mod tests {
             [3, 1, 1]
         );
         assert!(totals.get("Region").is_none());
-        assert!(totals.get("ReconcilesCompleted").is_none(), "not a reconcile");
+        assert!(
+            totals.get("ReconcilesCompleted").is_none(),
+            "not a reconcile"
+        );
 
         let (eu, us) = (&lines[1], &lines[2]);
         assert_eq!(

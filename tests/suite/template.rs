@@ -387,18 +387,9 @@ fn the_queues_and_the_logs_outlive_the_stack() {
 
 #[test]
 fn the_guided_deploy_asks_each_parameter_by_its_meaning_and_saves_every_answer() {
-    // WHEN the operator presses Enter at every prompt of scripts/deploy.py
-    let mut child = Command::new("python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/deploy.py"))
-        .args(["--print", "--region", "eu-west-1"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), "\n".repeat(100).as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    let text = String::from_utf8(output.stdout).unwrap();
+    // WHEN the operator presses Enter at every prompt of scripts/deploy.py, in a terminal
+    let (status, text) = deploy_in_a_terminal(&["--print", "--region", "eu-west-1"], "\n");
+    assert_eq!(status, Some(0), "{text}");
 
     // THEN every parameter is asked with its description, and the command saves every answer in a
     // form that SAM CLI takes (an empty value as "")
@@ -425,7 +416,7 @@ fn the_guided_deploy_asks_each_parameter_by_its_meaning_and_saves_every_answer()
         );
     }
     assert!(text.contains("MaxRemovals [25]"), "the default is offered");
-    let command = text.lines().last().unwrap();
+    let command = text.lines().rfind(|line| !line.trim().is_empty()).unwrap();
     assert!(command.starts_with("sam deploy --region eu-west-1 --parameter-overrides "));
     assert!(command.ends_with(" --save-params"), "{command}");
     assert!(command.contains(r#"'ManagementAccountId=""'"#), "{command}");
@@ -458,4 +449,102 @@ fn the_heartbeat_alarm_pages_when_no_reconcile_completes_and_only_it_breaches_on
             );
         }
     }
+}
+
+/// scripts/deploy.py run in a pseudo-terminal (as a person runs it), `answers` typed, then Enter
+/// at every prompt after them: its exit code and what the terminal showed.
+fn deploy_in_a_terminal(arguments: &[&str], answers: &str) -> (Option<i32>, String) {
+    let script = "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)";
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/deploy.py");
+    let mut child = Command::new("python3")
+        .args(["-c", script, "python3"])
+        .arg(deploy)
+        .args(arguments)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let typed = format!("{answers}{}", "\n".repeat(100));
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), typed.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n");
+    (output.status.code(), text)
+}
+
+/// scripts/deploy.py run with no terminal: its exit code, standard output and error.
+fn deploy_without_a_terminal(python: &[&str], arguments: &[&str]) -> (Option<i32>, String, String) {
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/deploy.py");
+    let output = Command::new("python3")
+        .args(python)
+        .arg(deploy)
+        .args(arguments)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("python3 runs");
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr),
+    )
+}
+
+#[test]
+fn the_deploy_scripts_help_says_what_it_asks_and_runs_and_asks_nothing() {
+    let (status, stdout, _) = deploy_without_a_terminal(&[], &["--help"]);
+    assert_eq!(status, Some(0));
+    for word in [
+        "--print",
+        "--defaults",
+        "--region",
+        "sam deploy",
+        "--save-params",
+    ] {
+        assert!(stdout.contains(word), "{word}: {stdout}");
+    }
+    assert!(!stdout.contains("[25]"), "it asked: {stdout}");
+}
+
+#[test]
+fn with_no_terminal_the_deploy_script_refuses_unless_told_to_send_the_defaults() {
+    let (status, stdout, stderr) = deploy_without_a_terminal(&[], &["--print"]);
+    assert_ne!(status, Some(0));
+    assert!(
+        stderr.contains("not a terminal") && stderr.contains("--defaults"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("sam deploy"), "{stdout}");
+
+    let (status, stdout, _) = deploy_without_a_terminal(&[], &["--print", "--defaults"]);
+    assert_eq!(status, Some(0));
+    assert!(
+        stdout.contains("  MaxRemovals=25\n"),
+        "it says what it sends: {stdout}"
+    );
+    assert!(
+        stdout.contains("sam deploy --parameter-overrides"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_refused_value_is_explained_in_words_and_asked_again() {
+    let (status, text) = deploy_in_a_terminal(&["--print"], "eu west 1\n");
+    assert_eq!(status, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "'eu west 1' must be region names, comma-separated, such as us-east-1,eu-west-1"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("must match ^"), "a bare pattern: {text}");
+}
+
+#[test]
+fn without_the_projects_tools_the_deploy_script_says_which_command_makes_them() {
+    // -S: a Python with none of the project's packages, as the system's.
+    let (status, _, stderr) = deploy_without_a_terminal(&["-S"], &["--defaults", "--print"]);
+    assert_ne!(status, Some(0));
+    assert!(stderr.contains(". scripts/tools.sh"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
