@@ -18,7 +18,31 @@ if [ ! -f "$event" ]; then
   exit 2
 fi
 event="$(cd "$(dirname "$event")" && pwd)/$(basename "$event")"
+# The event is read before anything starts: a file that is not JSON is named with the parse error.
+python3 -c 'import json, sys
+try:
+    json.load(open(sys.argv[1]))
+except ValueError as error:
+    sys.exit(f"{sys.argv[1]} is not JSON: {error}")' "$event" || exit 2
 cd "$root"
+
+# The script's own settings, checked before anything starts, in the function's words.
+# check_number NAME VALUE MIN MAX
+check_number() {
+  if ! [[ "$2" =~ ^[0-9]+$ ]] || [ "$2" -lt "$3" ] || [ "$2" -gt "$4" ]; then
+    echo "setting $1 is invalid: expected a whole number from $3 to $4 (value: \"$2\")" >&2
+    exit 2
+  fi
+}
+check_number RETRY_ROUNDS "${RETRY_ROUNDS:-4}" 0 20
+check_number RETRY_BASE_DELAY_SECONDS "${RETRY_BASE_DELAY_SECONDS:-2}" 0 900
+# MACIE_REGIONS unset, empty or blank means the same everywhere: these two regions (the function
+# itself would take its own region alone, which the stand-ins' sample members are not in).
+if [ -z "${MACIE_REGIONS:-}" ] || [ -z "${MACIE_REGIONS//[[:space:]]/}" ]; then
+  MACIE_REGIONS=us-east-1,eu-west-1
+fi
+export MACIE_REGIONS
+echo "MACIE_REGIONS=$MACIE_REGIONS" >&2
 
 . scripts/tools.sh
 # Built before the first invocation: cargo lambda watch counts the invocation's deadline from the
@@ -43,7 +67,6 @@ py() {
 $1" "${@:2}"
 }
 
-export MACIE_REGIONS=${MACIE_REGIONS:-us-east-1,eu-west-1}
 # The departure samples' accounts are members that the function enrolled, in every region, so that
 # a departure sample shows its removal: scripts/run-local.sh events/close-account-call.json
 python3 tests/standins/serve.py --sample-organization --departed-members "$MACIE_REGIONS" \
@@ -163,7 +186,7 @@ for round in $(seq "$rounds"); do
   echo "--- retry round $round: the batch response ---" >&2
   python3 -m json.tool "$workdir/batch-$round.json" >&2
 done
-echo "--- summary of the first invocation ---" >&2
+echo "--- summary of the first invocation (standard output: the function's JSON answer alone) ---" >&2
 python3 -m json.tool "$workdir/summary.json"
 
 # Where each account that the first invocation named ended, after the retry rounds: its membership
@@ -196,4 +219,10 @@ for account in named:
             on_its_way = " (its invitation is on its way: Macie shows it Invited within minutes)" \
                 if status == "Created" and member.get("invitedAt") else ""
             print(f"{account} {region}: " + (f"a Macie member, {status}{on_its_way}" if status else "no Macie membership"))
-' "$workdir/summary.json" "$macie" "$moto" "$DEAD_LETTER_QUEUE_URL" "$MACIE_REGIONS"
+' "$workdir/summary.json" "$macie" "$moto" "$DEAD_LETTER_QUEUE_URL" "$MACIE_REGIONS" >&2
+
+# A check that answers "ok": false fails the run, as a failed invocation does.
+if ! py 'import json, sys; sys.exit(json.load(open(sys.argv[1])).get("ok") is False)' "$workdir/summary.json"; then
+  echo "the check answered \"ok\": false: see its failing checks above" >&2
+  exit 1
+fi

@@ -54,3 +54,93 @@ fn running_tools_sh_as_a_command_exits_non_zero_when_a_check_fails() {
         .status;
     assert_eq!(status.code(), Some(1));
 }
+
+/// scripts/run-local.sh with `event` and `settings`: its exit code, standard output and error.
+fn run_local(event: &str, settings: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let output = Command::new("bash")
+        .arg("scripts/run-local.sh")
+        .arg(event)
+        .current_dir(ROOT)
+        .envs(settings.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("bash runs");
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr),
+    )
+}
+
+#[test]
+fn run_local_checks_its_own_settings_and_the_event_before_anything_starts() {
+    for (name, value) in [
+        ("RETRY_ROUNDS", "abc"),
+        ("RETRY_ROUNDS", "-1"),
+        ("RETRY_BASE_DELAY_SECONDS", "x"),
+    ] {
+        let (status, stdout, stderr) =
+            run_local("events/create-account-result.json", &[(name, value)]);
+        assert_eq!(status, Some(2), "{name}={value}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "setting {name} is invalid: expected a whole number"
+            )),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("stand-ins:"),
+            "something started: {stderr}"
+        );
+        assert_eq!(stdout, "");
+    }
+    let bad = std::env::temp_dir().join(format!("not-json-{}.json", std::process::id()));
+    std::fs::write(&bad, "{\"source\": ").unwrap();
+    let (status, _, stderr) = run_local(bad.to_str().unwrap(), &[]);
+    assert_eq!(status, Some(2));
+    assert!(
+        stderr.contains(&format!("{} is not JSON", bad.display())),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("stand-ins:"),
+        "something started: {stderr}"
+    );
+}
+
+#[test]
+fn run_locals_standard_output_is_the_answer_alone_and_a_blank_region_list_means_the_default() {
+    // The check's answer pipes as JSON, and the exit status agrees with its "ok".
+    let (status, stdout, stderr) = run_local("events/manual-check.json", &[]);
+    let answer: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|error| {
+        panic!("standard output is not JSON ({error}): {stdout}\n{stderr}")
+    });
+    let ok = answer["ok"].as_bool().unwrap();
+    assert_eq!(status == Some(0), ok, "{stderr}");
+
+    // A blank MACIE_REGIONS: the function and what the script prints agree on both regions.
+    let (status, stdout, stderr) = run_local(
+        "events/create-account-result.json",
+        &[("MACIE_REGIONS", " ")],
+    );
+    assert_eq!(status, Some(0), "{stderr}");
+    let answer: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let invited: Vec<&str> = answer["invited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["region"].as_str().unwrap())
+        .collect();
+    assert_eq!(invited, ["eu-west-1", "us-east-1"], "{answer:#}");
+    assert!(
+        stderr.contains("MACIE_REGIONS=us-east-1,eu-west-1"),
+        "{stderr}"
+    );
+    for region in ["us-east-1", "eu-west-1"] {
+        assert!(
+            stderr.contains(&format!(" {region}: a Macie member")),
+            "{stderr}"
+        );
+    }
+}
