@@ -367,6 +367,8 @@ mod tests {
 
         assert_eq!(coverage.eligible, 6);
         assert_eq!(coverage.enabled, 2);
+        // Of every eligible account, whatever is due: 2 of 6.
+        assert_eq!(coverage.share_enabled.as_f64(), 33.3);
         assert_eq!(coverage.invited_not_accepted, 2);
         // Invited by this run: waiting for a person, not a gap; the other was invited long ago.
         assert_eq!(coverage.awaiting_acceptance, 1);
