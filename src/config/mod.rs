@@ -4,14 +4,14 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::domain::{AccountId, Mode, OrganizationalUnitId, Region, Usd};
+use crate::domain::{AccountId, Frequency, Mode, OrganizationalUnitId, Region, Repository, Usd};
 use crate::error::Error;
 
 mod parse;
 
 use parse::{
-    parse_cost_action, parse_cost_limit, parse_enrollment_mode, parse_metrics_namespace,
-    parse_others, parse_role_name,
+    parse_cost_action, parse_cost_limit, parse_enrollment_mode, parse_frequency,
+    parse_metrics_namespace, parse_optional_flag, parse_others, parse_repository, parse_role_name,
 };
 
 /// Macie's documented limit on the invitation message.
@@ -89,6 +89,38 @@ pub struct Config {
     /// DISCOVERY_COST_ACTION: the policy of automated sensitive data discovery.
     #[serde(flatten)]
     pub discovery: DiscoveryPolicy,
+    /// FINDING_PUBLISHING_FREQUENCY, PUBLISH_POLICY_FINDINGS, PUBLISH_SENSITIVE_DATA_FINDINGS,
+    /// RESULTS_BUCKET, RESULTS_KMS_KEY_ARN and RESULTS_KEY_PREFIX: Macie's own settings, held to
+    /// these in the administrator's account in every region.
+    #[serde(flatten)]
+    pub baseline: Baseline,
+}
+
+/// Macie's own settings as policy; each applies only where it is set, and none set means no call.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Baseline {
+    /// FINDING_PUBLISHING_FREQUENCY.
+    #[serde(rename = "FINDING_PUBLISHING_FREQUENCY")]
+    pub frequency: Option<Frequency>,
+    /// PUBLISH_POLICY_FINDINGS: policy findings published to Security Hub.
+    #[serde(rename = "PUBLISH_POLICY_FINDINGS")]
+    pub publish_policy_findings: Option<bool>,
+    /// PUBLISH_SENSITIVE_DATA_FINDINGS: sensitive data findings published to Security Hub.
+    #[serde(rename = "PUBLISH_SENSITIVE_DATA_FINDINGS")]
+    pub publish_sensitive_data_findings: Option<bool>,
+    /// RESULTS_BUCKET, RESULTS_KMS_KEY_ARN and RESULTS_KEY_PREFIX: the results repository.
+    #[serde(rename = "RESULTS_REPOSITORY")]
+    pub repository: Option<Repository>,
+}
+
+impl Baseline {
+    /// Whether any of its settings is given: only then is anything read or written.
+    pub fn is_set(&self) -> bool {
+        self.frequency.is_some()
+            || self.publish_policy_findings.is_some()
+            || self.publish_sensitive_data_findings.is_some()
+            || self.repository.is_some()
+    }
 }
 
 /// What automated sensitive data discovery does for the organization's Enabled members. With
@@ -200,6 +232,18 @@ impl Config {
                 cost_action: parse_cost_action(lookup("DISCOVERY_COST_ACTION"))?,
                 others: parse_others(lookup("DISCOVERY_OTHERS"))?,
             },
+            baseline: Baseline {
+                frequency: parse_frequency(lookup("FINDING_PUBLISHING_FREQUENCY"))?,
+                publish_policy_findings: parse_optional_flag(read("PUBLISH_POLICY_FINDINGS"))?,
+                publish_sensitive_data_findings: parse_optional_flag(read(
+                    "PUBLISH_SENSITIVE_DATA_FINDINGS",
+                ))?,
+                repository: parse_repository([
+                    read("RESULTS_BUCKET"),
+                    read("RESULTS_KMS_KEY_ARN"),
+                    read("RESULTS_KEY_PREFIX"),
+                ])?,
+            },
         })
     }
 }
@@ -284,7 +328,7 @@ fn given(value: &Option<String>) -> Option<&str> {
 }
 
 /// A setting's name, and its value where it is set.
-type Setting = (&'static str, Option<String>);
+pub(super) type Setting = (&'static str, Option<String>);
 
 /// A flag, `default` when it is not set.
 fn parse_flag((name, value): Setting, default: bool) -> Result<bool, Error> {
@@ -536,6 +580,19 @@ mod tests {
             ),
             ("DISCOVERY_COST_LIMIT_USD", "-5", &["\"-5\"", "US dollars"]),
             ("DISCOVERY_COST_ACTION", "stop", &["report", "disable"]),
+            ("DISCOVERY_OTHERS", "yes", &["keep", "on"]),
+            ("RESUME_PAUSED", "maybe", &["true or false"]),
+            (
+                "FINDING_PUBLISHING_FREQUENCY",
+                "daily",
+                &["FIFTEEN_MINUTES, ONE_HOUR or SIX_HOURS"],
+            ),
+            ("PUBLISH_POLICY_FINDINGS", "on", &["true or false"]),
+            (
+                "RESULTS_BUCKET",
+                "macie-results",
+                &["RESULTS_KMS_KEY_ARN go together"],
+            ),
             (
                 "DISCOVERY_OFF_ACCOUNT_IDS",
                 "12345",

@@ -271,6 +271,9 @@ pub enum Subject {
     /// The removal of a departed account's members, by its ID: the account left the organization
     /// or is closing, and the members that the function enrolled are removed.
     Departure(AccountId),
+    /// The Macie administrator's own settings (the baseline): reported, never re-queued as such
+    /// (a write that fails goes on as the region's reconcile).
+    Administrator,
 }
 
 impl Subject {
@@ -282,6 +285,7 @@ impl Subject {
             Subject::Account(id) | Subject::Departure(id) => (id.as_str(), "", false),
             Subject::Request(id) => ("", id.as_str(), false),
             Subject::Reconcile => ("", "", true),
+            Subject::Administrator => ("", "", false),
         }
     }
 }
@@ -293,6 +297,7 @@ impl fmt::Display for Subject {
             Subject::Request(id) => write!(f, "creation request {id}"),
             Subject::Reconcile => f.write_str("the reconcile"),
             Subject::Departure(id) => write!(f, "the departure of account {id}"),
+            Subject::Administrator => f.write_str("the administrator's settings"),
         }
     }
 }
@@ -311,6 +316,7 @@ impl Serialize for Subject {
                 map.serialize_entry("accountId", id.as_str())?;
                 map.serialize_entry("departed", &true)?;
             }
+            Subject::Administrator => map.serialize_entry("administrator", &true)?,
         }
         map.end()
     }

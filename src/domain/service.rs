@@ -358,3 +358,68 @@ pub async fn read_all<P: Pages>(mut pages: P) -> Result<Vec<P::Item>, Error> {
     }
     Ok(items)
 }
+
+/// How often Macie publishes updates of policy findings to Security Hub and EventBridge
+/// (`findingPublishingFrequency`: GetMacieSession, UpdateMacieSession).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Frequency {
+    /// FIFTEEN_MINUTES (Macie's default).
+    #[serde(rename = "FIFTEEN_MINUTES")]
+    FifteenMinutes,
+    /// ONE_HOUR.
+    #[serde(rename = "ONE_HOUR")]
+    OneHour,
+    /// SIX_HOURS.
+    #[serde(rename = "SIX_HOURS")]
+    SixHours,
+}
+
+impl Frequency {
+    /// Every frequency, as Macie names them.
+    pub const ALL: [Frequency; 3] = [
+        Frequency::FifteenMinutes,
+        Frequency::OneHour,
+        Frequency::SixHours,
+    ];
+
+    /// Macie's word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Frequency::FifteenMinutes => "FIFTEEN_MINUTES",
+            Frequency::OneHour => "ONE_HOUR",
+            Frequency::SixHours => "SIX_HOURS",
+        }
+    }
+
+    /// The frequency Macie's word names; `None` for another word.
+    pub fn parse(word: &str) -> Option<Self> {
+        Frequency::ALL
+            .into_iter()
+            .find(|frequency| frequency.name() == word)
+    }
+}
+
+/// A repository for sensitive data discovery results (PutClassificationExportConfiguration's
+/// `s3Destination`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Repository {
+    /// The S3 bucket.
+    pub bucket_name: String,
+    /// The customer managed KMS key that encrypts the results.
+    pub kms_key_arn: String,
+    /// The prefix of the results' keys, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_prefix: Option<String>,
+}
+
+/// An account's own Macie settings in a region, as far as they were read: `None` where not read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MacieSettings {
+    /// `findingPublishingFrequency`.
+    pub frequency: Option<Frequency>,
+    /// Security Hub publication (`publishPolicyFindings`, `publishClassificationFindings`).
+    pub publication: Option<(bool, bool)>,
+    /// The results repository: `Some(None)` where none is set.
+    pub repository: Option<Option<Repository>>,
+}

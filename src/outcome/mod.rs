@@ -74,6 +74,11 @@ pub(crate) enum Outcome {
     Adopted,
     /// A Paused member resumed (RESUME_PAUSED): Enabled again.
     Resumed,
+    /// One of the administrator's own Macie settings set to the baseline: which, from what, to what.
+    BaselineSet {
+        setting: &'static str,
+        change: String,
+    },
     /// A member that has drifted from `Enabled` (Paused, RegionDisabled, EmailVerificationFailed,
     /// …): a fact to report, with what to do, never work to retry.
     Drifted {
@@ -155,6 +160,7 @@ impl Outcome {
             Outcome::Held { .. } =>        row("held",          B::Held,           true,  true,  false, "member of a departed account held: more removals than MAX_REMOVALS"),
             Outcome::Adopted =>            row("adopted",       B::Adopted,        true,  false, false, "member adopted: tagged as enrolled by this function"),
             Outcome::Resumed =>            row("resumed",       B::Resumed,        true,  false, true,  "member resumed: Macie enabled again in the member account"),
+            Outcome::BaselineSet { .. } => row("baselineSet",   B::Baseline,       true,  false, false, "the administrator's Macie setting set to the baseline"),
             Outcome::Drifted { .. } =>     row("drifted",       B::Drifted,        true,  false, false, "member drifted from Enabled: reported, nothing to retry"),
             Outcome::DiscoverySet { status: Discovery::On, .. } =>
                                            row("discoveryOn",   B::Discovery,      true,  false, false, "automated sensitive data discovery turned on"),
@@ -196,6 +202,10 @@ impl Outcome {
             | Outcome::Kept { reason }
             | Outcome::Held { reason } => said.reason = Some(reason.as_str()),
             Outcome::Deferred => said.reason = Some(DEFERRED),
+            Outcome::BaselineSet { setting, change } => {
+                said.status = Some(setting);
+                said.reason = Some(change.as_str());
+            }
             Outcome::Drifted { status, reason } => {
                 said.status = Some(status.name());
                 said.reason = Some(reason);
@@ -318,6 +328,7 @@ buckets! {
     Discovery:      "discovery",      discovery,       Some("DiscoveryChanged"),        100,   false;
     Resumed:        "resumed",        resumed,         Some("MembersResumed"),          125,   false;
     Drifted:        "drifted",        drifted,         None,                            175,   false;
+    Baseline:       "baseline",       baseline,        Some("BaselineChanged"),         105,   false;
     // No outcome falls in these two: the work re-queued or dead-lettered after the run.
     Requeued:       "requeued",       requeued,        Some("AccountsRequeued"),        40,    false;
     DeadLettered:   "deadLettered",   dead_lettered,   Some("AccountsDeadLettered"),    10,    false;

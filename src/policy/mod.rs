@@ -4,6 +4,7 @@
 //! which way accounts become members in a region (`mode`), and what becomes of each failure
 //! (`failure`).
 
+pub(crate) mod baseline;
 pub(crate) mod coverage;
 pub(crate) mod departure;
 pub(crate) mod discovery;

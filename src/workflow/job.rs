@@ -175,7 +175,8 @@ fn route_works(works: Vec<Work>) -> Routed {
             Subject::Account(id) => routed.accounts.push((id, origin)),
             Subject::Request(id) => routed.requests.push((id, origin)),
             Subject::Departure(id) => routed.departures.push((id, origin)),
-            Subject::Reconcile => routed.reconciles.push(origin),
+            // The administrator's settings are the reconcile's to apply: no work names them alone.
+            Subject::Reconcile | Subject::Administrator => routed.reconciles.push(origin),
         }
     }
     routed

@@ -16,8 +16,11 @@ use crate::report::summary::{Reconciliation, RegionTally};
 use crate::workflow::clock::now_seconds;
 use crate::workflow::removal::remove_departed;
 use crate::workflow::scope::{Scope, Task};
+use crate::workflow::steps::baseline::apply_baseline_everywhere;
 use crate::workflow::steps::everywhere::{apply_discovery_everywhere, find_enabled_members};
-use crate::workflow::steps::lookup::{read_backfill_cutoff, read_marks, screen_excluded_units};
+use crate::workflow::steps::lookup::{
+    Cutoff, read_backfill_cutoff, read_marks, screen_excluded_units,
+};
 use crate::workflow::steps::region::{Memberships, invite_in_region};
 
 /// What a region's work found and did.
@@ -96,22 +99,24 @@ async fn reconcile(
             .insert(region.clone(), region_run.members_already);
     }
     let discovery = apply_discovery_everywhere(scope, regions, enabled, &mut run, origin).await;
+    apply_baseline_everywhere(scope, regions, &mut run, origin).await;
     collapse_deferred(&mut run.reports, origin);
     let mut tallies = count_regions(regions, members_found, &run);
     for (tally, discovery) in tallies.iter_mut().zip(discovery.tallies) {
         tally.discovery = discovery;
     }
-    let backfill = cutoff.map(|cutoff| {
-        let planned = existing.len();
-        format!("{planned} accounts planned, not invited: {}", cutoff.note)
-    });
     let reconciliation = Reconciliation {
         accounts_in_organization: accounts.len(),
         regions: tallies,
         discovery_cost: discovery.costs,
-        backfill,
+        backfill: cutoff.map(|cutoff| say_backfill(&cutoff, existing.len())),
     };
     (run, reconciliation)
+}
+
+/// What BACKFILL off held back: how many accounts were only planned for, and why.
+fn say_backfill(cutoff: &Cutoff, planned: usize) -> String {
+    format!("{planned} accounts planned, not invited: {}", cutoff.note)
 }
 
 /// Each region's members (ListMembers), with the marks of the departed accounts' members read

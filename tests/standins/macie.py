@@ -111,6 +111,8 @@ class State:
         self.delegated = {}  # region -> the organization's configuration where the administrator is the delegated one
         self.discovery_administrator = {}  # region -> the administrator's own automated-discovery status (absent: ENABLED)
         self.discovery_auto_enable = {}  # region -> autoEnableOrganizationMembers (absent: ALL, Macie's default)
+        # (caller, region) -> each account's own settings: frequency, publication, repository (Macie's defaults)
+        self.settings = {}
         self.costs = {}  # (region, accountId) -> usage type -> estimated cost, a string of US dollars
         self.no_member = "rotate"
         self.lag = DEFAULT_LAG
@@ -459,7 +461,8 @@ class State:
         if status is None:
             # As Macie answers where it is not enabled (an AccessDeniedException, not a 404).
             raise MacieError("AccessDeniedException", MACIE_OFF)
-        return {"status": status, "findingPublishingFrequency": "FIFTEEN_MINUTES",
+        frequency = self.own_settings(caller, region)["frequency"]
+        return {"status": status, "findingPublishingFrequency": frequency,
                 "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z"}
 
     def get_administrator_account(self, caller, region):
@@ -473,8 +476,45 @@ class State:
 
     # What a member account calls, in its own region.
 
+    def own_settings(self, caller, region):
+        return self.settings.setdefault((caller, region), {
+            "frequency": "FIFTEEN_MINUTES", "publishPolicyFindings": True, "publishClassificationFindings": False,
+            "repository": None})
+
+    def get_findings_publication_configuration(self, caller, region):
+        own = self.own_settings(caller, region)
+        return {"securityHubConfiguration": {"publishPolicyFindings": own["publishPolicyFindings"],
+                                             "publishClassificationFindings": own["publishClassificationFindings"]}}
+
+    def put_findings_publication_configuration(self, caller, region, body):
+        hub = body.get("securityHubConfiguration") or {}
+        if not isinstance(hub.get("publishPolicyFindings"), bool) or not isinstance(hub.get("publishClassificationFindings"), bool):
+            # botocore requires both members.
+            raise MacieError("ValidationException", "securityHubConfiguration needs publishPolicyFindings and publishClassificationFindings")
+        own = self.own_settings(caller, region)
+        own["publishPolicyFindings"] = hub["publishPolicyFindings"]
+        own["publishClassificationFindings"] = hub["publishClassificationFindings"]
+        return {}
+
+    def get_classification_export_configuration(self, caller, region):
+        repository = self.own_settings(caller, region)["repository"]
+        return {"configuration": {"s3Destination": repository} if repository else {}}
+
+    def put_classification_export_configuration(self, caller, region, body):
+        destination = (body.get("configuration") or {}).get("s3Destination") or {}
+        if not destination.get("bucketName") or not destination.get("kmsKeyArn"):
+            raise MacieError("ValidationException", "s3Destination needs bucketName and kmsKeyArn")
+        self.own_settings(caller, region)["repository"] = {k: v for k, v in destination.items() if v is not None}
+        return {"configuration": {"s3Destination": destination}}
+
     def update_macie_session(self, caller, region, body):
-        """A member account resumes (or suspends) its own Macie (Macie API reference, "Account Administration")."""
+        """An account sets its own Macie: its status (a member resumes or suspends it: Macie API reference,
+        "Account Administration") and its findingPublishingFrequency."""
+        frequency = body.get("findingPublishingFrequency")
+        if frequency is not None:
+            if frequency not in ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"):
+                raise MacieError("ValidationException", "findingPublishingFrequency must be FIFTEEN_MINUTES, ONE_HOUR or SIX_HOURS")
+            self.own_settings(caller, region)["frequency"] = frequency
         status = body.get("status")
         if status not in ("ENABLED", "PAUSED", None):
             raise MacieError("ValidationException", "status must be ENABLED or PAUSED")
@@ -544,6 +584,10 @@ ROUTES = [
     ("POST", re.compile(r"^/invitations$"), "CreateInvitations"),
     ("POST", re.compile(r"^/macie$"), "EnableMacie"),
     ("PATCH", re.compile(r"^/macie$"), "UpdateMacieSession"),
+    ("GET", re.compile(r"^/findings-publication-configuration$"), "GetFindingsPublicationConfiguration"),
+    ("PUT", re.compile(r"^/findings-publication-configuration$"), "PutFindingsPublicationConfiguration"),
+    ("GET", re.compile(r"^/classification-export-configuration$"), "GetClassificationExportConfiguration"),
+    ("PUT", re.compile(r"^/classification-export-configuration$"), "PutClassificationExportConfiguration"),
     ("PATCH", re.compile(r"^/macie/members/(?P<id>[^/]+)$"), "UpdateMemberSession"),
     ("GET", re.compile(r"^/invitations$"), "ListInvitations"),
     ("POST", re.compile(r"^/invitations/accept$"), "AcceptInvitation"),
@@ -556,8 +600,11 @@ ROUTES = [
     ("POST", re.compile(r"^/usage/statistics$"), "GetUsageStatistics"),
 ]
 # The operations a member account calls; ANY_ACCOUNT_OPERATIONS any account; the others are the administrator's.
-MEMBER_OPERATIONS = {"EnableMacie", "ListInvitations", "AcceptInvitation", "UpdateMacieSession"}
-ANY_ACCOUNT_OPERATIONS = {"GetMacieSession", "GetAdministratorAccount"}
+MEMBER_OPERATIONS = {"EnableMacie", "ListInvitations", "AcceptInvitation"}
+# Each account's own Macie settings (botocore macie2): any account calls them about itself.
+ANY_ACCOUNT_OPERATIONS = {"GetMacieSession", "GetAdministratorAccount", "UpdateMacieSession",
+                          "GetFindingsPublicationConfiguration", "PutFindingsPublicationConfiguration",
+                          "GetClassificationExportConfiguration", "PutClassificationExportConfiguration"}
 
 
 def make_handler(state, caller_of):
@@ -597,6 +644,9 @@ def make_handler(state, caller_of):
 
         def do_PATCH(self):
             self.dispatch("PATCH")
+
+        def do_PUT(self):
+            self.dispatch("PUT")
 
         def dispatch(self, method):
             url = urlsplit(self.path)
@@ -656,6 +706,14 @@ def make_handler(state, caller_of):
                         return 200, state.get_administrator_account(caller, call["region"]), None
                     if operation == "UpdateMacieSession":
                         return 200, state.update_macie_session(caller, call["region"], body), None
+                    if operation == "GetFindingsPublicationConfiguration":
+                        return 200, state.get_findings_publication_configuration(caller, call["region"]), None
+                    if operation == "PutFindingsPublicationConfiguration":
+                        return 200, state.put_findings_publication_configuration(caller, call["region"], body), None
+                    if operation == "GetClassificationExportConfiguration":
+                        return 200, state.get_classification_export_configuration(caller, call["region"]), None
+                    if operation == "PutClassificationExportConfiguration":
+                        return 200, state.put_classification_export_configuration(caller, call["region"], body), None
                     if operation == "UpdateMemberSession":
                         return 200, state.update_member_session(call["region"], path_match.group("id"), body), None
                     if operation == "EnableMacie":

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod baseline;
 mod calls;
 mod chaos;
 mod check;

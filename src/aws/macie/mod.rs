@@ -19,6 +19,7 @@ use crate::quote::redact_emails;
 mod discovery;
 mod membership;
 mod organization;
+mod settings;
 
 pub use discovery::DISCOVERY_ACCOUNTS_PER_ASK;
 pub use membership::MemberPages;

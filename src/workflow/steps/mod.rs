@@ -4,6 +4,7 @@
 //! becomes of each subject afterwards (`settle`).
 
 pub(crate) mod actions;
+pub(crate) mod baseline;
 pub(crate) mod discovery;
 pub(crate) mod enroll;
 pub(crate) mod everywhere;

@@ -1,0 +1,110 @@
+//! The Macie administrator's own settings in a region: its finding publishing frequency
+//! (GetMacieSession, UpdateMacieSession), its Security Hub publication
+//! (Get/PutFindingsPublicationConfiguration) and its results repository
+//! (Get/PutClassificationExportConfiguration).
+
+use aws_sdk_macie2::types::{
+    ClassificationExportConfiguration, FindingPublishingFrequency, S3Destination,
+    SecurityHubConfiguration,
+};
+
+use super::{Macie, macie_error};
+use crate::domain::{Frequency, Region, Repository};
+use crate::error::Error;
+
+impl Macie {
+    /// The administrator's finding publishing frequency in `region` (GetMacieSession).
+    pub async fn frequency(&self, region: &Region) -> Result<Option<Frequency>, Error> {
+        let output = self.client(region).get_macie_session().send().await;
+        let output = output.map_err(|error| macie_error("GetMacieSession", error))?;
+        let word = output.finding_publishing_frequency();
+        Ok(word.and_then(|word| Frequency::parse(word.as_str())))
+    }
+
+    /// Sets it (UpdateMacieSession with `findingPublishingFrequency` alone: the status is kept).
+    pub async fn set_frequency(&self, region: &Region, frequency: Frequency) -> Result<(), Error> {
+        let word = FindingPublishingFrequency::from(frequency.name());
+        let sent = self
+            .client(region)
+            .update_macie_session()
+            .finding_publishing_frequency(word);
+        let sent = sent.send().await;
+        sent.map(|_| ())
+            .map_err(|error| macie_error("UpdateMacieSession", error))
+    }
+
+    /// Whether policy findings and sensitive data findings are published to Security Hub
+    /// (GetFindingsPublicationConfiguration), Macie's defaults (true, false) where it says nothing.
+    pub async fn publication(&self, region: &Region) -> Result<(bool, bool), Error> {
+        let output = self
+            .client(region)
+            .get_findings_publication_configuration()
+            .send()
+            .await;
+        let output =
+            output.map_err(|error| macie_error("GetFindingsPublicationConfiguration", error))?;
+        let hub = output.security_hub_configuration();
+        let policy = hub.and_then(SecurityHubConfiguration::publish_policy_findings);
+        let sensitive = hub.and_then(SecurityHubConfiguration::publish_classification_findings);
+        Ok((policy.unwrap_or(true), sensitive.unwrap_or(false)))
+    }
+
+    /// Sets both (PutFindingsPublicationConfiguration takes the whole object).
+    pub async fn set_publication(
+        &self,
+        region: &Region,
+        (policy, sensitive): (bool, bool),
+    ) -> Result<(), Error> {
+        let hub = SecurityHubConfiguration::builder()
+            .publish_policy_findings(policy)
+            .publish_classification_findings(sensitive)
+            .build();
+        let sent = self.client(region).put_findings_publication_configuration();
+        let sent = sent.security_hub_configuration(hub).send().await;
+        sent.map(|_| ())
+            .map_err(|error| macie_error("PutFindingsPublicationConfiguration", error))
+    }
+
+    /// The results repository (GetClassificationExportConfiguration): `None` where none is set.
+    pub async fn repository(&self, region: &Region) -> Result<Option<Repository>, Error> {
+        let output = self
+            .client(region)
+            .get_classification_export_configuration()
+            .send()
+            .await;
+        let output =
+            output.map_err(|error| macie_error("GetClassificationExportConfiguration", error))?;
+        let destination = output
+            .configuration()
+            .and_then(ClassificationExportConfiguration::s3_destination);
+        Ok(destination.and_then(|destination| {
+            Some(Repository {
+                bucket_name: destination.bucket_name()?.to_owned(),
+                kms_key_arn: destination.kms_key_arn()?.to_owned(),
+                key_prefix: destination.key_prefix().map(str::to_owned),
+            })
+        }))
+    }
+
+    /// Sets it (PutClassificationExportConfiguration).
+    pub async fn set_repository(
+        &self,
+        region: &Region,
+        repository: &Repository,
+    ) -> Result<(), Error> {
+        let destination = S3Destination::builder()
+            .bucket_name(&repository.bucket_name)
+            .kms_key_arn(&repository.kms_key_arn)
+            .set_key_prefix(repository.key_prefix.clone())
+            .build();
+        let configuration = ClassificationExportConfiguration::builder()
+            .s3_destination(destination)
+            .build();
+        let sent = self
+            .client(region)
+            .put_classification_export_configuration();
+        let sent = sent.configuration(configuration).send().await;
+        sent.map(|_| ())
+            .map_err(|error| macie_error("PutClassificationExportConfiguration", error))
+    }
+}

@@ -1,0 +1,144 @@
+//! Macie's own settings as policy, in the administrator's account: each region's frequency,
+//! Security Hub publication and results repository read (only what is set), and what differs
+//! written, each change an outcome; under DRY_RUN, the plan.
+
+use futures_util::future::join_all;
+
+use crate::domain::{MacieSettings, Origin, Region, Subject};
+use crate::error::Error;
+use crate::outcome::{Outcome, Report, Run};
+use crate::policy::baseline::{BaselineChange, judge_baseline};
+use crate::policy::failure;
+use crate::workflow::scope::Scope;
+
+/// What to do when Macie refuses the repository: the policies it needs (Macie user guide, "Storing
+/// and retaining sensitive data discovery results").
+const REPOSITORY_ADVICE: &str = "the bucket policy must let macie.amazonaws.com (macie.REGION.amazonaws.com \
+     in an opt-in region) s3:GetBucketLocation on the bucket and s3:PutObject under the prefix, and \
+     the key policy let it kms:GenerateDataKey and kms:Encrypt, each with aws:SourceAccount this \
+     account and aws:SourceArn arn:aws:macie2:REGION:ACCOUNT:export-configuration:*; the key is a \
+     customer managed symmetric key in the bucket's region";
+
+/// Applies the baseline in every region of the run, its reports added to `run`.
+pub(crate) async fn apply_baseline_everywhere(
+    scope: Scope<'_>,
+    regions: &[Region],
+    run: &mut Run,
+    origin: &Origin,
+) {
+    let applied = join_all(
+        regions
+            .iter()
+            .map(|region| apply_baseline(scope, region, origin)),
+    );
+    run.reports.extend(applied.await.into_iter().flatten());
+}
+
+/// The administrator's settings in `region` held to the baseline: nothing, and no call, where no
+/// setting is given. A read that fails for now goes on as the region's reconcile.
+async fn apply_baseline(scope: Scope<'_>, region: &Region, origin: &Origin) -> Vec<Report> {
+    let wanted = &scope.app.config.baseline;
+    if !wanted.is_set() {
+        return Vec::new();
+    }
+    let current = match read_settings(scope, region).await {
+        Ok(current) => current,
+        Err(error) => {
+            let outcome = failure::outcome_in(&error, region);
+            return vec![Report::new(
+                Subject::Reconcile,
+                Some(region.clone()),
+                outcome,
+                origin,
+            )];
+        }
+    };
+    let report = |outcome| {
+        Report::new(
+            Subject::Administrator,
+            Some(region.clone()),
+            outcome,
+            origin,
+        )
+    };
+    let mut reports = Vec::new();
+    for (change, from, to) in judge_baseline(wanted, &current) {
+        if scope.app.config.dry_run {
+            reports.push(report(Outcome::Planned {
+                actions: vec![change.action()],
+            }));
+            continue;
+        }
+        reports.push(match write(scope, region, &change).await {
+            Ok(()) => report(Outcome::BaselineSet {
+                setting: change.setting(),
+                change: format!("{}: {from} -> {to}", change.setting()),
+            }),
+            Err(error) if failure::is_transient(&error) => {
+                let outcome = failure::outcome_of(&error);
+                Report::new(Subject::Reconcile, Some(region.clone()), outcome, origin)
+            }
+            // Refused: named with the fix, settled; the next reconcile tries again.
+            Err(error) => report(Outcome::skipped(say_refusal(&change, &error))),
+        });
+    }
+    reports
+}
+
+/// What was read of the settings that are set: one read for each, at once.
+async fn read_settings(scope: Scope<'_>, region: &Region) -> Result<MacieSettings, Error> {
+    let (macie, wanted) = (&scope.app.macie, &scope.app.config.baseline);
+    let publication = wanted.publish_policy_findings.is_some()
+        || wanted.publish_sensitive_data_findings.is_some();
+    let (frequency, publication, repository) = tokio::join!(
+        async {
+            match wanted.frequency {
+                Some(_) => macie.frequency(region).await,
+                None => Ok(None),
+            }
+        },
+        async {
+            match publication {
+                true => macie.publication(region).await.map(Some),
+                false => Ok(None),
+            }
+        },
+        async {
+            match wanted.repository {
+                Some(_) => macie.repository(region).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    Ok(MacieSettings {
+        frequency: frequency?,
+        publication: publication?,
+        repository: repository?,
+    })
+}
+
+/// Writes one setting.
+async fn write(scope: Scope<'_>, region: &Region, change: &BaselineChange) -> Result<(), Error> {
+    let macie = &scope.app.macie;
+    match change {
+        BaselineChange::Frequency(frequency) => macie.set_frequency(region, *frequency).await,
+        BaselineChange::Publication(policy, sensitive) => {
+            macie.set_publication(region, (*policy, *sensitive)).await
+        }
+        BaselineChange::Repository(repository) => macie.set_repository(region, repository).await,
+    }
+}
+
+/// A refused write, in words, with the fix.
+fn say_refusal(change: &BaselineChange, error: &Error) -> String {
+    let fix = match change {
+        BaselineChange::Repository(_) => REPOSITORY_ADVICE,
+        _ => {
+            "allow the call to the function's role (ReadOwnMacie), in every region of MacieRegions"
+        }
+    };
+    format!(
+        "the administrator's {} was not set: {error}. {fix}",
+        change.setting()
+    )
+}

@@ -1,0 +1,144 @@
+//! Macie's own settings as policy, in the administrator's account: read in every region, written
+//! only where they differ, each change an outcome; against the Macie stand-in.
+
+use crate::support::{Standins, invoke_ok};
+use serde_json::{Value, json};
+
+const BOTH: &str = "us-east-1,eu-west-1";
+const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const WRITES: [&str; 3] = [
+    "UpdateMacieSession",
+    "PutFindingsPublicationConfiguration",
+    "PutClassificationExportConfiguration",
+];
+const READS: [&str; 3] = [
+    "GetFindingsPublicationConfiguration",
+    "GetClassificationExportConfiguration",
+    "GetMacieSession",
+];
+
+fn settings() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("MACIE_REGIONS", BOTH),
+        ("FINDING_PUBLISHING_FREQUENCY", "ONE_HOUR"),
+        ("PUBLISH_SENSITIVE_DATA_FINDINGS", "true"),
+        ("RESULTS_BUCKET", "macie-results-123456789012"),
+        ("RESULTS_KMS_KEY_ARN", KEY),
+    ]
+}
+
+fn count(standins: &Standins, operations: &[&str]) -> usize {
+    operations
+        .iter()
+        .map(|operation| standins.macie_calls_of(operation, None).len())
+        .sum()
+}
+
+/// The summary's `baseline` entries: (region, setting, change).
+fn baseline(summary: &Value) -> Vec<(String, String, String)> {
+    let mut entries: Vec<(String, String, String)> = summary["baseline"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|entry| {
+            assert_eq!(entry["administrator"], true, "{entry}");
+            let text = |key: &str| entry[key].as_str().unwrap().to_owned();
+            (text("region"), text("status"), text("reason"))
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
+#[tokio::test]
+async fn the_administrators_baseline_is_applied_in_each_region_then_left_alone() {
+    let standins = Standins::start();
+    let app = standins.app(&settings()).await;
+
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+
+    let entries = baseline(&summary);
+    assert_eq!(entries.len(), 6, "{summary:#}");
+    assert!(entries.contains(&(
+        "eu-west-1".to_owned(),
+        "findingPublishingFrequency".to_owned(),
+        "findingPublishingFrequency: FIFTEEN_MINUTES -> ONE_HOUR".to_owned()
+    )));
+    let publication =
+        standins.macie_calls_of("PutFindingsPublicationConfiguration", Some("us-east-1"));
+    // The call takes both flags: the one not set is written as it was read.
+    assert_eq!(
+        publication[0]["body"]["securityHubConfiguration"],
+        json!({"publishPolicyFindings": true, "publishClassificationFindings": true})
+    );
+    assert_eq!(summary["counts"]["us-east-1"]["baseline"], 3);
+
+    // A second reconcile reads the same, and writes nothing.
+    let writes = count(&standins, &WRITES);
+    let again = invoke_ok(&app, json!({"action": "reconcile"})).await;
+    assert_eq!(baseline(&again), []);
+    assert_eq!(count(&standins, &WRITES), writes);
+}
+
+#[tokio::test]
+async fn with_no_baseline_setting_no_call_is_made() {
+    let standins = Standins::start();
+    let app = standins.app(&[("MACIE_REGIONS", BOTH)]).await;
+
+    invoke_ok(&app, json!({"action": "reconcile"})).await;
+
+    assert_eq!(count(&standins, &WRITES), 0);
+    assert_eq!(count(&standins, &READS), 0);
+}
+
+#[tokio::test]
+async fn a_dry_run_plans_the_baseline_and_writes_nothing() {
+    let standins = Standins::start();
+    let app = standins.app(&settings()).await;
+
+    let summary = invoke_ok(&app, json!({"action": "reconcile", "dryRun": true})).await;
+
+    let planned: Vec<&Value> = summary["planned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["administrator"] == true)
+        .collect();
+    assert_eq!(planned.len(), 6, "{summary:#}");
+    assert!(
+        planned
+            .iter()
+            .any(|entry| entry["actions"] == json!(["set repository"]))
+    );
+    assert_eq!(count(&standins, &WRITES), 0);
+}
+
+#[tokio::test]
+async fn a_refused_repository_is_named_with_the_policies_it_needs_and_not_queued() {
+    let standins = Standins::start();
+    standins.set_faults(json!({"rules": [
+        {"operation": "PutClassificationExportConfiguration", "errorType": "AccessDeniedException",
+         "message": "Macie can't write to the bucket"},
+    ]}));
+    let app = standins.app(&settings()).await;
+
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+
+    let refused: Vec<&Value> = summary["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["administrator"] == true)
+        .collect();
+    assert_eq!(refused.len(), 2, "{summary:#}");
+    let reason = refused[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("s3:PutObject") && reason.contains("kms:GenerateDataKey"),
+        "{reason}"
+    );
+    assert!(summary.get("requeued").is_none(), "{summary:#}");
+    assert!(summary.get("deadLettered").is_none());
+    // The other settings were written all the same.
+    assert_eq!(baseline(&summary).len(), 4);
+}
