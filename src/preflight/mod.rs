@@ -1,6 +1,7 @@
 //! The preflight's judgement (`{"action": "check"}`): what each read-only probe found, whether it
 //! passes, and what to fix when it does not.
 
+mod baseline;
 mod macie;
 mod organization;
 mod queues;
@@ -13,6 +14,7 @@ use crate::domain::{AccountId, Organization, Region};
 use crate::error::Error;
 use crate::policy::failure::is_access_denied;
 
+pub(crate) use baseline::{BaselineRead, judge_baseline_setup};
 pub(crate) use macie::{
     judge_accept_role, judge_accept_role_untried, judge_discovery_setup, judge_drift,
     judge_enrollment, judge_macie, judge_quota,

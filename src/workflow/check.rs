@@ -120,7 +120,28 @@ async fn probe_macie(scope: Scope<'_>, own: Option<&AccountId>, region: &Region)
         preflight::judge_enrollment(region, &read, forced, exclusions, own),
         preflight::judge_quota(region, &count, mode),
         preflight::judge_drift(region, &members, resume.then_some((mode, role))),
+        probe_baseline(scope, region).await,
     ]
+}
+
+/// The administrator's own Macie settings in `region`, and its automated discovery (for the
+/// warning where results would be kept only 90 days).
+async fn probe_baseline(scope: Scope<'_>, region: &Region) -> Check {
+    let macie = &scope.app.macie;
+    let (frequency, publication, repository, discovery) = tokio::join!(
+        macie.frequency(region),
+        macie.publication(region),
+        macie.repository(region),
+        macie.discovery_configuration(region),
+    );
+    let discovery = discovery.ok().map(|configuration| configuration.status);
+    let read = preflight::BaselineRead {
+        frequency,
+        publication,
+        repository,
+        discovery,
+    };
+    preflight::judge_baseline_setup(region, &read, &scope.app.config.baseline)
 }
 
 /// The queue of `role`: configured, and readable.

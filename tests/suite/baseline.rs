@@ -142,3 +142,43 @@ async fn a_refused_repository_is_named_with_the_policies_it_needs_and_not_queued
     // The other settings were written all the same.
     assert_eq!(baseline(&summary).len(), 4);
 }
+
+#[tokio::test]
+async fn the_check_reports_the_administrators_settings_and_warns_without_a_repository() {
+    let standins = Standins::start();
+    let app = standins.app(&[("MACIE_REGIONS", BOTH)]).await;
+
+    let report = invoke_ok(&app, json!({"action": "check"})).await;
+
+    let baseline: Vec<&Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|check| check["check"] == "baseline")
+        .collect();
+    assert_eq!(baseline.len(), 2, "{report:#}");
+    let detail = baseline[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("findingPublishingFrequency FIFTEEN_MINUTES"),
+        "{detail}"
+    );
+    assert!(detail.contains("results repository none"), "{detail}");
+    // Automated discovery runs (the stand-in's default) with no repository: results last 90 days.
+    assert!(
+        detail.contains("warning") && detail.contains("90 days"),
+        "{detail}"
+    );
+    assert!(detail.contains("ResultsBucket"), "{detail}");
+    assert_eq!(baseline[0]["status"], "pass");
+
+    // With a repository set and held, no warning.
+    let app = standins.app(&settings()).await;
+    invoke_ok(&app, json!({"action": "reconcile"})).await;
+    let report = invoke_ok(&app, json!({"action": "check"})).await;
+    let text = report.to_string();
+    assert!(
+        text.contains("results repository s3://macie-results-123456789012"),
+        "{report:#}"
+    );
+    assert!(!text.contains("90 days"), "{report:#}");
+}

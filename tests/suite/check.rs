@@ -87,10 +87,12 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
             "mode",
             "quota",
             "drift",
+            "baseline",
             "macie",
             "mode",
             "quota",
             "drift",
+            "baseline",
             "retryQueue",
             "deadLetterQueue",
             "acceptRole",
@@ -128,8 +130,8 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
     );
     assert_eq!(report["settings"]["ACCEPT_ROLE_NAME"], ROLE);
     assert_eq!(report["settings"]["DRY_RUN"], false);
-    // and only reads: Macie was asked about this account, its members and the member's invitations,
-    // nothing else
+    // and only reads: Macie was asked about this account, its members, its own settings and
+    // automated discovery (the baseline), and the member's invitations, nothing else
     let mut macie: Vec<String> = standins
         .macie_calls()
         .iter()
@@ -142,6 +144,9 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
         [
             "DescribeOrganizationConfiguration",
             "GetAdministratorAccount",
+            "GetAutomatedDiscoveryConfiguration",
+            "GetClassificationExportConfiguration",
+            "GetFindingsPublicationConfiguration",
             "GetMacieSession",
             "ListInvitations",
             "ListMembers"
