@@ -548,3 +548,55 @@ fn without_the_projects_tools_the_deploy_script_says_which_command_makes_them() 
     assert!(stderr.contains(". scripts/tools.sh"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn the_results_repository_is_made_right_and_kept() {
+    let template = template();
+    let resources = &template["Resources"];
+    let bucket = &resources["ResultsRepositoryBucket"];
+    let key = &resources["ResultsKey"];
+    for (name, resource) in [("bucket", bucket), ("key", key)] {
+        assert_eq!(resource["Condition"], "CreateRepository", "{name}");
+        assert_eq!(resource["DeletionPolicy"], "Retain", "{name}");
+    }
+    let properties = &bucket["Properties"];
+    let encryption = &properties["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"];
+    assert_eq!(encryption["SSEAlgorithm"], "aws:kms");
+    assert_eq!(properties["VersioningConfiguration"]["Status"], "Enabled");
+    let public = &properties["PublicAccessBlockConfiguration"];
+    for flag in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(public[flag], true, "{flag}");
+    }
+    assert_eq!(
+        properties["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"],
+        json!({"Ref": "ResultsRetentionDays"})
+    );
+    let statements =
+        resources["ResultsRepositoryBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap();
+    assert_eq!(statements[0]["Effect"], "Deny");
+    assert_eq!(
+        statements[0]["Condition"]["Bool"]["aws:SecureTransport"],
+        "false"
+    );
+    let macie: Vec<&Value> = statements
+        .iter()
+        .filter(|statement| statement["Principal"]["Service"] == "macie.amazonaws.com")
+        .collect();
+    assert_eq!(macie.len(), 2);
+    for statement in macie {
+        assert!(statement["Condition"]["StringEquals"]["aws:SourceAccount"].is_object());
+    }
+    let outputs = &template["Outputs"];
+    assert_eq!(
+        outputs["ResultsBucketName"]["Condition"],
+        "CreateRepository"
+    );
+    assert_eq!(outputs["ResultsKeyArn"]["Condition"], "CreateRepository");
+}
