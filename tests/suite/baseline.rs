@@ -182,3 +182,40 @@ async fn the_check_reports_the_administrators_settings_and_warns_without_a_repos
     );
     assert!(!text.contains("90 days"), "{report:#}");
 }
+
+#[tokio::test]
+async fn a_member_sets_its_own_frequency_and_publication_when_it_accepts() {
+    let standins = Standins::start();
+    let account = standins.new_account("baseline.owner@example.com").await;
+    let app = standins
+        .app(&[
+            ("MACIE_REGIONS", "us-east-1"),
+            ("ACCEPT_ROLE_NAME", "MacieInviteAccept"),
+            ("FINDING_PUBLISHING_FREQUENCY", "SIX_HOURS"),
+            ("PUBLISH_SENSITIVE_DATA_FINDINGS", "true"),
+        ])
+        .await;
+
+    invoke_ok(&app, crate::support::create_account_result(&account)).await;
+    let last = standins.retry_once_invitations_show(&app).await;
+    assert_eq!(last, json!({"batchItemFailures": []}));
+
+    // Inside the member, through the role: only it can set its own (the administrator's are set by
+    // the reconcile).
+    for operation in ["UpdateMacieSession", "PutFindingsPublicationConfiguration"] {
+        let calls = standins.macie_calls_of(operation, Some("us-east-1"));
+        assert!(
+            calls.iter().any(|call| call["caller"] == account.as_str()),
+            "{operation}: {calls:#?}"
+        );
+    }
+    let publication = standins
+        .macie_calls_of("PutFindingsPublicationConfiguration", Some("us-east-1"))
+        .into_iter()
+        .find(|call| call["caller"] == account.as_str())
+        .unwrap();
+    assert_eq!(
+        publication["body"]["securityHubConfiguration"],
+        json!({"publishPolicyFindings": true, "publishClassificationFindings": true})
+    );
+}

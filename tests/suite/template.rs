@@ -360,7 +360,10 @@ fn the_member_role_trusts_the_functions_role_alone() {
             "macie2:EnableMacie",
             "macie2:ListInvitations",
             "macie2:AcceptInvitation",
-            "macie2:UpdateMacieSession"
+            "macie2:UpdateMacieSession",
+            "macie2:GetMacieSession",
+            "macie2:GetFindingsPublicationConfiguration",
+            "macie2:PutFindingsPublicationConfiguration"
         ])
     );
 }

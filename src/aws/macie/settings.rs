@@ -8,61 +8,32 @@ use aws_sdk_macie2::types::{
     SecurityHubConfiguration,
 };
 
-use super::{Macie, macie_error};
+use aws_sdk_macie2::Client;
+
+use super::{Macie, MemberSession, macie_error};
 use crate::domain::{Frequency, Region, Repository};
 use crate::error::Error;
 
 impl Macie {
     /// The administrator's finding publishing frequency in `region` (GetMacieSession).
     pub async fn frequency(&self, region: &Region) -> Result<Option<Frequency>, Error> {
-        let output = self.client(region).get_macie_session().send().await;
-        let output = output.map_err(|error| macie_error("GetMacieSession", error))?;
-        let word = output.finding_publishing_frequency();
-        Ok(word.and_then(|word| Frequency::parse(word.as_str())))
+        read_frequency(&self.client(region)).await
     }
 
     /// Sets it (UpdateMacieSession with `findingPublishingFrequency` alone: the status is kept).
     pub async fn set_frequency(&self, region: &Region, frequency: Frequency) -> Result<(), Error> {
-        let word = FindingPublishingFrequency::from(frequency.name());
-        let sent = self
-            .client(region)
-            .update_macie_session()
-            .finding_publishing_frequency(word);
-        let sent = sent.send().await;
-        sent.map(|_| ())
-            .map_err(|error| macie_error("UpdateMacieSession", error))
+        write_frequency(&self.client(region), frequency).await
     }
 
     /// Whether policy findings and sensitive data findings are published to Security Hub
     /// (GetFindingsPublicationConfiguration), Macie's defaults (true, false) where it says nothing.
     pub async fn publication(&self, region: &Region) -> Result<(bool, bool), Error> {
-        let output = self
-            .client(region)
-            .get_findings_publication_configuration()
-            .send()
-            .await;
-        let output =
-            output.map_err(|error| macie_error("GetFindingsPublicationConfiguration", error))?;
-        let hub = output.security_hub_configuration();
-        let policy = hub.and_then(SecurityHubConfiguration::publish_policy_findings);
-        let sensitive = hub.and_then(SecurityHubConfiguration::publish_classification_findings);
-        Ok((policy.unwrap_or(true), sensitive.unwrap_or(false)))
+        read_publication(&self.client(region)).await
     }
 
     /// Sets both (PutFindingsPublicationConfiguration takes the whole object).
-    pub async fn set_publication(
-        &self,
-        region: &Region,
-        (policy, sensitive): (bool, bool),
-    ) -> Result<(), Error> {
-        let hub = SecurityHubConfiguration::builder()
-            .publish_policy_findings(policy)
-            .publish_classification_findings(sensitive)
-            .build();
-        let sent = self.client(region).put_findings_publication_configuration();
-        let sent = sent.security_hub_configuration(hub).send().await;
-        sent.map(|_| ())
-            .map_err(|error| macie_error("PutFindingsPublicationConfiguration", error))
+    pub async fn set_publication(&self, region: &Region, flags: (bool, bool)) -> Result<(), Error> {
+        write_publication(&self.client(region), flags).await
     }
 
     /// The results repository (GetClassificationExportConfiguration): `None` where none is set.
@@ -107,4 +78,70 @@ impl Macie {
         sent.map(|_| ())
             .map_err(|error| macie_error("PutClassificationExportConfiguration", error))
     }
+}
+
+/// Inside a member account: its own frequency and publication, which only it can set
+/// ("Configure publication destinations for findings" is each account's own: Macie user guide,
+/// "Relationships between administrator and member accounts").
+impl MemberSession {
+    /// The member's finding publishing frequency.
+    pub async fn frequency(&self) -> Result<Option<Frequency>, Error> {
+        read_frequency(&self.client).await
+    }
+
+    /// Sets the member's finding publishing frequency.
+    pub async fn set_frequency(&self, frequency: Frequency) -> Result<(), Error> {
+        write_frequency(&self.client, frequency).await
+    }
+
+    /// The member's Security Hub publication.
+    pub async fn publication(&self) -> Result<(bool, bool), Error> {
+        read_publication(&self.client).await
+    }
+
+    /// Sets the member's Security Hub publication.
+    pub async fn set_publication(&self, flags: (bool, bool)) -> Result<(), Error> {
+        write_publication(&self.client, flags).await
+    }
+}
+
+async fn read_frequency(client: &Client) -> Result<Option<Frequency>, Error> {
+    let output = client.get_macie_session().send().await;
+    let output = output.map_err(|error| macie_error("GetMacieSession", error))?;
+    let word = output.finding_publishing_frequency();
+    Ok(word.and_then(|word| Frequency::parse(word.as_str())))
+}
+
+async fn write_frequency(client: &Client, frequency: Frequency) -> Result<(), Error> {
+    let word = FindingPublishingFrequency::from(frequency.name());
+    let sent = client
+        .update_macie_session()
+        .finding_publishing_frequency(word);
+    let sent = sent.send().await;
+    sent.map(|_| ())
+        .map_err(|error| macie_error("UpdateMacieSession", error))
+}
+
+async fn read_publication(client: &Client) -> Result<(bool, bool), Error> {
+    let output = client.get_findings_publication_configuration().send().await;
+    let output =
+        output.map_err(|error| macie_error("GetFindingsPublicationConfiguration", error))?;
+    let hub = output.security_hub_configuration();
+    let policy = hub.and_then(SecurityHubConfiguration::publish_policy_findings);
+    let sensitive = hub.and_then(SecurityHubConfiguration::publish_classification_findings);
+    Ok((policy.unwrap_or(true), sensitive.unwrap_or(false)))
+}
+
+async fn write_publication(
+    client: &Client,
+    (policy, sensitive): (bool, bool),
+) -> Result<(), Error> {
+    let hub = SecurityHubConfiguration::builder()
+        .publish_policy_findings(policy)
+        .publish_classification_findings(sensitive)
+        .build();
+    let sent = client.put_findings_publication_configuration();
+    let sent = sent.security_hub_configuration(hub).send().await;
+    sent.map(|_| ())
+        .map_err(|error| macie_error("PutFindingsPublicationConfiguration", error))
 }

@@ -4,6 +4,8 @@
 
 use futures_util::future::join_all;
 
+use crate::aws::macie::MemberSession;
+use crate::config::Baseline;
 use crate::domain::{MacieSettings, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
@@ -141,4 +143,73 @@ fn say_refusal(change: &BaselineChange, error: &Error) -> String {
         "the administrator's {} was not set: {error}. {fix}",
         change.setting()
     )
+}
+
+/// What of the baseline a member sets itself: its frequency and publication (its results go to the
+/// administrator's repository).
+fn member_part(baseline: &Baseline) -> Baseline {
+    Baseline {
+        repository: None,
+        ..baseline.clone()
+    }
+}
+
+/// Inside a member account (its session open, to accept an invitation or resume its Macie): its
+/// frequency and publication held to the baseline; an outcome for each change made, or refused.
+pub(crate) async fn apply_member_baseline(
+    scope: Scope<'_>,
+    session: &MemberSession,
+) -> Vec<Outcome> {
+    let wanted = member_part(&scope.app.config.baseline);
+    if !wanted.is_set() || scope.app.config.dry_run {
+        return Vec::new();
+    }
+    let publication = wanted.publish_policy_findings.is_some()
+        || wanted.publish_sensitive_data_findings.is_some();
+    let read = async {
+        let frequency = match wanted.frequency {
+            Some(_) => session.frequency().await?,
+            None => None,
+        };
+        let publication = match publication {
+            true => Some(session.publication().await?),
+            false => None,
+        };
+        Ok::<_, Error>(MacieSettings {
+            frequency,
+            publication,
+            repository: None,
+        })
+    };
+    let current = match read.await {
+        Ok(current) => current,
+        Err(error) => {
+            return vec![Outcome::skipped(format!(
+                "the member's baseline was not read: {error}"
+            ))];
+        }
+    };
+    let mut outcomes = Vec::new();
+    for (change, from, to) in judge_baseline(&wanted, &current) {
+        let written = match &change {
+            BaselineChange::Frequency(frequency) => session.set_frequency(*frequency).await,
+            BaselineChange::Publication(policy, sensitive) => {
+                session.set_publication((*policy, *sensitive)).await
+            }
+            BaselineChange::Repository(_) => Ok(()),
+        };
+        outcomes.push(match written {
+            Ok(()) => Outcome::BaselineSet {
+                setting: change.setting(),
+                change: format!("{}: {from} -> {to}", change.setting()),
+            },
+            Err(error) => Outcome::skipped(format!(
+                "the member's {} was not set: {error}. The member role must allow \
+                 macie2:UpdateMacieSession and macie2:PutFindingsPublicationConfiguration \
+                 (member-role.yaml)",
+                change.setting()
+            )),
+        });
+    }
+    outcomes
 }

@@ -11,6 +11,7 @@ use crate::outcome::{Outcome, Report};
 use crate::policy::{failure, plan};
 use crate::workflow::clock::before_deadline;
 use crate::workflow::scope::{Scope, Task};
+use crate::workflow::steps::baseline::apply_member_baseline;
 
 /// The report of a task's outcome in the region.
 pub(super) fn report_task(region: &Region, task: &Task, outcome: Outcome) -> Report {
@@ -114,14 +115,17 @@ pub(super) async fn accept_in_member(
     account_id: &AccountId,
     role_name: &str,
     administrator: Option<&AccountId>,
-) -> Outcome {
+) -> (Outcome, Vec<Outcome>) {
     let app = scope.app;
     // An invitation is accepted only from this account: unknown, nothing is accepted (fail closed).
     let Some(administrator) = administrator else {
-        return Outcome::failed(
-            "the function's own account is unknown (neither its ARN nor STS GetCallerIdentity \
+        return (
+            Outcome::failed(
+                "the function's own account is unknown (neither its ARN nor STS GetCallerIdentity \
              names it), and an invitation is accepted only from it: accept the invitation in the \
              member account, or run the function where Lambda gives it its ARN",
+            ),
+            Vec::new(),
         );
     };
     let steps = async {
@@ -133,14 +137,19 @@ pub(super) async fn accept_in_member(
         match session.invitation_from(administrator).await? {
             Some(invitation_id) => {
                 session.accept(administrator, &invitation_id).await?;
-                Ok(Outcome::Accepted)
+                // Inside the member now: its own frequency and publication, as the baseline says.
+                let baseline = apply_member_baseline(scope, &session).await;
+                Ok((Outcome::Accepted, baseline))
             }
-            None => Ok(Outcome::pending(
-                "the member account sees no pending invitation from this administrator yet",
+            None => Ok((
+                Outcome::pending(
+                    "the member account sees no pending invitation from this administrator yet",
+                ),
+                Vec::new(),
             )),
         }
     };
     steps
         .await
-        .unwrap_or_else(|error: Error| failure::outcome_in(&error, region))
+        .unwrap_or_else(|error: Error| (failure::outcome_in(&error, region), Vec::new()))
 }

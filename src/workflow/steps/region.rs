@@ -176,13 +176,18 @@ async fn accept_all<'t>(
 ) -> Vec<Report> {
     let (app, administrator, deadline) = (scope.app, scope.own_account, scope.deadline);
     let accept_one = |task: &'t Task| async move {
-        let outcome =
-            accept_in_member(scope, region, &task.account.id, role_name, administrator).await;
-        report_task(region, task, outcome)
+        let id = &task.account.id;
+        let (outcome, baseline) =
+            accept_in_member(scope, region, id, role_name, administrator).await;
+        let reports = std::iter::once(outcome).chain(baseline);
+        reports
+            .map(|outcome| report_task(region, task, outcome))
+            .collect::<Vec<_>>()
     };
     let limit = app.config.max_calls_in_flight;
-    let later = |task: &'t Task| report_task(region, task, Outcome::Deferred);
-    before_deadline(tasks, limit, deadline, accept_one, later).await
+    let later = |task: &'t Task| vec![report_task(region, task, Outcome::Deferred)];
+    let accepted = before_deadline(tasks, limit, deadline, accept_one, later).await;
+    accepted.into_iter().flatten().collect()
 }
 
 /// Each account's relationship with the administrator in `region`: from the listing the caller

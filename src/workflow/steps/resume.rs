@@ -9,6 +9,7 @@ use crate::policy::failure;
 use crate::policy::plan::judge_resume;
 use crate::workflow::clock::before_deadline;
 use crate::workflow::scope::{Scope, Task};
+use crate::workflow::steps::baseline::apply_member_baseline;
 use crate::workflow::steps::enroll::report_task;
 
 /// Resumes the `tasks`' members (`Paused`, RESUME_PAUSED on) in `region`, at most
@@ -31,38 +32,48 @@ pub(crate) async fn resume_in_region<'t>(
         }
     };
     let resume = |task: &'t Task| async move {
-        let outcome = resume_one(scope, region, &task.account.id, mode).await;
-        report_task(region, task, outcome)
+        let outcomes = resume_one(scope, region, &task.account.id, mode).await;
+        let reports = outcomes
+            .into_iter()
+            .map(|outcome| report_task(region, task, outcome));
+        reports.collect::<Vec<_>>()
     };
-    let deferred = |task: &'t Task| report_task(region, task, Outcome::Deferred);
+    let deferred = |task: &'t Task| vec![report_task(region, task, Outcome::Deferred)];
     let limit = scope.app.config.max_calls_in_flight;
-    before_deadline(tasks, limit, scope.deadline, resume, deferred).await
+    let resumed = before_deadline(tasks, limit, scope.deadline, resume, deferred).await;
+    resumed.into_iter().flatten().collect()
 }
 
-/// One member resumed, in `mode`: its outcome.
-async fn resume_one(scope: Scope<'_>, region: &Region, id: &AccountId, mode: Mode) -> Outcome {
+/// One member resumed, in `mode`: its outcome, and inside the member (by invitation) those of its
+/// own baseline.
+async fn resume_one(scope: Scope<'_>, region: &Region, id: &AccountId, mode: Mode) -> Vec<Outcome> {
     let app = scope.app;
     let role = app.config.accept_role_name.as_deref();
     if let Err(reason) = judge_resume(mode, role) {
         let status = MemberStatus::Paused;
-        return Outcome::Drifted { status, reason };
+        return vec![Outcome::Drifted { status, reason }];
     }
     if app.config.dry_run {
         let actions = vec!["resume"];
-        return Outcome::Planned { actions };
+        return vec![Outcome::Planned { actions }];
     }
     let resumed = match (mode, role) {
         (Mode::Invitations, Some(role)) => {
             async {
                 let session = app.macie.member_session(region, id, role).await?;
-                session.resume_macie().await
+                session.resume_macie().await?;
+                Ok(apply_member_baseline(scope, &session).await)
             }
             .await
         }
-        _ => app.macie.resume_member(region, id).await,
+        _ => app
+            .macie
+            .resume_member(region, id)
+            .await
+            .map(|()| Vec::new()),
     };
     match resumed {
-        Ok(()) => Outcome::Resumed,
-        Err(error) => failure::outcome_in(&error, region),
+        Ok(baseline) => std::iter::once(Outcome::Resumed).chain(baseline).collect(),
+        Err(error) => vec![failure::outcome_in(&error, region)],
     }
 }
