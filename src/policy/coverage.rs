@@ -88,6 +88,22 @@ pub struct Coverage {
     /// The members that are not `Enabled`, by state: what lowers the shares, named.
     #[serde(skip_serializing_if = "Drift::is_empty")]
     pub drift: Drift,
+    /// With a members' baseline and the member role: the members audited this run (a bounded
+    /// number, rolling through the organization), and how many of them met it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineAudit>,
+}
+
+/// The members whose own Macie settings a reconcile audited in a region.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaselineAudit {
+    pub audited: usize,
+    /// Of those, the ones whose settings met the baseline already.
+    pub meeting: usize,
+    /// Of those, the ones the member role could not reach.
+    #[serde(skip_serializing_if = "super::is_zero")]
+    pub not_reachable: usize,
 }
 
 /// The members of a region that have drifted from `Enabled`: for each state where any member is,
@@ -312,6 +328,7 @@ pub(crate) fn measure_coverage(
         member_quota: quota,
         quota_used_share: Percent::of(quota_used, quota),
         drift,
+        baseline: None,
     }
 }
 

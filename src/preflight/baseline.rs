@@ -5,7 +5,7 @@
 use super::Check;
 use crate::config::Baseline;
 use crate::domain::{Discovery, Frequency, Region, Repository};
-use crate::error::Error;
+use crate::error::{Error, Meaning};
 
 /// What the check read of the administrator's settings in a region.
 pub(crate) struct BaselineRead {
@@ -58,4 +58,46 @@ pub(crate) fn judge_baseline_setup(
         ));
     }
     Check::pass(CHECK, detail).in_region(region)
+}
+
+/// What the check read of a member's own settings: its frequency and its publication.
+pub(crate) type MemberRead = (
+    Result<Option<Frequency>, Error>,
+    Result<(bool, bool), Error>,
+);
+
+/// A member's own frequency and publication in `region`, as read through the member role (the
+/// check's `accountIds`): it passes where both were read, and fails where the role may not read them.
+pub(crate) fn judge_member_baseline(
+    account: &crate::domain::AccountId,
+    region: &Region,
+    (frequency, publication): MemberRead,
+) -> Check {
+    const CHECK: &str = "memberBaseline";
+    match (frequency, publication) {
+        (Ok(frequency), Ok((policy, sensitive))) => Check::pass(
+            CHECK,
+            format!(
+                "account {account}: findingPublishingFrequency {}; publishPolicyFindings {policy}, \
+                 publishClassificationFindings {sensitive}",
+                frequency.map_or("unknown", Frequency::name)
+            ),
+        ),
+        (Err(error), _) | (_, Err(error)) if error.meaning() == Some(Meaning::MacieOff) => {
+            Check::pass(
+                CHECK,
+                format!(
+                    "account {account}: Macie is not enabled there yet, so it has no settings of \
+                     its own; the function sets them when it enrolls it"
+                ),
+            )
+        }
+        (Err(error), _) | (_, Err(error)) => Check::fail(
+            CHECK,
+            format!("account {account}: the member role could not read its settings: {error}"),
+            "deploy the current member-role.yaml in that account: it grants macie2:GetMacieSession \
+             and the publication calls",
+        ),
+    }
+    .in_region(region)
 }

@@ -14,7 +14,7 @@ use crate::domain::{AccountId, Organization, Region};
 use crate::error::Error;
 use crate::policy::failure::is_access_denied;
 
-pub(crate) use baseline::{BaselineRead, judge_baseline_setup};
+pub(crate) use baseline::{BaselineRead, judge_baseline_setup, judge_member_baseline};
 pub(crate) use macie::{
     judge_accept_role, judge_accept_role_untried, judge_discovery_setup, judge_drift,
     judge_enrollment, judge_macie, judge_quota,

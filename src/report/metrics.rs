@@ -64,7 +64,7 @@ enum Combine {
 /// member's total, are the organization's over every region: on the line of totals only
 /// ([`read_organization_measures`]).
 #[rustfmt::skip]
-const MEASURES: [(&str, &str, Combine, MeasureOf); 8] = [
+const MEASURES: [(&str, &str, Combine, MeasureOf); 10] = [
     ("ShareCovered",            "Percent", Combine::Lowest,  |tally| Some(tally.coverage.as_ref()?.share_covered.as_f64())),
     ("ShareEnabled",            "Percent", Combine::Lowest,  |tally| Some(tally.coverage.as_ref()?.share_enabled.as_f64())),
     ("QuotaUsed",               "Percent", Combine::Highest, |tally| Some(tally.coverage.as_ref()?.quota_used_share.as_f64())),
@@ -73,6 +73,8 @@ const MEASURES: [(&str, &str, Combine, MeasureOf); 8] = [
     ("MembersOverCostLimit",    "Count",   Combine::Sum,     |_| None),
     ("MembersDrifted",          "Count",   Combine::Highest, |tally| Some(tally.coverage.as_ref()?.drift.total() as f64)),
     ("ReconcilesCompleted",     "Count",   Combine::Sum,     |_| None),
+    ("MembersAudited",          "Count",   Combine::Sum,     |tally| Some(tally.coverage.as_ref()?.baseline?.audited as f64)),
+    ("MembersMeetingBaseline",  "Count",   Combine::Sum,     |tally| Some(tally.coverage.as_ref()?.baseline?.meeting as f64)),
 ];
 
 /// On the line of totals, what the organization's reconcile says as a whole: that it completed

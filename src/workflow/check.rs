@@ -171,17 +171,29 @@ async fn probe_accept_roles(
         )];
     };
     let region = &app.config.regions[0];
-    join_all(accounts.iter().map(|account| async move {
-        let tried = match own {
-            Some(own) => match app.macie.member_session(region, account, role).await {
-                Ok(session) => session.invitation_from(own).await.map(|_| ()),
-                Err(error) => Err(error),
-            },
-            None => Ok(()),
+    let checks = join_all(accounts.iter().map(|account| async move {
+        let Some(own) = own else {
+            return vec![preflight::judge_accept_role(role, account, None, &Ok(()))];
         };
-        preflight::judge_accept_role(role, account, own, &tried)
-    }))
-    .await
+        let session = app.macie.member_session(region, account, role).await;
+        let tried = match &session {
+            Ok(session) => session.invitation_from(own).await.map(|_| ()),
+            Err(error) => Err(error.clone()),
+        };
+        let mut checks = vec![preflight::judge_accept_role(
+            role,
+            account,
+            Some(own),
+            &tried,
+        )];
+        // The member's own frequency and publication, read through the role: its baseline.
+        if let (Ok(session), Ok(())) = (&session, &tried) {
+            let read = (session.frequency().await, session.publication().await);
+            checks.push(preflight::judge_member_baseline(account, region, read));
+        }
+        checks
+    }));
+    checks.await.into_iter().flatten().collect()
 }
 
 /// Each account and unit of `list` looked up, a few at a time, while the deadline allows: the

@@ -16,7 +16,7 @@ use crate::report::summary::{Reconciliation, RegionTally};
 use crate::workflow::clock::now_seconds;
 use crate::workflow::removal::remove_departed;
 use crate::workflow::scope::{Scope, Task};
-use crate::workflow::steps::baseline::apply_baseline_everywhere;
+use crate::workflow::steps::baseline::{apply_baseline_everywhere, choose_audited};
 use crate::workflow::steps::everywhere::{apply_discovery_everywhere, find_enabled_members};
 use crate::workflow::steps::lookup::{
     Cutoff, read_backfill_cutoff, read_marks, screen_excluded_units,
@@ -61,7 +61,6 @@ async fn reconcile(
     origin: &Origin,
     accounts: &[Account],
 ) -> (Run, Reconciliation) {
-    let app = scope.app;
     let regions = &origin.regions;
     let mut run = Run::default();
     let eligible = screen_organization(scope, &mut run, accounts, origin).await;
@@ -69,16 +68,15 @@ async fn reconcile(
         true => None,
         false => read_backfill_cutoff(scope).await,
     };
-    let planner = app.planning();
+    let planner = scope.app.planning();
     let predates = |task: &Task| cutoff.as_ref().is_some_and(|c| c.predates(&task.account));
     let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(predates);
-    let groups = [
-        (scope, new.as_slice()),
-        (scope.with_app(&planner), existing.as_slice()),
-    ];
+    let planning = scope.with_app(&planner);
+    let groups = [(scope, new.as_slice()), (planning, existing.as_slice())];
     let listings = list_regions(scope, regions, accounts).await;
     let enabled = find_enabled_members(scope, accounts, &listings);
     let outside = count_drift_outside(accounts, &listings);
+    let audit = choose_audited(scope, accounts, &listings, now_seconds());
     let mut departed = judge_all_departures(scope, regions, &listings, accounts);
     let regional = join_all(regions.iter().zip(listings).map(|(region, listing)| {
         let departed = take_region(&mut departed, region)
@@ -88,22 +86,26 @@ async fn reconcile(
         reconcile_region(region, listing, departed, &groups, origin)
     }));
     let mut members_found = Vec::new();
-    for ((region, region_run), outside) in regions.iter().zip(regional.await).zip(outside) {
-        let mut coverage = region_run.coverage;
-        if let Some(coverage) = coverage.as_mut() {
-            coverage.drift.outside_organization = outside;
-        }
-        members_found.push((region_run.members_found, coverage));
+    for (region, region_run) in regions.iter().zip(regional.await) {
+        members_found.push((region_run.members_found, region_run.coverage));
         run.reports.extend(region_run.reports);
         run.members_already
             .insert(region.clone(), region_run.members_already);
     }
     let discovery = apply_discovery_everywhere(scope, regions, enabled, &mut run, origin).await;
-    apply_baseline_everywhere(scope, regions, &mut run, origin).await;
+    let audited = apply_baseline_everywhere(scope, regions, audit, &mut run, origin).await;
     collapse_deferred(&mut run.reports, origin);
     let mut tallies = count_regions(regions, members_found, &run);
-    for (tally, discovery) in tallies.iter_mut().zip(discovery.tallies) {
+    let found = tallies
+        .iter_mut()
+        .zip(discovery.tallies)
+        .zip(outside)
+        .zip(audited);
+    for (((tally, discovery), outside), audited) in found {
         tally.discovery = discovery;
+        if let Some(coverage) = tally.coverage.as_mut() {
+            (coverage.drift.outside_organization, coverage.baseline) = (outside, audited);
+        }
     }
     let reconciliation = Reconciliation {
         accounts_in_organization: accounts.len(),

@@ -457,7 +457,10 @@ class State:
         if caller == self.administrator:
             status = self.sessions.get(region, "ENABLED")
         else:
-            status = "ENABLED" if (caller, region) in self.enabled else None
+            # A member account's Macie is on where it enabled it, or where it is an Enabled (or Paused) member.
+            member = self.region_members(region).get(caller)
+            associated = member is not None and self.status(member) in ("Enabled", "Paused")
+            status = "ENABLED" if (caller, region) in self.enabled or associated else None
         if status is None:
             # As Macie answers where it is not enabled (an AccessDeniedException, not a 404).
             raise MacieError("AccessDeniedException", MACIE_OFF)

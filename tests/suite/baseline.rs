@@ -219,3 +219,44 @@ async fn a_member_sets_its_own_frequency_and_publication_when_it_accepts() {
         json!({"publishPolicyFindings": true, "publishClassificationFindings": true})
     );
 }
+
+#[tokio::test]
+async fn the_reconcile_audits_members_through_the_role_and_a_second_finds_them_meeting_it() {
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let mut members = Vec::new();
+    for n in 0..3 {
+        let account = organization
+            .create_account(&format!("audited{n}@example.com"))
+            .await;
+        standins.seed_enrolled_member("us-east-1", &account, "Enabled");
+        members.push(account);
+    }
+    let app = standins
+        .app(&[
+            ("MACIE_REGIONS", "us-east-1"),
+            ("ACCEPT_ROLE_NAME", "MacieInviteAccept"),
+            ("FINDING_PUBLISHING_FREQUENCY", "ONE_HOUR"),
+        ])
+        .await;
+
+    let summary = invoke_ok(&app, json!({"action": "reconcile"})).await;
+
+    let coverage = &crate::support::region_tally(&summary, "us-east-1")["baseline"];
+    assert_eq!(
+        coverage,
+        &json!({"audited": 3, "meeting": 0}),
+        "{summary:#}"
+    );
+    let callers: Vec<Value> = standins
+        .macie_calls_of("UpdateMacieSession", None)
+        .iter()
+        .map(|call| call["caller"].clone())
+        .collect();
+    for member in &members {
+        assert!(callers.contains(&json!(member)), "{member}: {callers:?}");
+    }
+    let again = invoke_ok(&app, json!({"action": "reconcile"})).await;
+    let coverage = &crate::support::region_tally(&again, "us-east-1")["baseline"];
+    assert_eq!(coverage, &json!({"audited": 3, "meeting": 3}), "{again:#}");
+}

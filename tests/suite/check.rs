@@ -96,6 +96,7 @@ async fn a_ready_deployment_passes_every_check_and_nothing_is_changed() {
             "retryQueue",
             "deadLetterQueue",
             "acceptRole",
+            "memberBaseline",
             "exclusions",
             "settings"
         ]

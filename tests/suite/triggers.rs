@@ -187,7 +187,11 @@ async fn every_sample_event_does_what_it_asks_for() {
                         "GetMacieSession",
                         "GetAdministratorAccount",
                         "ListMembers",
-                        "DescribeOrganizationConfiguration"
+                        "DescribeOrganizationConfiguration",
+                        // The baseline's reads: the administrator's own settings, and discovery.
+                        "GetFindingsPublicationConfiguration",
+                        "GetClassificationExportConfiguration",
+                        "GetAutomatedDiscoveryConfiguration"
                     ]
                     .contains(&op.as_str().unwrap())),
                     "{name}: {operations:?}"

@@ -6,11 +6,17 @@ use futures_util::future::join_all;
 
 use crate::aws::macie::MemberSession;
 use crate::config::Baseline;
-use crate::domain::{MacieSettings, Origin, Region, Subject};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::domain::{
+    Account, AccountId, MacieSettings, MemberStatus, Membership, Origin, Region, Subject,
+};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
 use crate::policy::baseline::{BaselineChange, judge_baseline};
+use crate::policy::coverage::BaselineAudit;
 use crate::policy::failure;
+use crate::workflow::clock::before_deadline;
 use crate::workflow::scope::Scope;
 
 /// What to do when Macie refuses the repository: the policies it needs (Macie user guide, "Storing
@@ -21,19 +27,109 @@ const REPOSITORY_ADVICE: &str = "the bucket policy must let macie.amazonaws.com 
      account and aws:SourceArn arn:aws:macie2:REGION:ACCOUNT:export-configuration:*; the key is a \
      customer managed symmetric key in the bucket's region";
 
-/// Applies the baseline in every region of the run, its reports added to `run`.
+/// At most this many members a region are audited a run, rolling through the organization.
+const AUDITED_PER_RUN: usize = 20;
+
+/// Applies the baseline in every region of the run, the administrator's and, through the member
+/// role, that of each region's `audit` members; its reports added to `run`. Each region's audit.
 pub(crate) async fn apply_baseline_everywhere(
     scope: Scope<'_>,
     regions: &[Region],
+    audit: Vec<Vec<AccountId>>,
     run: &mut Run,
     origin: &Origin,
-) {
+) -> Vec<Option<BaselineAudit>> {
     let applied = join_all(
         regions
             .iter()
             .map(|region| apply_baseline(scope, region, origin)),
     );
     run.reports.extend(applied.await.into_iter().flatten());
+    let audits = regions
+        .iter()
+        .zip(audit)
+        .map(|(region, members)| audit_members(scope, region, members, origin));
+    let mut audited = Vec::new();
+    for (reports, audit) in join_all(audits).await {
+        run.reports.extend(reports);
+        audited.push(audit);
+    }
+    audited
+}
+
+/// The members of each region to audit this run: with the member role and a members' baseline,
+/// up to [`AUDITED_PER_RUN`] of its `Enabled` members of the organization, a different window
+/// each day (`now`, seconds since the epoch), so that every member is audited in turn.
+pub(crate) fn choose_audited(
+    scope: Scope<'_>,
+    accounts: &[Account],
+    listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
+    now: i64,
+) -> Vec<Vec<AccountId>> {
+    let config = &scope.app.config;
+    let auditing = config.accept_role_name.is_some() && member_part(&config.baseline).is_set();
+    let organization: BTreeSet<&AccountId> = accounts.iter().map(|account| &account.id).collect();
+    let day = usize::try_from(now / 86_400).unwrap_or_default();
+    let window = |members: &BTreeMap<AccountId, Membership>| {
+        let enabled: Vec<&AccountId> = members
+            .iter()
+            .filter(|(id, m)| m.status == MemberStatus::Enabled && organization.contains(id))
+            .map(|(id, _)| id)
+            .collect();
+        let start = (day * AUDITED_PER_RUN) % enabled.len().max(1);
+        let count = AUDITED_PER_RUN.min(enabled.len());
+        let window = enabled.iter().cycle().skip(start).take(count);
+        window.map(|id| (*id).clone()).collect()
+    };
+    let chosen = listings.iter().map(|listing| match listing {
+        Ok(members) if auditing => window(members),
+        _ => Vec::new(),
+    });
+    chosen.collect()
+}
+
+/// Audits `members` in `region` through the member role: their own frequency and publication,
+/// written where they differ; a member the role cannot reach is reported so, never failed.
+async fn audit_members(
+    scope: Scope<'_>,
+    region: &Region,
+    members: Vec<AccountId>,
+    origin: &Origin,
+) -> (Vec<Report>, Option<BaselineAudit>) {
+    let role = scope.app.config.accept_role_name.as_deref();
+    let Some(role) = role.filter(|_| !members.is_empty()) else {
+        return (Vec::new(), None);
+    };
+    let audit_one = |id: AccountId| async move {
+        let outcomes = match scope.app.macie.member_session(region, &id, role).await {
+            Ok(session) => Ok(apply_member_baseline(scope, &session).await),
+            Err(error) => Err(Outcome::skipped(format!(
+                "not reachable: the member role {role} cannot be assumed in it ({error}); deploy \
+                 member-role.yaml there to hold its own settings to the baseline"
+            ))),
+        };
+        (id, Some(outcomes))
+    };
+    let limit = scope.app.config.max_calls_in_flight;
+    // Past the deadline a member is not audited this run: the next one's window comes round.
+    let later = |id| (id, None);
+    let audited = before_deadline(members, limit, scope.deadline, audit_one, later).await;
+    let mut audit = BaselineAudit::default();
+    let mut reports = Vec::new();
+    for (id, outcomes) in audited {
+        let Some(outcomes) = outcomes else {
+            continue;
+        };
+        audit.audited += 1;
+        let outcomes = outcomes.unwrap_or_else(|unreachable| {
+            audit.not_reachable += 1;
+            vec![unreachable]
+        });
+        audit.meeting += usize::from(outcomes.is_empty());
+        let report = |outcome| Report::account(&id, Some(region), outcome, origin);
+        reports.extend(outcomes.into_iter().map(report));
+    }
+    (reports, Some(audit))
 }
 
 /// The administrator's settings in `region` held to the baseline: nothing, and no call, where no
