@@ -128,10 +128,11 @@ async fn probe_macie(scope: Scope<'_>, own: Option<&AccountId>, region: &Region)
 /// warning where results would be kept only 90 days).
 async fn probe_baseline(scope: Scope<'_>, region: &Region) -> Check {
     let macie = &scope.app.macie;
+    let settings = macie.settings(region);
     let (frequency, publication, repository, discovery) = tokio::join!(
-        macie.frequency(region),
-        macie.publication(region),
-        macie.repository(region),
+        settings.frequency(),
+        settings.publication(),
+        settings.repository(),
         macie.discovery_configuration(region),
     );
     let discovery = discovery.ok().map(|configuration| configuration.status);
@@ -188,7 +189,8 @@ async fn probe_accept_roles(
         )];
         // The member's own frequency and publication, read through the role: its baseline.
         if let (Ok(session), Ok(())) = (&session, &tried) {
-            let read = (session.frequency().await, session.publication().await);
+            let settings = session.settings();
+            let read = (settings.frequency().await, settings.publication().await);
             checks.push(preflight::judge_member_baseline(account, region, read));
         }
         checks

@@ -24,6 +24,7 @@ mod settings;
 pub use discovery::DISCOVERY_ACCOUNTS_PER_ASK;
 pub use membership::MemberPages;
 pub(crate) use membership::to_member_status;
+pub use settings::Settings;
 
 const SERVICE: &str = "Macie";
 

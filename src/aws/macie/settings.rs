@@ -1,5 +1,5 @@
-//! The Macie administrator's own settings in a region: its finding publishing frequency
-//! (GetMacieSession, UpdateMacieSession), its Security Hub publication
+//! An account's own Macie settings in a region, the administrator's or a member's: its finding
+//! publishing frequency (GetMacieSession, UpdateMacieSession), its Security Hub publication
 //! (Get/PutFindingsPublicationConfiguration) and its results repository
 //! (Get/PutClassificationExportConfiguration).
 
@@ -14,35 +14,86 @@ use super::{Macie, MemberSession, macie_error};
 use crate::domain::{Frequency, Region, Repository};
 use crate::error::Error;
 
+/// One account's own Macie settings in one region: the administrator's ([`Macie::settings`]) or,
+/// through the member role, a member's ([`MemberSession::settings`]). A member's frequency and
+/// publication are its own, which only it can set ("Configure publication destinations for
+/// findings" is each account's own: Macie user guide, "Relationships between administrator and
+/// member accounts"); its results go to the administrator's repository.
+pub struct Settings {
+    client: Client,
+}
+
 impl Macie {
-    /// The administrator's finding publishing frequency in `region` (GetMacieSession).
-    pub async fn frequency(&self, region: &Region) -> Result<Option<Frequency>, Error> {
-        read_frequency(&self.client(region)).await
+    /// The administrator's own settings in `region`.
+    pub fn settings(&self, region: &Region) -> Settings {
+        Settings {
+            client: self.client(region),
+        }
+    }
+}
+
+impl MemberSession {
+    /// The member's own settings.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            client: self.client.clone(),
+        }
+    }
+}
+
+impl Settings {
+    /// The finding publishing frequency (GetMacieSession).
+    pub async fn frequency(&self) -> Result<Option<Frequency>, Error> {
+        let output = self.client.get_macie_session().send().await;
+        let output = output.map_err(|error| macie_error("GetMacieSession", error))?;
+        let word = output.finding_publishing_frequency();
+        Ok(word.and_then(|word| Frequency::parse(word.as_str())))
     }
 
     /// Sets it (UpdateMacieSession with `findingPublishingFrequency` alone: the status is kept).
-    pub async fn set_frequency(&self, region: &Region, frequency: Frequency) -> Result<(), Error> {
-        write_frequency(&self.client(region), frequency).await
+    pub async fn set_frequency(&self, frequency: Frequency) -> Result<(), Error> {
+        let word = FindingPublishingFrequency::from(frequency.name());
+        let sent = self
+            .client
+            .update_macie_session()
+            .finding_publishing_frequency(word);
+        let sent = sent.send().await;
+        sent.map(|_| ())
+            .map_err(|error| macie_error("UpdateMacieSession", error))
     }
 
     /// Whether policy findings and sensitive data findings are published to Security Hub
     /// (GetFindingsPublicationConfiguration), Macie's defaults (true, false) where it says nothing.
-    pub async fn publication(&self, region: &Region) -> Result<(bool, bool), Error> {
-        read_publication(&self.client(region)).await
+    pub async fn publication(&self) -> Result<(bool, bool), Error> {
+        let output = self
+            .client
+            .get_findings_publication_configuration()
+            .send()
+            .await;
+        let output =
+            output.map_err(|error| macie_error("GetFindingsPublicationConfiguration", error))?;
+        let hub = output.security_hub_configuration();
+        let policy = hub.and_then(SecurityHubConfiguration::publish_policy_findings);
+        let sensitive = hub.and_then(SecurityHubConfiguration::publish_classification_findings);
+        Ok((policy.unwrap_or(true), sensitive.unwrap_or(false)))
     }
 
     /// Sets both (PutFindingsPublicationConfiguration takes the whole object).
-    pub async fn set_publication(&self, region: &Region, flags: (bool, bool)) -> Result<(), Error> {
-        write_publication(&self.client(region), flags).await
+    pub async fn set_publication(&self, (policy, sensitive): (bool, bool)) -> Result<(), Error> {
+        let hub = SecurityHubConfiguration::builder()
+            .publish_policy_findings(policy)
+            .publish_classification_findings(sensitive)
+            .build();
+        let sent = self.client.put_findings_publication_configuration();
+        let sent = sent.security_hub_configuration(hub).send().await;
+        sent.map(|_| ())
+            .map_err(|error| macie_error("PutFindingsPublicationConfiguration", error))
     }
 
     /// The results repository (GetClassificationExportConfiguration): `None` where none is set.
-    pub async fn repository(&self, region: &Region) -> Result<Option<Repository>, Error> {
-        let output = self
-            .client(region)
-            .get_classification_export_configuration()
-            .send()
-            .await;
+    pub async fn repository(&self) -> Result<Option<Repository>, Error> {
+        let output = self.client.get_classification_export_configuration();
+        let output = output.send().await;
         let output =
             output.map_err(|error| macie_error("GetClassificationExportConfiguration", error))?;
         let destination = output
@@ -58,11 +109,7 @@ impl Macie {
     }
 
     /// Sets it (PutClassificationExportConfiguration).
-    pub async fn set_repository(
-        &self,
-        region: &Region,
-        repository: &Repository,
-    ) -> Result<(), Error> {
+    pub async fn set_repository(&self, repository: &Repository) -> Result<(), Error> {
         let destination = S3Destination::builder()
             .bucket_name(&repository.bucket_name)
             .kms_key_arn(&repository.kms_key_arn)
@@ -71,77 +118,9 @@ impl Macie {
         let configuration = ClassificationExportConfiguration::builder()
             .s3_destination(destination)
             .build();
-        let sent = self
-            .client(region)
-            .put_classification_export_configuration();
+        let sent = self.client.put_classification_export_configuration();
         let sent = sent.configuration(configuration).send().await;
         sent.map(|_| ())
             .map_err(|error| macie_error("PutClassificationExportConfiguration", error))
     }
-}
-
-/// Inside a member account: its own frequency and publication, which only it can set
-/// ("Configure publication destinations for findings" is each account's own: Macie user guide,
-/// "Relationships between administrator and member accounts").
-impl MemberSession {
-    /// The member's finding publishing frequency.
-    pub async fn frequency(&self) -> Result<Option<Frequency>, Error> {
-        read_frequency(&self.client).await
-    }
-
-    /// Sets the member's finding publishing frequency.
-    pub async fn set_frequency(&self, frequency: Frequency) -> Result<(), Error> {
-        write_frequency(&self.client, frequency).await
-    }
-
-    /// The member's Security Hub publication.
-    pub async fn publication(&self) -> Result<(bool, bool), Error> {
-        read_publication(&self.client).await
-    }
-
-    /// Sets the member's Security Hub publication.
-    pub async fn set_publication(&self, flags: (bool, bool)) -> Result<(), Error> {
-        write_publication(&self.client, flags).await
-    }
-}
-
-async fn read_frequency(client: &Client) -> Result<Option<Frequency>, Error> {
-    let output = client.get_macie_session().send().await;
-    let output = output.map_err(|error| macie_error("GetMacieSession", error))?;
-    let word = output.finding_publishing_frequency();
-    Ok(word.and_then(|word| Frequency::parse(word.as_str())))
-}
-
-async fn write_frequency(client: &Client, frequency: Frequency) -> Result<(), Error> {
-    let word = FindingPublishingFrequency::from(frequency.name());
-    let sent = client
-        .update_macie_session()
-        .finding_publishing_frequency(word);
-    let sent = sent.send().await;
-    sent.map(|_| ())
-        .map_err(|error| macie_error("UpdateMacieSession", error))
-}
-
-async fn read_publication(client: &Client) -> Result<(bool, bool), Error> {
-    let output = client.get_findings_publication_configuration().send().await;
-    let output =
-        output.map_err(|error| macie_error("GetFindingsPublicationConfiguration", error))?;
-    let hub = output.security_hub_configuration();
-    let policy = hub.and_then(SecurityHubConfiguration::publish_policy_findings);
-    let sensitive = hub.and_then(SecurityHubConfiguration::publish_classification_findings);
-    Ok((policy.unwrap_or(true), sensitive.unwrap_or(false)))
-}
-
-async fn write_publication(
-    client: &Client,
-    (policy, sensitive): (bool, bool),
-) -> Result<(), Error> {
-    let hub = SecurityHubConfiguration::builder()
-        .publish_policy_findings(policy)
-        .publish_classification_findings(sensitive)
-        .build();
-    let sent = client.put_findings_publication_configuration();
-    let sent = sent.security_hub_configuration(hub).send().await;
-    sent.map(|_| ())
-        .map_err(|error| macie_error("PutFindingsPublicationConfiguration", error))
 }

@@ -4,7 +4,7 @@
 
 use futures_util::future::join_all;
 
-use crate::aws::macie::MemberSession;
+use crate::aws::macie::{MemberSession, Settings};
 use crate::config::Baseline;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -139,7 +139,8 @@ async fn apply_baseline(scope: Scope<'_>, region: &Region, origin: &Origin) -> V
     if !wanted.is_set() {
         return Vec::new();
     }
-    let current = match read_settings(scope, region).await {
+    let settings = scope.app.macie.settings(region);
+    let current = match read_settings(&settings, wanted).await {
         Ok(current) => current,
         Err(error) => {
             let outcome = failure::outcome_in(&error, region);
@@ -167,11 +168,8 @@ async fn apply_baseline(scope: Scope<'_>, region: &Region, origin: &Origin) -> V
             }));
             continue;
         }
-        reports.push(match write(scope, region, &change).await {
-            Ok(()) => report(Outcome::BaselineSet {
-                setting: change.setting(),
-                change: format!("{}: {from} -> {to}", change.setting()),
-            }),
+        reports.push(match write(&settings, &change).await {
+            Ok(()) => report(changed(&change, &from, &to)),
             Err(error) if failure::is_transient(&error) => {
                 let outcome = failure::outcome_of(&error);
                 Report::new(Subject::Reconcile, Some(region.clone()), outcome, origin)
@@ -183,27 +181,26 @@ async fn apply_baseline(scope: Scope<'_>, region: &Region, origin: &Origin) -> V
     reports
 }
 
-/// What was read of the settings that are set: one read for each, at once.
-async fn read_settings(scope: Scope<'_>, region: &Region) -> Result<MacieSettings, Error> {
-    let (macie, wanted) = (&scope.app.macie, &scope.app.config.baseline);
+/// What was read of the settings that `wanted` sets: one read for each, at once.
+async fn read_settings(settings: &Settings, wanted: &Baseline) -> Result<MacieSettings, Error> {
     let publication = wanted.publish_policy_findings.is_some()
         || wanted.publish_sensitive_data_findings.is_some();
     let (frequency, publication, repository) = tokio::join!(
         async {
             match wanted.frequency {
-                Some(_) => macie.frequency(region).await,
+                Some(_) => settings.frequency().await,
                 None => Ok(None),
             }
         },
         async {
             match publication {
-                true => macie.publication(region).await.map(Some),
+                true => settings.publication().await.map(Some),
                 false => Ok(None),
             }
         },
         async {
             match wanted.repository {
-                Some(_) => macie.repository(region).await.map(Some),
+                Some(_) => settings.repository().await.map(Some),
                 None => Ok(None),
             }
         },
@@ -216,15 +213,21 @@ async fn read_settings(scope: Scope<'_>, region: &Region) -> Result<MacieSetting
 }
 
 /// Writes one setting.
-async fn write(scope: Scope<'_>, region: &Region, change: &BaselineChange) -> Result<(), Error> {
-    let macie = &scope.app.macie;
+async fn write(settings: &Settings, change: &BaselineChange) -> Result<(), Error> {
     match change {
-        BaselineChange::Frequency(frequency) => macie.set_frequency(region, *frequency).await,
+        BaselineChange::Frequency(frequency) => settings.set_frequency(*frequency).await,
         BaselineChange::Publication(policy, sensitive) => {
-            macie.set_publication(region, (*policy, *sensitive)).await
+            settings.set_publication((*policy, *sensitive)).await
         }
-        BaselineChange::Repository(repository) => macie.set_repository(region, repository).await,
+        BaselineChange::Repository(repository) => settings.set_repository(repository).await,
     }
+}
+
+/// A change written, as its outcome.
+fn changed(change: &BaselineChange, from: &str, to: &str) -> Outcome {
+    let setting = change.setting();
+    let change = format!("{setting}: {from} -> {to}");
+    Outcome::BaselineSet { setting, change }
 }
 
 /// A refused write, in words, with the fix.
@@ -260,24 +263,8 @@ pub(crate) async fn apply_member_baseline(
     if !wanted.is_set() || scope.app.config.dry_run {
         return Vec::new();
     }
-    let publication = wanted.publish_policy_findings.is_some()
-        || wanted.publish_sensitive_data_findings.is_some();
-    let read = async {
-        let frequency = match wanted.frequency {
-            Some(_) => session.frequency().await?,
-            None => None,
-        };
-        let publication = match publication {
-            true => Some(session.publication().await?),
-            false => None,
-        };
-        Ok::<_, Error>(MacieSettings {
-            frequency,
-            publication,
-            repository: None,
-        })
-    };
-    let current = match read.await {
+    let settings = session.settings();
+    let current = match read_settings(&settings, &wanted).await {
         Ok(current) => current,
         Err(error) => {
             return vec![Outcome::skipped(format!(
@@ -287,18 +274,8 @@ pub(crate) async fn apply_member_baseline(
     };
     let mut outcomes = Vec::new();
     for (change, from, to) in judge_baseline(&wanted, &current) {
-        let written = match &change {
-            BaselineChange::Frequency(frequency) => session.set_frequency(*frequency).await,
-            BaselineChange::Publication(policy, sensitive) => {
-                session.set_publication((*policy, *sensitive)).await
-            }
-            BaselineChange::Repository(_) => Ok(()),
-        };
-        outcomes.push(match written {
-            Ok(()) => Outcome::BaselineSet {
-                setting: change.setting(),
-                change: format!("{}: {from} -> {to}", change.setting()),
-            },
+        outcomes.push(match write(&settings, &change).await {
+            Ok(()) => changed(&change, &from, &to),
             Err(error) => Outcome::skipped(format!(
                 "the member's {} was not set: {error}. The member role must allow \
                  macie2:UpdateMacieSession and macie2:PutFindingsPublicationConfiguration \
