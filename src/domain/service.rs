@@ -8,51 +8,90 @@ use serde::Serialize;
 use super::AccountId;
 use crate::error::Error;
 
-/// An account's relationship with the Macie administrator in one region (`relationshipStatus`). The
-/// Macie adapter reads it from the SDK's `RelationshipStatus`; each variant bears the value's name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum MemberStatus {
-    /// A member, enabled.
-    Enabled,
-    /// A member whose Macie is suspended.
-    Paused,
-    /// Invited, not yet accepted.
-    Invited,
-    /// Associated, not yet invited (or the invitation not yet shown).
-    Created,
-    /// Removed by the administrator.
-    Removed,
-    /// Left the administrator.
-    Resigned,
-    /// The invitation email being verified.
-    EmailVerificationInProgress,
-    /// The invitation email could not be verified.
-    EmailVerificationFailed,
-    /// Macie is disabled for the region.
-    RegionDisabled,
-    /// The account is suspended.
-    AccountSuspended,
-    /// A status this build does not know, by its name.
-    Other(String),
+/// A closed set of a service's words as an enum: each variant beside its word, `name` and `parse`
+/// between them, and serialized as its word. With `other`, a word this build does not know is kept
+/// by its name in the variant named there, and `parse` reads every word.
+macro_rules! words {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $word:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vdoc])* $variant,)+ }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: [$name; [$($word),+].len()] = [$($name::$variant),+];
+
+            /// The word for it.
+            pub fn name(self) -> &'static str {
+                match self { $($name::$variant => $word,)+ }
+            }
+
+            /// The value a word names; `None` for another word.
+            pub fn parse(word: &str) -> Option<Self> {
+                match word { $($word => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        words!(@serialize $name);
+    };
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $word:literal,)+ }
+        other $other:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+            /// A word this build does not know, by its name.
+            $other(String),
+        }
+
+        impl $name {
+            /// The word for it.
+            pub fn name(&self) -> &str {
+                match self { $($name::$variant => $word,)+ $name::$other(word) => word }
+            }
+
+            /// The value a word names, by its name where this build does not know it.
+            pub fn parse(word: &str) -> Self {
+                match word { $($word => $name::$variant,)+ other => $name::$other(other.to_owned()) }
+            }
+        }
+
+        words!(@serialize $name);
+    };
+    (@serialize $name:ident) => {
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.name())
+            }
+        }
+    };
 }
 
-impl MemberStatus {
-    /// The status as Macie names it: each variant is named after its `RelationshipStatus` value.
-    pub fn name(&self) -> &str {
-        match self {
-            MemberStatus::Enabled => "Enabled",
-            MemberStatus::Paused => "Paused",
-            MemberStatus::Invited => "Invited",
-            MemberStatus::Created => "Created",
-            MemberStatus::Removed => "Removed",
-            MemberStatus::Resigned => "Resigned",
-            MemberStatus::EmailVerificationInProgress => "EmailVerificationInProgress",
-            MemberStatus::EmailVerificationFailed => "EmailVerificationFailed",
-            MemberStatus::RegionDisabled => "RegionDisabled",
-            MemberStatus::AccountSuspended => "AccountSuspended",
-            MemberStatus::Other(name) => name,
-        }
+words! {
+    /// An account's relationship with the Macie administrator in one region (`relationshipStatus`).
+    MemberStatus {
+        /// A member, enabled.
+        Enabled = "Enabled",
+        /// A member whose Macie is suspended.
+        Paused = "Paused",
+        /// Invited, not yet accepted.
+        Invited = "Invited",
+        /// Associated, not yet invited (or the invitation not yet shown).
+        Created = "Created",
+        /// Removed by the administrator.
+        Removed = "Removed",
+        /// Left the administrator.
+        Resigned = "Resigned",
+        /// The invitation email being verified.
+        EmailVerificationInProgress = "EmailVerificationInProgress",
+        /// The invitation email could not be verified.
+        EmailVerificationFailed = "EmailVerificationFailed",
+        /// Macie is disabled for the region.
+        RegionDisabled = "RegionDisabled",
+        /// The account is suspended.
+        AccountSuspended = "AccountSuspended",
     }
+    other Other
 }
 
 /// An account's membership of the Macie administrator in one region, as GetMember and ListMembers
@@ -160,53 +199,33 @@ impl Serialize for Usd {
     }
 }
 
-/// Whether automated sensitive data discovery runs for an account (its status in
-/// ListAutomatedDiscoveryAccounts and BatchUpdateAutomatedDiscoveryAccounts; the administrator's
-/// own in GetAutomatedDiscoveryConfiguration).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Discovery {
-    /// ENABLED.
-    On,
-    /// DISABLED.
-    Off,
-}
-
-impl Discovery {
-    /// Macie's word for it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Discovery::On => "ENABLED",
-            Discovery::Off => "DISABLED",
-        }
+words! {
+    /// Whether automated sensitive data discovery runs for an account (its status in
+    /// ListAutomatedDiscoveryAccounts and BatchUpdateAutomatedDiscoveryAccounts; the administrator's
+    /// own in GetAutomatedDiscoveryConfiguration).
+    Discovery {
+        /// It runs.
+        On = "ENABLED",
+        /// It does not.
+        Off = "DISABLED",
     }
 }
 
-/// Macie's own choice of which members get automated discovery in a region
-/// (`autoEnableOrganizationMembers`, GetAutomatedDiscoveryConfiguration): `ALL` enables it for
-/// existing and new members, `NEW` for new members only, `NONE` for none, for an administrator who
-/// enables it "for only particular member accounts" (Macie API reference).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AutoEnable {
-    /// ALL.
-    All,
-    /// NEW.
-    New,
-    /// NONE.
-    None,
-    /// A word this build does not know, by its name: read as not `ALL`.
-    Other(String),
-}
-
-impl AutoEnable {
-    /// Macie's word for it.
-    pub fn name(&self) -> &str {
-        match self {
-            AutoEnable::All => "ALL",
-            AutoEnable::New => "NEW",
-            AutoEnable::None => "NONE",
-            AutoEnable::Other(word) => word,
-        }
+words! {
+    /// Macie's own choice of which members get automated discovery in a region
+    /// (`autoEnableOrganizationMembers`, GetAutomatedDiscoveryConfiguration): `ALL` enables it for
+    /// existing and new members, `NEW` for new members only, `NONE` for none, for an administrator
+    /// who enables it "for only particular member accounts" (Macie API reference). A word this
+    /// build does not know is read as not `ALL`.
+    AutoEnable {
+        /// Existing and new members.
+        All = "ALL",
+        /// New members only.
+        New = "NEW",
+        /// None by itself.
+        None = "NONE",
     }
+    other Other
 }
 
 /// The administrator's automated discovery in a region (GetAutomatedDiscoveryConfiguration).
@@ -218,33 +237,16 @@ pub struct DiscoveryConfiguration {
     pub auto_enable: AutoEnable,
 }
 
-/// Why the function turned a member's discovery off: the value of the discovery tag it puts on the
-/// member, which is how it remembers, across invocations, what it turned off itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum OffReason {
-    /// Under a unit of DISCOVERY_OFF_OU_IDS.
-    Unit,
-    /// Listed in DISCOVERY_OFF_ACCOUNT_IDS.
-    Account,
-    /// Over DISCOVERY_COST_LIMIT_USD, with DISCOVERY_COST_ACTION=disable.
-    Cost,
-}
-
-impl OffReason {
-    /// The tag's value.
-    pub fn name(self) -> &'static str {
-        match self {
-            OffReason::Unit => "unit",
-            OffReason::Account => "account",
-            OffReason::Cost => "cost",
-        }
-    }
-
-    /// The reason a tag's value names; `None` for another value.
-    pub fn parse(value: &str) -> Option<Self> {
-        [OffReason::Unit, OffReason::Account, OffReason::Cost]
-            .into_iter()
-            .find(|reason| reason.name() == value)
+words! {
+    /// Why the function turned a member's discovery off: the value of the discovery tag it puts on
+    /// the member, which is how it remembers, across invocations, what it turned off itself.
+    OffReason {
+        /// Under a unit of DISCOVERY_OFF_OU_IDS.
+        Unit = "unit",
+        /// Listed in DISCOVERY_OFF_ACCOUNT_IDS.
+        Account = "account",
+        /// Over DISCOVERY_COST_LIMIT_USD, with DISCOVERY_COST_ACTION=disable.
+        Cost = "cost",
     }
 }
 
@@ -269,27 +271,21 @@ pub enum DiscoveryMark {
     Unread,
 }
 
-/// How the administrator adds the organization's accounts as members in a region.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Mode {
-    /// CreateMember, then CreateInvitations; each account accepts (or the accept role does). At
-    /// most 1,000 members (Macie user guide, "macie-quotas").
-    Invitations,
-    /// The function's account is the organization's delegated Macie administrator there:
-    /// CreateMember alone enables and associates the account, with no invitation, up to 10,000
-    /// members ("Managing multiple Macie accounts with AWS Organizations").
-    Organizations,
+words! {
+    /// How the administrator adds the organization's accounts as members in a region; its name is
+    /// as settings, summaries and log lines write it.
+    Mode {
+        /// CreateMember, then CreateInvitations; each account accepts (or the accept role does). At
+        /// most 1,000 members (Macie user guide, "macie-quotas").
+        Invitations = "invitations",
+        /// The function's account is the organization's delegated Macie administrator there:
+        /// CreateMember alone enables and associates the account, with no invitation, up to 10,000
+        /// members ("Managing multiple Macie accounts with AWS Organizations").
+        Organizations = "organizations",
+    }
 }
 
 impl Mode {
-    /// The mode's name, as settings, summaries and log lines write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Invitations => "invitations",
-            Mode::Organizations => "organizations",
-        }
-    }
 
     /// Macie's quota of members of one administrator in one region, in this mode.
     pub fn member_quota(self) -> usize {
@@ -359,43 +355,16 @@ pub async fn read_all<P: Pages>(mut pages: P) -> Result<Vec<P::Item>, Error> {
     Ok(items)
 }
 
-/// How often Macie publishes updates of policy findings to Security Hub and EventBridge
-/// (`findingPublishingFrequency`: GetMacieSession, UpdateMacieSession).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Frequency {
-    /// FIFTEEN_MINUTES (Macie's default).
-    #[serde(rename = "FIFTEEN_MINUTES")]
-    FifteenMinutes,
-    /// ONE_HOUR.
-    #[serde(rename = "ONE_HOUR")]
-    OneHour,
-    /// SIX_HOURS.
-    #[serde(rename = "SIX_HOURS")]
-    SixHours,
-}
-
-impl Frequency {
-    /// Every frequency, as Macie names them.
-    pub const ALL: [Frequency; 3] = [
-        Frequency::FifteenMinutes,
-        Frequency::OneHour,
-        Frequency::SixHours,
-    ];
-
-    /// Macie's word for it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Frequency::FifteenMinutes => "FIFTEEN_MINUTES",
-            Frequency::OneHour => "ONE_HOUR",
-            Frequency::SixHours => "SIX_HOURS",
-        }
-    }
-
-    /// The frequency Macie's word names; `None` for another word.
-    pub fn parse(word: &str) -> Option<Self> {
-        Frequency::ALL
-            .into_iter()
-            .find(|frequency| frequency.name() == word)
+words! {
+    /// How often Macie publishes updates of policy findings to Security Hub and EventBridge
+    /// (`findingPublishingFrequency`: GetMacieSession, UpdateMacieSession).
+    Frequency {
+        /// Macie's default.
+        FifteenMinutes = "FIFTEEN_MINUTES",
+        /// Hourly.
+        OneHour = "ONE_HOUR",
+        /// Every six hours.
+        SixHours = "SIX_HOURS",
     }
 }
 

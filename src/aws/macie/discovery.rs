@@ -25,15 +25,6 @@ const DISCOVERY_USAGE: [&str; 2] = [
     "AUTOMATED_OBJECT_MONITORING",
 ];
 
-/// Our reading of a discovery status; `None` for a word this build does not know.
-fn to_discovery(status: &str) -> Option<Discovery> {
-    match status {
-        "ENABLED" => Some(Discovery::On),
-        "DISABLED" => Some(Discovery::Off),
-        _ => None,
-    }
-}
-
 impl Macie {
     /// The administrator's automated sensitive data discovery in `region`
     /// (GetAutomatedDiscoveryConfiguration): its own status (off, it is off for every member, and
@@ -49,21 +40,14 @@ impl Macie {
             .send()
             .await
             .map_err(|error| macie_error("GetAutomatedDiscoveryConfiguration", error))?;
-        let auto_enable = match output
-            .auto_enable_organization_members()
-            .map(|word| word.as_str())
-        {
-            Some("ALL") => AutoEnable::All,
-            Some("NEW") => AutoEnable::New,
-            Some("NONE") | None => AutoEnable::None,
-            Some(other) => AutoEnable::Other(other.to_owned()),
-        };
         Ok(DiscoveryConfiguration {
             status: output
                 .status()
-                .and_then(|status| to_discovery(status.as_str()))
+                .and_then(|status| Discovery::parse(status.as_str()))
                 .unwrap_or(Discovery::Off),
-            auto_enable,
+            auto_enable: output
+                .auto_enable_organization_members()
+                .map_or(AutoEnable::None, |word| AutoEnable::parse(word.as_str())),
         })
     }
 
@@ -119,7 +103,7 @@ impl Macie {
                 page.map_err(|error| macie_error("ListAutomatedDiscoveryAccounts", error))?;
             statuses.extend(page.items().iter().filter_map(|item| {
                 let id = AccountId::parse(item.account_id()?, "AutomatedDiscoveryAccount").ok()?;
-                Some((id, to_discovery(item.status()?.as_str())?))
+                Some((id, Discovery::parse(item.status()?.as_str())?))
             }));
         }
         Ok(statuses)

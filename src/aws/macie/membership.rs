@@ -91,22 +91,7 @@ fn to_membership(
 
 /// Our status from the SDK's; a value this build does not know keeps its name.
 pub(crate) fn to_member_status(status: Option<&RelationshipStatus>) -> MemberStatus {
-    match status {
-        Some(RelationshipStatus::Enabled) => MemberStatus::Enabled,
-        Some(RelationshipStatus::Paused) => MemberStatus::Paused,
-        Some(RelationshipStatus::Invited) => MemberStatus::Invited,
-        Some(RelationshipStatus::Created) => MemberStatus::Created,
-        Some(RelationshipStatus::Removed) => MemberStatus::Removed,
-        Some(RelationshipStatus::Resigned) => MemberStatus::Resigned,
-        Some(RelationshipStatus::EmailVerificationInProgress) => {
-            MemberStatus::EmailVerificationInProgress
-        }
-        Some(RelationshipStatus::EmailVerificationFailed) => MemberStatus::EmailVerificationFailed,
-        Some(RelationshipStatus::RegionDisabled) => MemberStatus::RegionDisabled,
-        Some(RelationshipStatus::AccountSuspended) => MemberStatus::AccountSuspended,
-        Some(other) => MemberStatus::Other(other.as_str().to_owned()),
-        None => MemberStatus::Other(String::new()),
-    }
+    MemberStatus::parse(status.map_or("", RelationshipStatus::as_str))
 }
 
 impl Macie {
