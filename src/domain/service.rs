@@ -286,7 +286,6 @@ words! {
 }
 
 impl Mode {
-
     /// Macie's quota of members of one administrator in one region, in this mode.
     pub fn member_quota(self) -> usize {
         match self {

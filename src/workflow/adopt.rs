@@ -14,7 +14,6 @@ use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::failure;
 use crate::report::summary::{AdoptionTally, Detail, Summary};
-use crate::workflow::clock::before_deadline;
 use crate::workflow::scope::Scope;
 use crate::workflow::steps::lookup::read_marks;
 
@@ -26,7 +25,7 @@ async fn tag_untagged(
     unread: Vec<(Region, AccountId)>,
     origin: &Origin,
 ) -> Vec<Report> {
-    let (app, deadline) = (scope.app, scope.deadline);
+    let app = scope.app;
     let adopt_one = |(region, id, arn): (Region, AccountId, Option<String>)| async move {
         let outcome = match arn {
             _ if app.config.dry_run => Outcome::Planned {
@@ -40,11 +39,11 @@ async fn tag_untagged(
         };
         Report::account(&id, Some(&region), outcome, origin)
     };
-    let limit = app.config.max_calls_in_flight;
-    let reports = before_deadline(untagged, limit, deadline, adopt_one, |(region, id, _)| {
-        Report::account(&id, Some(&region), Outcome::Deferred, origin)
-    })
-    .await;
+    let reports = scope
+        .each(untagged, adopt_one, |(region, id, _)| {
+            Report::account(&id, Some(&region), Outcome::Deferred, origin)
+        })
+        .await;
     // A member whose tags could not be read is never tagged on a guess: reported, for the next run.
     reports
         .into_iter()

@@ -12,7 +12,6 @@ use crate::domain::{
 use crate::error::Error;
 use crate::policy::mode::judge_mode;
 use crate::preflight::{self, Check, CheckReport, IdList, QueueRole, Read, Status};
-use crate::workflow::clock::before_deadline;
 use crate::workflow::scope::Scope;
 
 /// Runs every check; `accounts` are the accounts to try the accept role in. Lookups of excluded
@@ -202,8 +201,6 @@ async fn probe_accept_roles(
 /// exclusions' units by their parent, the discovery policy's walked down, as the policy reads them.
 async fn probe_id_list(scope: Scope<'_>, list: &IdList) -> Check {
     let app = scope.app;
-    let deadline = scope.deadline;
-    let limit = app.config.max_calls_in_flight;
     let discovery = list.check == preflight::DISCOVERY_OFF.check;
     let account = |id: AccountId| async move {
         let found = app.organizations.describe_account(&id).await;
@@ -228,8 +225,8 @@ async fn probe_id_list(scope: Scope<'_>, list: &IdList) -> Check {
     };
     let (accounts, units) = (accounts.iter().cloned(), units.iter().cloned());
     let (mut accounts, mut units) = tokio::join!(
-        before_deadline(accounts, limit, deadline, account, |id| (id, None)),
-        before_deadline(units, limit, deadline, unit, |id| (id, None)),
+        scope.each(accounts, account, |id| (id, None)),
+        scope.each(units, unit, |id| (id, None)),
     );
     accounts.sort_by(|a, b| a.0.cmp(&b.0));
     units.sort_by(|a, b| a.0.cmp(&b.0));

@@ -13,7 +13,6 @@ use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
 use crate::policy::departure::{Departed, Standing, Verdict, judge_departures, judge_standing};
 use crate::policy::failure;
-use crate::workflow::clock::before_deadline;
 use crate::workflow::scope::Scope;
 use crate::workflow::steps::lookup::look_up;
 
@@ -25,7 +24,7 @@ pub(crate) async fn remove_departed(
     region: &Region,
     departed: Vec<(Departed, Origin)>,
 ) -> Vec<Report> {
-    let (app, deadline) = (scope.app, scope.deadline);
+    let app = scope.app;
     let report = |id: AccountId, outcome, origin: &Origin| {
         Report::new(
             Subject::Departure(id),
@@ -55,15 +54,11 @@ pub(crate) async fn remove_departed(
         };
         report(account_id, outcome, &origin)
     };
-    let limit = app.config.max_calls_in_flight;
-    before_deadline(
-        departed,
-        limit,
-        deadline,
-        remove_one,
-        |(departed, origin)| report(departed.account_id, Outcome::Deferred, &origin),
-    )
-    .await
+    scope
+        .each(departed, remove_one, |(departed, origin)| {
+            report(departed.account_id, Outcome::Deferred, &origin)
+        })
+        .await
 }
 
 /// DisassociateMember where the member is associated, then DeleteMember.
@@ -200,14 +195,12 @@ async fn judge_named(
     found: &[Account],
 ) -> Vec<(Departed, Origin)> {
     let app = scope.app;
-    let deadline = scope.deadline;
     let read = |((region, id), origin): RegionalDeparture| async move {
         let membership = app.macie.membership(&region, &id).await;
         let membership = membership.map_err(|error| failure::outcome_in(&error, &region));
         (region, id, origin, membership)
     };
-    let limit = app.config.max_calls_in_flight;
-    let read = before_deadline(named, limit, deadline, read, |((region, id), origin)| {
+    let read = scope.each(named, read, |((region, id), origin)| {
         (region, id, origin, Err(Outcome::Deferred))
     });
     let mut verdicts = Vec::new();

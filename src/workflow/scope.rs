@@ -14,7 +14,7 @@ use crate::policy::departure::{Departed, RemovalBound};
 use crate::policy::discovery::UnitsWalked;
 use crate::policy::mode::RegionMode;
 use crate::policy::plan;
-use crate::workflow::clock::Deadline;
+use crate::workflow::clock::{Deadline, before_deadline};
 
 /// Each region's mode, read at most once an invocation, and only where it is needed.
 type Modes = BTreeMap<Region, tokio::sync::OnceCell<Result<RegionMode, Outcome>>>;
@@ -112,6 +112,18 @@ impl<'a> Scope<'a> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .hold_removals(departed);
+    }
+
+    /// Runs `work` on every item, at most MAX_CALLS_IN_FLIGHT at once, and none once the deadline
+    /// is near: `deferred(item)` stands for its result ([`before_deadline`]).
+    pub(crate) async fn each<I, T, Fut: Future<Output = T>>(
+        &self,
+        items: impl IntoIterator<Item = I>,
+        work: impl Fn(I) -> Fut,
+        deferred: impl Fn(I) -> T,
+    ) -> Vec<T> {
+        let limit = self.app.config.max_calls_in_flight;
+        before_deadline(items, limit, self.deadline, work, deferred).await
     }
 }
 

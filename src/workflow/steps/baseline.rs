@@ -16,7 +16,6 @@ use crate::outcome::{Outcome, Report, Run};
 use crate::policy::baseline::{BaselineChange, judge_baseline};
 use crate::policy::coverage::BaselineAudit;
 use crate::policy::failure;
-use crate::workflow::clock::before_deadline;
 use crate::workflow::scope::Scope;
 
 /// What to do when Macie refuses the repository: the policies it needs (Macie user guide, "Storing
@@ -110,10 +109,9 @@ async fn audit_members(
         };
         (id, Some(outcomes))
     };
-    let limit = scope.app.config.max_calls_in_flight;
     // Past the deadline a member is not audited this run: the next one's window comes round.
     let later = |id| (id, None);
-    let audited = before_deadline(members, limit, scope.deadline, audit_one, later).await;
+    let audited = scope.each(members, audit_one, later).await;
     let mut audit = BaselineAudit::default();
     let mut reports = Vec::new();
     for (id, outcomes) in audited {

@@ -15,7 +15,6 @@ use crate::policy::discovery::{
     judge_discovery_refusal, needs_mark,
 };
 use crate::policy::failure;
-use crate::workflow::clock::before_deadline;
 use crate::workflow::scope::Scope;
 
 /// BatchUpdateAutomatedDiscoveryAccounts is sent at most this many changes a call: the model
@@ -153,8 +152,7 @@ async fn read_discovery_marks(
         let found = macie.membership(region, &id).await;
         (id, found.ok().flatten())
     };
-    let limit = scope.app.config.max_calls_in_flight;
-    let read = before_deadline(candidates, limit, scope.deadline, read, |id| (id, None)).await;
+    let read = scope.each(candidates, read, |id| (id, None)).await;
     for (id, membership) in read {
         if let (Some(member), Some(membership)) = (members.get_mut(&id), membership) {
             member.mark = membership.discovery_mark;
@@ -182,7 +180,6 @@ impl<R: Fn(&AccountId, Outcome) -> Report> Changes<'_, R> {
             .chunks(CHANGES_PER_CALL)
             .map(<[DiscoveryChange]>::to_vec)
             .collect();
-        let limit = scope.app.config.max_calls_in_flight;
         let batch = |batch: Vec<DiscoveryChange>| self.make_batch(scope, batch);
         let deferred = |batch: Vec<DiscoveryChange>| {
             let deferred = batch
@@ -190,7 +187,7 @@ impl<R: Fn(&AccountId, Outcome) -> Report> Changes<'_, R> {
                 .map(|change| self.failed(change, Outcome::Deferred));
             deferred.collect::<Vec<_>>()
         };
-        let made = before_deadline(batches, limit, scope.deadline, batch, deferred).await;
+        let made = scope.each(batches, batch, deferred).await;
         made.into_iter().flatten().collect()
     }
 

@@ -9,7 +9,6 @@ use crate::domain::{AccountId, Region};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::{failure, plan};
-use crate::workflow::clock::before_deadline;
 use crate::workflow::scope::{Scope, Task};
 use crate::workflow::steps::baseline::apply_member_baseline;
 
@@ -27,7 +26,7 @@ pub(super) async fn associate_members<'t>(
     region: &Region,
     tasks: Vec<&'t Task>,
 ) -> (Vec<&'t Task>, Vec<Report>) {
-    let (app, deadline) = (scope.app, scope.deadline);
+    let app = scope.app;
     let quota_reached = AtomicBool::new(false);
     let quota_reached = &quota_reached;
     let associate = |task: &'t Task| async move {
@@ -45,11 +44,9 @@ pub(super) async fn associate_members<'t>(
             result.map_err(|error| failure::outcome_in(&error, region)),
         )
     };
-    let limit = app.config.max_calls_in_flight;
-    let results = before_deadline(tasks, limit, deadline, associate, |task| {
-        (task, Err(Outcome::Deferred))
-    })
-    .await;
+    let results = scope
+        .each(tasks, associate, |task| (task, Err(Outcome::Deferred)))
+        .await;
     let mut associated = Vec::new();
     let mut reports = Vec::new();
     for (task, result) in results {
@@ -68,7 +65,7 @@ pub(super) async fn send_invitations<'t>(
     region: &Region,
     tasks: Vec<&'t Task>,
 ) -> (Vec<&'t Task>, Vec<Report>) {
-    let (app, deadline) = (scope.app, scope.deadline);
+    let app = scope.app;
     let by_id: BTreeMap<&AccountId, &Task> =
         tasks.iter().map(|task| (&task.account.id, *task)).collect();
     let options = InvitationOptions {
@@ -83,10 +80,7 @@ pub(super) async fn send_invitations<'t>(
             result.map_err(|error| failure::outcome_in(&error, region)),
         )
     };
-    let limit = app.config.max_calls_in_flight;
-    let sent = before_deadline(batches, limit, deadline, send, |batch| {
-        (batch, Err(Outcome::Deferred))
-    });
+    let sent = scope.each(batches, send, |batch| (batch, Err(Outcome::Deferred)));
     let mut to_accept = Vec::new();
     let mut reports = Vec::new();
     for (batch, result) in sent.await {

@@ -18,7 +18,7 @@ use crate::policy::discovery::UnitsWalked;
 use crate::policy::failure;
 use crate::policy::mode::{RegionMode, judge_mode};
 use crate::policy::plan::{self, Source};
-use crate::workflow::clock::{Deadline, before_deadline, iso_time};
+use crate::workflow::clock::{Deadline, iso_time};
 use crate::workflow::scope::Scope;
 
 /// A creation request, with the work it came from, and what became of it.
@@ -39,7 +39,6 @@ pub(crate) async fn read_marks(
     candidates: Vec<AccountId>,
 ) {
     let app = scope.app;
-    let deadline = scope.deadline;
     let read = |id: AccountId| async move {
         let mark = match app.macie.membership(region, &id).await {
             Ok(Some(membership)) => membership.mark,
@@ -51,8 +50,7 @@ pub(crate) async fn read_marks(
         };
         (id, mark)
     };
-    let limit = app.config.max_calls_in_flight;
-    let marks = before_deadline(candidates, limit, deadline, read, |id| (id, Mark::Unread)).await;
+    let marks = scope.each(candidates, read, |id| (id, Mark::Unread)).await;
     for (id, mark) in marks {
         if let Some(membership) = members.get_mut(&id) {
             membership.mark = mark;
@@ -120,7 +118,6 @@ pub(crate) async fn resolve(
     requests: Vec<(CreateAccountRequestId, Origin)>,
 ) -> Vec<Resolution> {
     let app = scope.app;
-    let deadline = scope.deadline;
     let work = |(request_id, origin): (CreateAccountRequestId, Origin)| async move {
         let creation = match app.organizations.creation(&request_id).await {
             Ok(Some(creation)) => Ok(creation),
@@ -136,15 +133,13 @@ pub(crate) async fn resolve(
             creation,
         }
     };
-    let limit = app.config.max_calls_in_flight;
-    before_deadline(requests, limit, deadline, work, |(request_id, origin)| {
-        Resolution {
+    scope
+        .each(requests, work, |(request_id, origin)| Resolution {
             request_id,
             origin,
             creation: Err(Outcome::Deferred),
-        }
-    })
-    .await
+        })
+        .await
 }
 
 /// Looks each account up, the one way accounts are looked up: the account as the organization
@@ -199,10 +194,7 @@ pub(crate) async fn look_up(
         let result = app.organizations.describe_account(&id).await;
         (id, result.map_err(|error| failure::outcome_of(&error)))
     };
-    let limit = app.config.max_calls_in_flight;
-    let described = before_deadline(rest, limit, deadline, describe, |id| {
-        (id, Err(Outcome::Deferred))
-    });
+    let described = scope.each(rest, describe, |id| (id, Err(Outcome::Deferred)));
     looked_up.extend(described.await);
     looked_up
 }
@@ -215,7 +207,6 @@ pub(crate) async fn screen_excluded_units(
     ids: Vec<AccountId>,
 ) -> BTreeMap<AccountId, Result<(), Outcome>> {
     let app = scope.app;
-    let deadline = scope.deadline;
     let excluded = &app.config.excluded_ou_ids;
     if excluded.is_empty() {
         return ids.into_iter().map(|id| (id, Ok(()))).collect();
@@ -234,13 +225,11 @@ pub(crate) async fn screen_excluded_units(
         };
         (id, verdict)
     };
-    let limit = app.config.max_calls_in_flight;
-    before_deadline(ids, limit, deadline, verdict, |id| {
-        (id, Err(Outcome::Deferred))
-    })
-    .await
-    .into_iter()
-    .collect()
+    scope
+        .each(ids, verdict, |id| (id, Err(Outcome::Deferred)))
+        .await
+        .into_iter()
+        .collect()
 }
 
 /// The units above an account, nearest first, up to the root; `parents` remembers each unit's

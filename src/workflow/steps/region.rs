@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::failure;
 use crate::policy::plan::{self, MemberPolicy, Source};
-use crate::workflow::clock::{before_deadline, now_seconds};
+use crate::workflow::clock::now_seconds;
 use crate::workflow::scope::{Scope, Task};
 use crate::workflow::steps::actions::{Actions, Relationship, report_planned, sort_by_action};
 use crate::workflow::steps::discovery::{Member, Members, apply_discovery};
@@ -174,7 +174,7 @@ async fn accept_all<'t>(
     tasks: Vec<&'t Task>,
     role_name: &str,
 ) -> Vec<Report> {
-    let (app, administrator, deadline) = (scope.app, scope.own_account, scope.deadline);
+    let administrator = scope.own_account;
     let accept_one = |task: &'t Task| async move {
         let id = &task.account.id;
         let (outcome, baseline) =
@@ -184,9 +184,8 @@ async fn accept_all<'t>(
             .map(|outcome| report_task(region, task, outcome))
             .collect::<Vec<_>>()
     };
-    let limit = app.config.max_calls_in_flight;
     let later = |task: &'t Task| vec![report_task(region, task, Outcome::Deferred)];
-    let accepted = before_deadline(tasks, limit, deadline, accept_one, later).await;
+    let accepted = scope.each(tasks, accept_one, later).await;
     accepted.into_iter().flatten().collect()
 }
 
@@ -199,7 +198,6 @@ async fn read_relationships<'t>(
     memberships: Memberships<'_>,
 ) -> Vec<Relationship<'t>> {
     let app = scope.app;
-    let deadline = scope.deadline;
     if let Memberships::Listed(members) = memberships {
         return tasks
             .iter()
@@ -229,9 +227,8 @@ async fn read_relationships<'t>(
             status: Err(Outcome::Deferred),
         })
     };
-    let limit = app.config.max_calls_in_flight;
     let mut unread = Vec::new();
-    for asked in before_deadline(unsettled, limit, deadline, ask, later).await {
+    for asked in scope.each(unsettled, ask, later).await {
         match asked {
             Asked::Answered(relationship) => relationships.push(relationship),
             Asked::Unread(task, error) => unread.push((task, error)),

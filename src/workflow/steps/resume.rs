@@ -7,7 +7,6 @@ use crate::domain::{AccountId, MemberStatus, Mode, Region};
 use crate::outcome::{Outcome, Report};
 use crate::policy::failure;
 use crate::policy::plan::judge_resume;
-use crate::workflow::clock::before_deadline;
 use crate::workflow::scope::{Scope, Task};
 use crate::workflow::steps::baseline::apply_member_baseline;
 use crate::workflow::steps::enroll::report_task;
@@ -39,8 +38,7 @@ pub(crate) async fn resume_in_region<'t>(
         reports.collect::<Vec<_>>()
     };
     let deferred = |task: &'t Task| vec![report_task(region, task, Outcome::Deferred)];
-    let limit = scope.app.config.max_calls_in_flight;
-    let resumed = before_deadline(tasks, limit, scope.deadline, resume, deferred).await;
+    let resumed = scope.each(tasks, resume, deferred).await;
     resumed.into_iter().flatten().collect()
 }
 
