@@ -49,7 +49,6 @@ async fn run_job(
     known: Option<Vec<Account>>,
     invocation: &Invocation,
 ) -> Result<Response, Error> {
-    let app = scope.app;
     let summary = match job {
         Job::Work(works) => {
             let (run, reconcile) = run_works(scope, works, known.as_deref()).await?;
@@ -78,7 +77,7 @@ async fn run_job(
             return Ok(Response::Check(Box::new(report)));
         }
         Job::DryRun(job) => {
-            let planner = app.planning();
+            let planner = scope.app.planning();
             let planning = scope.with_app(&planner);
             return Box::pin(run_job(planning, *job, known, invocation)).await;
         }

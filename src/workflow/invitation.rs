@@ -31,7 +31,6 @@ pub(crate) async fn invite_named(
     requests: Vec<(CreateAccountRequestId, Origin)>,
     known: Option<&[Account]>,
 ) -> Run {
-    let app = scope.app;
     let mut run = Run::default();
     let mut named: Vec<Invitee> = accounts
         .into_iter()
@@ -44,7 +43,7 @@ pub(crate) async fn invite_named(
     let tasks = plan_tasks(scope, &mut run, named, known).await;
     let (tasks, existing, note) = hold_backfill(scope, tasks).await;
     run.backfill = note;
-    let planner = app.planning();
+    let planner = scope.app.planning();
     let groups = [(scope, tasks), (scope.with_app(&planner), existing)];
     let regional = join_all(groups.iter().flat_map(|(scope, tasks)| {
         tasks
@@ -133,9 +132,12 @@ async fn plan_tasks(
     named: Vec<Invitee>,
     known: Option<&[Account]>,
 ) -> BTreeMap<Region, Vec<Task>> {
-    let app = scope.app;
     let ids = named.iter().map(|named| named.id.clone()).collect();
-    let screening = plan::screen(ids, &app.config.excluded_account_ids, scope.own_account);
+    let screening = plan::screen(
+        ids,
+        &scope.app.config.excluded_account_ids,
+        scope.own_account,
+    );
     let skipped: BTreeMap<&AccountId, &str> = screening
         .skipped
         .iter()

@@ -139,8 +139,7 @@ enum Roster {
 
 /// Lists the organization once for one or more reconciles; a refusal for good is an error.
 async fn list_roster(scope: Scope<'_>, origin: &Origin) -> Result<Roster, Error> {
-    let app = scope.app;
-    match app.organizations.list_accounts().await {
+    match scope.app.organizations.list_accounts().await {
         Ok(accounts) => Ok(Roster::Accounts(accounts)),
         Err(error) if failure::is_transient(&error) => {
             let mut run = Run::default();
@@ -226,11 +225,10 @@ async fn find_recent_joins(
     joins: &RecentJoins,
     known: &mut Option<Vec<Account>>,
 ) -> Result<Option<Request>, Error> {
-    let app = scope.app;
     let (after, until) = bound_join_window(joins);
     let accounts = match known {
         Some(accounts) => accounts,
-        None => known.insert(app.organizations.list_accounts().await?),
+        None => known.insert(scope.app.organizations.list_accounts().await?),
     };
     let account_ids: Vec<AccountId> = accounts
         .iter()

@@ -236,9 +236,12 @@ async fn screen_organization(
     accounts: &[Account],
     origin: &Origin,
 ) -> Vec<Task> {
-    let app = scope.app;
     let ids = accounts.iter().map(|account| account.id.clone()).collect();
-    let screening = plan::screen(ids, &app.config.excluded_account_ids, scope.own_account);
+    let screening = plan::screen(
+        ids,
+        &scope.app.config.excluded_account_ids,
+        scope.own_account,
+    );
     for (id, reason) in &screening.skipped {
         let outcome = Outcome::skipped(*reason);
         run.reports.push(Report::account(id, None, outcome, origin));

@@ -24,7 +24,6 @@ pub(crate) async fn remove_departed(
     region: &Region,
     departed: Vec<(Departed, Origin)>,
 ) -> Vec<Report> {
-    let app = scope.app;
     let report = |id: AccountId, outcome, origin: &Origin| {
         Report::new(
             Subject::Departure(id),
@@ -38,7 +37,7 @@ pub(crate) async fn remove_departed(
         let outcome = match departed.verdict {
             Verdict::Keep { why } => Outcome::Kept { reason: why },
             Verdict::Hold { why } => Outcome::Held { reason: why },
-            Verdict::Remove { associated, .. } if app.config.dry_run => Outcome::Planned {
+            Verdict::Remove { associated, .. } if scope.app.config.dry_run => Outcome::Planned {
                 actions: if associated {
                     vec!["disassociate", "delete"]
                 } else {
@@ -194,9 +193,8 @@ async fn judge_named(
     named: BTreeMap<(Region, AccountId), Origin>,
     found: &[Account],
 ) -> Vec<(Departed, Origin)> {
-    let app = scope.app;
     let read = |((region, id), origin): RegionalDeparture| async move {
-        let membership = app.macie.membership(&region, &id).await;
+        let membership = scope.app.macie.membership(&region, &id).await;
         let membership = membership.map_err(|error| failure::outcome_in(&error, &region));
         (region, id, origin, membership)
     };

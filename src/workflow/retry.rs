@@ -28,7 +28,6 @@ pub(crate) async fn retry_batch(
     scope: Scope<'_>,
     deliveries: Vec<Delivery>,
 ) -> (Summary, SqsBatchResponse) {
-    let app = scope.app;
     let delivered: Vec<String> = deliveries
         .iter()
         .map(|delivery| delivery.message_id.clone())
@@ -48,7 +47,7 @@ pub(crate) async fn retry_batch(
         }
     };
     let finished = finish(scope, &run, reconcile).await;
-    if app.config.dry_run {
+    if scope.app.config.dry_run {
         // Nothing is re-queued in a dry run: every message stays on the queue for a real run.
         return (finished.summary, respond(delivered));
     }

@@ -159,8 +159,7 @@ fn account_in_arn(function_arn: &str) -> Option<AccountId> {
 /// The work confined to MACIE_REGIONS; each subject and region refused is reported in `run`, and
 /// no call is made there.
 pub(crate) fn confine_and_report(scope: Scope<'_>, run: &mut Run, works: Vec<Work>) -> Vec<Work> {
-    let app = scope.app;
-    let confined = plan::confine_works(works, &app.config.regions);
+    let confined = plan::confine_works(works, &scope.app.config.regions);
     for (work, region) in confined.refused {
         let outcome = Outcome::skipped(plan::region_refusal(&region));
         let report = Report::new(work.subject, Some(region), outcome, &work.origin);

@@ -26,14 +26,13 @@ pub(super) async fn associate_members<'t>(
     region: &Region,
     tasks: Vec<&'t Task>,
 ) -> (Vec<&'t Task>, Vec<Report>) {
-    let app = scope.app;
     let quota_reached = AtomicBool::new(false);
     let quota_reached = &quota_reached;
     let associate = |task: &'t Task| async move {
         if quota_reached.load(Ordering::Relaxed) {
             return (task, Err(failure::quota_stop(region)));
         }
-        let result = app.macie.associate(region, &task.account).await;
+        let result = scope.app.macie.associate(region, &task.account).await;
         if let Err(error) = &result
             && failure::is_quota_refusal(error)
         {
@@ -110,7 +109,6 @@ pub(super) async fn accept_in_member(
     role_name: &str,
     administrator: Option<&AccountId>,
 ) -> (Outcome, Vec<Outcome>) {
-    let app = scope.app;
     // An invitation is accepted only from this account: unknown, nothing is accepted (fail closed).
     let Some(administrator) = administrator else {
         return (
@@ -123,7 +121,8 @@ pub(super) async fn accept_in_member(
         );
     };
     let steps = async {
-        let session = app
+        let session = scope
+            .app
             .macie
             .member_session(region, account_id, role_name)
             .await?;

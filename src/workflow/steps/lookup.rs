@@ -38,9 +38,8 @@ pub(crate) async fn read_marks(
     members: &mut BTreeMap<AccountId, Membership>,
     candidates: Vec<AccountId>,
 ) {
-    let app = scope.app;
     let read = |id: AccountId| async move {
-        let mark = match app.macie.membership(region, &id).await {
+        let mark = match scope.app.macie.membership(region, &id).await {
             Ok(Some(membership)) => membership.mark,
             Ok(None) => Mark::Unread,
             Err(error) => {
@@ -117,9 +116,8 @@ pub(crate) async fn resolve(
     scope: Scope<'_>,
     requests: Vec<(CreateAccountRequestId, Origin)>,
 ) -> Vec<Resolution> {
-    let app = scope.app;
     let work = |(request_id, origin): (CreateAccountRequestId, Origin)| async move {
-        let creation = match app.organizations.creation(&request_id).await {
+        let creation = match scope.app.organizations.creation(&request_id).await {
             Ok(Some(creation)) => Ok(creation),
             Ok(None) => Ok(Creation::Failed {
                 reason: "Organizations knows no such account creation request (CreateAccountStatusNotFoundException)"
@@ -206,8 +204,7 @@ pub(crate) async fn screen_excluded_units(
     scope: Scope<'_>,
     ids: Vec<AccountId>,
 ) -> BTreeMap<AccountId, Result<(), Outcome>> {
-    let app = scope.app;
-    let excluded = &app.config.excluded_ou_ids;
+    let excluded = &scope.app.config.excluded_ou_ids;
     if excluded.is_empty() {
         return ids.into_iter().map(|id| (id, Ok(()))).collect();
     }

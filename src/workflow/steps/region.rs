@@ -197,7 +197,6 @@ async fn read_relationships<'t>(
     tasks: &'t [Task],
     memberships: Memberships<'_>,
 ) -> Vec<Relationship<'t>> {
-    let app = scope.app;
     if let Memberships::Listed(members) = memberships {
         return tasks
             .iter()
@@ -209,7 +208,7 @@ async fn read_relationships<'t>(
     }
     let (mut relationships, unsettled) = read_region_listing(scope, region, tasks).await;
     let ask = |task: &'t Task| async move {
-        match app.macie.membership(region, &task.account.id).await {
+        match scope.app.macie.membership(region, &task.account.id).await {
             Ok(membership) => Asked::Answered(Relationship {
                 task,
                 status: Ok(membership),
@@ -245,13 +244,12 @@ async fn read_region_listing<'t>(
     region: &Region,
     tasks: &'t [Task],
 ) -> (Vec<Relationship<'t>>, Vec<&'t Task>) {
-    let app = scope.app;
     let deadline = scope.deadline;
     let wanted: BTreeSet<AccountId> = tasks.iter().map(|task| task.account.id.clone()).collect();
     let listing = match plan::source(wanted.len(), plan::MEMBERSHIPS_ASKED_ONE_BY_ONE) {
         Source::EachAccount => Listing::default(),
         Source::Listing => {
-            let pages = app.macie.member_pages(region);
+            let pages = scope.app.macie.member_pages(region);
             read_listing(&wanted, deadline, "ListMembers", pages, |(id, _)| id).await
         }
     };
@@ -287,7 +285,6 @@ async fn settle_from_listing<'t>(
     region: &Region,
     unread: Vec<(&'t Task, Error)>,
 ) -> Vec<Relationship<'t>> {
-    let app = scope.app;
     let Some((_, first)) = unread.first() else {
         return Vec::new();
     };
@@ -297,7 +294,7 @@ async fn settle_from_listing<'t>(
         error = %first,
         "GetMember refused in words the failure policy cannot read; settling from the region's member listing"
     );
-    let listing = app.macie.list_members(region).await;
+    let listing = scope.app.macie.list_members(region).await;
     unread
         .into_iter()
         .map(|(task, refusal)| {

@@ -47,8 +47,7 @@ struct Sent<'a> {
 /// Sends every subject that is not done to the retry queue (with its backoff) or the dead-letter
 /// queue (with what to do), as the outcome and the attempt decide.
 pub(crate) async fn settle(scope: Scope<'_>, reports: &[Report]) -> Settlement {
-    let app = scope.app;
-    let config = &app.config;
+    let config = &scope.app.config;
     let mut retries = Vec::new();
     let mut dead_letters = Vec::new();
     for report in reports {
@@ -99,11 +98,10 @@ fn write_retry_letter<'a>(
     attempt: u32,
     reason: String,
 ) -> Letter<'a> {
-    let app = scope.app;
     let delay_seconds = failure::retry_delay_seconds(
         &report.outcome,
         report.origin.attempt,
-        app.config.retry_base_delay_seconds,
+        scope.app.config.retry_base_delay_seconds,
         fastrand::f64(),
     );
     let body = RetryMessage {
@@ -228,7 +226,6 @@ async fn send_letters<'a>(
     queue_url: Option<&str>,
     letters: Vec<Letter<'a>>,
 ) -> Vec<Sent<'a>> {
-    let app = scope.app;
     let Some(queue_url) = queue_url else {
         return letters
             .into_iter()
@@ -243,7 +240,8 @@ async fn send_letters<'a>(
         .iter()
         .map(|letter| letter.message.clone())
         .collect();
-    let mut unsent: BTreeMap<usize, String> = app
+    let mut unsent: BTreeMap<usize, String> = scope
+        .app
         .queue
         .send(queue_url, &messages)
         .await
