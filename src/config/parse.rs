@@ -26,7 +26,7 @@ pub(super) fn parse_role_name(value: Option<String>) -> Result<Option<String>, E
     }
 }
 
-/// A CloudWatch namespace: 1 to 255 letters, digits and `.-_/#: `, not starting with `AWS/`.
+/// An amount of US dollars, such as 25 or 12.50.
 pub(super) fn parse_cost_limit(value: Option<String>) -> Result<Option<Usd>, Error> {
     match given(&value) {
         None => Ok(None),
@@ -83,6 +83,7 @@ pub(super) fn parse_enrollment_mode(value: Option<String>) -> Result<Option<Mode
     }
 }
 
+/// A CloudWatch namespace: 1 to 255 letters, digits and `.-_/#: `, not starting with `AWS/`.
 pub(super) fn parse_metrics_namespace(value: Option<String>) -> Result<String, Error> {
     let Some(name) = given(&value) else {
         return Ok("MacieInvite".to_owned());
