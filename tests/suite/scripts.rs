@@ -144,3 +144,41 @@ fn run_locals_standard_output_is_the_answer_alone_and_a_blank_region_list_means_
         );
     }
 }
+
+#[test]
+fn build_sh_says_it_is_working_while_sam_build_runs_and_ends_with_its_status() {
+    // A SAM CLI that takes three seconds, names its arguments and fails: the build's own output,
+    // the progress lines between and its exit status must all come through.
+    let dir = std::env::temp_dir().join(format!("macie-invite-sam-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sam = dir.join("sam");
+    std::fs::write(&sam, "#!/bin/sh\necho \"sam $*\"\nsleep 3\nexit 7\n").unwrap();
+    let executable = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+    std::fs::set_permissions(&sam, executable).unwrap();
+    let output = Command::new("bash")
+        .args(["scripts/build.sh", "--use-container"])
+        .current_dir(ROOT)
+        .env("SAM_CLI", &sam)
+        .env("BUILD_PROGRESS_SECONDS", "1")
+        .output()
+        .expect("bash runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert_eq!(output.status.code(), Some(7), "{stdout}{stderr}");
+    assert!(stdout.contains("sam build --use-container"), "{stdout}");
+    let ticks = stderr.matches("sam build: still building (").count();
+    assert!(ticks >= 2, "a line a second for three seconds: {stderr}");
+
+    let refused = Command::new("bash")
+        .args(["scripts/build.sh"])
+        .current_dir(ROOT)
+        .env("SAM_CLI", &sam)
+        .env("BUILD_PROGRESS_SECONDS", "0")
+        .output()
+        .expect("bash runs");
+    assert_eq!(refused.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("BUILD_PROGRESS_SECONDS is 0"), "{said}");
+}
