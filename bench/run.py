@@ -9,6 +9,8 @@
     python3 bench/run.py --organizations                               # the calls under a delegated Macie administrator (Organizations mode)
     python3 bench/run.py --scale --organizations                       # the scale reconcile under a delegated Macie administrator in all 17 regions
     python3 bench/run.py --discovery                                   # the calls a discovery policy adds to a reconcile of 1,000 members in 2 regions
+    python3 bench/run.py --latency 30 > bench/results-latency.json    # each case at 30 ms a call against its floor, and the boto3 version
+    python3 bench/run.py --rss-regions > bench/results-rss-regions.json  # peak RSS of a 10,000-account reconcile in 1 to 17 regions
 
 Measures, for the release build of macie-invite and of bench/echo (an empty lambda_runtime
 function, the floor):
@@ -44,6 +46,8 @@ ORGANIZATION = 1000  # accounts created besides the management account
 # The system's CA bundle file: with SSL_CERT_FILE set, the roots are read from it alone rather than
 # from it and every file of /etc/ssl/certs.
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+# The boto3 version of the function's two main paths: the baseline, run as the function is.
+BOTO3 = ROOT / "bench/boto3/handler.py"
 
 
 class RuntimeApi:
@@ -162,7 +166,8 @@ class Standins:
 
 def start(binary, standins, extra_env=None, output=subprocess.DEVNULL):
     """Starts the function behind a Runtime API of its own (a killed process's pending request for
-    the next invocation must not take another process's event)."""
+    the next invocation must not take another process's event). `binary` is the Rust binary, or
+    BOTO3 for the boto3 version."""
     api = RuntimeApi()
     env = {
         "PATH": os.environ["PATH"],
@@ -182,7 +187,8 @@ def start(binary, standins, extra_env=None, output=subprocess.DEVNULL):
         **(extra_env or {}),
     }
     started = time.perf_counter()
-    process = subprocess.Popen([str(binary)], env=env, stdout=output, stderr=output)
+    command = [sys.executable, str(BOTO3)] if binary == BOTO3 else [str(binary)]
+    process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
     return api, process, started
 
 
@@ -301,6 +307,68 @@ def scale(macie_invite, delegated=False):
         "already_members": sum(counts.get("alreadyMembers", 0) for counts in summary["counts"].values()),
         "invited": sum(counts.get("invited", 0) for counts in summary["counts"].values()),
     }
+
+
+def region_calls(standins):
+    """Macie's calls by region, from the stand-in's log."""
+    by_region = {}
+    for call in standins.get(standins.macie + "/_standin/calls")["calls"]:
+        by_region[call.get("region", "")] = by_region.get(call.get("region", ""), 0) + 1
+    return by_region
+
+
+def timed_case(binary, standins, payload, extra_env):
+    """One warm invocation of `payload` by `binary` (the cold one first, on a reset Macie): its wall
+    time in seconds, its answer, and Macie's calls by region."""
+    api, process, _ = start(binary, standins, extra_env)
+    api.wait_ready()
+    standins.reset_macie()
+    api.invoke({"accountIds": []} if binary == BOTO3 else {"action": "check"}, timeout=600)
+    standins.reset_macie()
+    wall, answer = api.invoke(payload, timeout=900)
+    stop(process)
+    return wall, answer, region_calls(standins)
+
+
+def latency_cases(macie_invite, latency_ms):
+    """Each case at `latency_ms` per call against its floor (the busiest region's Macie calls,
+    MAX_CALLS_IN_FLIGHT at a time: calls ÷ 10 × latency), and the boto3 version in the same run."""
+    cases = []
+    new = 300
+    standins = Standins(accounts=new, latency_ms=latency_ms)
+    for name, payload in ((f"reconcile, {new} new accounts, 2 regions", {"action": "reconcile"}),
+                          ("50 new accounts named, 2 regions", {"accountIds": accounts(50, new)})):
+        print(f"{name}…", file=sys.stderr)
+        wall, answer, calls = timed_case(macie_invite, standins, payload, {"BACKFILL": "true"})
+        busiest = max(calls.values())
+        floor = busiest / 10 * latency_ms / 1000
+        boto3_wall, boto3_answer, _ = timed_case(BOTO3, standins, payload, {})
+        cases.append({
+            "case": name, "latency_ms": latency_ms, "wall_s": wall,
+            "invited": invited(answer), "boto3_invited": boto3_answer["invited"],
+            "macie_calls_by_region": calls, "floor_s": floor, "of_floor": wall / floor,
+            "boto3_wall_s": boto3_wall, "faster_than_boto3": boto3_wall / wall,
+        })
+    standins.stop()
+    return cases
+
+
+def rss_by_regions(macie_invite, accounts_in_organization=SCALE_ACCOUNTS, counts=(1, 2, 4, 8, 17)):
+    """Peak RSS of a reconcile of the same organization, every account a member already, in more
+    and more regions (no added latency: memory does not wait)."""
+    rows = []
+    for count in counts:
+        regions = ",".join(SCALE_REGIONS.split(",")[:count])
+        print(f"{count} regions…", file=sys.stderr)
+        standins = Standins(accounts=accounts_in_organization, members_in=regions)
+        api, process, _ = start(macie_invite, standins, {"MACIE_REGIONS": regions, "AWS_LAMBDA_LOG_LEVEL": "INFO"})
+        api.wait_ready()
+        wall, summary = api.invoke({"action": "reconcile"}, timeout=900)
+        rows.append({"regions": count, "accounts": accounts_in_organization, "peak_rss_kib": peak_rss_kib(process),
+                     "wall_s": wall, "already_members": sum(c.get("alreadyMembers", 0) for c in summary["counts"].values())})
+        stop(process)
+        standins.stop()
+    return rows
 
 
 # How GetMember says "no member" (tests/standins/macie.py, NO_MEMBER): each form real Macie gives, and
@@ -561,6 +629,15 @@ def main():
         subprocess.run(["cargo", "build", "--locked", "--bin", "macie-invite"], cwd=ROOT, check=True, env=env)
         print(json.dumps(calls_only(ROOT / "target/debug/macie-invite"), indent=2))
         return
+    if "--binary" in sys.argv:
+        # --binary PATH: the latency and memory cases of a binary built already (another commit's).
+        binary = Path(sys.argv[sys.argv.index("--binary") + 1])
+        if "--latency" in sys.argv:
+            ms = int(sys.argv[sys.argv.index("--latency") + 1])
+            print(json.dumps(latency_cases(binary, ms), indent=2))
+        else:
+            print(json.dumps(rss_by_regions(binary), indent=2))
+        return
     print("building the release binaries…", file=sys.stderr)
     # Built as `cargo lambda build --release` builds it: the binary alone, without dev-dependencies.
     subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "macie-invite", "--target-dir", str(target)],
@@ -576,6 +653,13 @@ def main():
         zip_bytes = zipped.stat().st_size
     results = {"opt_level": opt_level or "profile (3)", "zip_bytes": zip_bytes,
                "binary_bytes": macie_invite.stat().st_size}
+    if "--latency" in sys.argv:
+        ms = int(sys.argv[sys.argv.index("--latency") + 1])
+        print(json.dumps(latency_cases(macie_invite, ms), indent=2))
+        return
+    if "--rss-regions" in sys.argv:
+        print(json.dumps(rss_by_regions(macie_invite), indent=2))
+        return
     if "--scale" in sys.argv:
         print(json.dumps(scale(macie_invite, delegated="--organizations" in sys.argv), indent=2))
         return

@@ -229,6 +229,15 @@ fn read_run(reports: &[Report]) -> (BTreeMap<&AccountId, &Outcome>, usize) {
     (done, removed)
 }
 
+impl Coverage {
+    /// The same coverage, less `removed` members that departed accounts lost after it was
+    /// measured: they no longer count against the quota.
+    pub(crate) fn less_removed(&mut self, removed: usize) {
+        self.quota_used = self.quota_used.saturating_sub(removed);
+        self.quota_used_share = Percent::of(self.quota_used, self.member_quota);
+    }
+}
+
 /// The eligible accounts, counted by where they stand after the run.
 #[derive(Default)]
 struct EligibleTally {

@@ -298,15 +298,6 @@ pub(crate) fn judge_resume(mode: Mode, role: Option<&str>) -> Result<(), &'stati
     }
 }
 
-/// The CreateInvitations calls for these accounts: sorted, without duplicates, at most 50 a call.
-pub(crate) fn invitation_batches(mut ids: Vec<AccountId>) -> Vec<Vec<AccountId>> {
-    ids.sort();
-    ids.dedup();
-    ids.chunks(MAX_ACCOUNTS_PER_INVITATION)
-        .map(<[AccountId]>::to_vec)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,21 +585,5 @@ mod tests {
             member_action(Some(&never_invited("Created")), accept, NOW),
             Invite
         );
-    }
-
-    #[test]
-    fn invitations_go_out_in_sorted_batches_of_at_most_fifty() {
-        let ids: Vec<AccountId> = (0..120u64)
-            .rev()
-            .map(|n| id(&format!("{:012}", 100_000_000_000 + n)))
-            .collect();
-        let batches = invitation_batches(ids.clone());
-        let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
-        assert_eq!(sizes, [50, 50, 20]);
-        let mut sorted = ids;
-        sorted.sort();
-        assert_eq!(batches.concat(), sorted);
-        assert!(invitation_batches(Vec::new()).is_empty());
-        assert_eq!(invitation_batches(vec![id("111111111111"); 3]).len(), 1);
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
+use futures_util::{StreamExt, stream};
 
 use crate::domain::{Account, AccountId, Membership, Origin, Region, Subject};
 use crate::error::Error;
@@ -17,6 +18,7 @@ use crate::workflow::clock::now_seconds;
 use crate::workflow::removal::remove_departed;
 use crate::workflow::scope::{Scope, Task};
 use crate::workflow::steps::baseline::{apply_baseline_everywhere, choose_audited};
+use crate::workflow::steps::discovery::Member;
 use crate::workflow::steps::everywhere::{apply_discovery_everywhere, find_enabled_members};
 use crate::workflow::steps::lookup::{
     Cutoff, read_backfill_cutoff, read_marks, screen_excluded_units,
@@ -73,25 +75,15 @@ async fn reconcile(
     let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(predates);
     let planning = scope.with_app(&planner);
     let groups = [(scope, new.as_slice()), (planning, existing.as_slice())];
-    let listings = list_regions(scope, regions, accounts).await;
-    let enabled = find_enabled_members(scope, accounts, &listings);
-    let outside = count_drift_outside(accounts, &listings);
-    let audit = choose_audited(scope, accounts, &listings, now_seconds());
-    let mut departed = judge_all_departures(scope, regions, &listings, accounts);
-    let regional = join_all(regions.iter().zip(listings).map(|(region, listing)| {
-        let departed = take_region(&mut departed, region)
-            .into_iter()
-            .map(|departed| (departed, origin.clone()))
-            .collect();
-        reconcile_region(region, listing, departed, &groups, origin)
-    }));
+    let passes = pass_regions(scope, origin, accounts, &groups).await;
     let mut members_found = Vec::new();
-    for (region, region_run) in regions.iter().zip(regional.await) {
+    for (region, region_run) in regions.iter().zip(passes.runs) {
         members_found.push((region_run.members_found, region_run.coverage));
         run.reports.extend(region_run.reports);
         run.members_already
             .insert(region.clone(), region_run.members_already);
     }
+    let (enabled, outside, audit) = (passes.enabled, passes.outside, passes.audit);
     let discovery = apply_discovery_everywhere(scope, regions, enabled, &mut run, origin).await;
     let audited = apply_baseline_everywhere(scope, regions, audit, &mut run, origin).await;
     collapse_deferred(&mut run.reports, origin);
@@ -116,33 +108,118 @@ async fn reconcile(
     (run, reconciliation)
 }
 
+/// What every region's pass found and did, its departures removed.
+struct Passes {
+    runs: Vec<RegionRun>,
+    enabled: Vec<Option<BTreeMap<AccountId, Member>>>,
+    outside: Vec<BTreeMap<&'static str, usize>>,
+    audit: Vec<Vec<AccountId>>,
+}
+
+/// Each region listed and worked in turn, REGIONS_AT_ONCE at a time, what the later steps need
+/// kept and its listing let go, so that memory does not grow with the regions; then the departed
+/// members of every region, under the invocation's one bound, removed.
+async fn pass_regions(
+    scope: Scope<'_>,
+    origin: &Origin,
+    accounts: &[Account],
+    groups: &[(Scope<'_>, &[Task])],
+) -> Passes {
+    let regions = &origin.regions;
+    let passes: Vec<RegionPass> = stream::iter(regions)
+        .map(|region| pass_region(scope, region, accounts, groups, origin))
+        .buffered(REGIONS_AT_ONCE)
+        .collect()
+        .await;
+    let mut departed = Vec::new();
+    let mut found = Passes {
+        runs: Vec::new(),
+        enabled: Vec::new(),
+        outside: Vec::new(),
+        audit: Vec::new(),
+    };
+    for pass in passes {
+        departed.extend(pass.departed);
+        found.enabled.push(pass.enabled);
+        found.outside.push(pass.outside);
+        found.audit.push(pass.audit);
+        found.runs.push(pass.run);
+    }
+    scope.bound_removals(&mut departed);
+    let removals = regions.iter().map(|region| {
+        let here = take_region(&mut departed, region).into_iter();
+        remove_departed(scope, region, here.map(|d| (d, origin.clone())).collect())
+    });
+    let removed = join_all(removals.collect::<Vec<_>>()).await;
+    for (region_run, removed) in found.runs.iter_mut().zip(removed) {
+        if let Some(coverage) = region_run.coverage.as_mut() {
+            coverage.less_removed(count_removed(&removed));
+        }
+        region_run.reports.extend(removed);
+    }
+    found
+}
+
 /// What BACKFILL off held back: how many accounts were only planned for, and why.
 fn say_backfill(cutoff: &Cutoff, planned: usize) -> String {
     format!("{planned} accounts planned, not invited: {}", cutoff.note)
 }
 
-/// Each region's members (ListMembers), with the marks of the departed accounts' members read
-/// where the listing did not carry them.
-async fn list_regions(
+/// How many regions' member listings a reconcile holds at once.
+const REGIONS_AT_ONCE: usize = 2;
+
+/// What a region's pass keeps once its listing is let go: its run, its departed members (judged,
+/// not yet bound or removed), and what the discovery policy, the drift outside the organization and
+/// the baseline's audit need of its members.
+struct RegionPass {
+    run: RegionRun,
+    departed: Vec<Departed>,
+    enabled: Option<BTreeMap<AccountId, Member>>,
+    outside: BTreeMap<&'static str, usize>,
+    audit: Vec<AccountId>,
+}
+
+/// One region: its members listed (ListMembers, with the marks of the departed accounts' members
+/// read where the listing did not carry them), each group's accounts invited, its coverage
+/// measured, its departures judged.
+async fn pass_region(
     scope: Scope<'_>,
-    regions: &[Region],
+    region: &Region,
     accounts: &[Account],
-) -> Vec<Result<BTreeMap<AccountId, Membership>, Error>> {
-    let macie = &scope.app.macie;
-    let mut listings = join_all(regions.iter().map(|region| macie.list_members(region))).await;
-    join_all(
-        regions
-            .iter()
-            .zip(listings.iter_mut())
-            .map(|(region, listing)| async move {
-                if let Ok(members) = listing {
-                    let unread = find_unread_departures(accounts, members);
-                    read_marks(scope, region, members, unread).await;
-                }
-            }),
-    )
-    .await;
-    listings
+    groups: &[(Scope<'_>, &[Task])],
+    origin: &Origin,
+) -> RegionPass {
+    let mut listing = scope.app.macie.list_members(region).await;
+    if let Ok(members) = &mut listing {
+        let unread = find_unread_departures(accounts, members);
+        read_marks(scope, region, members, unread).await;
+    }
+    let listings = std::slice::from_ref(&listing);
+    let departed = match &listing {
+        Ok(members) => judge_departures(region, accounts, members, scope.own_account),
+        Err(_) => Vec::new(),
+    };
+    RegionPass {
+        enabled: find_enabled_members(scope, accounts, listings)
+            .pop()
+            .flatten(),
+        outside: count_drift_outside(accounts, listings)
+            .pop()
+            .unwrap_or_default(),
+        audit: choose_audited(scope, accounts, listings, now_seconds())
+            .pop()
+            .unwrap_or_default(),
+        departed,
+        run: reconcile_region(region, listing, groups, origin).await,
+    }
+}
+
+/// How many members a region's removals removed.
+fn count_removed(reports: &[Report]) -> usize {
+    let removed = reports
+        .iter()
+        .filter(|report| report.outcome == Outcome::Removed);
+    removed.count()
 }
 
 /// Each region's members that are not accounts of the organization and not `Enabled`, by state.
@@ -175,26 +252,6 @@ fn count_regions(
             RegionTally::count(region, found, members_already, coverage, &run.reports)
         })
         .collect()
-}
-
-/// The departed members of every region whose listing is complete, with what becomes of each, under
-/// the invocation's one bound (a region whose listing failed removes nothing, and counts for
-/// nothing).
-fn judge_all_departures(
-    scope: Scope<'_>,
-    regions: &[Region],
-    listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
-    accounts: &[Account],
-) -> Vec<Departed> {
-    let own_account = scope.own_account;
-    let mut departed: Vec<Departed> = regions
-        .iter()
-        .zip(listings)
-        .filter_map(|(region, listing)| Some((region, listing.as_ref().ok()?)))
-        .flat_map(|(region, members)| judge_departures(region, accounts, members, own_account))
-        .collect();
-    scope.bound_removals(&mut departed);
-    departed
 }
 
 /// The departed members of `region`, taken out of `departed`.
@@ -282,11 +339,10 @@ async fn screen_organization(
 }
 
 /// A region whose listing is complete: each group's eligible accounts invited (or planned for),
-/// its departed members removed, then its coverage measured.
+/// then its coverage measured (before its departed members are removed: `Coverage::less_removed`).
 async fn reconcile_listed_region(
     region: &Region,
     members: &BTreeMap<AccountId, Membership>,
-    departed: Vec<(Departed, Origin)>,
     groups: &[(Scope<'_>, &[Task])],
 ) -> RegionRun {
     let done = join_all(groups.iter().map(|(scope, tasks)| {
@@ -303,8 +359,6 @@ async fn reconcile_listed_region(
         run.reports.extend(done.reports);
         run.members_already += done.members_already;
     }
-    run.reports
-        .extend(remove_departed(groups[0].0, region, departed).await);
     let eligible = groups
         .iter()
         .flat_map(|(_, tasks)| tasks.iter())
@@ -330,13 +384,12 @@ async fn reconcile_listed_region(
 async fn reconcile_region(
     region: &Region,
     listing: Result<BTreeMap<AccountId, Membership>, Error>,
-    departed: Vec<(Departed, Origin)>,
     groups: &[(Scope<'_>, &[Task])],
     origin: &Origin,
 ) -> RegionRun {
     let eligible = || groups.iter().flat_map(|(_, tasks)| tasks.iter());
     match listing {
-        Ok(members) => reconcile_listed_region(region, &members, departed, groups).await,
+        Ok(members) => reconcile_listed_region(region, &members, groups).await,
         // Throttled past the SDK's retries: the region's reconcile goes on later, as one item.
         Err(error) if failure::is_transient(&error) => {
             let outcome = failure::outcome_of(&error);

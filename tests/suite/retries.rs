@@ -232,6 +232,65 @@ async fn at_the_deadline_no_call_starts_and_everything_is_requeued() {
 }
 
 #[tokio::test]
+async fn a_deadline_between_a_batchs_associations_and_its_invitation_loses_no_account_and_repeats_no_call()
+ {
+    // GIVEN three new accounts, and a Macie that takes a second to answer each call
+    let standins = Standins::start();
+    let organization = standins.organization().await;
+    let mut accounts = Vec::new();
+    for n in 0..3 {
+        accounts.push(
+            organization
+                .create_account(&format!("cut{n}@example.com"))
+                .await,
+        );
+    }
+    let app = standins.app(&[("MACIE_REGIONS", "us-east-1")]).await;
+    standins.set_faults(json!({"rules": [], "latencyMs": 1000}));
+
+    // WHEN the deadline falls while the CreateMember calls are on their way: the memberships are
+    // read (1 s), the mode (1 s), then the three CreateMember calls start together (1 s); the
+    // function stops starting calls a quarter of its time before the end, at 2.5 s of 3.33 s
+    let summary = invoke_with_time_left(
+        &app,
+        json!({"accountIds": accounts}),
+        Duration::from_millis(3_333),
+    )
+    .await
+    .unwrap();
+
+    // THEN the accounts are associated, not invited, and each goes back to the queue
+    let associated = |standins: &Standins| standins.macie_calls_of("CreateMember", None).len();
+    assert_eq!(associated(&standins), 3, "{summary:#}");
+    assert!(
+        standins
+            .macie_calls_of("CreateInvitations", None)
+            .is_empty()
+    );
+    let mut requeued: Vec<String> = entries(&summary, "requeued")
+        .into_iter()
+        .map(|(account, _)| account)
+        .collect();
+    requeued.sort();
+    let mut expected = accounts.clone();
+    expected.sort();
+    assert_eq!(requeued, expected, "{summary:#}");
+
+    // AND their retry invites each once, with no second CreateMember
+    standins.set_faults(json!({"rules": []}));
+    let responses = drain_retries(&standins, &app).await;
+    assert!(
+        responses
+            .iter()
+            .all(|response| *response == json!({"batchItemFailures": []}))
+    );
+    assert_eq!(associated(&standins), 3);
+    for account in &accounts {
+        assert_eq!(invited_once_per_region(&standins, account), ["us-east-1"]);
+    }
+}
+
+#[tokio::test]
 async fn a_duplicate_event_or_message_sends_no_second_invitation() {
     let standins = Standins::start();
     let account = standins.new_account("twice@example.com").await;

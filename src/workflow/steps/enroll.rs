@@ -1,8 +1,12 @@
 //! The calls that enroll accounts in one region: CreateMember, CreateInvitations, and the accept
 //! in the member account.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures_util::{StreamExt, stream};
+use tokio::sync::Semaphore;
 
 use crate::aws::macie::InvitationOptions;
 use crate::domain::{AccountId, Region};
@@ -26,21 +30,11 @@ pub(super) async fn associate_members<'t>(
     region: &Region,
     tasks: Vec<&'t Task>,
 ) -> (Vec<&'t Task>, Vec<Report>) {
-    let quota_reached = AtomicBool::new(false);
-    let quota_reached = &quota_reached;
+    let quota_reached = &AtomicBool::new(false);
     let associate = |task: &'t Task| async move {
-        if quota_reached.load(Ordering::Relaxed) {
-            return (task, Err(failure::quota_stop(region)));
-        }
-        let result = scope.app.macie.associate(region, &task.account).await;
-        if let Err(error) = &result
-            && failure::is_quota_refusal(error)
-        {
-            quota_reached.store(true, Ordering::Relaxed);
-        }
         (
             task,
-            result.map_err(|error| failure::outcome_in(&error, region)),
+            associate_one(scope, region, task, quota_reached).await,
         )
     };
     let results = scope
@@ -57,47 +51,119 @@ pub(super) async fn associate_members<'t>(
     (associated, reports)
 }
 
-/// Invites the tasks' accounts (CreateInvitations, 50 a call): with ACCEPT_ROLE_NAME, those invited
-/// go on to be accepted; the reports of the others (or of all, without it).
-pub(super) async fn send_invitations<'t>(
+/// One account associated (CreateMember), unless Macie refused another for its member quota
+/// already: then it is reported with the quota's stop, without a doomed call.
+async fn associate_one(
     scope: Scope<'_>,
     region: &Region,
-    tasks: Vec<&'t Task>,
+    task: &Task,
+    quota_reached: &AtomicBool,
+) -> Result<(), Outcome> {
+    if quota_reached.load(Ordering::Relaxed) {
+        return Err(failure::quota_stop(region));
+    }
+    if scope.deadline.near() {
+        return Err(Outcome::Deferred);
+    }
+    let result = scope.app.macie.associate(region, &task.account).await;
+    if let Err(error) = &result
+        && failure::is_quota_refusal(error)
+    {
+        quota_reached.store(true, Ordering::Relaxed);
+    }
+    result.map_err(|error| failure::outcome_in(&error, region))
+}
+
+/// Associates the accounts of `associate` (CreateMember) and invites them, with those of `invite`
+/// (associated already), 50 to a CreateInvitations call, in one pipeline: a batch goes out as soon
+/// as its 50 members exist, behind the CreateMember calls still running, and the calls of both
+/// are at most MAX_CALLS_IN_FLIGHT at once. None starts once the deadline is near: an account
+/// associated and not invited then is deferred, and its retry finds it associated and invites it
+/// alone. Those invited (with ACCEPT_ROLE_NAME, to be accepted), and the reports of the others (or
+/// of all, without it).
+pub(super) async fn associate_and_invite<'t>(
+    scope: Scope<'_>,
+    region: &Region,
+    associate: Vec<&'t Task>,
+    invite: Vec<&'t Task>,
 ) -> (Vec<&'t Task>, Vec<Report>) {
     let app = scope.app;
-    let by_id: BTreeMap<&AccountId, &Task> =
-        tasks.iter().map(|task| (&task.account.id, *task)).collect();
-    let options = InvitationOptions {
-        message: app.config.invitation_message.as_deref(),
-        disable_email_notification: app.config.disable_email_notification,
-    };
-    let batches = plan::invitation_batches(by_id.keys().map(|id| (*id).clone()).collect());
-    let send = |batch: Vec<AccountId>| async move {
-        let result = app.macie.invite(region, &batch, options).await;
-        (
-            batch,
-            result.map_err(|error| failure::outcome_in(&error, region)),
-        )
-    };
-    let sent = scope.each(batches, send, |batch| (batch, Err(Outcome::Deferred)));
-    let mut to_accept = Vec::new();
-    let mut reports = Vec::new();
-    for (batch, result) in sent.await {
-        for id in &batch {
-            let outcome = match &result {
-                Ok(unprocessed) => unprocessed
-                    .iter()
-                    .find(|entry| &entry.account_id == id)
-                    .map_or(Outcome::Invited, Outcome::unprocessed),
-                Err(outcome) => outcome.clone(),
+    let limit = app.config.max_calls_in_flight;
+    let calls = &Semaphore::new(limit);
+    let refused = &Mutex::new(Vec::new());
+    let quota_reached = &AtomicBool::new(false);
+    let associated = stream::iter(associate)
+        .map(|task| async move {
+            let _call = calls.acquire().await;
+            (
+                task,
+                associate_one(scope, region, task, quota_reached).await,
+            )
+        })
+        .buffer_unordered(limit)
+        .filter_map(|(task, result)| async move {
+            let Err(refusal) = result else {
+                return Some(task);
             };
-            match (&outcome, &app.config.accept_role_name) {
-                (Outcome::Invited, Some(_)) => to_accept.push(by_id[id]),
-                _ => reports.push(report_task(region, by_id[id], outcome)),
-            }
+            let report = report_task(region, task, refusal);
+            refused.lock().unwrap().push(report);
+            None
+        });
+    let mut seen = BTreeSet::new();
+    let sent: Vec<Vec<(&Task, Outcome)>> = stream::iter(invite)
+        .chain(associated)
+        .filter(|task| std::future::ready(seen.insert(&task.account.id)))
+        .chunks(plan::MAX_ACCOUNTS_PER_INVITATION)
+        .map(|batch| async move {
+            let _call = calls.acquire().await;
+            invite_batch(scope, region, batch).await
+        })
+        .buffer_unordered(limit)
+        .collect()
+        .await;
+    let mut reports = std::mem::take(&mut *refused.lock().unwrap());
+    let mut to_accept = Vec::new();
+    for (task, outcome) in sent.into_iter().flatten() {
+        match (&outcome, &app.config.accept_role_name) {
+            (Outcome::Invited, Some(_)) => to_accept.push(task),
+            _ => reports.push(report_task(region, task, outcome)),
         }
     }
     (to_accept, reports)
+}
+
+/// One CreateInvitations call for a batch of at most 50, unless the deadline is near: each
+/// account's outcome (invited, or why not).
+async fn invite_batch<'t>(
+    scope: Scope<'_>,
+    region: &Region,
+    batch: Vec<&'t Task>,
+) -> Vec<(&'t Task, Outcome)> {
+    let config = &scope.app.config;
+    let result = match scope.deadline.near() {
+        true => Err(Outcome::Deferred),
+        false => {
+            let options = InvitationOptions {
+                message: config.invitation_message.as_deref(),
+                disable_email_notification: config.disable_email_notification,
+            };
+            let mut ids: Vec<AccountId> = batch.iter().map(|t| t.account.id.clone()).collect();
+            ids.sort();
+            let sent = scope.app.macie.invite(region, &ids, options).await;
+            sent.map_err(|error| failure::outcome_in(&error, region))
+        }
+    };
+    let outcome = |id: &AccountId| match &result {
+        Ok(unprocessed) => unprocessed
+            .iter()
+            .find(|entry| &entry.account_id == id)
+            .map_or(Outcome::Invited, Outcome::unprocessed),
+        Err(outcome) => outcome.clone(),
+    };
+    let outcomes = batch
+        .into_iter()
+        .map(|task| (task, outcome(&task.account.id)));
+    outcomes.collect()
 }
 
 /// In the member account, through `role_name`: enables Macie, finds the administrator's invitation

@@ -16,7 +16,7 @@ use crate::workflow::scope::{Scope, Task};
 use crate::workflow::steps::actions::{Actions, Relationship, report_planned, sort_by_action};
 use crate::workflow::steps::discovery::{Member, Members, apply_discovery};
 use crate::workflow::steps::enroll::{
-    accept_in_member, associate_members, report_task, send_invitations,
+    accept_in_member, associate_and_invite, associate_members, report_task,
 };
 use crate::workflow::steps::lookup::{Listing, read_listing};
 use crate::workflow::steps::resume::resume_in_region;
@@ -97,17 +97,16 @@ async fn act(
     }
     let mut reports = std::mem::take(&mut actions.reports);
     reports.extend(resumed);
-    let (associated, refused) = associate_members(scope, region, actions.associate).await;
-    reports.extend(refused);
     match mode {
-        Mode::Organizations => reports.extend(
-            associated
-                .into_iter()
-                .map(|task| report_task(region, task, Outcome::Added)),
-        ),
+        Mode::Organizations => {
+            let (associated, refused) = associate_members(scope, region, actions.associate).await;
+            reports.extend(refused);
+            let added = associated.into_iter();
+            reports.extend(added.map(|task| report_task(region, task, Outcome::Added)));
+        }
         Mode::Invitations => {
-            actions.invite.extend(associated);
-            let (invited, outcomes) = send_invitations(scope, region, actions.invite).await;
+            let (associate, invite) = (actions.associate, actions.invite);
+            let (invited, outcomes) = associate_and_invite(scope, region, associate, invite).await;
             reports.extend(outcomes);
             actions.accept.extend(invited);
         }
