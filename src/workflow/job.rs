@@ -16,6 +16,7 @@ use crate::workflow::invitation::invite_named;
 use crate::workflow::reconcile::reconcile_all;
 use crate::workflow::removal::remove_named;
 use crate::workflow::scope::{Scope, confine_and_report};
+use crate::workflow::steps::passes::{Prefetched, prefetch};
 
 /// What a trigger asks for.
 pub(crate) enum Job {
@@ -103,17 +104,34 @@ pub(crate) async fn run_works(
     let mut run = Run::default();
     let routed = route_works(confine_and_report(scope, &mut run, works));
     let listed;
+    let mut prefetched = Prefetched::new();
     let known = match (known, routed.reconciles.first()) {
-        (None, Some(first)) => match list_roster(scope, first).await? {
-            Roster::Accounts(accounts) => {
-                listed = accounts;
-                Some(listed.as_slice())
+        (None, Some(first)) => {
+            // A reconcile alone needs nothing of the organization's listing to list its first
+            // regions' members: both go at once. Named work waits, as it may add members.
+            let alone = [&routed.accounts, &routed.departures]
+                .iter()
+                .all(|w| w.is_empty())
+                && routed.requests.is_empty();
+            let members = async {
+                match alone {
+                    true => prefetch(scope, first).await,
+                    false => Prefetched::new(),
+                }
+            };
+            let (roster, members) = futures_util::join!(list_roster(scope, first), members);
+            prefetched = members;
+            match roster? {
+                Roster::Accounts(accounts) => {
+                    listed = accounts;
+                    Some(listed.as_slice())
+                }
+                Roster::Later(later) => {
+                    run.absorb(later);
+                    None
+                }
             }
-            Roster::Later(later) => {
-                run.absorb(later);
-                None
-            }
-        },
+        }
         (known, _) => known,
     };
     run.absorb(invite_named(scope, routed.accounts, routed.requests, known).await);
@@ -124,7 +142,9 @@ pub(crate) async fn run_works(
         return Ok((run, None));
     }
     let reconciliation = match known {
-        Some(accounts) => reconcile_all(scope, &mut run, routed.reconciles, accounts).await,
+        Some(accounts) => {
+            reconcile_all(scope, &mut run, routed.reconciles, accounts, prefetched).await
+        }
         None => Reconciliation::default(),
     };
     Ok((run, Some(reconciliation)))

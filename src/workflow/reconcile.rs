@@ -6,35 +6,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::future::join_all;
 use futures_util::{StreamExt, stream};
 
-use crate::domain::{Account, AccountId, Membership, Origin, Region, Subject};
-use crate::error::Error;
+use crate::domain::{Account, AccountId, Origin, Region, Subject};
 use crate::outcome::{Outcome, Report, Run};
-use crate::policy::coverage::{Coverage, Drift, measure_coverage};
-use crate::policy::departure::{Departed, find_unread_departures, judge_departures};
-use crate::policy::failure;
+use crate::policy::coverage::Coverage;
+use crate::policy::departure::Departed;
 use crate::policy::plan;
 use crate::report::summary::{Reconciliation, RegionTally};
-use crate::workflow::clock::now_seconds;
 use crate::workflow::removal::remove_departed;
 use crate::workflow::scope::{Scope, Task};
-use crate::workflow::steps::baseline::{apply_baseline_everywhere, choose_audited};
+use crate::workflow::steps::baseline::apply_baseline_everywhere;
 use crate::workflow::steps::discovery::Member;
-use crate::workflow::steps::everywhere::{apply_discovery_everywhere, find_enabled_members};
-use crate::workflow::steps::lookup::{
-    Cutoff, read_backfill_cutoff, read_marks, screen_excluded_units,
+use crate::workflow::steps::everywhere::apply_discovery_everywhere;
+use crate::workflow::steps::lookup::{Cutoff, read_backfill_cutoff, screen_excluded_units};
+use crate::workflow::steps::passes::{
+    Prefetched, REGIONS_AT_ONCE, RegionPass, RegionRun, pass_region,
 };
-use crate::workflow::steps::region::{Memberships, invite_in_region};
-
-/// What a region's work found and did.
-struct RegionRun {
-    /// Members that ListMembers returned; `None` when the listing failed.
-    members_found: Option<usize>,
-    reports: Vec<Report>,
-    /// The organization's accounts that are members already: counted, not reported.
-    members_already: usize,
-    /// The region's coverage after the run; `None` when the listing failed.
-    coverage: Option<Coverage>,
-}
 
 /// Runs the reconciles (their regions confined to MACIE_REGIONS) over the organization's accounts,
 /// into `run`: what the last found. Each invites every ACTIVE account of the organization that is
@@ -47,10 +33,12 @@ pub(crate) async fn reconcile_all(
     run: &mut Run,
     origins: Vec<Origin>,
     accounts: &[Account],
+    mut prefetched: Prefetched,
 ) -> Reconciliation {
     let mut found = Reconciliation::default();
     for origin in &origins {
-        let (reconciled, reconciliation) = reconcile(scope, origin, accounts).await;
+        let listed = std::mem::take(&mut prefetched);
+        let (reconciled, reconciliation) = reconcile(scope, origin, accounts, listed).await;
         run.absorb(reconciled);
         found = reconciliation;
     }
@@ -62,6 +50,7 @@ async fn reconcile(
     scope: Scope<'_>,
     origin: &Origin,
     accounts: &[Account],
+    prefetched: Prefetched,
 ) -> (Run, Reconciliation) {
     let regions = &origin.regions;
     let mut run = Run::default();
@@ -75,7 +64,7 @@ async fn reconcile(
     let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(predates);
     let planning = scope.with_app(&planner);
     let groups = [(scope, new.as_slice()), (planning, existing.as_slice())];
-    let passes = pass_regions(scope, origin, accounts, &groups).await;
+    let passes = pass_regions(scope, origin, accounts, &groups, prefetched).await;
     let mut members_found = Vec::new();
     for (region, region_run) in regions.iter().zip(passes.runs) {
         members_found.push((region_run.members_found, region_run.coverage));
@@ -124,10 +113,14 @@ async fn pass_regions(
     origin: &Origin,
     accounts: &[Account],
     groups: &[(Scope<'_>, &[Task])],
+    mut prefetched: Prefetched,
 ) -> Passes {
     let regions = &origin.regions;
     let passes: Vec<RegionPass> = stream::iter(regions)
-        .map(|region| pass_region(scope, region, accounts, groups, origin))
+        .map(|region| {
+            let listed = prefetched.remove(region);
+            pass_region(scope, (region, listed), accounts, groups, origin)
+        })
         .buffered(REGIONS_AT_ONCE)
         .collect()
         .await;
@@ -165,77 +158,12 @@ fn say_backfill(cutoff: &Cutoff, planned: usize) -> String {
     format!("{planned} accounts planned, not invited: {}", cutoff.note)
 }
 
-/// How many regions' member listings a reconcile holds at once.
-const REGIONS_AT_ONCE: usize = 2;
-
-/// What a region's pass keeps once its listing is let go: its run, its departed members (judged,
-/// not yet bound or removed), and what the discovery policy, the drift outside the organization and
-/// the baseline's audit need of its members.
-struct RegionPass {
-    run: RegionRun,
-    departed: Vec<Departed>,
-    enabled: Option<BTreeMap<AccountId, Member>>,
-    outside: BTreeMap<&'static str, usize>,
-    audit: Vec<AccountId>,
-}
-
-/// One region: its members listed (ListMembers, with the marks of the departed accounts' members
-/// read where the listing did not carry them), each group's accounts invited, its coverage
-/// measured, its departures judged.
-async fn pass_region(
-    scope: Scope<'_>,
-    region: &Region,
-    accounts: &[Account],
-    groups: &[(Scope<'_>, &[Task])],
-    origin: &Origin,
-) -> RegionPass {
-    let mut listing = scope.app.macie.list_members(region).await;
-    if let Ok(members) = &mut listing {
-        let unread = find_unread_departures(accounts, members);
-        read_marks(scope, region, members, unread).await;
-    }
-    let listings = std::slice::from_ref(&listing);
-    let departed = match &listing {
-        Ok(members) => judge_departures(region, accounts, members, scope.own_account),
-        Err(_) => Vec::new(),
-    };
-    RegionPass {
-        enabled: find_enabled_members(scope, accounts, listings)
-            .pop()
-            .flatten(),
-        outside: count_drift_outside(accounts, listings)
-            .pop()
-            .unwrap_or_default(),
-        audit: choose_audited(scope, accounts, listings, now_seconds())
-            .pop()
-            .unwrap_or_default(),
-        departed,
-        run: reconcile_region(region, listing, groups, origin).await,
-    }
-}
-
 /// How many members a region's removals removed.
 fn count_removed(reports: &[Report]) -> usize {
     let removed = reports
         .iter()
         .filter(|report| report.outcome == Outcome::Removed);
     removed.count()
-}
-
-/// Each region's members that are not accounts of the organization and not `Enabled`, by state.
-fn count_drift_outside(
-    accounts: &[Account],
-    listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
-) -> Vec<BTreeMap<&'static str, usize>> {
-    let organization: BTreeSet<&AccountId> = accounts.iter().map(|account| &account.id).collect();
-    let count = |listing: &Result<_, _>| {
-        let mut drift = Drift::default();
-        if let Ok(members) = listing {
-            drift.count_outside(members, &organization);
-        }
-        drift.outside_organization
-    };
-    listings.iter().map(count).collect()
 }
 
 /// Each region's tally: what the run did there, what its listing found, and its coverage.
@@ -336,89 +264,4 @@ async fn screen_organization(
         }
     });
     eligible
-}
-
-/// A region whose listing is complete: each group's eligible accounts invited (or planned for),
-/// then its coverage measured (before its departed members are removed: `Coverage::less_removed`).
-async fn reconcile_listed_region(
-    region: &Region,
-    members: &BTreeMap<AccountId, Membership>,
-    groups: &[(Scope<'_>, &[Task])],
-) -> RegionRun {
-    let done = join_all(groups.iter().map(|(scope, tasks)| {
-        invite_in_region(*scope, region, tasks, Memberships::Listed(members))
-    }))
-    .await;
-    let mut run = RegionRun {
-        members_found: Some(members.len()),
-        reports: Vec::new(),
-        members_already: 0,
-        coverage: None,
-    };
-    for done in done {
-        run.reports.extend(done.reports);
-        run.members_already += done.members_already;
-    }
-    let eligible = groups
-        .iter()
-        .flat_map(|(_, tasks)| tasks.iter())
-        .map(|task| &task.account.id)
-        .collect();
-    let now = now_seconds();
-    // Read once for the region (the adding above may have read it already): the tally says it,
-    // and the quota depends on it.
-    let mode = groups[0].0.mode_in(region).await.ok().map(|read| read.mode);
-    run.coverage = Some(measure_coverage(
-        &eligible,
-        members,
-        &run.reports,
-        now,
-        mode,
-    ));
-    run
-}
-
-/// One region: its members listed, then each group's eligible accounts invited (or, for the
-/// planner's, planned for) as their relationship calls for. A listing that fails reports every
-/// account there with the failure.
-async fn reconcile_region(
-    region: &Region,
-    listing: Result<BTreeMap<AccountId, Membership>, Error>,
-    groups: &[(Scope<'_>, &[Task])],
-    origin: &Origin,
-) -> RegionRun {
-    let eligible = || groups.iter().flat_map(|(_, tasks)| tasks.iter());
-    match listing {
-        Ok(members) => reconcile_listed_region(region, &members, groups).await,
-        // Throttled past the SDK's retries: the region's reconcile goes on later, as one item.
-        Err(error) if failure::is_transient(&error) => {
-            let outcome = failure::outcome_of(&error);
-            let report = Report::new(Subject::Reconcile, Some(region.clone()), outcome, origin);
-            RegionRun {
-                members_found: None,
-                reports: vec![report],
-                members_already: 0,
-                coverage: None,
-            }
-        }
-        Err(error) => {
-            let outcome = failure::outcome_in(&error, region);
-            let reports = eligible()
-                .map(|task| {
-                    Report::account(
-                        &task.account.id,
-                        Some(region),
-                        outcome.clone(),
-                        &task.origin,
-                    )
-                })
-                .collect();
-            RegionRun {
-                members_found: None,
-                reports,
-                members_already: 0,
-                coverage: None,
-            }
-        }
-    }
 }

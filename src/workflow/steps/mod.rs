@@ -9,6 +9,7 @@ pub(crate) mod discovery;
 pub(crate) mod enroll;
 pub(crate) mod everywhere;
 pub(crate) mod lookup;
+pub(crate) mod passes;
 pub(crate) mod region;
 pub(crate) mod resume;
 pub(crate) mod settle;
