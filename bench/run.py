@@ -10,7 +10,7 @@
     python3 bench/run.py --scale --organizations                       # the scale reconcile under a delegated Macie administrator in all 17 regions
     python3 bench/run.py --discovery                                   # the calls a discovery policy adds to a reconcile of 1,000 members in 2 regions
     python3 bench/run.py --latency 30 > bench/results-latency.json    # each case at 30 ms a call against its floor, and the boto3 version
-    python3 bench/run.py --rss-regions > bench/results-rss-regions.json  # peak RSS of a 10,000-account reconcile in 1 to 17 regions
+    python3 bench/run.py --rss-regions > bench/results-rss.json       # peak RSS of a 10,000-account reconcile in 1 to 17 regions, and of 1,000 named against the boto3 version
 
 Measures, for the release build of macie-invite and of bench/echo (an empty lambda_runtime
 function, the floor):
@@ -371,6 +371,23 @@ def rss_by_regions(macie_invite, accounts_in_organization=SCALE_ACCOUNTS, counts
     return rows
 
 
+def rss_thousand(macie_invite):
+    """Peak RSS of one invocation inviting 1,000 new accounts (named) in 2 regions, the function's
+    and the boto3 version's, in the same run."""
+    standins = Standins(accounts=ORGANIZATION)
+    peaks = {}
+    for name, binary in (("macie_invite", macie_invite), ("boto3", BOTO3)):
+        standins.reset_macie()
+        api, process, _ = start(binary, standins)
+        api.wait_ready()
+        _, answer = api.invoke({"accountIds": accounts(1000)}, timeout=900)
+        peaks[name] = {"peak_rss_kib": peak_rss_kib(process), "invited": answer["invited"] if name == "boto3" else invited(answer)}
+        stop(process)
+    standins.stop()
+    peaks["boto3_over_macie_invite"] = peaks["boto3"]["peak_rss_kib"] / peaks["macie_invite"]["peak_rss_kib"]
+    return peaks
+
+
 # How GetMember says "no member" (tests/standins/macie.py, NO_MEMBER): each form real Macie gives, and
 # the stand-in's default, every form in turn by account ID.
 NO_MEMBER_FORMS = ["ResourceNotFoundException", "ValidationException", "ValidationException2", "ConflictException", "rotate"]
@@ -636,7 +653,7 @@ def main():
             ms = int(sys.argv[sys.argv.index("--latency") + 1])
             print(json.dumps(latency_cases(binary, ms), indent=2))
         else:
-            print(json.dumps(rss_by_regions(binary), indent=2))
+            print(json.dumps({"by_regions": rss_by_regions(binary), "thousand_named": rss_thousand(binary)}, indent=2))
         return
     print("building the release binaries…", file=sys.stderr)
     # Built as `cargo lambda build --release` builds it: the binary alone, without dev-dependencies.
@@ -658,7 +675,7 @@ def main():
         print(json.dumps(latency_cases(macie_invite, ms), indent=2))
         return
     if "--rss-regions" in sys.argv:
-        print(json.dumps(rss_by_regions(macie_invite), indent=2))
+        print(json.dumps({"by_regions": rss_by_regions(macie_invite), "thousand_named": rss_thousand(macie_invite)}, indent=2))
         return
     if "--scale" in sys.argv:
         print(json.dumps(scale(macie_invite, delegated="--organizations" in sys.argv), indent=2))
