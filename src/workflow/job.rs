@@ -16,7 +16,8 @@ use crate::workflow::invitation::invite_named;
 use crate::workflow::reconcile::reconcile_all;
 use crate::workflow::removal::remove_named;
 use crate::workflow::scope::{Scope, confine_and_report};
-use crate::workflow::steps::passes::{Prefetched, prefetch};
+use crate::workflow::steps::ahead::list_ahead;
+use crate::workflow::steps::passes::Prefetched;
 
 /// What a trigger asks for.
 pub(crate) enum Job {
@@ -107,19 +108,7 @@ pub(crate) async fn run_works(
     let mut prefetched = Prefetched::new();
     let known = match (known, routed.reconciles.first()) {
         (None, Some(first)) => {
-            // A reconcile alone needs nothing of the organization's listing to list its first
-            // regions' members: both go at once. Named work waits, as it may add members.
-            let alone = [&routed.accounts, &routed.departures]
-                .iter()
-                .all(|w| w.is_empty())
-                && routed.requests.is_empty();
-            let members = async {
-                match alone {
-                    true => prefetch(scope, first).await,
-                    false => Prefetched::new(),
-                }
-            };
-            let (roster, members) = futures_util::join!(list_roster(scope, first), members);
+            let (roster, members) = list_for_reconcile(scope, &routed, first).await;
             prefetched = members;
             match roster? {
                 Roster::Accounts(accounts) => {
@@ -157,9 +146,25 @@ enum Roster {
     Later(Run),
 }
 
-/// Lists the organization once for one or more reconciles; a refusal for good is an error.
-async fn list_roster(scope: Scope<'_>, origin: &Origin) -> Result<Roster, Error> {
-    match scope.app.organizations.list_accounts().await {
+/// Lists the organization once for one or more reconciles (a refusal for good is an error). A
+/// reconcile alone needs nothing of that listing to list its first regions' members, nor, where a
+/// page settles it, to associate the accounts a page brings (`list_ahead`): all go at once. Named
+/// work waits for the listing whole, as it may add members.
+async fn list_for_reconcile(
+    scope: Scope<'_>,
+    routed: &Routed,
+    origin: &Origin,
+) -> (Result<Roster, Error>, Prefetched) {
+    let alone =
+        routed.accounts.is_empty() && routed.requests.is_empty() && routed.departures.is_empty();
+    let (listing, prefetched) = match alone {
+        true => list_ahead(scope, origin).await,
+        false => (
+            scope.app.organizations.list_accounts().await,
+            Prefetched::new(),
+        ),
+    };
+    let roster = match listing {
         Ok(accounts) => Ok(Roster::Accounts(accounts)),
         Err(error) if failure::is_transient(&error) => {
             let mut run = Run::default();
@@ -169,7 +174,8 @@ async fn list_roster(scope: Scope<'_>, origin: &Origin) -> Result<Roster, Error>
             Ok(Roster::Later(run))
         }
         Err(error) => Err(error),
-    }
+    };
+    (roster, prefetched)
 }
 
 /// The work of an invocation, routed once by what it asks for: each workflow receives only the

@@ -37,8 +37,9 @@ pub(crate) const REGIONS_AT_ONCE: usize = 2;
 /// A region's members, as ListMembers lists them.
 pub(crate) type Listed = Result<BTreeMap<AccountId, Membership>, Error>;
 
-/// Member listings read while the organization was listed (`prefetch`), by region.
-pub(crate) type Prefetched = BTreeMap<Region, Listed>;
+/// Member listings read while the organization was listed (`prefetch`), by region, each with how
+/// many of its members were associated while it was (`list_ahead`), not listed.
+pub(crate) type Prefetched = BTreeMap<Region, (Listed, usize)>;
 
 /// The member listings of the first REGIONS_AT_ONCE regions of a reconcile, each with its mode
 /// read (as the reconcile reads it for its coverage): they do not depend on the organization's
@@ -51,7 +52,7 @@ pub(crate) async fn prefetch(scope: Scope<'_>, origin: &Origin) -> Prefetched {
             // Memoized: the reconcile's own read is this one.
             let _ = scope.mode_in(region).await;
         }
-        (region.clone(), listing)
+        (region.clone(), (listing, 0))
     }));
     listed.await.into_iter().collect()
 }
@@ -72,14 +73,14 @@ pub(crate) struct RegionPass {
 /// measured, its departures judged.
 pub(crate) async fn pass_region(
     scope: Scope<'_>,
-    (region, prefetched): (&Region, Option<Listed>),
+    (region, prefetched): (&Region, Option<(Listed, usize)>),
     accounts: &[Account],
     groups: &[(Scope<'_>, &[Task])],
     origin: &Origin,
 ) -> RegionPass {
-    let mut listing = match prefetched {
-        Some(listing) => listing,
-        None => scope.app.macie.list_members(region).await,
+    let (mut listing, ahead) = match prefetched {
+        Some(prefetched) => prefetched,
+        None => (scope.app.macie.list_members(region).await, 0),
     };
     if let Ok(members) = &mut listing {
         let unread = find_unread_departures(accounts, members);
@@ -90,18 +91,20 @@ pub(crate) async fn pass_region(
         Ok(members) => judge_departures(region, accounts, members, scope.own_account),
         Err(_) => Vec::new(),
     };
+    let enabled = find_enabled_members(scope, accounts, listings).pop();
+    let outside = count_drift_outside(accounts, listings).pop();
+    let audit = choose_audited(scope, accounts, listings, now_seconds()).pop();
+    let run = reconcile_region(region, listing, groups, origin).await;
     RegionPass {
-        enabled: find_enabled_members(scope, accounts, listings)
-            .pop()
-            .flatten(),
-        outside: count_drift_outside(accounts, listings)
-            .pop()
-            .unwrap_or_default(),
-        audit: choose_audited(scope, accounts, listings, now_seconds())
-            .pop()
-            .unwrap_or_default(),
+        enabled: enabled.flatten(),
+        outside: outside.unwrap_or_default(),
+        audit: audit.unwrap_or_default(),
         departed,
-        run: reconcile_region(region, listing, groups, origin).await,
+        run: RegionRun {
+            // What ListMembers listed, not the members associated while the organization was listed.
+            members_found: run.members_found.map(|found| found - ahead),
+            ..run
+        },
     }
 }
 
