@@ -117,12 +117,10 @@ async fn regions_ahead(scope: Scope<'_>, members: &Prefetched) -> Vec<Region> {
         return Vec::new();
     }
     let mut regions = Vec::new();
-    for (region, (listing, _)) in members {
-        let invites = match scope.mode_in(region).await {
-            Ok(read) => read.mode == Mode::Invitations,
-            Err(_) => false,
-        };
-        if listing.is_ok() && invites {
+    // The mode was read with each listing that came whole (`prefetch`): this read is that one.
+    for (region, _) in members.iter().filter(|(_, (listing, _))| listing.is_ok()) {
+        let invites = scope.mode_in(region).await;
+        if invites.is_ok_and(|read| read.mode == Mode::Invitations) {
             regions.push(region.clone());
         }
     }
