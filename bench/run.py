@@ -11,6 +11,7 @@
     python3 bench/run.py --discovery                                   # the calls a discovery policy adds to a reconcile of 1,000 members in 2 regions
     python3 bench/run.py --latency 30 > bench/results-latency.json    # each case at 30 ms a call against its floor, and the boto3 version
     python3 bench/run.py --rss-regions > bench/results-rss.json       # peak RSS of a 10,000-account reconcile in 1 to 17 regions, and of 1,000 named against the boto3 version
+    python3 bench/run.py --binary PATH --latency 30                   # either of the two above, for a binary built already (another commit's)
 
 Measures, for the release build of macie-invite and of bench/echo (an empty lambda_runtime
 function, the floor):
@@ -646,9 +647,14 @@ def main():
         subprocess.run(["cargo", "build", "--locked", "--bin", "macie-invite"], cwd=ROOT, check=True, env=env)
         print(json.dumps(calls_only(ROOT / "target/debug/macie-invite"), indent=2))
         return
-    if "--binary" in sys.argv:
-        # --binary PATH: the latency and memory cases of a binary built already (another commit's).
-        binary = Path(sys.argv[sys.argv.index("--binary") + 1])
+    if "--latency" in sys.argv or "--rss-regions" in sys.argv:
+        # The release binary alone (no echo, no zip); --binary PATH: one built already (another commit's).
+        if "--binary" in sys.argv:
+            binary = Path(sys.argv[sys.argv.index("--binary") + 1])
+        else:
+            subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "macie-invite", "--target-dir", str(target)],
+                           cwd=ROOT, check=True, env=env)
+            binary = target / "release/macie-invite"
         if "--latency" in sys.argv:
             ms = int(sys.argv[sys.argv.index("--latency") + 1])
             print(json.dumps(latency_cases(binary, ms), indent=2))
@@ -670,13 +676,6 @@ def main():
         zip_bytes = zipped.stat().st_size
     results = {"opt_level": opt_level or "profile (3)", "zip_bytes": zip_bytes,
                "binary_bytes": macie_invite.stat().st_size}
-    if "--latency" in sys.argv:
-        ms = int(sys.argv[sys.argv.index("--latency") + 1])
-        print(json.dumps(latency_cases(macie_invite, ms), indent=2))
-        return
-    if "--rss-regions" in sys.argv:
-        print(json.dumps({"by_regions": rss_by_regions(macie_invite), "thousand_named": rss_thousand(macie_invite)}, indent=2))
-        return
     if "--scale" in sys.argv:
         print(json.dumps(scale(macie_invite, delegated="--organizations" in sys.argv), indent=2))
         return

@@ -112,6 +112,22 @@ pub(crate) struct Screening {
     pub skipped: Vec<(AccountId, &'static str)>,
 }
 
+/// Why an account is screened out before it is looked up, if it is: the function's own account,
+/// or one listed in EXCLUDED_ACCOUNT_IDS.
+pub(crate) fn skip_reason(
+    id: &AccountId,
+    excluded: &BTreeSet<AccountId>,
+    own_account: Option<&AccountId>,
+) -> Option<&'static str> {
+    if own_account == Some(id) {
+        Some("the function's own account is the Macie administrator and cannot be its own member")
+    } else if excluded.contains(id) {
+        Some("listed in EXCLUDED_ACCOUNT_IDS")
+    } else {
+        None
+    }
+}
+
 /// Drops duplicates (keeping the first), and skips excluded accounts and the function's own account.
 pub(crate) fn screen(
     ids: Vec<AccountId>,
@@ -124,16 +140,7 @@ pub(crate) fn screen(
         if !seen.insert(id.clone()) {
             continue;
         }
-        let skip = if own_account == Some(&id) {
-            Some(
-                "the function's own account is the Macie administrator and cannot be its own member",
-            )
-        } else if excluded.contains(&id) {
-            Some("listed in EXCLUDED_ACCOUNT_IDS")
-        } else {
-            None
-        };
-        match skip {
+        match skip_reason(&id, excluded, own_account) {
             Some(reason) => screening.skipped.push((id, reason)),
             None => screening.to_look_up.push(id),
         }

@@ -19,7 +19,7 @@ use crate::workflow::steps::discovery::Member;
 use crate::workflow::steps::everywhere::apply_discovery_everywhere;
 use crate::workflow::steps::lookup::{Cutoff, read_backfill_cutoff, screen_excluded_units};
 use crate::workflow::steps::passes::{
-    Prefetched, REGIONS_AT_ONCE, RegionPass, RegionRun, pass_region,
+    Prefetched, REGIONS_AT_ONCE, RegionPass, RegionRun, Roster, pass_region,
 };
 
 /// Runs the reconciles (their regions confined to MACIE_REGIONS) over the organization's accounts,
@@ -116,10 +116,11 @@ async fn pass_regions(
     mut prefetched: Prefetched,
 ) -> Passes {
     let regions = &origin.regions;
+    let roster = &Roster::of(accounts);
     let passes: Vec<RegionPass> = stream::iter(regions)
         .map(|region| {
             let listed = prefetched.remove(region);
-            pass_region(scope, (region, listed), accounts, groups, origin)
+            pass_region(scope, (region, listed), roster, groups, origin)
         })
         .buffered(REGIONS_AT_ONCE)
         .collect()

@@ -7,7 +7,7 @@
 //! EXCLUDED_OU_IDS (no unit to look up), not a dry run, and a region where the function invites.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use futures_util::{StreamExt, stream};
 use tokio::sync::Semaphore;
@@ -18,8 +18,9 @@ use crate::domain::{
     email_digest,
 };
 use crate::error::Error;
-use crate::policy::{failure, plan};
+use crate::policy::plan;
 use crate::workflow::scope::Scope;
+use crate::workflow::steps::enroll::associate_one;
 use crate::workflow::steps::passes::{Prefetched, prefetch};
 
 /// The organization's accounts (ListAccounts, page after page), and the first regions' members
@@ -93,8 +94,9 @@ async fn associate_ahead(
         .map(|(index, account)| async move {
             let (permits, quota_reached) = &calls[index];
             let _call = permits.acquire().await;
-            let taken = take_ahead(scope, &regions[index], &account, quota_reached).await;
-            taken.then_some((index, account))
+            // A failure is left to the reconcile, which asks again and reports it.
+            let taken = associate_one(scope, &regions[index], &account, quota_reached).await;
+            taken.ok().map(|()| (index, account))
         })
         .buffer_unordered(limit * regions.len())
         .filter_map(std::future::ready)
@@ -127,36 +129,12 @@ async fn regions_ahead(scope: Scope<'_>, members: &Prefetched) -> Vec<Region> {
     regions
 }
 
-/// Whether the reconcile would associate the account wherever it is no member: not the function's
-/// own, not excluded, and ACTIVE with an email (`plan::screen` and `plan::ineligibility`).
+/// Whether the reconcile would associate the account wherever it is no member: screened in
+/// (`plan::skip_reason`), and ACTIVE with an email (`plan::ineligibility`).
 fn wanted(scope: Scope<'_>, account: &Account) -> bool {
     let excluded = &scope.app.config.excluded_account_ids;
-    scope.own_account != Some(&account.id)
-        && !excluded.contains(&account.id)
+    plan::skip_reason(&account.id, excluded, scope.own_account).is_none()
         && plan::ineligibility(account).is_none()
-}
-
-/// One CreateMember ahead: whether Macie took it. Nothing is asked once the deadline is near or
-/// Macie refused one for its quota in the region; a failure is left to the reconcile, which asks
-/// again and reports it.
-async fn take_ahead(
-    scope: Scope<'_>,
-    region: &Region,
-    account: &Account,
-    quota_reached: &AtomicBool,
-) -> bool {
-    if scope.deadline.near() || quota_reached.load(Ordering::Relaxed) {
-        return false;
-    }
-    match scope.app.macie.associate(region, account).await {
-        Ok(()) => true,
-        Err(error) => {
-            if failure::is_quota_refusal(&error) {
-                quota_reached.store(true, Ordering::Relaxed);
-            }
-            false
-        }
-    }
 }
 
 /// The member an account is once CreateMember took it, as ListMembers would list it: `Created`,

@@ -6,11 +6,7 @@ use futures_util::future::join_all;
 
 use crate::aws::macie::{MemberSession, Settings};
 use crate::config::Baseline;
-use std::collections::{BTreeMap, BTreeSet};
-
-use crate::domain::{
-    Account, AccountId, MacieSettings, MemberStatus, Membership, Origin, Region, Subject,
-};
+use crate::domain::{AccountId, MacieSettings, Membership, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
 use crate::policy::baseline::{BaselineChange, judge_baseline};
@@ -56,35 +52,23 @@ pub(crate) async fn apply_baseline_everywhere(
     audited
 }
 
-/// The members of each region to audit this run: with the member role and a members' baseline,
-/// up to [`AUDITED_PER_RUN`] of its `Enabled` members of the organization, a different window
-/// each day (`now`, seconds since the epoch), so that every member is audited in turn.
+/// The members of a region to audit this run: with the member role and a members' baseline, up
+/// to [`AUDITED_PER_RUN`] of its `Enabled` members of the organization (`enabled`), a different
+/// window each day (`now`, seconds since the epoch), so that every member is audited in turn.
 pub(crate) fn choose_audited(
     scope: Scope<'_>,
-    accounts: &[Account],
-    listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
+    enabled: &[(&AccountId, &Membership)],
     now: i64,
-) -> Vec<Vec<AccountId>> {
+) -> Vec<AccountId> {
     let config = &scope.app.config;
-    let auditing = config.accept_role_name.is_some() && member_part(&config.baseline).is_set();
-    let organization: BTreeSet<&AccountId> = accounts.iter().map(|account| &account.id).collect();
+    if config.accept_role_name.is_none() || !member_part(&config.baseline).is_set() {
+        return Vec::new();
+    }
     let day = usize::try_from(now / 86_400).unwrap_or_default();
-    let window = |members: &BTreeMap<AccountId, Membership>| {
-        let enabled: Vec<&AccountId> = members
-            .iter()
-            .filter(|(id, m)| m.status == MemberStatus::Enabled && organization.contains(id))
-            .map(|(id, _)| id)
-            .collect();
-        let start = (day * AUDITED_PER_RUN) % enabled.len().max(1);
-        let count = AUDITED_PER_RUN.min(enabled.len());
-        let window = enabled.iter().cycle().skip(start).take(count);
-        window.map(|id| (*id).clone()).collect()
-    };
-    let chosen = listings.iter().map(|listing| match listing {
-        Ok(members) if auditing => window(members),
-        _ => Vec::new(),
-    });
-    chosen.collect()
+    let start = (day * AUDITED_PER_RUN) % enabled.len().max(1);
+    let count = AUDITED_PER_RUN.min(enabled.len());
+    let window = enabled.iter().cycle().skip(start).take(count);
+    window.map(|(id, _)| (*id).clone()).collect()
 }
 
 /// Audits `members` in `region` through the member role: their own frequency and publication,

@@ -9,7 +9,7 @@ use futures_util::{StreamExt, stream};
 use tokio::sync::Semaphore;
 
 use crate::aws::macie::InvitationOptions;
-use crate::domain::{AccountId, Region};
+use crate::domain::{Account, AccountId, Region};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::{failure, plan};
@@ -34,7 +34,7 @@ pub(super) async fn associate_members<'t>(
     let associate = |task: &'t Task| async move {
         (
             task,
-            associate_one(scope, region, task, quota_reached).await,
+            associate_one(scope, region, &task.account, quota_reached).await,
         )
     };
     let results = scope
@@ -52,11 +52,12 @@ pub(super) async fn associate_members<'t>(
 }
 
 /// One account associated (CreateMember), unless Macie refused another for its member quota
-/// already: then it is reported with the quota's stop, without a doomed call.
-async fn associate_one(
+/// already (then it is reported with the quota's stop, without a doomed call) or the deadline is
+/// near.
+pub(super) async fn associate_one(
     scope: Scope<'_>,
     region: &Region,
-    task: &Task,
+    account: &Account,
     quota_reached: &AtomicBool,
 ) -> Result<(), Outcome> {
     if quota_reached.load(Ordering::Relaxed) {
@@ -65,7 +66,7 @@ async fn associate_one(
     if scope.deadline.near() {
         return Err(Outcome::Deferred);
     }
-    let result = scope.app.macie.associate(region, &task.account).await;
+    let result = scope.app.macie.associate(region, account).await;
     if let Err(error) = &result
         && failure::is_quota_refusal(error)
     {
@@ -97,7 +98,7 @@ pub(super) async fn associate_and_invite<'t>(
             let _call = calls.acquire().await;
             (
                 task,
-                associate_one(scope, region, task, quota_reached).await,
+                associate_one(scope, region, &task.account, quota_reached).await,
             )
         })
         .buffer_unordered(limit)

@@ -5,51 +5,29 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
 
-use crate::domain::{
-    Account, AccountId, DiscoveryMark, MemberStatus, Membership, Origin, Region, Subject, Usd,
-};
-use crate::error::Error;
+use crate::domain::{AccountId, DiscoveryMark, Membership, Origin, Region, Subject, Usd};
 use crate::outcome::{Report, Run};
 use crate::policy::discovery::{CostReport, DiscoveryTally, judge_costs};
 use crate::policy::failure;
 use crate::workflow::scope::Scope;
 use crate::workflow::steps::discovery::{Member, Members, apply_discovery};
 
-/// Each region's Enabled members that are accounts of the organization, with their ARNs and
-/// discovery tags as listed, where the region's listing is complete and a discovery policy is set
-/// (else `None`: no discovery work there).
+/// A region's Enabled members that are accounts of the organization (`enabled`), with their ARNs
+/// and discovery tags as listed, where a discovery policy is set (else `None`: no discovery work
+/// there).
 pub(crate) fn find_enabled_members(
     scope: Scope<'_>,
-    accounts: &[Account],
-    listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
-) -> Vec<Option<BTreeMap<AccountId, Member>>> {
-    let policy_set = scope.app.config.discovery.is_set();
-    let organization: BTreeSet<&AccountId> = match policy_set {
-        true => accounts.iter().map(|account| &account.id).collect(),
-        false => BTreeSet::new(),
+    enabled: &[(&AccountId, &Membership)],
+) -> Option<BTreeMap<AccountId, Member>> {
+    if !scope.app.config.discovery.is_set() {
+        return None;
+    }
+    let member = |membership: &Membership| Member {
+        arn: membership.arn.clone(),
+        mark: membership.discovery_mark,
     };
-    listings
-        .iter()
-        .map(|listing| {
-            let members = listing.as_ref().ok().filter(|_| policy_set)?;
-            let enabled = members
-                .iter()
-                .filter(|(id, membership)| {
-                    membership.status == MemberStatus::Enabled && organization.contains(id)
-                })
-                .map(|(id, membership)| {
-                    let arn = membership.arn.clone();
-                    (
-                        id.clone(),
-                        Member {
-                            arn,
-                            mark: membership.discovery_mark,
-                        },
-                    )
-                });
-            Some(enabled.collect())
-        })
-        .collect()
+    let found = enabled.iter().map(|(id, m)| ((*id).clone(), member(m)));
+    Some(found.collect())
 }
 
 /// What the policy found and did over a reconcile's regions.

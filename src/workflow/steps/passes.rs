@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
 
-use crate::domain::{Account, AccountId, Membership, Origin, Region, Subject};
+use crate::domain::{Account, AccountId, MemberStatus, Membership, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::Report;
 use crate::policy::coverage::{Coverage, Drift, measure_coverage};
@@ -20,7 +20,22 @@ use crate::workflow::steps::everywhere::find_enabled_members;
 use crate::workflow::steps::lookup::read_marks;
 use crate::workflow::steps::region::{Memberships, invite_in_region};
 
+/// The organization's accounts as a reconcile listed them, with their IDs as a set: made once for
+/// every region's pass.
+pub(crate) struct Roster<'a> {
+    pub accounts: &'a [Account],
+    pub ids: BTreeSet<&'a AccountId>,
+}
+
+impl<'a> Roster<'a> {
+    pub(crate) fn of(accounts: &'a [Account]) -> Self {
+        let ids = accounts.iter().map(|account| &account.id).collect();
+        Roster { accounts, ids }
+    }
+}
+
 /// What a region's work found and did.
+#[derive(Default)]
 pub(crate) struct RegionRun {
     /// Members that ListMembers returned; `None` when the listing failed.
     pub members_found: Option<usize>,
@@ -74,7 +89,7 @@ pub(crate) struct RegionPass {
 pub(crate) async fn pass_region(
     scope: Scope<'_>,
     (region, prefetched): (&Region, Option<(Listed, usize)>),
-    accounts: &[Account],
+    roster: &Roster<'_>,
     groups: &[(Scope<'_>, &[Task])],
     origin: &Origin,
 ) -> RegionPass {
@@ -82,46 +97,36 @@ pub(crate) async fn pass_region(
         Some(prefetched) => prefetched,
         None => (scope.app.macie.list_members(region).await, 0),
     };
+    let accounts = roster.accounts;
+    let mut pass = RegionPass {
+        run: RegionRun::default(),
+        departed: Vec::new(),
+        enabled: None,
+        outside: BTreeMap::new(),
+        audit: Vec::new(),
+    };
     if let Ok(members) = &mut listing {
         let unread = find_unread_departures(accounts, members);
         read_marks(scope, region, members, unread).await;
-    }
-    let listings = std::slice::from_ref(&listing);
-    let departed = match &listing {
-        Ok(members) => judge_departures(region, accounts, members, scope.own_account),
-        Err(_) => Vec::new(),
-    };
-    let enabled = find_enabled_members(scope, accounts, listings).pop();
-    let outside = count_drift_outside(accounts, listings).pop();
-    let audit = choose_audited(scope, accounts, listings, now_seconds()).pop();
-    let run = reconcile_region(region, listing, groups, origin).await;
-    RegionPass {
-        enabled: enabled.flatten(),
-        outside: outside.unwrap_or_default(),
-        audit: audit.unwrap_or_default(),
-        departed,
-        run: RegionRun {
-            // What ListMembers listed, not the members associated while the organization was listed.
-            members_found: run.members_found.map(|found| found - ahead),
-            ..run
-        },
-    }
-}
-
-/// Each region's members that are not accounts of the organization and not `Enabled`, by state.
-fn count_drift_outside(
-    accounts: &[Account],
-    listings: &[Result<BTreeMap<AccountId, Membership>, Error>],
-) -> Vec<BTreeMap<&'static str, usize>> {
-    let organization: BTreeSet<&AccountId> = accounts.iter().map(|account| &account.id).collect();
-    let count = |listing: &Result<_, _>| {
+        pass.departed = judge_departures(region, accounts, members, scope.own_account);
+        // The organization's Enabled members, which the discovery policy and the audit work on.
+        let enabled: Vec<(&AccountId, &Membership)> = members
+            .iter()
+            .filter(|(id, m)| m.status == MemberStatus::Enabled && roster.ids.contains(id))
+            .collect();
+        pass.enabled = find_enabled_members(scope, &enabled);
+        pass.audit = choose_audited(scope, &enabled, now_seconds());
         let mut drift = Drift::default();
-        if let Ok(members) = listing {
-            drift.count_outside(members, &organization);
-        }
-        drift.outside_organization
+        drift.count_outside(members, &roster.ids);
+        pass.outside = drift.outside_organization;
+    }
+    let run = reconcile_region(region, listing, groups, origin).await;
+    pass.run = RegionRun {
+        // What ListMembers listed, not the members associated while the organization was listed.
+        members_found: run.members_found.map(|found| found - ahead),
+        ..run
     };
-    listings.iter().map(count).collect()
+    pass
 }
 
 /// A region whose listing is complete: each group's eligible accounts invited (or planned for),
