@@ -1,6 +1,7 @@
 //! The types the function reasons with: account IDs, regions, accounts and their Macie relationship.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -35,16 +36,18 @@ macro_rules! text_type {
     };
 }
 
-text_type! {
-    /// An AWS account ID: exactly 12 ASCII digits (leading zeros are significant).
-    AccountId
-}
+/// An AWS account ID: exactly 12 ASCII digits (leading zeros are significant). Held inline, not
+/// on the heap: a reconcile holds one for each account of the organization and each member of a
+/// region, tens of thousands of them. Shown and serialized as its text.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AccountId([u8; 12]);
 
 impl AccountId {
     /// Checks `value`; `field` says where it came from, for the error.
     pub fn parse(value: &str, field: &str) -> Result<Self, Error> {
-        if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(AccountId(value.to_owned()))
+        let digits: Option<[u8; 12]> = value.as_bytes().try_into().ok();
+        if let Some(digits) = digits.filter(|digits| digits.iter().all(u8::is_ascii_digit)) {
+            Ok(AccountId(digits))
         } else {
             Err(Error::InvalidAccountId {
                 value: excerpt(value),
@@ -57,6 +60,32 @@ impl AccountId {
 text_type! {
     /// The ID of a CreateAccount request: `car-` and 8 to 32 lowercase letters or digits.
     CreateAccountRequestId
+}
+
+impl AccountId {
+    /// The text: its 12 digits.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits are ever held (`parse`), so this never falls back.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("AccountId").field(&self.as_str()).finish()
+    }
+}
+
+impl Serialize for AccountId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 impl CreateAccountRequestId {
@@ -326,8 +355,9 @@ impl Serialize for Subject {
 /// regions, its attempt and the reasons of the attempts before.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
-    /// The regions to invite the account in.
-    pub regions: Vec<Region>,
+    /// The regions to invite the account in: shared, not copied, by the reports and tasks of one
+    /// piece of work (a reconcile's thousands of accounts would otherwise each hold the list).
+    pub regions: Arc<[Region]>,
     /// 1 for work from an event; n for the n-th try.
     pub attempt: u32,
     /// The reason each earlier attempt failed, oldest first.
@@ -347,7 +377,7 @@ impl Origin {
     /// Work from an event: a first attempt.
     pub fn first(regions: &[Region]) -> Self {
         Origin {
-            regions: regions.to_vec(),
+            regions: regions.into(),
             attempt: 1,
             history: Vec::new(),
             message_id: None,
@@ -398,6 +428,7 @@ pub(crate) mod fixtures {
 
 #[cfg(test)]
 mod tests {
+    use super::fixtures::{account_id, region};
     use super::*;
 
     #[test]
@@ -472,6 +503,41 @@ mod tests {
                 error.contains("accountIds[0]") && error.contains("12 digits"),
                 "{error}"
             );
+        }
+    }
+
+    #[test]
+    fn an_account_id_is_shown_serialized_and_ordered_as_its_text() {
+        let id = AccountId::parse("012345678901", "t").unwrap();
+        assert_eq!(id.to_string(), "012345678901");
+        assert_eq!(format!("{id:?}"), r#"AccountId("012345678901")"#);
+        assert_eq!(serde_json::to_string(&id).unwrap(), r#""012345678901""#);
+        let later = AccountId::parse("100000000000", "t").unwrap();
+        assert!(id < later);
+    }
+
+    #[test]
+    fn a_member_arn_of_the_written_form_is_rebuilt_exactly_and_any_other_is_kept_as_given() {
+        let (administrator, member) = (account_id("111122223333"), account_id("444455556666"));
+        for name in ["us-east-1", "cn-north-1", "us-gov-west-1"] {
+            let region = region(name);
+            let arn = region.member_arn(&administrator, &member);
+            let read = MemberArn::read(&arn, &region, &member);
+            assert_eq!(read, MemberArn::Written(administrator.clone()));
+            assert_eq!(read.text(&region, &member), arn);
+        }
+        let east = region("us-east-1");
+        for other in [
+            "arn:aws:macie2:us-east-1:111122223333:member/444455556666/extra",
+            "arn:aws:macie2:eu-west-1:111122223333:member/444455556666",
+            "arn:aws:macie2:us-east-1:111122223333:members/444455556666",
+            "arn:aws:macie2:us-east-1:111122223333:member/777788889999",
+            "member/444455556666",
+            "",
+        ] {
+            let read = MemberArn::read(other, &east, &member);
+            assert!(matches!(read, MemberArn::Given(_)), "{other}");
+            assert_eq!(read.text(&east, &member), other);
         }
     }
 

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::AccountId;
+use super::{AccountId, Region};
 use crate::error::Error;
 
 /// A closed set of a service's words as an enum: each variant beside its word, `name` and `parse`
@@ -107,12 +107,47 @@ pub struct Membership {
     /// such a member is ever removed.
     pub mark: Mark,
     /// The member's ARN, which tagging names; `None` where Macie gave none.
-    pub arn: Option<String>,
+    pub arn: Option<MemberArn>,
     /// Whether the function turned its automated discovery off, and why.
     pub discovery_mark: DiscoveryMark,
     /// A digest of the email the member was associated with ([`email_digest`]), to tell whether
     /// Organizations now gives another one; never the address itself.
     pub email_digest: Option<u64>,
+}
+
+/// A member's ARN as Macie gave it, held without a copy of what the region and the member's
+/// account ID say already: a region's listing holds one for each of its members.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MemberArn {
+    /// The form `Region::member_arn` writes, of this administrator: the ARN is rebuilt from it.
+    Written(AccountId),
+    /// Any other form, held as given.
+    Given(Box<str>),
+}
+
+impl MemberArn {
+    /// Reads `arn`, the ARN Macie gave for `member`'s membership in `region`.
+    pub fn read(arn: &str, region: &Region, member: &AccountId) -> Self {
+        let administrator = arn
+            .strip_suffix(member.as_str())
+            .and_then(|rest| rest.strip_suffix(":member/"))
+            .and_then(|rest| rest.rsplit(':').next())
+            .and_then(|account| AccountId::parse(account, "member ARN").ok());
+        match administrator {
+            Some(administrator) if region.member_arn(&administrator, member) == arn => {
+                MemberArn::Written(administrator)
+            }
+            _ => MemberArn::Given(arn.into()),
+        }
+    }
+
+    /// The ARN, as Macie gave it, of `member`'s membership in `region`.
+    pub fn text(&self, region: &Region, member: &AccountId) -> String {
+        match self {
+            MemberArn::Written(administrator) => region.member_arn(administrator, member),
+            MemberArn::Given(arn) => arn.to_string(),
+        }
+    }
 }
 
 /// A digest of an email address (trimmed, in lower case): compared within one invocation, never

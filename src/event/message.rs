@@ -151,7 +151,7 @@ impl RetryMessage {
         Ok(Work {
             subject,
             origin: Origin {
-                regions,
+                regions: regions.into(),
                 attempt,
                 history: keep_recent_history(&history),
                 message_id: Some(message_id.to_owned()),
@@ -274,7 +274,7 @@ mod tests {
         );
         let work = RetryMessage::decode(&body, "m-1").unwrap();
         assert_eq!(work.subject, subject);
-        assert_eq!(work.origin.regions, [region("eu-west-1")]);
+        assert_eq!(*work.origin.regions, [region("eu-west-1")]);
         assert_eq!(work.origin.attempt, 2);
         assert_eq!(work.origin.history, history);
         assert_eq!(work.origin.message_id.as_deref(), Some("m-1"));

@@ -25,14 +25,17 @@ pub(crate) struct Confined {
 pub(crate) fn confine_works(works: Vec<Work>, allowed: &[Region]) -> Confined {
     let mut confined = Confined::default();
     for mut work in works {
-        let (kept, refused): (Vec<Region>, Vec<Region>) = std::mem::take(&mut work.origin.regions)
-            .into_iter()
+        let (kept, refused): (Vec<Region>, Vec<Region>) = work
+            .origin
+            .regions
+            .iter()
+            .cloned()
             .partition(|region| allowed.contains(region));
         confined
             .refused
             .extend(refused.into_iter().map(|region| (work.clone(), region)));
         if !kept.is_empty() {
-            work.origin.regions = kept;
+            work.origin.regions = kept.into();
             confined.works.push(work);
         }
     }

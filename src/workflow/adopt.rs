@@ -88,7 +88,10 @@ impl Sorted {
             tally.of_active_accounts += 1;
             match membership.mark {
                 Mark::Enrolled => tally.marked_already += 1,
-                Mark::Unmarked => self.untagged.push((region.clone(), id, membership.arn)),
+                Mark::Unmarked => {
+                    let arn = membership.arn.map(|arn| arn.text(region, &id));
+                    self.untagged.push((region.clone(), id, arn));
+                }
                 Mark::Unread => self.unread.push((region.clone(), id)),
             }
         }

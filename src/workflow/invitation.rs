@@ -166,7 +166,7 @@ async fn plan_tasks(
             }
             None => continue,
         };
-        for region in &origin.regions {
+        for region in origin.regions.iter() {
             // The same account and region from two deliveries is invited once.
             if planned.insert((id.clone(), region.clone())) {
                 let task = Task {

@@ -61,7 +61,7 @@ async fn reconcile(
     };
     let planner = scope.app.planning();
     let predates = |task: &Task| cutoff.as_ref().is_some_and(|c| c.predates(&task.account));
-    let (existing, new): (Vec<Task>, Vec<Task>) = eligible.into_iter().partition(predates);
+    let (new, existing) = split_off(eligible, predates);
     let planning = scope.with_app(&planner);
     let groups = [(scope, new.as_slice()), (planning, existing.as_slice())];
     let passes = pass_regions(scope, origin, accounts, &groups, prefetched).await;
@@ -97,6 +97,26 @@ async fn reconcile(
     (run, reconciliation)
 }
 
+/// `tasks` parted into those that `belongs` leaves and those it takes, in their order. Where it
+/// takes all or none (the usual case), no task is copied: a reconcile's tasks are the whole
+/// organization.
+fn split_off(mut tasks: Vec<Task>, belongs: impl Fn(&Task) -> bool) -> (Vec<Task>, Vec<Task>) {
+    let taken = tasks.iter().filter(|task| belongs(task)).count();
+    if taken == tasks.len() {
+        return (Vec::new(), tasks);
+    }
+    let mut split = Vec::with_capacity(taken);
+    tasks.retain(|task| {
+        let goes = belongs(task);
+        if goes {
+            split.push(task.clone());
+        }
+        !goes
+    });
+    tasks.shrink_to_fit();
+    (tasks, split)
+}
+
 /// What every region's pass found and did, its departures removed.
 struct Passes {
     runs: Vec<RegionRun>,
@@ -117,7 +137,7 @@ async fn pass_regions(
 ) -> Passes {
     let regions = &origin.regions;
     let roster = &Roster::of(accounts);
-    let passes: Vec<RegionPass> = stream::iter(regions)
+    let passes: Vec<RegionPass> = stream::iter(regions.iter())
         .map(|region| {
             let listed = prefetched.remove(region);
             pass_region(scope, (region, listed), roster, groups, origin)

@@ -92,7 +92,7 @@ pub(crate) async fn remove_named(
     let mut run = Run::default();
     let mut named: BTreeMap<(Region, AccountId), Origin> = BTreeMap::new();
     for (id, origin) in departures {
-        for region in &origin.regions {
+        for region in origin.regions.iter() {
             named
                 .entry((region.clone(), id.clone()))
                 .or_insert_with(|| origin.clone());

@@ -4,8 +4,8 @@
 use crate::aws::macie_words::{read_words, says_no_member};
 use crate::aws::sdk::found;
 use crate::domain::{
-    Account, AccountId, DiscoveryMark, Mark, MemberStatus, Membership, OffReason, Page, Pages,
-    Region, Unprocessed, email_digest, read_all,
+    Account, AccountId, DiscoveryMark, Mark, MemberArn, MemberStatus, Membership, OffReason, Page,
+    Pages, Region, Unprocessed, email_digest, read_all,
 };
 use crate::error::Error;
 use aws_sdk_macie2::operation::list_members::{ListMembersError, ListMembersOutput};
@@ -24,9 +24,10 @@ use super::{
 /// ListMembers returns at most 25 members a page.
 const MEMBERS_PER_PAGE: i32 = 25;
 
-/// The pages of ListMembers, as (account, membership).
+/// The pages of ListMembers in a region, as (account, membership).
 pub struct MemberPages(
     PaginationStream<Result<ListMembersOutput, SdkError<ListMembersError, HttpResponse>>>,
+    Region,
 );
 
 impl Pages for MemberPages {
@@ -34,9 +35,12 @@ impl Pages for MemberPages {
 
     async fn next_page(&mut self) -> Option<Result<Page<(AccountId, Membership)>, Error>> {
         let page = self.0.next().await?;
+        let region = &self.1;
         Some(
             page.map(|output| Page {
-                items: output.members().iter().filter_map(to_member).collect(),
+                items: (output.members().iter())
+                    .filter_map(|member| to_member(member, region))
+                    .collect(),
                 more: output.next_token().is_some_and(|token| !token.is_empty()),
             })
             .map_err(|error| macie_error("ListMembers", error)),
@@ -45,18 +49,22 @@ impl Pages for MemberPages {
 }
 
 /// A member in our types; `None` for an entry without a valid account ID.
-fn to_member(member: &aws_sdk_macie2::types::Member) -> Option<(AccountId, Membership)> {
+fn to_member(
+    member: &aws_sdk_macie2::types::Member,
+    region: &Region,
+) -> Option<(AccountId, Membership)> {
     let account_id = AccountId::parse(member.account_id()?, "Macie Member.accountId").ok()?;
-    Some((
-        account_id,
-        to_membership(
-            member.relationship_status(),
-            member.invited_at(),
-            member.tags(),
-            member.arn(),
-            member.email(),
-        ),
-    ))
+    let arn = member
+        .arn()
+        .map(|arn| MemberArn::read(arn, region, &account_id));
+    let membership = to_membership(
+        member.relationship_status(),
+        member.invited_at(),
+        member.tags(),
+        arn,
+        member.email(),
+    );
+    Some((account_id, membership))
 }
 
 /// A relationship status, invitation time, tags, ARN and (as a digest) email, as GetMember and
@@ -65,7 +73,7 @@ fn to_membership(
     status: Option<&RelationshipStatus>,
     invited_at: Option<&aws_smithy_types::DateTime>,
     tags: Option<&std::collections::HashMap<String, String>>,
-    arn: Option<&str>,
+    arn: Option<MemberArn>,
     email: Option<&str>,
 ) -> Membership {
     let (key, value) = ENROLLMENT_TAG;
@@ -77,7 +85,7 @@ fn to_membership(
             Some(tags) if tags.get(key).is_some_and(|v| v == value) => Mark::Enrolled,
             Some(_) => Mark::Unmarked,
         },
-        arn: arn.map(str::to_owned),
+        arn,
         email_digest: email.map(email_digest),
         discovery_mark: match tags {
             None => DiscoveryMark::Unread,
@@ -116,7 +124,7 @@ impl Macie {
                 output.relationship_status(),
                 output.invited_at(),
                 output.tags(),
-                output.arn(),
+                (output.arn()).map(|arn| MemberArn::read(arn, region, account_id)),
                 output.email(),
             )
         }))
@@ -143,6 +151,7 @@ impl Macie {
                 .into_paginator()
                 .page_size(MEMBERS_PER_PAGE)
                 .send(),
+            region.clone(),
         )
     }
 

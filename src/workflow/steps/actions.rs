@@ -59,7 +59,7 @@ impl Actions<'_> {
 /// Sorts the tasks by what each relationship calls for; reports those that call for nothing more.
 pub(super) fn sort_by_action<'t>(
     region: &Region,
-    relationships: Vec<Relationship<'t>>,
+    relationships: impl IntoIterator<Item = Relationship<'t>>,
     policy: MemberPolicy,
     count_members: bool,
     now: i64,

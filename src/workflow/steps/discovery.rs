@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::macie::DISCOVERY_ACCOUNTS_PER_ASK;
 
-use crate::domain::{AccountId, Decided, Discovery, DiscoveryMark, Region};
+use crate::domain::{AccountId, Decided, Discovery, DiscoveryMark, MemberArn, Region};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::discovery::{
@@ -31,7 +31,7 @@ pub(crate) struct DiscoveryDone {
 /// A member the policy may touch: its ARN (which its tag names) and what its tags say.
 #[derive(Clone, Debug)]
 pub(crate) struct Member {
-    pub arn: Option<String>,
+    pub arn: Option<MemberArn>,
     pub mark: DiscoveryMark,
 }
 
@@ -258,7 +258,8 @@ impl<R: Fn(&AccountId, Outcome) -> Report> Changes<'_, R> {
         }
         let macie = &scope.app.macie;
         let id = &change.account_id;
-        let arn = self.members.get(id).and_then(|member| member.arn.clone());
+        let given = self.members.get(id).and_then(|member| member.arn.as_ref());
+        let arn = given.map(|arn| arn.text(self.region, id));
         let Some(arn) = arn.or_else(|| Some(self.region.member_arn(scope.own_account?, id))) else {
             return Err(Outcome::failed(
                 "the member's ARN is unknown (Macie gave none, and the function's own account is \

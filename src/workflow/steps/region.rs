@@ -49,13 +49,27 @@ pub(crate) async fn invite_in_region(
 ) -> RegionDone {
     let app = scope.app;
     let count_members = matches!(memberships, Memberships::Listed(_));
-    let relationships = read_relationships(scope, region, tasks, memberships).await;
     let policy = MemberPolicy {
         reinvite_removed: app.config.reinvite_removed,
         accept: app.config.accept_role_name.is_some(),
         resume_paused: app.config.resume_paused,
     };
-    let actions = sort_by_action(region, relationships, policy, count_members, now_seconds());
+    let now = now_seconds();
+    let actions = match memberships {
+        // Each task's relationship read from the listing as it is sorted, never all at once: a
+        // reconcile's tasks are the whole organization.
+        Memberships::Listed(members) => {
+            let listed = tasks.iter().map(|task| Relationship {
+                task,
+                status: Ok(members.get(&task.account.id).cloned()),
+            });
+            sort_by_action(region, listed, policy, count_members, now)
+        }
+        Memberships::Ask => {
+            let relationships = read_relationships(scope, region, tasks).await;
+            sort_by_action(region, relationships, policy, count_members, now)
+        }
+    };
     let members_already = actions.members_already;
     let mut reports = act(scope, region, actions, policy).await;
     // A reconcile applies the discovery policy to the whole region once it is done.
@@ -188,23 +202,13 @@ async fn accept_all<'t>(
     accepted.into_iter().flatten().collect()
 }
 
-/// Each account's relationship with the administrator in `region`: from the listing the caller
-/// has, or from this region's listing while it pays, then GetMember for the rest.
+/// Each account's relationship with the administrator in `region`: from this region's listing
+/// while it pays, then GetMember for the rest.
 async fn read_relationships<'t>(
     scope: Scope<'_>,
     region: &Region,
     tasks: &'t [Task],
-    memberships: Memberships<'_>,
 ) -> Vec<Relationship<'t>> {
-    if let Memberships::Listed(members) = memberships {
-        return tasks
-            .iter()
-            .map(|task| Relationship {
-                task,
-                status: Ok(members.get(&task.account.id).cloned()),
-            })
-            .collect();
-    }
     let (mut relationships, unsettled) = read_region_listing(scope, region, tasks).await;
     let ask = |task: &'t Task| async move {
         match scope.app.macie.membership(region, &task.account.id).await {

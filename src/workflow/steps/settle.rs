@@ -76,7 +76,7 @@ pub(crate) async fn settle(scope: Scope<'_>, reports: &[Report]) -> Settlement {
 /// The regions a report's retry or dead letter names: its own, or all of its work's.
 fn regions_to_retry(report: &Report) -> Vec<Region> {
     report.region.as_ref().map_or_else(
-        || report.origin.regions.clone(),
+        || report.origin.regions.to_vec(),
         |region| vec![region.clone()],
     )
 }
