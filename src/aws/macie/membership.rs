@@ -135,10 +135,11 @@ impl Macie {
         &self,
         region: &Region,
     ) -> Result<BTreeMap<AccountId, Membership>, Error> {
-        Ok(read_all(self.member_pages(region))
-            .await?
-            .into_iter()
-            .collect())
+        let mut listed: Vec<(AccountId, Membership)> = read_all(self.member_pages(region)).await?;
+        // Fitted before it becomes the map, which sorts it beside a scratch copy: a region's
+        // listing is transient, but the reconcile builds one per region.
+        listed.shrink_to_fit();
+        Ok(listed.into_iter().collect())
     }
 
     /// The members of this administrator in `region`, in every relationship status, a page of
