@@ -102,6 +102,9 @@ async fn reconcile(
 /// organization.
 fn split_off(mut tasks: Vec<Task>, belongs: impl Fn(&Task) -> bool) -> (Vec<Task>, Vec<Task>) {
     let taken = tasks.iter().filter(|task| belongs(task)).count();
+    if taken == 0 {
+        return (tasks, Vec::new());
+    }
     if taken == tasks.len() {
         return (Vec::new(), tasks);
     }
@@ -285,4 +288,57 @@ async fn screen_organization(
         }
     });
     eligible
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AccountState;
+    use crate::domain::fixtures::{account_id, region};
+
+    fn tasks(ids: &[&str]) -> Vec<Task> {
+        let origin = Origin::first(&[region("us-east-1")]);
+        let task = |id: &&str| Task {
+            account: Account {
+                id: account_id(id),
+                email: format!("{id}@example.com"),
+                state: AccountState::Active,
+                joined: None,
+                joined_by_invitation: false,
+            },
+            origin: origin.clone(),
+        };
+        ids.iter().map(task).collect()
+    }
+
+    fn ids(tasks: &[Task]) -> Vec<&str> {
+        tasks.iter().map(|task| task.account.id.as_str()).collect()
+    }
+
+    #[test]
+    fn tasks_are_parted_in_their_order_and_not_copied_where_one_side_takes_all() {
+        let all = [
+            "111111111111",
+            "222222222222",
+            "333333333333",
+            "444444444444",
+        ];
+        let odd =
+            |task: &Task| ["111111111111", "333333333333"].contains(&task.account.id.as_str());
+        let (left, taken) = split_off(tasks(&all), odd);
+        assert_eq!(ids(&left), ["222222222222", "444444444444"]);
+        assert_eq!(ids(&taken), ["111111111111", "333333333333"]);
+
+        let every = tasks(&all);
+        let held = every.as_ptr();
+        let (left, taken) = split_off(every, |_| true);
+        assert!(left.is_empty());
+        assert_eq!((ids(&taken), taken.as_ptr()), (all.to_vec(), held));
+
+        let none = tasks(&all);
+        let held = none.as_ptr();
+        let (left, taken) = split_off(none, |_| false);
+        assert!(taken.is_empty());
+        assert_eq!((ids(&left), left.as_ptr()), (all.to_vec(), held));
+    }
 }
