@@ -413,7 +413,7 @@ pub enum Creation {
 /// Valid IDs and names for tests, from literals.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use super::{AccountId, Region};
+    use super::{Account, AccountId, AccountState, Region};
 
     /// An account ID from a literal of 12 digits.
     pub(crate) fn account_id(value: &str) -> AccountId {
@@ -423,6 +423,17 @@ pub(crate) mod fixtures {
     /// A region from a literal region name.
     pub(crate) fn region(name: &str) -> Region {
         Region::parse(name, "test").unwrap()
+    }
+
+    /// An ACTIVE account of the organization, `{id}@example.com`, created in it (no join date).
+    pub(crate) fn active_account(id: &str) -> Account {
+        Account {
+            id: account_id(id),
+            email: format!("{id}@example.com"),
+            state: AccountState::Active,
+            joined: None,
+            joined_by_invitation: false,
+        }
     }
 }
 

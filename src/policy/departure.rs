@@ -238,15 +238,12 @@ impl RemovalBound {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::fixtures::{account_id as id, region};
+    use crate::domain::fixtures::{account_id as id, active_account, region};
 
     fn account(account_id: &str, state: AccountState) -> Account {
         Account {
-            id: id(account_id),
-            email: format!("{account_id}@example.com"),
             state,
-            joined: None,
-            joined_by_invitation: false,
+            ..active_account(account_id)
         }
     }
 

@@ -311,7 +311,7 @@ pub(crate) fn judge_resume(mode: Mode, role: Option<&str>) -> Result<(), &'stati
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::fixtures::account_id as id;
+    use crate::domain::fixtures::{account_id as id, active_account};
 
     #[test]
     fn work_keeps_only_the_configured_regions_and_reports_the_others() {
@@ -438,11 +438,8 @@ mod tests {
     #[test]
     fn only_active_accounts_are_eligible() {
         let account = |state: &str| Account {
-            id: id("111111111111"),
-            email: "a@example.com".into(),
             state: AccountState::read(Some(state), None),
-            joined: None,
-            joined_by_invitation: false,
+            ..active_account("111111111111")
         };
         assert_eq!(ineligibility(&account("ACTIVE")), None);
         for state in [
@@ -458,11 +455,8 @@ mod tests {
     #[test]
     fn only_accounts_known_to_have_joined_since_the_deployment_are_acted_on_without_backfill() {
         let account = |joined| Account {
-            id: id("111111111111"),
-            email: "a@example.com".into(),
-            state: AccountState::Active,
             joined,
-            joined_by_invitation: false,
+            ..active_account("111111111111")
         };
         assert!(existed_before_deployment(&account(Some(99)), Some(100)));
         assert!(!existed_before_deployment(&account(Some(100)), Some(100)));

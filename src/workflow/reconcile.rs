@@ -293,19 +293,12 @@ async fn screen_organization(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::AccountState;
-    use crate::domain::fixtures::{account_id, region};
+    use crate::domain::fixtures::{active_account, region};
 
     fn tasks(ids: &[&str]) -> Vec<Task> {
         let origin = Origin::first(&[region("us-east-1")]);
         let task = |id: &&str| Task {
-            account: Account {
-                id: account_id(id),
-                email: format!("{id}@example.com"),
-                state: AccountState::Active,
-                joined: None,
-                joined_by_invitation: false,
-            },
+            account: active_account(id),
             origin: origin.clone(),
         };
         ids.iter().map(task).collect()

@@ -47,14 +47,7 @@ fn faults(seed: u64, accounts: &[String]) -> (Value, BTreeSet<String>) {
 async fn under_random_faults_every_account_ends_invited_or_dead_lettered_exactly_once() {
     let standins = Standins::start();
     let organization = standins.organization().await;
-    let mut accounts = Vec::new();
-    for n in 0..ACCOUNTS {
-        accounts.push(
-            organization
-                .create_account(&format!("chaos{n}@example.com"))
-                .await,
-        );
-    }
+    let accounts = organization.create_accounts("chaos", ACCOUNTS).await;
     let app = standins
         .app(&[
             ("MACIE_REGIONS", "us-east-1,eu-west-1"),

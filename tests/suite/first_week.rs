@@ -55,14 +55,7 @@ async fn the_checklist_on_the_templates_defaults_raises_no_alarm_and_dead_letter
     // function on the template's defaults: BACKFILL off, no accept role
     let standins = Standins::start();
     let organization = standins.organization().await;
-    let mut accounts = Vec::new();
-    for n in 0..3 {
-        accounts.push(
-            organization
-                .create_account(&format!("existing{n}@example.com"))
-                .await,
-        );
-    }
+    let accounts = organization.create_accounts("existing", 3).await;
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let queues = standins.queues().await;
     let captured = Captured::default();

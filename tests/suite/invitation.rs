@@ -186,14 +186,7 @@ async fn excluded_suspended_own_and_unknown_accounts_are_reported_and_never_invi
 async fn one_hundred_twenty_new_accounts_take_three_invitations_per_region_in_each_region() {
     let standins = Standins::start();
     let organization = standins.organization().await;
-    let mut accounts = Vec::new();
-    for n in 0..120 {
-        accounts.push(
-            organization
-                .create_account(&format!("team{n}@example.com"))
-                .await,
-        );
-    }
+    let accounts = organization.create_accounts("team", 120).await;
     let app = standins
         .app(&[("MACIE_REGIONS", "us-east-1,eu-west-1")])
         .await;

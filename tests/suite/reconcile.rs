@@ -56,14 +56,7 @@ async fn a_reconcile_invites_exactly_the_active_accounts_that_are_not_members_wi
  {
     let standins = Standins::start();
     let organization = standins.organization().await;
-    let mut accounts = Vec::new();
-    for n in 0..64 {
-        accounts.push(
-            organization
-                .create_account(&format!("reconcile{n}@example.com"))
-                .await,
-        );
-    }
+    let accounts = organization.create_accounts("reconcile", 64).await;
     let excluded = accounts[62].clone();
     let suspended = accounts[63].clone();
     standins.suspend_account(&suspended);

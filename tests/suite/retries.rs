@@ -237,14 +237,7 @@ async fn a_deadline_between_a_batchs_associations_and_its_invitation_loses_no_ac
     // GIVEN three new accounts, and a Macie that takes a second to answer each call
     let standins = Standins::start();
     let organization = standins.organization().await;
-    let mut accounts = Vec::new();
-    for n in 0..3 {
-        accounts.push(
-            organization
-                .create_account(&format!("cut{n}@example.com"))
-                .await,
-        );
-    }
+    let accounts = organization.create_accounts("cut", 3).await;
     let app = standins.app(&[("MACIE_REGIONS", "us-east-1")]).await;
     standins.set_faults(json!({"rules": [], "latencyMs": 1000}));
 

@@ -142,9 +142,7 @@ async fn reconcile_listed_region(
     .await;
     let mut run = RegionRun {
         members_found: Some(members.len()),
-        reports: Vec::new(),
-        members_already: 0,
-        coverage: None,
+        ..RegionRun::default()
     };
     for done in done {
         run.reports.extend(done.reports);
@@ -186,10 +184,8 @@ async fn reconcile_region(
             let outcome = failure::outcome_of(&error);
             let report = Report::new(Subject::Reconcile, Some(region.clone()), outcome, origin);
             RegionRun {
-                members_found: None,
                 reports: vec![report],
-                members_already: 0,
-                coverage: None,
+                ..RegionRun::default()
             }
         }
         Err(error) => {
@@ -205,10 +201,8 @@ async fn reconcile_region(
                 })
                 .collect();
             RegionRun {
-                members_found: None,
                 reports,
-                members_already: 0,
-                coverage: None,
+                ..RegionRun::default()
             }
         }
     }

@@ -477,6 +477,17 @@ impl Organization {
         status.account_id().unwrap().to_owned()
     }
 
+    /// Creates `count` accounts, `{prefix}0@example.com` onwards, one after another, and returns
+    /// their IDs in that order.
+    pub async fn create_accounts(&self, prefix: &str, count: usize) -> Vec<String> {
+        let mut accounts = Vec::with_capacity(count);
+        for n in 0..count {
+            let email = format!("{prefix}{n}@example.com");
+            accounts.push(self.create_account(&email).await);
+        }
+        accounts
+    }
+
     /// The ID of the organization's root.
     pub async fn root(&self) -> String {
         let output = self.client.list_roots().send().await.unwrap();
