@@ -52,6 +52,12 @@ pub(crate) async fn apply_baseline_everywhere(
     audited
 }
 
+/// Whether a reconcile audits members: with the member role and a members' baseline.
+pub(crate) fn audits_members(scope: Scope<'_>) -> bool {
+    let config = &scope.app.config;
+    config.accept_role_name.is_some() && member_part(&config.baseline).is_set()
+}
+
 /// The members of a region to audit this run: with the member role and a members' baseline, up
 /// to [`AUDITED_PER_RUN`] of its `Enabled` members of the organization (`enabled`), a different
 /// window each day (`now`, seconds since the epoch), so that every member is audited in turn.
@@ -60,8 +66,7 @@ pub(crate) fn choose_audited(
     enabled: &[(&AccountId, &Membership)],
     now: i64,
 ) -> Vec<AccountId> {
-    let config = &scope.app.config;
-    if config.accept_role_name.is_none() || !member_part(&config.baseline).is_set() {
+    if !audits_members(scope) {
         return Vec::new();
     }
     let day = usize::try_from(now / 86_400).unwrap_or_default();

@@ -14,7 +14,7 @@ use crate::policy::departure::{Departed, find_unread_departures, judge_departure
 use crate::policy::failure;
 use crate::workflow::clock::now_seconds;
 use crate::workflow::scope::{Scope, Task};
-use crate::workflow::steps::baseline::choose_audited;
+use crate::workflow::steps::baseline::{audits_members, choose_audited};
 use crate::workflow::steps::discovery::Member;
 use crate::workflow::steps::everywhere::find_enabled_members;
 use crate::workflow::steps::lookup::read_marks;
@@ -109,13 +109,16 @@ pub(crate) async fn pass_region(
         let unread = find_unread_departures(accounts, members);
         read_marks(scope, region, members, unread).await;
         pass.departed = judge_departures(region, accounts, members, scope.own_account);
-        // The organization's Enabled members, which the discovery policy and the audit work on.
-        let enabled: Vec<(&AccountId, &Membership)> = members
-            .iter()
-            .filter(|(id, m)| m.status == MemberStatus::Enabled && roster.ids.contains(id))
-            .collect();
-        pass.enabled = find_enabled_members(scope, &enabled);
-        pass.audit = choose_audited(scope, &enabled, now_seconds());
+        // The organization's Enabled members, which the discovery policy and the audit work on,
+        // where either is set.
+        if scope.app.config.discovery.is_set() || audits_members(scope) {
+            let enabled: Vec<(&AccountId, &Membership)> = members
+                .iter()
+                .filter(|(id, m)| m.status == MemberStatus::Enabled && roster.ids.contains(id))
+                .collect();
+            pass.enabled = find_enabled_members(scope, &enabled);
+            pass.audit = choose_audited(scope, &enabled, now_seconds());
+        }
         let mut drift = Drift::default();
         drift.count_outside(members, &roster.ids);
         pass.outside = drift.outside_organization;
