@@ -8,8 +8,10 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::quote::{clip, excerpt};
 
+mod listing;
 mod service;
 
+pub use listing::MemberListing;
 pub use service::*;
 
 /// A checked text type: a newtype over the `String` its `parse` accepted, shown and serialized as

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::domain::{AccountId, MemberStatus, Membership, Mode, Subject};
+use crate::domain::{AccountId, MemberListing, MemberStatus, Membership, Mode, Subject};
 use crate::outcome::{Outcome, Report};
 use crate::policy::plan::{EMAIL_FAILED, PAUSED};
 
@@ -154,7 +154,7 @@ impl Drift {
     /// Counts the members of `members` that are not accounts of the `organization`, by state.
     pub(crate) fn count_outside(
         &mut self,
-        members: &BTreeMap<AccountId, Membership>,
+        members: &MemberListing,
         organization: &BTreeSet<&AccountId>,
     ) {
         let outside = members.iter().filter(|(id, _)| !organization.contains(id));
@@ -293,7 +293,7 @@ impl EligibleTally {
 /// in the region's `mode` (`None`: unknown for now).
 pub(crate) fn measure_coverage(
     eligible: &BTreeSet<&AccountId>,
-    members: &BTreeMap<AccountId, Membership>,
+    members: &MemberListing,
     reports: &[Report],
     now: i64,
     mode: Option<Mode>,
@@ -302,7 +302,7 @@ pub(crate) fn measure_coverage(
     let (done, removed) = read_run(reports);
     let mut tally = EligibleTally::default();
     for id in eligible {
-        tally.count(id, done.get(id).copied(), members.get(*id), now);
+        tally.count(id, done.get(id).copied(), members.get(id), now);
     }
     let EligibleTally {
         enabled,
@@ -315,7 +315,7 @@ pub(crate) fn measure_coverage(
     let associated_now = done
         .iter()
         .filter(|(id, outcome)| {
-            !matches!(outcome, Outcome::Planned { .. }) && !members.contains_key(**id)
+            !matches!(outcome, Outcome::Planned { .. }) && !members.contains_key(id)
         })
         .count();
     let quota_used = (members.len() + associated_now).saturating_sub(removed);
@@ -366,7 +366,7 @@ mod tests {
             .map(id)
             .collect();
         let eligible: BTreeSet<&AccountId> = ids.iter().collect();
-        let members = BTreeMap::from([
+        let members = MemberListing::from_iter([
             (id("111111111111"), member(MemberStatus::Enabled)),
             (
                 id("222222222222"),
@@ -411,7 +411,8 @@ mod tests {
     fn through_organizations_an_added_account_is_enabled_and_the_quota_is_ten_thousand() {
         let ids: Vec<AccountId> = ["111111111111", "222222222222"].map(id).to_vec();
         let eligible: BTreeSet<&AccountId> = ids.iter().collect();
-        let members = BTreeMap::from([(id("111111111111"), member(MemberStatus::Enabled))]);
+        let members =
+            MemberListing::from_iter([(id("111111111111"), member(MemberStatus::Enabled))]);
         let origin = Origin::first(&[]);
         let added = Report::new(
             Subject::Account(id("222222222222")),
@@ -447,7 +448,7 @@ mod tests {
             invited_at: Some(NOW - days_ago * 86_400),
             ..member(MemberStatus::Invited)
         };
-        let members = BTreeMap::from([
+        let members = MemberListing::from_iter([
             (id("111111111111"), member(MemberStatus::Enabled)),
             (id("222222222222"), invited(2)),
         ]);
@@ -491,7 +492,7 @@ mod tests {
     fn nothing_to_cover_is_all_covered() {
         let coverage = measure_coverage(
             &BTreeSet::new(),
-            &BTreeMap::new(),
+            &MemberListing::default(),
             &[],
             NOW,
             Some(Mode::Invitations),

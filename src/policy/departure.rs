@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{Account, AccountId, AccountState, Mark, MemberStatus, Membership, Region};
+use crate::domain::{
+    Account, AccountId, AccountState, Mark, MemberListing, MemberStatus, Membership, Region,
+};
 
 /// What becomes of one member of the administrator whose account has left the organization, is
 /// closed, or is in a state that the removal reports.
@@ -97,7 +99,7 @@ pub(crate) fn judge_standing(account: Option<&AccountState>) -> Standing {
 /// the few that GetMember is asked about before any is removed.
 pub(crate) fn find_unread_departures(
     accounts: &[Account],
-    members: &BTreeMap<AccountId, Membership>,
+    members: &MemberListing,
 ) -> Vec<AccountId> {
     let states = index_states(accounts);
     members
@@ -128,7 +130,7 @@ fn index_states(accounts: &[Account]) -> BTreeMap<&AccountId, &AccountState> {
 pub(crate) fn judge_departures(
     region: &Region,
     accounts: &[Account],
-    members: &BTreeMap<AccountId, Membership>,
+    members: &MemberListing,
     administrator: Option<&AccountId>,
 ) -> Vec<Departed> {
     let states = index_states(accounts);
@@ -282,7 +284,7 @@ mod tests {
             account("888800000000", AccountState::read(None, Some("SUSPENDED"))),
             account("999999999999", Active),
         ];
-        let members = BTreeMap::from([
+        let members = MemberListing::from_iter([
             // ACTIVE and PENDING_ACTIVATION: kept whatever their tags, and not reported.
             (
                 id("111111111111"),
@@ -369,7 +371,7 @@ mod tests {
             account("222222222222", AccountState::Closed),
             account("333333333333", AccountState::Suspended),
         ];
-        let members = BTreeMap::from([
+        let members = MemberListing::from_iter([
             (
                 id("111111111111"),
                 member(MemberStatus::Enabled, Mark::Unread),

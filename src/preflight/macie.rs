@@ -3,8 +3,8 @@
 
 use super::{Check, Status, is_access_denied, judge_refusal};
 use crate::domain::{
-    AccountId, Administrator, AutoEnable, Discovery, DiscoveryConfiguration, MemberStatus,
-    Membership, Mode, OrganizationConfiguration, Region,
+    AccountId, Administrator, AutoEnable, Discovery, DiscoveryConfiguration, MemberListing,
+    MemberStatus, Mode, OrganizationConfiguration, Region,
 };
 use crate::error::Error;
 use std::collections::BTreeMap;
@@ -245,7 +245,7 @@ pub(crate) fn judge_discovery_setup(
 /// fails where it cannot (by invitation without the role).
 pub(crate) fn judge_drift(
     region: &Region,
-    members: &Result<BTreeMap<AccountId, Membership>, Error>,
+    members: &Result<MemberListing, Error>,
     resume: Option<(Mode, Option<&str>)>,
 ) -> Check {
     const CHECK: &str = "drift";

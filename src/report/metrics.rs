@@ -340,7 +340,7 @@ mod tests {
         use crate::domain::{MemberStatus, Membership, Mode};
         use crate::policy::coverage::measure_coverage;
         use crate::report::summary::{Reconciliation, RegionTally};
-        use std::collections::{BTreeMap, BTreeSet};
+        use std::collections::BTreeSet;
 
         let ids = [account_id("111111111111"), account_id("222222222222")];
         let eligible: BTreeSet<&crate::domain::AccountId> = ids.iter().collect();
@@ -352,9 +352,12 @@ mod tests {
             discovery_mark: crate::domain::DiscoveryMark::NotOurs,
             email_digest: None,
         };
-        let half = BTreeMap::from([(ids[0].clone(), enabled.clone())]);
-        let all = BTreeMap::from([(ids[0].clone(), enabled.clone()), (ids[1].clone(), enabled)]);
-        let tally = |name: &str, members: &BTreeMap<_, _>| {
+        let half = crate::domain::MemberListing::from_iter([(ids[0].clone(), enabled.clone())]);
+        let all = crate::domain::MemberListing::from_iter([
+            (ids[0].clone(), enabled.clone()),
+            (ids[1].clone(), enabled),
+        ]);
+        let tally = |name: &str, members: &crate::domain::MemberListing| {
             let coverage = measure_coverage(&eligible, members, &[], 0, Some(Mode::Invitations));
             RegionTally::count(
                 &region(name),

@@ -5,11 +5,11 @@
 //! tool's or a person's invitation brought from outside, stays untouched. Run it with
 //! `"dryRun": true` first: the plan lists each member it would tag.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use futures_util::future::join_all;
 
-use crate::domain::{AccountId, AccountState, Mark, Membership, Origin, Region};
+use crate::domain::{AccountId, AccountState, Mark, MemberListing, Origin, Region};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::failure;
@@ -72,7 +72,7 @@ impl Sorted {
     fn sort_members(
         &mut self,
         region: &Region,
-        members: BTreeMap<AccountId, Membership>,
+        members: MemberListing,
         active: &BTreeSet<&AccountId>,
     ) {
         let mut tally = AdoptionTally {

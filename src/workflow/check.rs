@@ -1,13 +1,12 @@
 //! The preflight, `{"action": "check"}`: every read-only probe of what the function needs, judged by
 //! `preflight`. It makes no mutating call, and it answers even when checks fail.
 
-use std::collections::BTreeMap;
-
 use futures_util::future::join_all;
 use lambda_runtime::tracing;
 
 use crate::domain::{
-    AccountId, CreateAccountRequestId, Mode, Organization, OrganizationalUnitId, QueueDepth, Region,
+    AccountId, CreateAccountRequestId, MemberListing, Mode, Organization, OrganizationalUnitId,
+    QueueDepth, Region,
 };
 use crate::error::Error;
 use crate::policy::mode::judge_mode;
@@ -111,7 +110,10 @@ async fn probe_macie(scope: Scope<'_>, own: Option<&AccountId>, region: &Region)
     let exclusions =
         !(app.config.excluded_account_ids.is_empty() && app.config.excluded_ou_ids.is_empty());
     let mode = mode.unwrap_or(Mode::Invitations);
-    let count = members.as_ref().map(BTreeMap::len).map_err(Clone::clone);
+    let count = members
+        .as_ref()
+        .map(MemberListing::len)
+        .map_err(Clone::clone);
     let resume = app.config.resume_paused;
     let role = app.config.accept_role_name.as_deref();
     vec![

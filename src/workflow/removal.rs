@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use futures_util::future::join_all;
 
-use crate::domain::{Account, AccountId, Origin, Region, Subject};
+use crate::domain::{Account, AccountId, MemberListing, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report, Run};
 use crate::policy::departure::{Departed, Standing, Verdict, judge_departures, judge_standing};
@@ -205,7 +205,7 @@ async fn judge_named(
     for (region, id, origin, membership) in read.await {
         let outcome = match membership {
             Ok(Some(membership)) => {
-                let members = BTreeMap::from([(id.clone(), membership)]);
+                let members = MemberListing::from_listed(vec![(id.clone(), membership)]);
                 verdicts.extend(
                     judge_departures(&region, found, &members, None)
                         .into_iter()

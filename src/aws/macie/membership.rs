@@ -4,8 +4,8 @@
 use crate::aws::macie_words::{read_words, says_no_member};
 use crate::aws::sdk::found;
 use crate::domain::{
-    Account, AccountId, DiscoveryMark, Mark, MemberArn, MemberStatus, Membership, OffReason, Page,
-    Pages, Region, Unprocessed, email_digest, read_all,
+    Account, AccountId, DiscoveryMark, Mark, MemberArn, MemberListing, MemberStatus, Membership,
+    OffReason, Page, Pages, Region, Unprocessed, email_digest, read_all,
 };
 use crate::error::Error;
 use aws_sdk_macie2::operation::list_members::{ListMembersError, ListMembersOutput};
@@ -14,7 +14,6 @@ use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use std::collections::BTreeMap;
 
 use super::{
     DISCOVERY_TAG, ENROLLMENT_TAG, InvitationOptions, Macie, MemberSession, SERVICE, macie_error,
@@ -131,15 +130,9 @@ impl Macie {
     }
 
     /// Every account associated with this administrator in `region`, in any relationship status.
-    pub async fn list_members(
-        &self,
-        region: &Region,
-    ) -> Result<BTreeMap<AccountId, Membership>, Error> {
-        let mut listed: Vec<(AccountId, Membership)> = read_all(self.member_pages(region)).await?;
-        // Fitted before it becomes the map, which sorts it beside a scratch copy: a region's
-        // listing is transient, but the reconcile builds one per region.
-        listed.shrink_to_fit();
-        Ok(listed.into_iter().collect())
+    pub async fn list_members(&self, region: &Region) -> Result<MemberListing, Error> {
+        let listed: Vec<(AccountId, Membership)> = read_all(self.member_pages(region)).await?;
+        Ok(MemberListing::from_listed(listed))
     }
 
     /// The members of this administrator in `region`, in every relationship status, a page of

@@ -9,8 +9,8 @@ use lambda_runtime::tracing;
 
 use crate::aws::organizations::Parent;
 use crate::domain::{
-    Account, AccountId, CreateAccountRequestId, Creation, Mark, Membership, OrganizationalUnitId,
-    Origin, Pages, Region,
+    Account, AccountId, CreateAccountRequestId, Creation, Mark, MemberListing,
+    OrganizationalUnitId, Origin, Pages, Region,
 };
 use crate::error::Error;
 use crate::outcome::Outcome;
@@ -35,7 +35,7 @@ pub(crate) struct Resolution {
 pub(crate) async fn read_marks(
     scope: Scope<'_>,
     region: &Region,
-    members: &mut BTreeMap<AccountId, Membership>,
+    members: &mut MemberListing,
     candidates: Vec<AccountId>,
 ) {
     let read = |id: AccountId| async move {

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
 
-use crate::domain::{Account, AccountId, MemberStatus, Membership, Origin, Region, Subject};
+use crate::domain::{
+    Account, AccountId, MemberListing, MemberStatus, Membership, Origin, Region, Subject,
+};
 use crate::error::Error;
 use crate::outcome::Report;
 use crate::policy::coverage::{Coverage, Drift, measure_coverage};
@@ -50,7 +52,7 @@ pub(crate) struct RegionRun {
 pub(crate) const REGIONS_AT_ONCE: usize = 2;
 
 /// A region's members, as ListMembers lists them.
-pub(crate) type Listed = Result<BTreeMap<AccountId, Membership>, Error>;
+pub(crate) type Listed = Result<MemberListing, Error>;
 
 /// Member listings read while the organization was listed (`prefetch`), by region, each with how
 /// many of its members were associated while it was (`list_ahead`), not listed.
@@ -136,7 +138,7 @@ pub(crate) async fn pass_region(
 /// then its coverage measured (before its departed members are removed: `Coverage::less_removed`).
 async fn reconcile_listed_region(
     region: &Region,
-    members: &BTreeMap<AccountId, Membership>,
+    members: &MemberListing,
     groups: &[(Scope<'_>, &[Task])],
 ) -> RegionRun {
     let done = join_all(groups.iter().map(|(scope, tasks)| {
@@ -175,7 +177,7 @@ async fn reconcile_listed_region(
 /// account there with the failure.
 async fn reconcile_region(
     region: &Region,
-    listing: Result<BTreeMap<AccountId, Membership>, Error>,
+    listing: Result<MemberListing, Error>,
     groups: &[(Scope<'_>, &[Task])],
     origin: &Origin,
 ) -> RegionRun {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use lambda_runtime::tracing;
 
-use crate::domain::{AccountId, DiscoveryMark, Membership, Mode, Origin, Region, Subject};
+use crate::domain::{AccountId, DiscoveryMark, MemberListing, Mode, Origin, Region, Subject};
 use crate::error::Error;
 use crate::outcome::{Outcome, Report};
 use crate::policy::failure;
@@ -27,7 +27,7 @@ pub(crate) enum Memberships<'m> {
     /// pays, GetMember for any the listing did not settle.
     Ask,
     /// One ListMembers listing of the region: cheapest for a whole organization.
-    Listed(&'m BTreeMap<AccountId, Membership>),
+    Listed(&'m MemberListing),
 }
 
 /// What the work in a region did: a report per account that changed or needs attention (and, for
