@@ -205,10 +205,8 @@ async fn look_up_eligible(
         .filter(|(_, result)| result.is_ok())
         .map(|(id, _)| id.clone())
         .collect();
-    for (id, verdict) in screen_excluded_units(scope, found).await {
-        if let Err(outcome) = verdict {
-            looked_up.insert(id, Err(outcome));
-        }
+    for (id, outcome) in screen_excluded_units(scope, found).await {
+        looked_up.insert(id, Err(outcome));
     }
     looked_up
 }

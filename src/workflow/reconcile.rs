@@ -256,7 +256,9 @@ async fn screen_organization(
         run.reports.push(Report::account(id, None, outcome, origin));
     }
     let mut candidates: BTreeSet<&AccountId> = screening.to_look_up.iter().collect();
-    let mut eligible: Vec<Task> = Vec::new();
+    // At most one task per candidate: made at its size, not doubled as it grows (a task per
+    // account of the organization).
+    let mut eligible: Vec<Task> = Vec::with_capacity(candidates.len());
     // Removing each candidate as it is met screens an account listed twice only once.
     let listed = accounts
         .iter()
@@ -278,10 +280,10 @@ async fn screen_organization(
         .iter()
         .map(|task| task.account.id.clone())
         .collect();
-    let verdicts = screen_excluded_units(scope, ids).await;
-    eligible.retain(|task| match &verdicts[&task.account.id] {
-        Ok(()) => true,
-        Err(outcome) => {
+    let refused = screen_excluded_units(scope, ids).await;
+    eligible.retain(|task| match refused.get(&task.account.id) {
+        None => true,
+        Some(outcome) => {
             let report = Report::account(&task.account.id, None, outcome.clone(), &task.origin);
             run.reports.push(report);
             false

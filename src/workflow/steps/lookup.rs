@@ -197,35 +197,35 @@ pub(crate) async fn look_up(
     looked_up
 }
 
-/// Whether each account may be invited as far as EXCLUDED_OU_IDS goes: `Err` with the outcome to
-/// report when it sits under an excluded unit (at any depth), or its place could not be read.
+/// The accounts that may not be invited as far as EXCLUDED_OU_IDS goes, each with the outcome to
+/// report: under an excluded unit (at any depth), or its place could not be read; the rest may be.
 /// Each account's parents are read with ListParents up to the root; a unit's parent is read once.
+/// With no EXCLUDED_OU_IDS, none (and nothing held for each account).
 pub(crate) async fn screen_excluded_units(
     scope: Scope<'_>,
     ids: Vec<AccountId>,
-) -> BTreeMap<AccountId, Result<(), Outcome>> {
+) -> BTreeMap<AccountId, Outcome> {
     let excluded = &scope.app.config.excluded_ou_ids;
     if excluded.is_empty() {
-        return ids.into_iter().map(|id| (id, Ok(()))).collect();
+        return BTreeMap::new();
     }
     let parents: Mutex<BTreeMap<OrganizationalUnitId, Parent>> = Mutex::default();
     let parents = &parents;
     let verdict = |id: AccountId| async move {
-        let verdict = match read_ancestry(scope, &id, parents).await {
-            Err(error) => Err(failure::outcome_of(&error)),
-            Ok(ancestry) => match plan::excluded_unit(&ancestry, excluded) {
-                Some(unit) => Err(Outcome::skipped(format!(
+        let refusal = match read_ancestry(scope, &id, parents).await {
+            Err(error) => Some(failure::outcome_of(&error)),
+            Ok(ancestry) => plan::excluded_unit(&ancestry, excluded).map(|unit| {
+                Outcome::skipped(format!(
                     "under organizational unit {unit}, listed in EXCLUDED_OU_IDS"
-                ))),
-                None => Ok(()),
-            },
+                ))
+            }),
         };
-        (id, verdict)
+        (id, refusal)
     };
-    scope
-        .each(ids, verdict, |id| (id, Err(Outcome::Deferred)))
-        .await
-        .into_iter()
+    let verdicts = scope.each(ids, verdict, |id| (id, Some(Outcome::Deferred)));
+    let refused = verdicts.await.into_iter();
+    refused
+        .filter_map(|(id, refusal)| Some((id, refusal?)))
         .collect()
 }
 
