@@ -2,6 +2,7 @@
 //! Organizations' organization, the queues' depth, and the pages a listing reads.
 
 use std::fmt;
+use std::num::{NonZeroI64, NonZeroU64};
 
 use serde::Serialize;
 
@@ -101,8 +102,9 @@ pub struct Membership {
     /// The relationship.
     pub status: MemberStatus,
     /// When the administrator last invited the account (`invitedAt`), in seconds since the epoch;
-    /// `None` when it never did.
-    pub invited_at: Option<i64>,
+    /// `None` when it never did. Non-zero, so that the option costs no room: a region's listing
+    /// holds one for each of its members.
+    pub invited_at: Option<NonZeroI64>,
     /// Whether it carries this function's enrollment tag: this function associated it, and only
     /// such a member is ever removed.
     pub mark: Mark,
@@ -112,7 +114,7 @@ pub struct Membership {
     pub discovery_mark: DiscoveryMark,
     /// A digest of the email the member was associated with ([`email_digest`]), to tell whether
     /// Organizations now gives another one; never the address itself.
-    pub email_digest: Option<u64>,
+    pub email_digest: Option<NonZeroU64>,
 }
 
 /// A member's ARN as Macie gave it, held without a copy of what the region and the member's
@@ -152,11 +154,12 @@ impl MemberArn {
 
 /// A digest of an email address (trimmed, in lower case): compared within one invocation, never
 /// logged or kept.
-pub fn email_digest(email: &str) -> u64 {
+/// Never zero (a digest of zero counts as one), so that a member's optional digest costs no room.
+pub fn email_digest(email: &str) -> NonZeroU64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     email.trim().to_lowercase().hash(&mut hasher);
-    hasher.finish()
+    NonZeroU64::new(hasher.finish()).unwrap_or(NonZeroU64::MIN)
 }
 
 /// What a member's tags say of who enrolled it.

@@ -261,7 +261,7 @@ impl EligibleTally {
         let waiting = |membership: &Membership| {
             membership
                 .invited_at
-                .is_some_and(|invited| now - invited < ACCEPTANCE_GRACE_SECONDS)
+                .is_some_and(|invited| now - invited.get() < ACCEPTANCE_GRACE_SECONDS)
         };
         match (done, membership.map(|membership| &membership.status)) {
             (Some(outcome), _) if outcome.row().enabled => self.enabled += 1,
@@ -371,7 +371,7 @@ mod tests {
             (
                 id("222222222222"),
                 Membership {
-                    invited_at: Some(NOW - 30 * 86_400),
+                    invited_at: std::num::NonZeroI64::new(NOW - 30 * 86_400),
                     ..member(MemberStatus::Invited)
                 },
             ),
@@ -445,7 +445,7 @@ mod tests {
             .collect();
         let eligible: BTreeSet<&AccountId> = ids.iter().collect();
         let invited = |days_ago: i64| Membership {
-            invited_at: Some(NOW - days_ago * 86_400),
+            invited_at: std::num::NonZeroI64::new(NOW - days_ago * 86_400),
             ..member(MemberStatus::Invited)
         };
         let members = MemberListing::from_iter([

@@ -1,6 +1,7 @@
 //! Pure decisions: which accounts to look up, which to invite, and what to do with each Macie relationship.
 
 use std::collections::BTreeSet;
+use std::num::NonZeroI64;
 
 use crate::domain::{
     Account, AccountId, AccountState, MemberStatus, Membership, Mode, OrganizationalUnitId, Region,
@@ -245,9 +246,9 @@ pub(crate) fn member_action(
     let Some(membership) = membership else {
         return MemberAction::AssociateAndInvite;
     };
-    let invited_recently = membership
-        .invited_at
-        .is_some_and(|at| now.saturating_sub(at) < INVITATION_SETTLING_SECONDS);
+    let invited_at = membership.invited_at.map(NonZeroI64::get);
+    let invited_recently =
+        invited_at.is_some_and(|at| now.saturating_sub(at) < INVITATION_SETTLING_SECONDS);
     match &membership.status {
         MemberStatus::Removed | MemberStatus::Resigned if policy.reinvite_removed => {
             MemberAction::AssociateAndInvite
@@ -261,7 +262,7 @@ pub(crate) fn member_action(
         MemberStatus::Created if invited_recently && policy.accept => {
             MemberAction::Wait(format!(
                 "invited {} s ago, and Macie still shows the member as Created: the invitation is on its way",
-                now.saturating_sub(membership.invited_at.unwrap_or(now))
+                now.saturating_sub(invited_at.unwrap_or(now))
             ))
         }
         MemberStatus::Created if invited_recently => MemberAction::AlreadyMember,
@@ -544,7 +545,7 @@ mod tests {
     fn invited_ago(status: &str, seconds: i64) -> Membership {
         Membership {
             status: status_named(status),
-            invited_at: Some(NOW - seconds),
+            invited_at: NonZeroI64::new(NOW - seconds),
             mark: crate::domain::Mark::Enrolled,
             arn: None,
             discovery_mark: crate::domain::DiscoveryMark::NotOurs,

@@ -14,6 +14,7 @@ use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use std::num::NonZeroI64;
 
 use super::{
     DISCOVERY_TAG, ENROLLMENT_TAG, InvitationOptions, Macie, MemberSession, SERVICE, macie_error,
@@ -78,7 +79,9 @@ fn to_membership(
     let (key, value) = ENROLLMENT_TAG;
     Membership {
         status: to_member_status(status),
-        invited_at: invited_at.map(aws_smithy_types::DateTime::secs),
+        invited_at: invited_at
+            .map(aws_smithy_types::DateTime::secs)
+            .and_then(NonZeroI64::new),
         mark: match tags {
             None => Mark::Unread,
             Some(tags) if tags.get(key).is_some_and(|v| v == value) => Mark::Enrolled,
