@@ -50,14 +50,6 @@ impl MemberListing {
         self.0.iter().map(|(_, membership)| membership)
     }
 
-    /// Adds `id` with `membership` (in place of any it had).
-    pub fn insert(&mut self, id: AccountId, membership: Membership) {
-        match self.find(&id) {
-            Ok(at) => self.0[at].1 = membership,
-            Err(at) => self.0.insert(at, (id, membership)),
-        }
-    }
-
     /// Adds `more` members at once (in place of any of them it had): sorted once, not each.
     pub fn extend(&mut self, more: Vec<(AccountId, Membership)>) {
         let mut fresh = Vec::new();
@@ -73,8 +65,8 @@ impl MemberListing {
         }
     }
 
-    /// The members of a listing, in the order Macie gave them. A member listed twice (a listing
-    /// that changed as it was paged) is kept once.
+    /// The members of a listing, in whatever order Macie gave them. A member listed twice (a
+    /// listing that changed as it was paged) is kept once.
     pub fn from_listed(listed: Vec<(AccountId, Membership)>) -> Self {
         let mut members = MemberListing(listed);
         members.settle();
@@ -176,10 +168,10 @@ mod tests {
                 membership(MemberStatus::Created),
             ),
         ]);
-        listing.insert(
+        listing.extend(vec![(
             account_id("555555555555"),
             membership(MemberStatus::Created),
-        );
+        )]);
         let held: Vec<(String, MemberStatus)> = listing
             .iter()
             .map(|(id, m)| (id.to_string(), m.status.clone()))
