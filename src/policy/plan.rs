@@ -26,6 +26,13 @@ pub(crate) struct Confined {
 pub(crate) fn confine_works(works: Vec<Work>, allowed: &[Region]) -> Confined {
     let mut confined = Confined::default();
     for mut work in works {
+        let regions = &work.origin.regions;
+        if regions.iter().all(|region| allowed.contains(region)) {
+            // The usual case: the work keeps its list of regions, shared with the rest of its
+            // piece of work (`Origin.regions`), not a copy of its own.
+            confined.works.push(work);
+            continue;
+        }
         let (kept, refused): (Vec<Region>, Vec<Region>) = work
             .origin
             .regions
